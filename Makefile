@@ -1,0 +1,83 @@
+# Laser OS. `make run` sets everything up and starts the shop; `make test` checks it.
+# Both are idempotent: the second time they only do what changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .make
+
+.PHONY: help run dev test lint check pytest pytest-postgres setup setup-test system system-test migrate demo static clean
+
+help:
+	@echo "make run    set up (first time) and start web + worker on http://127.0.0.1:8000"
+	@echo "make dev    the same with Django's runserver (auto-reload)"
+	@echo "make test   set up, then ruff, checks, and the test suite on SQLite and PostgreSQL"
+
+run: setup
+	@scripts/serve.sh gunicorn
+
+dev: setup
+	@scripts/serve.sh runserver
+
+test: setup-test lint check pytest pytest-postgres
+
+# --- set-up -----------------------------------------------------------------------------------
+
+setup: system $(STAMPS)/venv-run migrate demo static
+
+setup-test: system-test $(STAMPS)/venv-test migrate
+
+system:
+	@scripts/system-packages.sh run
+
+system-test:
+	@scripts/system-packages.sh test
+
+$(STAMPS)/python-ok:
+	@mkdir -p $(STAMPS)
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' 2>/dev/null || \
+	  { echo "Laser OS needs Python 3.11 (found: $$($(PYTHON) --version 2>&1)). Set PYTHON=/path/to/python3.11." >&2; exit 1; }
+	@touch $@
+
+$(VENV)/bin/python: $(STAMPS)/python-ok
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMPS)/venv-run: requirements.txt $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(STAMPS)/venv-test: requirements.txt requirements-dev.txt $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@ $(STAMPS)/venv-run
+
+migrate:
+	@mkdir -p data
+	@$(PY) manage.py migrate --noinput -v 0
+
+demo:
+	@$(PY) manage.py seed_demo --if-empty
+
+static:
+	@$(PY) manage.py collectstatic --noinput -v 0
+
+# --- checks -----------------------------------------------------------------------------------
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check:
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	@echo "== pytest on SQLite"
+	@scripts/run-pytest.sh
+
+pytest-postgres:
+	@scripts/test-postgres.sh
+
+clean:
+	rm -rf $(VENV) $(STAMPS) staticfiles

@@ -1,0 +1,1 @@
+"""Who we work for: clients and their contacts."""

@@ -1,0 +1,41 @@
+"""Test settings shared by every app's tests."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _laseros_test_settings(settings, tmp_path):
+    """Files go to a fresh folder per test; background tasks run inline after the commit."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS_RUN_INLINE = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "10000/min", "user": "100000/min"},
+    }
+    yield
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("operator", role="Operator") -> a staff user in that role's group."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    def _make(username="user", *, role=None, password="pw-Laser-123", superuser=False, **extra):
+        user = get_user_model().objects.create_user(
+            username=username, password=password, is_staff=True, is_superuser=superuser, **extra
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def admin_user_client(client, make_user):
+    user = make_user("boss", role="Admin", superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client

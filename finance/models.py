@@ -1,0 +1,1 @@
+"""What it costs and what we bill: pricing, quotes, invoices, payments."""

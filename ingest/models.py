@@ -1,0 +1,1 @@
+"""Every file that comes in: validation, naming, versioned storage, parsing."""

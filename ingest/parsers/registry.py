@@ -1,0 +1,42 @@
+"""The parser registry: parsers register themselves; `parser_for()` picks the best fit."""
+
+from __future__ import annotations
+
+from .base import DetectedType, Parser
+
+_PARSERS: list[type[Parser]] = []
+
+
+def register(parser_class: type[Parser]) -> type[Parser]:
+    """Class decorator: make a parser available to `parser_for()`."""
+    if parser_class not in _PARSERS:
+        _PARSERS.append(parser_class)
+    return parser_class
+
+
+def registered() -> list[type[Parser]]:
+    _load_builtin_parsers()
+    return list(_PARSERS)
+
+
+def parser_for(detected: DetectedType) -> Parser | None:
+    """The highest-scoring parser for this type, or None when no parser can read it."""
+    best, best_score = None, 0
+    for parser_class in registered():
+        score = parser_class.score(detected)
+        if score > best_score:
+            best, best_score = parser_class, score
+    return best() if best else None
+
+
+def _load_builtin_parsers() -> None:
+    # Importing the modules runs their @register decorators. Each is optional so that one
+    # missing parser never stops the others.
+    import importlib
+
+    for module in ("dxf", "lightburn", "pdf", "excel", "image"):
+        try:
+            importlib.import_module(f"ingest.parsers.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ingest.parsers.{module}":
+                raise

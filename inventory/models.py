@@ -1,0 +1,1 @@
+"""What we cut from: materials, sheet stock, movements, offcuts."""

@@ -1,0 +1,77 @@
+"""Admin for the core: the audit trail (read-only, filtered) and the worker heartbeat."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from .models import ActivityLog, WorkerHeartbeat
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Nothing here is added, changed or deleted by a person."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ActivityLog)
+class ActivityLogAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "actor_name",
+        "action",
+        "content_type",
+        "object_repr",
+        "ip_address",
+    ]
+    list_filter = [
+        "action",
+        "content_type",
+        "created_at",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["object_repr", "actor_name", "object_id", "message"]
+    date_hierarchy = "created_at"
+    list_select_related = ["content_type"]
+    readonly_fields = [
+        "created_at",
+        "actor",
+        "actor_name",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "changes_table",
+        "message",
+        "ip_address",
+        "prev_hash",
+        "entry_hash",
+    ]
+    exclude = ["changes"]
+    show_full_result_count = False
+
+    @admin.display(description="changes (before → after)")
+    def changes_table(self, obj):
+        if not obj.changes:
+            return "—"
+        return format_html_join(
+            "\n",
+            "<div><b>{}</b>: {} → {}</div>",
+            (
+                (field, values[0], values[1])
+                for field, values in obj.changes.items()
+                if isinstance(values, list | tuple) and len(values) == 2
+            ),
+        )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ["name", "beat_at", "host"]

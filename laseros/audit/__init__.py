@@ -1,0 +1,21 @@
+"""The audit trail: `record()` appends an ActivityLog entry to the hash chain.
+
+Services call `record()` for every change they make; admin saves and deletes go through
+`AuditedAdminMixin`; `verify_chain()` (and `manage.py verify_audit`) checks the chain.
+"""
+
+from .chain import ChainBreak, compute_hash, verify_chain
+from .context import current_ip, current_user, request_context
+from .services import diff_instances, instance_values, record
+
+__all__ = [
+    "ChainBreak",
+    "compute_hash",
+    "current_ip",
+    "current_user",
+    "diff_instances",
+    "instance_values",
+    "record",
+    "request_context",
+    "verify_chain",
+]

@@ -1,0 +1,118 @@
+"""Writing the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from .chain import compute_hash
+from .context import current_ip, current_user
+
+_SKIP_FIELDS = {"password", "last_login"}
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "name"):  # FieldFile
+        return value.name or None
+    return str(value)
+
+
+def instance_values(instance: models.Model) -> dict[str, Any]:
+    """The concrete field values of a record, JSON-ready (foreign keys as their ids)."""
+    values = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in _SKIP_FIELDS:
+            continue
+        values[field.name] = _jsonable(field.value_from_object(instance))
+    return values
+
+
+def diff_instances(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict:
+    """{field: [before, after]} for every field that differs (all fields for create/delete)."""
+    before = before or {}
+    after = after or {}
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            changes[key] = [old, new]
+    return changes
+
+
+def _resolve_user(user: Any):
+    if user is None:
+        user = current_user()
+    if hasattr(user, "resolve"):
+        user = user.resolve()
+    if user is not None and not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+@transaction.atomic
+def record(
+    *,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    message: str = "",
+    user: Any = None,
+    ip: str | None = None,
+    object_repr: str | None = None,
+):
+    """Append one entry to the audit trail, inside the caller's transaction.
+
+    The chain head row is locked while the entry is appended, so concurrent writers line up and
+    the chain stays whole; if the caller's transaction rolls back, so does its entry.
+    """
+    from laseros.models import ActivityLog, AuditChainHead
+
+    user = _resolve_user(user)
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head, _ = AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    entry = ActivityLog(
+        created_at=timezone.now(),
+        actor=user,
+        actor_name=(user.get_username() if user is not None else "")[:150],
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        if obj is not None
+        else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj else "")[:200],
+        changes=_jsonable(changes or {}),
+        message=message[:500],
+        ip_address=ip if ip is not None else current_ip(),
+        prev_hash=head.last_hash,
+        entry_hash="pending-" + uuid.uuid4().hex,
+    )
+    entry.save()
+    # The id is part of the hash, so the hash is computed once the row has one.
+    entry.entry_hash = compute_hash(entry, head.last_hash)
+    ActivityLog.objects.filter(pk=entry.pk).update(entry_hash=entry.entry_hash)
+    head.last_hash = entry.entry_hash
+    head.last_entry_id = entry.pk
+    head.save(update_fields=["last_hash", "last_entry_id"])
+    return entry

@@ -1,0 +1,89 @@
+"""Laser OS core records: the audit trail (a hash chain) and the worker's heartbeat."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class ActivityLog(models.Model):
+    """Who did what to which record, when, from where; each entry seals the one before it.
+
+    Entries form a hash chain: `entry_hash` covers the entry's content and `prev_hash`, so altering
+    or removing a row breaks the chain and `manage.py verify_audit` names the first broken link.
+    Written only by `laseros.audit.record()`.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+        TRANSITION = "transition", "Status changed"
+        IMPORT = "import", "Imported"
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOGOUT = "logout", "Logged out"
+        OTHER = "other", "Other"
+
+    created_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity",
+        help_text="The user who acted; empty for the system (worker, commands).",
+    )
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="The user's name when it happened (kept if deleted)."
+    )
+    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(
+        default=dict, blank=True, help_text="Fields before and after: {field: [before, after]}."
+    )
+    message = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "activity log entry"
+        verbose_name_plural = "activity log"
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        who = self.actor_name or "system"
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.object_repr}"
+        )
+
+
+class AuditChainHead(models.Model):
+    """One row holding the newest entry's hash; locked while an entry is appended."""
+
+    last_hash = models.CharField(max_length=64, blank=True)
+    last_entry_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "audit chain head"
+
+    def __str__(self) -> str:
+        return f"head at entry #{self.last_entry_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The background worker's last sign of life, written by a scheduled task every minute."""
+
+    name = models.CharField(max_length=100, unique=True, default="qcluster")
+    beat_at = models.DateTimeField()
+    host = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ProductionConfig(AppConfig):
+    """How we cut: machines, operators, cut presets, the queue, laser runs."""
+
+    name = "production"
+    verbose_name = "Production"

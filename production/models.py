@@ -1,0 +1,1 @@
+"""How we cut: machines, operators, cut presets, the queue, laser runs."""

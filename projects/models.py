@@ -1,0 +1,1 @@
+"""Jobs and their life cycle; the product (SKU) catalogue."""
