@@ -40,15 +40,15 @@ $(STAMPS)/python-ok:
 	  { echo "Laser OS needs Python 3.11 (found: $$($(PYTHON) --version 2>&1)). Set PYTHON=/path/to/python3.11." >&2; exit 1; }
 	@touch $@
 
-$(VENV)/bin/python: $(STAMPS)/python-ok
+$(VENV)/pyvenv.cfg: $(STAMPS)/python-ok
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(STAMPS)/venv-run: requirements.txt $(VENV)/bin/python
+$(STAMPS)/venv-run: requirements.txt $(VENV)/pyvenv.cfg
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-$(STAMPS)/venv-test: requirements.txt requirements-dev.txt $(VENV)/bin/python
+$(STAMPS)/venv-test: requirements.txt requirements-dev.txt $(VENV)/pyvenv.cfg
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@ $(STAMPS)/venv-run
 

@@ -13,13 +13,18 @@ else
     --workers "${WEB_CONCURRENCY:-3}" --timeout 120 --access-logfile - &
 fi
 web=$!
-$PY manage.py qcluster &
+# The worker gets its own session: a Ctrl-C reaching all its processes at once makes django-q2
+# hang on shutdown, so it is stopped below with one signal to its parent process.
+setsid $PY manage.py qcluster &
 worker=$!
 
 stop() {
   trap - INT TERM EXIT
   echo; echo "Stopping web ($web) and worker ($worker) ..."
-  kill -TERM "$web" "$worker" 2>/dev/null
+  kill -TERM "$web" 2>/dev/null
+  kill -INT "$worker" 2>/dev/null
+  for _ in $(seq 1 30); do kill -0 "$worker" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL "$worker" 2>/dev/null
   wait "$web" "$worker" 2>/dev/null
   echo "Stopped."
 }
