@@ -1,1 +1,85 @@
 """Who we work for: clients and their contacts."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+CLIENT_CODE_RE = re.compile(r"^CL-?(\d{4,})$", re.IGNORECASE)
+
+
+def normalise_client_code(text: str) -> str:
+    """ "CL0001", "cl-0001" -> "CL-0001"; raises ValueError for anything else."""
+    match = CLIENT_CODE_RE.match((text or "").strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a client code (CL-0001)")
+    return f"CL-{int(match.group(1)):04d}"
+
+
+class Client(models.Model):
+    """A business we cut for. Its code (CL-0001) is generated once and never reused."""
+
+    class PaymentTerms(models.TextChoices):
+        PREPAID = "prepaid", "Paid before production"
+        COD = "cod", "Cash on collection"
+        NET7 = "net7", "7 days"
+        NET30 = "net30", "30 days"
+
+    code = models.CharField(
+        max_length=12,
+        unique=True,
+        editable=False,
+        validators=[RegexValidator(r"^CL-\d{4,}$", "Client codes look like CL-0001.")],
+        help_text="Generated (CL-0001); never reused, even after a client is deleted.",
+    )
+    name = models.CharField(max_length=200, db_index=True)
+    contact_person = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    vat_number = models.CharField("VAT number", max_length=20, blank=True)
+    payment_terms = models.CharField(
+        max_length=10,
+        choices=PaymentTerms.choices,
+        default=PaymentTerms.PREPAID,
+        help_text="The shop's rule is no production until paid in full, unless agreed here.",
+    )
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def compact_code(self) -> str:
+        """CL0001: the form used inside project codes and stored file names."""
+        return self.code.replace("-", "")
+
+
+class Contact(models.Model):
+    """A person at a client: who orders, who pays, who collects."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150)
+    role = models.CharField(max_length=100, blank=True, help_text="e.g. buyer, accounts, site")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_primary = models.BooleanField(default=False)
+    notes = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client.code})" if self.client_id else self.name

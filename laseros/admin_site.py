@@ -38,6 +38,14 @@ class LaserOSAdminSite(admin.AdminSite):
     index_template = "admin/laseros_index.html"
     enable_nav_sidebar = True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .export import export_csv, export_xlsx
+
+        # Every changelist can export what it shows (CSV and Excel).
+        self.add_action(export_csv, "export_csv")
+        self.add_action(export_xlsx, "export_xlsx")
+
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every ModelAdmin registered here records its saves and deletes in the audit trail."""
         admin_class = admin_class or admin.ModelAdmin

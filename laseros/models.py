@@ -87,3 +87,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CodeSequence(models.Model):
+    """The last number handed out for a code series ("project:CL-0001:2025-10", "client").
+
+    Numbers are never reused, even after the record that had one is deleted; `next_number()`
+    locks the row so concurrent creators get distinct numbers.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "code sequence"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"

@@ -1,0 +1,36 @@
+"""Test helpers every app uses (STYLE.md rule 8: query counts do not grow with rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def count_queries(func: Callable[[], object]) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        result = func()
+    return len(ctx.captured_queries), result
+
+
+def assert_constant_queries(
+    fetch: Callable[[], object], grow: Callable[[int], None], *, small: int = 5, large: int = 50
+) -> tuple[int, int]:
+    """`grow(n)` makes the list hold n rows; `fetch()` fetches it (and must succeed).
+
+    Fails when the larger list needs more queries than the smaller one.
+    """
+    grow(small)
+    n_small, response = count_queries(fetch)
+    _check(response)
+    grow(large)
+    n_large, response = count_queries(fetch)
+    _check(response)
+    assert n_small == n_large, f"{n_small} queries at {small} rows but {n_large} at {large}"
+    return n_small, n_large
+
+
+def _check(response) -> None:
+    status = getattr(response, "status_code", 200)
+    assert status == 200, f"the list answered {status}"
