@@ -4,8 +4,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _laseros_test_settings(settings, tmp_path):
+def _laseros_test_settings(request, tmp_path):
     """Files go to a fresh folder per test; background tasks run inline after the commit."""
+    if not request.config.pluginmanager.has_plugin("django"):
+        yield  # pure tests run with `-p no:django`
+        return
+    settings = request.getfixturevalue("settings")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS_RUN_INLINE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
