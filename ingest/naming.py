@@ -1,0 +1,599 @@
+"""File and folder names: read what people wrote, write the names we store, never trust either.
+
+`parse_name()` reads an incoming name leniently — the shop's own folders hold
+`0001-Rectangle Drain-Galv-1.2mm-x20.dxf`, `Sureaz-0.47-x1`, `W - VA3 - Channel - Rev 1 .dxf` —
+and says for every value it found how sure it is and where it came from. `stored_name()` writes
+DOMAIN.md's conventional name, and `safe_filename()` turns anything a client sends into a name that
+cannot escape its folder.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from inventory.constants import COMMON_THICKNESSES_MM, MATERIAL_CODES, material_code
+
+# Extensions stripped from a file name before it is read (anything else stays part of the name:
+# "Sureaz-0.47-x1" has no extension, and ".47-x1" is not one).
+KNOWN_EXTENSIONS = frozenset(
+    {
+        "dxf", "dwg", "lbrn", "lbrn2", "pdf", "xlsx", "xlsm", "xls", "csv", "png", "jpg",
+        "jpeg", "tif", "tiff", "bmp", "gif", "webp", "heic", "svg", "ai", "eps", "step", "stp",
+        "nc", "gcode", "fsm", "zip", "txt", "doc", "docx", "ifc",
+    }
+)  # fmt: skip
+PART_MAX_CHARS = 60
+FILENAME_MAX_BYTES = 200
+MAX_PLAUSIBLE_THICKNESS_MM = 30.0
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_THICKNESS_MM = re.compile(rf"^({_NUMBER})\s*mm$", re.IGNORECASE)
+_THICKNESS_T = re.compile(rf"^t\s*({_NUMBER})$", re.IGNORECASE)
+_BARE_NUMBER = re.compile(rf"^({_NUMBER})$")
+_QUANTITY = re.compile(
+    r"^(?:x\s*(\d+)|qty\.?\s*:?\s*(\d+)|(\d+)\s*(?:pcs?|off|stk))$", re.IGNORECASE
+)
+_VERSION = re.compile(r"^v(\d{1,4})$", re.IGNORECASE)
+_REVISION_TOKEN = re.compile(
+    r"^(?:rev(?:ision)?|ver(?:sion)?)\.?\s*([0-9A-Za-z][\w.]*)$", re.IGNORECASE
+)
+_REVISION_SUFFIX = re.compile(
+    r"[\s_-]+(?:rev(?:ision)?|version|ver)\.?\s*(\d[\w.]*)\s*$", re.IGNORECASE
+)
+_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_PROJECT_NUMBER = re.compile(r"^\d{3,5}$")
+_USER_CODE = re.compile(r"^[A-Z]{2,6}$")
+_CLIENT_CODE = re.compile(r"(?<![A-Za-z0-9])CL-?(\d{1,4})(?![0-9])", re.IGNORECASE)
+_PROJECT_CODE = re.compile(
+    r"(?<![A-Za-z0-9])JB-(\d{4})-(\d{1,2})-CL-?(\d{1,4})-(\d{1,4})(?![0-9])", re.IGNORECASE
+)
+_PROJECT_FOLDER = re.compile(
+    r"^(\d{3,5})\s*-\s*(.+?)\s*-\s*(\d{1,2}\.\d{1,2}\.\d{4})(?:\s*-\s*(.*))?$"
+)
+_PROJECT_FOLDER_NO_DATE = re.compile(r"^(\d{3,5})\s*-\s*(.+)$")
+
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$"}
+    | {f"COM{n}" for n in range(10)}
+    | {f"LPT{n}" for n in range(10)}
+    | {"COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
+)
+_WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
+
+
+@dataclass(frozen=True)
+class NameField:
+    """One value read from a name: how sure we are (0..1) and what in the name said so."""
+
+    value: Any
+    confidence: float
+    source: str
+
+
+@dataclass
+class NameInfo:
+    """Everything read from one file or folder name."""
+
+    original: str
+    fields: dict[str, NameField] = field(default_factory=dict)
+    unparsed: list[str] = field(default_factory=list)  # pieces of the name nobody understood
+    notes: list[str] = field(default_factory=list)  # things a person may want to know
+
+    def value(self, key: str, default: Any = None) -> Any:
+        found = self.fields.get(key)
+        return found.value if found is not None else default
+
+    def confidence(self, key: str) -> float:
+        found = self.fields.get(key)
+        return found.confidence if found is not None else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form, kept in ParseResult.raw["name"]."""
+        return {
+            "original": self.original,
+            "fields": {
+                key: {
+                    "value": _jsonable(item.value),
+                    "confidence": item.confidence,
+                    "source": item.source,
+                }
+                for key, item in self.fields.items()
+            },
+            "unparsed": list(self.unparsed),
+            "notes": list(self.notes),
+        }
+
+    def _set(self, key: str, value: Any, confidence: float, source: str) -> None:
+        """Keep the more confident of two readings of the same field."""
+        current = self.fields.get(key)
+        if current is None or confidence > current.confidence:
+            self.fields[key] = NameField(value, round(confidence, 2), source)
+
+
+@dataclass
+class _Token:
+    text: str
+    start: int
+    end: int
+    kind: str = ""  # "", "project_number", "user_code", "material", "thickness", "quantity", ...
+
+
+# --- public helpers --------------------------------------------------------------------------
+
+
+def normalise_client_code(text: str | None) -> str | None:
+    """'CL0001', 'cl-1', 'CL-0001' -> 'CL-0001' (DOMAIN.md's stored form); None if not a code."""
+    if not text:
+        return None
+    match = re.fullmatch(r"\s*CL-?(\d{1,4})\s*", text, re.IGNORECASE)
+    return f"CL-{int(match.group(1)):04d}" if match else None
+
+
+def normalise_project_code(text: str | None) -> str | None:
+    """'JB-2025-10-CL-0001-1' -> 'JB-2025-10-CL0001-001'; None if not a project code."""
+    if not text:
+        return None
+    match = _PROJECT_CODE.fullmatch(text.strip())
+    if not match:
+        return None
+    year, month, client, sequence = match.groups()
+    if not 1 <= int(month) <= 12:
+        return None
+    return f"JB-{year}-{int(month):02d}-CL{int(client):04d}-{int(sequence):03d}"
+
+
+def parse_name(name: str) -> NameInfo:
+    """Read material, thickness, quantity, part, client, project (and more) from a name.
+
+    `name` may hold folders (`CL-0003/1.Projects/0002-Blue Plate-10.07.2025/part.dxf`); a name
+    ending in a slash is a folder only. Nothing here raises: what is not understood is listed in
+    `unparsed`."""
+    info = NameInfo(original=name or "")
+    components = [c.strip() for c in re.split(r"[\\/]+", name or "")]
+    is_folder_only = bool(name) and name.rstrip()[-1:] in ("/", "\\")
+    components = [c for c in components if c]
+    if not components:
+        return info
+    folders = components if is_folder_only else components[:-1]
+    for depth, folder in enumerate(folders):
+        _read_folder(info, folder, depth)
+    if not is_folder_only:
+        _read_file_name(info, components[-1])
+    _fill_material_from_folders(info, folders)
+    return info
+
+
+def stored_name(
+    client_code: str | None,
+    project_code: str | None,
+    part: str,
+    material: str | None,
+    thickness_mm: float | Decimal | str | None,
+    quantity: int | None,
+    version: int,
+    ext: str,
+) -> str:
+    """DOMAIN.md's stored name: `{CLIENT}-{PROJECT}-{Part}-{MAT}-{T}mm-x{Qty}-v{NNN}.{ext}`.
+
+    The client is written without its dash (CL0001); unknown material, thickness or quantity are
+    left out rather than guessed. The result is always a safe single file name."""
+    if int(version) < 1:
+        raise ValueError("version numbers start at 1")
+    extension = re.sub(r"[^a-z0-9]", "", (ext or "").lower().lstrip("."))[:10]
+    if not extension:
+        raise ValueError(f"not a usable file extension: {ext!r}")
+    pieces: list[str] = []
+    client = normalise_client_code(client_code)
+    if client:
+        pieces.append(client.replace("-", ""))
+    elif client_code:
+        pieces.append(_safe_code(client_code))
+    if project_code:
+        pieces.append(normalise_project_code(project_code) or _safe_code(project_code))
+    pieces.append(safe_part_name(part))
+    if material:
+        code = material.upper() if material.upper() in MATERIAL_CODES else material_code(material)
+        pieces.append(code or _safe_code(material)[:8].upper())
+    thickness = _thickness_text(thickness_mm)
+    if thickness:
+        pieces.append(f"{thickness}mm")
+    if quantity is not None:
+        if int(quantity) < 0:
+            raise ValueError("quantity cannot be negative")
+        if int(quantity) > 0:
+            pieces.append(f"x{int(quantity)}")
+    pieces.append(f"v{int(version):03d}")
+    return safe_filename("-".join(p for p in pieces if p) + "." + extension)
+
+
+def safe_part_name(part: str | None) -> str:
+    """A part name fit for a stored file name: CamelCase words, unicode letters kept, decimal
+    numbers kept (`200.125`), nothing else — no separators, no dashes, no "..". Never empty."""
+    text = unicodedata.normalize("NFC", part or "")
+    words = re.findall(r"\d+(?:\.\d+)*[^\W_]*|[^\W_]+", text)
+    camel = "".join(word[:1].upper() + word[1:] for word in words)
+    return camel[:PART_MAX_CHARS].rstrip(".") or "Part"
+
+
+def safe_filename(name: str) -> str:
+    """A name that is safe to create inside a folder on any system, whatever the client sent.
+
+    Keeps only the last path component, drops NUL, control and invisible format characters,
+    replaces characters Windows forbids, refuses '.', '..', hidden dot-names and Windows device
+    names, and limits the length (keeping the extension). Unicode letters are kept."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = text.replace("\x00", "")
+    text = re.split(r"[\\/]", text)[-1]
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Zl", "Zp") or ch in "\t\n\r\v\f" else ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch in "\t\n\r\v\f"
+    )
+    text = _WINDOWS_FORBIDDEN.sub("_", text)
+    text = re.sub(r"\s+", " ", text).strip(" .")
+    if not text:
+        return "file"
+    stem, dot, extension = text.rpartition(".")
+    if not dot:
+        stem, extension = text, ""
+    if stem.split(".")[0].strip().upper() in _WINDOWS_RESERVED:
+        text = "_" + text
+        stem = "_" + stem
+    if len(text.encode("utf-8")) > FILENAME_MAX_BYTES:
+        suffix = f".{extension}" if dot and len(extension) <= 10 else ""
+        base = stem if suffix else text
+        budget = FILENAME_MAX_BYTES - len(suffix.encode("utf-8"))
+        base = base.encode("utf-8")[:budget].decode("utf-8", errors="ignore").rstrip(" .")
+        text = (base or "file") + suffix
+    return text
+
+
+# --- reading file names ----------------------------------------------------------------------
+
+
+def _read_file_name(info: NameInfo, file_name: str) -> None:
+    stem = file_name
+    if "." in stem:
+        head, extension = stem.rsplit(".", 1)
+        if extension.strip().lower() in KNOWN_EXTENSIONS and head.strip():
+            stem = head
+            info._set("extension", extension.strip().lower(), 1.0, "file name")
+    stem = _take_codes(info, stem, where="file name", confidence=0.95)
+    revision = _REVISION_SUFFIX.search(stem)
+    if revision:
+        info._set("revision", revision.group(1), 0.7, f"file name '{revision.group(0).strip()}'")
+        stem = stem[: revision.start()]
+    tokens = _tokenise(stem)
+    if not tokens:
+        return
+    _classify(info, stem, tokens)
+
+
+def _take_codes(info: NameInfo, text: str, *, where: str, confidence: float) -> str:
+    """Read project and client codes out of `text`; return the text without them."""
+    for match in list(_PROJECT_CODE.finditer(text)):
+        code = normalise_project_code(match.group(0))
+        if code:
+            info._set("project_code", code, confidence, f"{where} '{match.group(0)}'")
+            info._set(
+                "client_code", f"CL-{int(match.group(3)):04d}", confidence - 0.1,
+                f"{where} project code '{match.group(0)}'",
+            )  # fmt: skip
+    text = _PROJECT_CODE.sub("-", text)
+    for match in list(_CLIENT_CODE.finditer(text)):
+        info._set(
+            "client_code", normalise_client_code(match.group(0)), confidence,
+            f"{where} '{match.group(0)}'",
+        )  # fmt: skip
+    return _CLIENT_CODE.sub("-", text)
+
+
+def _tokenise(stem: str) -> list[_Token]:
+    """Split on dashes (or underscores when there are no dashes); split 'Galv 1.2mm' further."""
+    separator = "-" if "-" in stem or "_" not in stem else "_"
+    tokens: list[_Token] = []
+    position = 0
+    for piece in stem.split(separator):
+        start = position + (len(piece) - len(piece.lstrip()))
+        text = piece.strip()
+        position += len(piece) + 1
+        if not text:
+            continue
+        words = list(re.finditer(r"\S+", text))
+        if len(words) > 1 and all(_is_tail_word(w.group(0)) for w in words):
+            tokens.extend(_Token(w.group(0), start + w.start(), start + w.end()) for w in words)
+        else:
+            tokens.append(_Token(text, start, start + len(text)))
+    if tokens and not any(_is_tail_word(t.text) for t in tokens):
+        # No dashes around the material/thickness/quantity ("Bracket Galv 1.2mm x5"): take the
+        # trailing words of the last token that are such values.
+        last = tokens.pop()
+        words = list(re.finditer(r"\S+", last.text))
+        cut = len(words)
+        while cut > 1 and _is_tail_word(words[cut - 1].group(0)):
+            cut -= 1
+        head_end = words[cut - 1].end()
+        tokens.append(_Token(last.text[:head_end], last.start, last.start + head_end))
+        tokens.extend(
+            _Token(w.group(0), last.start + w.start(), last.start + w.end()) for w in words[cut:]
+        )
+    return tokens
+
+
+def _is_tail_word(word: str) -> bool:
+    return bool(
+        (len(word) > 1 and material_code(word))
+        or _THICKNESS_MM.match(word)
+        or _QUANTITY.match(word)
+    )
+
+
+def _to_mm(text: str) -> float:
+    return round(float(text.replace(",", ".")), 3)
+
+
+def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
+    where = "file name"
+    # Leading project number (0001) and user code (DEOA, OGOA) of the shop's and the blueprint form.
+    first = 0
+    if len(tokens) > 1 and _PROJECT_NUMBER.match(tokens[0].text):
+        tokens[0].kind = "project_number"
+        info._set("project_number", tokens[0].text, 0.7, f"{where} '{tokens[0].text}'")
+        first = 1
+    if (
+        len(tokens) > first + 2
+        and _USER_CODE.match(tokens[first].text)
+        and not material_code(tokens[first].text)
+    ):
+        tokens[first].kind = "user_code"
+        info._set("user_code", tokens[first].text, 0.6, f"{where} '{tokens[first].text}'")
+        first += 1
+
+    for token in tokens[first:]:
+        if _QUANTITY.match(token.text):
+            token.kind = "quantity"
+        elif _REVISION_TOKEN.match(token.text):
+            token.kind = "revision"
+        elif _DATE.match(token.text):
+            token.kind = "date"
+        elif material_code(token.text):
+            token.kind = "material"
+    # A version (v003) is the last token, after the material/thickness/quantity it follows.
+    last = tokens[-1]
+    if _VERSION.match(last.text) and any(t.kind in ("material", "quantity") for t in tokens):
+        last.kind = "version"
+        info._set("version", int(_VERSION.match(last.text).group(1)), 0.9, f"{where} '{last.text}'")
+
+    quantities = [t for t in tokens if t.kind == "quantity"]
+    for extra in quantities[:-1]:
+        extra.kind = ""
+    if quantities:
+        token = quantities[-1]
+        groups = _QUANTITY.match(token.text).groups()
+        value = int(next(g for g in groups if g is not None))
+        if value > 0:
+            confidence = 0.95 if token is _last_meaningful(tokens) else 0.85
+            info._set("quantity", value, confidence, f"{where} '{token.text}'")
+        else:
+            info.notes.append(f"quantity '{token.text}' in the name is zero; ignored")
+
+    material_token = _choose_material(tokens)
+    if material_token is not None:
+        code = material_code(material_token.text)
+        confidence = 0.5 if len(material_token.text.strip()) == 1 else 0.9
+        info._set("material", code, confidence, f"{where} '{material_token.text}'")
+
+    thickness_token = _choose_thickness(info, tokens, material_token)
+    if thickness_token is not None:
+        index = tokens.index(thickness_token)
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if (
+            "quantity" not in info.fields
+            and following is not None
+            and following.kind == ""
+            and re.fullmatch(r"\d{1,5}", following.text)
+        ):  # the blueprint form writes the quantity bare: [MAT]-[THK]-[QTY]
+            following.kind = "quantity"
+            info._set("quantity", int(following.text), 0.6, f"{where} '{following.text}'")
+
+    for token in tokens:
+        if token.kind == "revision":
+            value = _REVISION_TOKEN.match(token.text).group(1)
+            info._set("revision", value, 0.7, f"{where} '{token.text}'")
+        elif token.kind == "date":
+            parsed = _parse_date(token.text)
+            if parsed:
+                info._set("project_date", parsed[0], parsed[1] - 0.2, f"{where} '{token.text}'")
+    for token in tokens:  # material words the chooser passed over are ordinary words
+        if token.kind == "material" and token is not material_token:
+            token.kind = ""
+
+    # The part is what nobody else claimed, up to the first material/thickness/quantity token.
+    tail_kinds = ("material", "thickness", "quantity", "version", "revision", "date")
+    tail_start = next((i for i, t in enumerate(tokens) if t.kind in tail_kinds), len(tokens))
+    part_tokens = [t for t in tokens[:tail_start] if t.kind == ""]
+    info.unparsed.extend(t.text for t in tokens[tail_start:] if t.kind == "")
+    if part_tokens:
+        part = stem[part_tokens[0].start : part_tokens[-1].end].strip(" -_")
+        structured = tail_start < len(tokens)
+        info._set("part", part, 0.8 if structured else 0.5, f"{where} '{part}'")
+
+
+def _last_meaningful(tokens: list[_Token]) -> _Token | None:
+    return next((t for t in reversed(tokens) if t.kind not in ("version", "revision")), None)
+
+
+def _choose_material(tokens: list[_Token]) -> _Token | None:
+    candidates = [t for t in tokens if t.kind == "material"]
+    if not candidates:
+        return None
+
+    def followed_by_tail(token: _Token) -> bool:
+        index = tokens.index(token)
+        if index + 1 >= len(tokens):
+            return True
+        following = tokens[index + 1]
+        return following.kind == "quantity" or _thickness_value(following.text) is not None
+
+    strong = [t for t in candidates if len(t.text) > 1 and followed_by_tail(t)]
+    if strong:
+        return strong[-1]
+    multi_letter = [t for t in candidates if len(t.text) > 1]
+    if multi_letter:
+        return multi_letter[-1]
+    lone = candidates[-1]
+    return lone if followed_by_tail(lone) else None
+
+
+def _thickness_value(text: str) -> tuple[float, bool] | None:
+    """(mm, written with a unit) for a token that is only a thickness, else None."""
+    for pattern, has_unit in ((_THICKNESS_MM, True), (_THICKNESS_T, True), (_BARE_NUMBER, False)):
+        match = pattern.match(text)
+        if match:
+            return _to_mm(match.group(1)), has_unit
+    return None
+
+
+def _choose_thickness(
+    info: NameInfo, tokens: list[_Token], material_token: _Token | None
+) -> _Token | None:
+    """The thickness is the number next to the material, else the last plain thickness token.
+
+    '100mm teeth' is a part name, and so is '75mm' in '0007-75mm-Galv-1.2mm-x17'."""
+    where = "file name"
+    chosen: _Token | None = None
+    confidence = 0.0
+    if material_token is not None:
+        index = tokens.index(material_token)
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        before = tokens[index - 1] if index > 0 else None
+        if after is not None and after.kind == "" and _thickness_value(after.text):
+            chosen, confidence = after, 0.9
+        elif (
+            before is not None
+            and before.kind == ""
+            and (_THICKNESS_MM.match(before.text) or _THICKNESS_T.match(before.text))
+        ):
+            chosen, confidence = before, 0.7
+    if chosen is None and material_token is None:
+        candidates = [t for t in tokens if t.kind == "" and _thickness_value(t.text)]
+        if candidates:
+            chosen, confidence = candidates[-1], 0.6
+            if tokens.index(chosen) == 0:
+                chosen = None  # a lone leading number names the part
+    if chosen is None:
+        return None
+    value, has_unit = _thickness_value(chosen.text)
+    if not has_unit:
+        confidence -= 0.1
+    if f"{value:g}" in COMMON_THICKNESSES_MM:
+        confidence += 0.05
+    chosen.kind = "thickness"
+    if value <= 0:
+        info.notes.append(f"thickness '{chosen.text}' in the name is not a thickness; ignored")
+        return chosen
+    if value > MAX_PLAUSIBLE_THICKNESS_MM:
+        chosen.kind = ""
+        return None
+    info._set("thickness_mm", value, min(confidence, 0.95), f"{where} '{chosen.text}'")
+    return chosen
+
+
+# --- reading folder names --------------------------------------------------------------------
+
+
+def _read_folder(info: NameInfo, folder: str, depth: int) -> None:
+    where = "folder"
+    # Deeper folders are closer to the file and win ties.
+    bonus = min(depth, 9) * 0.001
+    if normalise_client_code(folder):
+        info._set("client_code", normalise_client_code(folder), 0.95 + bonus, f"{where} '{folder}'")
+        return
+    if normalise_project_code(folder):
+        code = normalise_project_code(folder)
+        info._set("project_code", code, 0.95 + bonus, f"{where} '{folder}'")
+        return
+    match = _PROJECT_FOLDER.match(folder)
+    if match:
+        number, project_name, date_text, extra = match.groups()
+        info._set("project_number", number, 0.9 + bonus, f"{where} '{folder}'")
+        info._set("project_name", project_name.strip(), 0.85 + bonus, f"{where} '{folder}'")
+        parsed = _parse_date(date_text)
+        if parsed:
+            info._set("project_date", parsed[0], parsed[1] + bonus, f"{where} '{folder}'")
+        else:
+            info.notes.append(f"'{date_text}' in folder '{folder}' is not a date")
+        if extra:
+            info.unparsed.append(extra)
+        return
+    match = _PROJECT_FOLDER_NO_DATE.match(folder)
+    if match:
+        info._set("project_number", match.group(1), 0.6 + bonus, f"{where} '{folder}'")
+        info._set("project_name", match.group(2).strip(), 0.5 + bonus, f"{where} '{folder}'")
+        return
+    code_text = _take_codes(info, folder, where=where, confidence=0.8 + bonus)
+    del code_text
+
+
+def _parse_date(text: str) -> tuple[datetime.date, float] | None:
+    """The shop writes month.day.year; a first number above 12 can only be a day."""
+    match = _DATE.match(text.strip())
+    if not match:
+        return None
+    first, second, year = (int(g) for g in match.groups())
+    readings = []
+    if 1 <= first <= 12:
+        readings.append((year, first, second, 0.95 if second > 12 else 0.8))
+    if 1 <= second <= 12 and first > 12:
+        readings.append((year, second, first, 0.5))
+    for y, month, day, confidence in readings:
+        try:
+            return datetime.date(y, month, day), confidence
+        except ValueError:
+            continue
+    return None
+
+
+def _fill_material_from_folders(info: NameInfo, folders: list[str]) -> None:
+    """A material named in a project folder ('0007-75mm galv') is a weak hint for its files."""
+    if "material" in info.fields:
+        return
+    for folder in reversed(folders):
+        match = _PROJECT_FOLDER.match(folder) or _PROJECT_FOLDER_NO_DATE.match(folder)
+        if not match:
+            continue
+        for word in re.findall(r"[^\W\d_]{2,}", match.group(2)):
+            code = material_code(word)
+            if code:
+                info._set("material", code, 0.4, f"folder '{folder}'")
+                return
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _safe_code(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "", text)[:40]
+
+
+def _thickness_text(value: float | Decimal | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value)).quantize(Decimal("0.001"))
+    if number <= 0:
+        return ""
+    text = format(number.normalize(), "f")
+    return text
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
