@@ -1,0 +1,260 @@
+"""The LightBurn parser: read the XML safely, place and measure the shapes, report."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import xml.etree.ElementTree as StdElementTree
+from pathlib import Path
+from typing import Any
+
+import defusedxml
+import defusedxml.ElementTree as SafeElementTree
+
+from .. import registry
+from ..base import DetectedType, ParseContext, ParseError, Parser, ParseResult
+from .geometry import Contour, Point, bounding_box, circle_diameter, join_open_contours, nest
+from .reader import ProjectReader, finite_number
+
+MAX_NOTES_CHARS = 2000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@registry.register
+class LightBurnParser(Parser):
+    """Reads LightBurn projects without LightBurn: geometry, layers and the embedded thumbnail."""
+
+    name = "lightburn"
+    version = "1"
+
+    @classmethod
+    def score(cls, detected: DetectedType) -> int:
+        return 100 if detected.kind == "lightburn" else 0
+
+    def parse(self, path: Path, context: ParseContext) -> ParseResult:
+        """Read the project at `path`; raise ParseError with one clear line when it cannot."""
+        context.report(0.0, "reading the LightBurn project")
+        root = _read_xml(Path(path))
+        result = ParseResult(kind="lightburn", parser=self.name, parser_version=self.version)
+        reader = ProjectReader(context=context)
+        reader.read_layers(root)
+        context.report(0.2, "placing shapes")
+        reader.walk(root)
+        context.report(0.6, "measuring cut geometry")
+        _measure(reader, root, result, context)
+        context.report(1.0, "done")
+        return result
+
+
+def _read_xml(path: Path) -> Any:
+    try:
+        tree = SafeElementTree.parse(str(path), forbid_dtd=True)
+    except defusedxml.DTDForbidden as exc:
+        raise ParseError(
+            "unsafe XML: the file declares a DTD, which LightBurn never writes; not read",
+            code="unsafe",
+        ) from exc
+    except defusedxml.EntitiesForbidden as exc:
+        raise ParseError(
+            "unsafe XML: the file declares entities (an entity bomb or an external reference); "
+            "not read",
+            code="unsafe",
+        ) from exc
+    except defusedxml.DefusedXmlException as exc:
+        raise ParseError(f"unsafe XML: {exc}; not read", code="unsafe") from exc
+    except StdElementTree.ParseError as exc:
+        raise ParseError(
+            f"not a readable LightBurn project: the XML is broken ({exc})", code="unreadable"
+        ) from exc
+    except OSError as exc:
+        raise ParseError(f"cannot read the file: {exc.strerror or exc}", code="unreadable") from exc
+    root = tree.getroot()
+    if root.tag != "LightBurnProject":
+        raise ParseError(
+            f"not a LightBurn project: the XML root is <{root.tag}>, not <LightBurnProject>",
+            code="unreadable",
+        )
+    return root
+
+
+def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: ParseContext) -> None:
+    """Join, measure and nest the cut contours; fill metadata, raw and warnings."""
+    tolerance = context.chain_tolerance_mm
+    if not reader.contours and reader.engrave_contours:
+        # The shop prepares files in LightBurn and cuts in CypCut, so a project without a Cut
+        # layer still describes what is cut: measure its engraving-layer shapes instead.
+        reader.contours, reader.engrave_contours = reader.engrave_contours, []
+        reader.measured_engraving = True
+    contours_before = len(reader.contours)
+    contours = join_open_contours(reader.contours, tolerance)
+    closed = [c for c in contours if c.closed]
+    open_ = [c for c in contours if not c.closed]
+
+    points: list[Point] = []
+    cut_length = 0.0
+    for contour in contours:
+        cut_length += contour.length()
+        for segment in contour.segments:
+            points.extend(segment.extremes())
+
+    nested = nest(closed)
+    holes = []
+    area = 0.0
+    for contour, item in zip(closed, nested, strict=True):
+        area += item.area if item.depth % 2 == 0 else -item.area
+        if item.depth % 2 == 1:
+            diameter = circle_diameter(contour, item)
+            if diameter is not None:
+                x0, y0, x1, y1 = item.box
+                holes.append(
+                    {
+                        "diameter_mm": round(diameter, 3),
+                        "center_mm": [round((x0 + x1) / 2, 3), round((y0 + y1) / 2, 3)],
+                    }
+                )
+    part_count = sum(1 for item in nested if item.depth % 2 == 0) if closed else None
+
+    material_height = finite_number(root.get("MaterialHeight"))
+    thickness = material_height if material_height and material_height > 0 else None
+
+    metadata: dict[str, Any] = {
+        "units": "mm",
+        "source_units": "mm",
+        "bbox_mm": None,
+        "cut_length_mm": round(cut_length, 2),
+        "pierce_count": len(contours),
+        "part_count": part_count,
+        "area_mm2": round(area, 2) if closed else None,
+        "holes": sorted(holes, key=lambda h: (h["center_mm"][1], h["center_mm"][0])),
+        "closed_contours": len(closed),
+        "open_contours": len(open_),
+        "entity_counts": dict(sorted(reader.shape_counts.items())),
+        "layers": list(reader.layers_used),
+    }
+    if thickness is not None:
+        metadata["thickness_mm"] = round(thickness, 3)
+    raw_box = None
+    if points:
+        x0, y0, x1, y1 = bounding_box(points)
+        metadata["bbox_mm"] = [round(x1 - x0, 3), round(y1 - y0, 3)]
+        raw_box = {"min_mm": [round(x0, 3), round(y0, 3)], "max_mm": [round(x1, 3), round(y1, 3)]}
+    result.metadata.update(metadata)
+
+    notes = root.find("Notes")
+    result.raw.update(
+        {
+            "app_version": root.get("AppVersion"),
+            "format_version": root.get("FormatVersion"),
+            "device_name": root.get("DeviceName"),
+            "material_height_mm": material_height,
+            "mirror_x": root.get("MirrorX") == "True",
+            "mirror_y": root.get("MirrorY") == "True",
+            "notes": (notes.get("Notes") or "")[:MAX_NOTES_CHARS] if notes is not None else "",
+            "speed_units": "mm/s (as LightBurn stores it)",
+            "cut_settings": [
+                {
+                    "index": layer.index,
+                    "name": layer.name,
+                    "type": layer.type,
+                    "role": layer.role,
+                    "image": layer.image,
+                    "params": layer.params,
+                }
+                for layer in [*reader.layers.values(), *reader.image_layers.values()]
+            ],
+            "shape_counts": dict(sorted(reader.shape_counts.items())),
+            "shapes_by_role": dict(sorted(reader.role_counts.items())),
+            "contours_before_joining": contours_before,
+            "measured_engraving_layers": reader.measured_engraving,
+            "cut_bbox": raw_box,
+            "problems": dict(reader.problems),
+        }
+    )
+    _thumbnail(root, result, context)
+    _warn(reader, result, context, open_, holes, thickness)
+
+
+def _thumbnail(root: Any, result: ParseResult, context: ParseContext) -> None:
+    element = root.find("Thumbnail")
+    source = element.get("Source") if element is not None else None
+    if not source:
+        result.raw["thumbnail_bytes"] = 0
+        return
+    try:
+        png = base64.b64decode(source, validate=False)
+    except (binascii.Error, ValueError):
+        png = b""
+    if not png.startswith(PNG_SIGNATURE):
+        result.raw["thumbnail_bytes"] = 0
+        result.warn("bad_thumbnail", "The project's embedded thumbnail is not a PNG; ignored.")
+        return
+    result.raw["thumbnail_bytes"] = len(png)
+    if context.make_preview:
+        result.preview_png = png
+
+
+def _warn(
+    reader: ProjectReader,
+    result: ParseResult,
+    context: ParseContext,
+    open_contours: list[Contour],
+    holes: list[dict[str, Any]],
+    thickness: float | None,
+) -> None:
+    roles = reader.role_counts
+    if not reader.contours:
+        result.warn("no_cut_geometry", "The project has no shapes on a cut layer: nothing to cut.")
+    if open_contours:
+        result.warn(
+            "open_contour",
+            f"{len(open_contours)} open contour(s) on cut layers: the part outline is not closed.",
+        )
+    if roles["text"]:
+        result.warn(
+            "text_not_converted",
+            f"{roles['text']} text object(s) are not converted to paths; they are not in the cut "
+            "length.",
+        )
+    if roles["image"]:
+        result.warn(
+            "image_engraving",
+            f"{roles['image']} image(s) are engraved, not cut; they are not in the cut length.",
+        )
+    if reader.measured_engraving:
+        result.warn(
+            "no_cut_layer",
+            f"The project has no Cut layer; its {roles['engrave']} shape(s) on engraving (Scan) "
+            "layers are measured as the cut geometry.",
+        )
+    elif roles["engrave"]:
+        result.warn(
+            "engraving_layer",
+            f"{roles['engrave']} shape(s) are on engraving layers; they are not in the cut length.",
+        )
+    if roles["off"]:
+        result.warn(
+            "output_disabled",
+            f"{roles['off']} shape(s) are on layers with output switched off; they are not in "
+            "the cut length.",
+        )
+    for problem, count in reader.problems.items():
+        result.warn("unreadable_shape", f"{count} {problem}.")
+    thickness = thickness or context.thickness_mm
+    if thickness:
+        small = [h for h in holes if h["diameter_mm"] < thickness]
+        if small:
+            result.warn(
+                "hole_smaller_than_thickness",
+                f"{len(small)} hole(s) are smaller than the material thickness "
+                f"({thickness:g} mm); the smallest is {min(h['diameter_mm'] for h in small):g} mm.",
+            )
+    box = result.metadata.get("bbox_mm")
+    if box:
+        sheet_long, sheet_short = sorted(context.largest_sheet_mm, reverse=True)
+        long_side, short_side = max(box), min(box)
+        if long_side > sheet_long or short_side > sheet_short:
+            result.warn(
+                "larger_than_sheet",
+                f"The cut geometry ({box[0]:g} × {box[1]:g} mm) does not fit the largest sheet "
+                f"({sheet_long:g} × {sheet_short:g} mm).",
+            )
