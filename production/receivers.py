@@ -1,0 +1,59 @@
+"""Production listens to the layers below it (ARCHITECTURE.md: lower apps signal upward)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+PROJECT_SIGNALS_MODULE = "projects.signals"
+
+
+def on_project_status_changed(
+    sender: Any, project: Any, from_status: str, to_status: str, by: Any = None, **kwargs: Any
+) -> None:
+    """Proof of payment arrived (the job moved to Paid): put it in the default machine's queue.
+
+    Sent after the projects transaction commits. A failure here must not undo the payment, so it
+    is logged and written to the audit trail for a manager to act on, not raised.
+    """
+    if str(to_status) != "paid":
+        return
+    from laseros.audit import record
+    from laseros.models import ActivityLog
+    from projects.models import Project
+
+    from .services import queue_paid_project
+
+    try:
+        fresh = Project.objects.get(pk=project.pk)
+        queue_paid_project(project=fresh, by=by)
+    except Exception as exc:
+        logger.exception("could not queue paid project %s", getattr(project, "code", project))
+        with transaction.atomic():
+            record(
+                action=ActivityLog.Action.OTHER,
+                obj=project,
+                message=f"Paid, but not queued automatically: {exc}"[:500],
+                user=by,
+            )
+
+
+def connect() -> bool:
+    """Connect to projects' `project_status_changed` if that module exists (it may land later)."""
+    try:
+        module = importlib.import_module(PROJECT_SIGNALS_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != PROJECT_SIGNALS_MODULE:
+            raise
+        logger.debug("%s not there yet: paid jobs are not queued automatically", exc.name)
+        return False
+    signal = getattr(module, "project_status_changed", None)
+    if signal is None:
+        return False
+    signal.connect(on_project_status_changed, dispatch_uid="production.queue_paid_project")
+    return True

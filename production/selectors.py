@@ -1,0 +1,38 @@
+"""Read queries on production used by several callers (admin, API, dashboard, operator pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import QUEUE_ACTIVE, LaserRun, Machine, QueueItem
+
+
+def local_day_bounds(day: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end (aware) of a shop-local calendar day: runs are counted in local time."""
+    day = day or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def runs_started_today() -> QuerySet[LaserRun]:
+    start, end = local_day_bounds()
+    return LaserRun.objects.filter(started_at__gte=start, started_at__lt=end)
+
+
+def machine_queue(machine: Machine) -> QuerySet[QueueItem]:
+    """A machine's active queue in cutting order."""
+    return (
+        QueueItem.objects.for_list()
+        .filter(machine=machine, status__in=QUEUE_ACTIVE)
+        .order_by("position")
+    )
+
+
+def run_list() -> QuerySet[LaserRun]:
+    """Runs with what a list shows: machine, operator, preset, the jobs, the sheets."""
+    return LaserRun.objects.for_list().prefetch_related(
+        "project_shares__project", "sheets__stock__material", "sheets__movement"
+    )

@@ -1,0 +1,560 @@
+"""Every write in production: the queue, laser runs, cut presets, machines and operators.
+
+Queue positions: each machine's active items hold 1..n, unique and gap-free. Every queue write
+locks the machine row first (the per-machine mutex), then that machine's items in position order,
+and renumbers with a two-phase update so the partial unique constraint is never violated midway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from inventory import services as inventory_services
+from inventory.models import SheetStock
+from laseros.audit import diff_instances, instance_values, record
+from laseros.models import ActivityLog
+
+from .models import (
+    PRESET_TUNED_FIELDS,
+    QUEUE_ACTIVE,
+    QUEUE_TRANSITIONS,
+    CutPreset,
+    CutPresetChange,
+    LaserRun,
+    LaserRunProject,
+    LaserRunSheet,
+    Machine,
+    Operator,
+    QualityEffect,
+    QueueItem,
+    QueuePriority,
+    QueueStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+SHARE_PLACES = Decimal("0.000001")
+
+
+def _user(by: Any):
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def _save_audited(obj: models.Model, *, by: Any = None, message: str = "") -> models.Model:
+    before = None
+    if obj.pk:
+        original = type(obj)._default_manager.filter(pk=obj.pk).first()
+        before = instance_values(original) if original is not None else None
+    obj.full_clean()
+    obj.save()
+    changes = diff_instances(before, instance_values(obj))
+    if changes or before is None:
+        record(
+            action=ActivityLog.Action.UPDATE if before else ActivityLog.Action.CREATE,
+            obj=obj,
+            changes=changes,
+            user=by,
+            message=message,
+        )
+    return obj
+
+
+def machine_save(*, machine: Machine, by: Any = None) -> Machine:
+    """Create or change a machine, with its audit entry."""
+    machine.code = (machine.code or "").strip().upper()
+    return _save_audited(machine, by=by)
+
+
+def operator_save(*, operator: Operator, by: Any = None) -> Operator:
+    """Create or change an operator, with its audit entry."""
+    return _save_audited(operator, by=by)
+
+
+def default_machine() -> Machine | None:
+    """Where paid jobs are queued: settings.PRODUCTION_DEFAULT_MACHINE (a code) if it names an
+    active machine, else the active machine with the lowest code."""
+    code = getattr(settings, "PRODUCTION_DEFAULT_MACHINE", "") or ""
+    active = Machine.objects.active()
+    if code:
+        found = active.filter(code=code.strip().upper()).first()
+        if found is not None:
+            return found
+    return active.order_by("code").first()
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+def _lock_machine(machine: Machine) -> Machine:
+    return Machine.objects.select_for_update().get(pk=machine.pk)
+
+
+def _active_items(machine: Machine) -> list[QueueItem]:
+    return list(
+        QueueItem.objects.select_for_update()
+        .filter(machine_id=machine.pk, status__in=QUEUE_ACTIVE)
+        .order_by("position", "id")
+    )
+
+
+def _renumber(ordered: list[QueueItem]) -> None:
+    """Give `ordered` positions 1..n. Two phases: first lift every item that must move above all
+    current positions, then set the final ones, so no statement ever sees two equal positions."""
+    moving = [(i, item) for i, item in enumerate(ordered, start=1) if item.position != i]
+    if not moving:
+        return
+    lift = max((item.position or 0) for item in ordered) + len(ordered) + 1
+    ids = [item.pk for _, item in moving]
+    QueueItem.objects.filter(pk__in=ids).update(position=F("position") + lift)
+    QueueItem.objects.filter(pk__in=ids).update(
+        position=Case(*(When(pk=item.pk, then=Value(i)) for i, item in moving))
+    )
+    for i, item in moving:
+        item.position = i
+
+
+def _audit_queue(item: QueueItem, *, by: Any, action: str, changes: dict, message: str) -> None:
+    record(action=action, obj=item, changes=changes, user=by, message=message)
+
+
+@transaction.atomic
+def queue_add(
+    *,
+    project: Any,
+    machine: Machine,
+    priority: str = QueuePriority.NORMAL,
+    by: Any = None,
+    scheduled_date: dt.date | None = None,
+    estimated_minutes: int | None = None,
+    notes: str = "",
+    position: int | None = None,
+) -> QueueItem:
+    """Put a job in a machine's queue, at the end (or at `position`, shifting the rest down)."""
+    machine = _lock_machine(machine)
+    if not machine.is_active:
+        raise ValidationError({"machine": f"Machine {machine.code} is not active."})
+    items = _active_items(machine)
+    if any(item.project_id == project.pk for item in items):
+        raise ValidationError(
+            {"project": f"{project.code} is already in the queue of {machine.code}."}
+        )
+    item = QueueItem(
+        machine=machine,
+        project=project,
+        position=len(items) + 1,
+        priority=priority,
+        scheduled_date=scheduled_date,
+        estimated_minutes=estimated_minutes,
+        notes=notes,
+        added_by=_user(by),
+    )
+    item.full_clean()
+    item.save()
+    _audit_queue(
+        item,
+        by=by,
+        action=ActivityLog.Action.CREATE,
+        changes=diff_instances(None, instance_values(item)),
+        message=f"queued on {machine.code} at {item.position}",
+    )
+    if position is not None and position != item.position:
+        item = queue_move(item=item, to_position=position, by=by)
+    return item
+
+
+@transaction.atomic
+def queue_move(*, item: QueueItem, to_position: int, by: Any = None) -> QueueItem:
+    """Move an active item to `to_position` (1 = next) in its machine's queue; the items between
+    shift by one. Safe under concurrent moves: the machine row is the mutex."""
+    _lock_machine(item.machine)
+    items = _active_items(item.machine)
+    current = next((i for i in items if i.pk == item.pk), None)
+    if current is None:
+        raise ValidationError({"position": "Only queued or cutting items have a position."})
+    try:
+        to_position = int(to_position)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"position": "The position is a whole number."}) from exc
+    if not 1 <= to_position <= len(items):
+        raise ValidationError(
+            {"position": f"The position must be between 1 and {len(items)} on {item.machine}."}
+        )
+    before = current.position
+    if before == to_position:
+        item.position = before
+        return current
+    items.remove(current)
+    items.insert(to_position - 1, current)
+    _renumber(items)
+    item.position = current.position
+    _audit_queue(
+        current,
+        by=by,
+        action=ActivityLog.Action.UPDATE,
+        changes={"position": [before, current.position]},
+        message=f"moved from {before} to {current.position}",
+    )
+    return current
+
+
+@transaction.atomic
+def queue_set_status(*, item: QueueItem, to: str, by: Any = None, reason: str = "") -> QueueItem:
+    """Move a queue item along QUEUE_TRANSITIONS; leaving the queue closes its position's gap."""
+    _lock_machine(item.machine)
+    items = _active_items(item.machine)
+    current = next((i for i in items if i.pk == item.pk), None) or QueueItem.objects.get(pk=item.pk)
+    if to not in QueueStatus.values:
+        raise ValidationError({"status": f"Unknown queue status {to!r}."})
+    was = QueueStatus(current.status)
+    if QueueStatus(to) not in QUEUE_TRANSITIONS[was]:
+        raise ValidationError(
+            {"status": f"A {was.label.lower()} item cannot become {QueueStatus(to).label.lower()}."}
+        )
+    fields = {"status": to}
+    now = timezone.now()
+    if to == QueueStatus.CUTTING:
+        fields["started_at"] = current.started_at or now
+    if to not in QUEUE_ACTIVE:
+        fields["position"] = None
+        fields["finished_at"] = now
+    QueueItem.objects.filter(pk=current.pk).update(**fields)
+    changes = {name: [getattr(current, name), value] for name, value in fields.items()}
+    for name, value in fields.items():
+        setattr(current, name, value)
+        setattr(item, name, value)
+    if to not in QUEUE_ACTIVE:
+        _renumber([i for i in items if i.pk != current.pk])
+    _audit_queue(
+        current, by=by, action=ActivityLog.Action.TRANSITION, changes=changes, message=reason
+    )
+    return current
+
+
+def queue_start(*, item: QueueItem, by: Any = None) -> QueueItem:
+    """The operator starts cutting the job (it keeps its place until done)."""
+    return queue_set_status(item=item, to=QueueStatus.CUTTING, by=by, reason="started cutting")
+
+
+def queue_complete(*, item: QueueItem, by: Any = None, reason: str = "") -> QueueItem:
+    """The job is cut: it leaves the queue and the items after it move up."""
+    return queue_set_status(item=item, to=QueueStatus.DONE, by=by, reason=reason or "cut")
+
+
+def queue_remove(*, item: QueueItem, by: Any = None, reason: str = "") -> QueueItem:
+    """Take a job out of the queue (cancelled, kept for the record); the rest move up."""
+    return queue_set_status(item=item, to=QueueStatus.CANCELLED, by=by, reason=reason)
+
+
+@transaction.atomic
+def queue_item_update(*, item: QueueItem, by: Any = None, **changes: Any) -> QueueItem:
+    """Change an item's priority, scheduled date, estimate or notes (not its place or status)."""
+    allowed = {"priority", "scheduled_date", "estimated_minutes", "notes"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            dict.fromkeys(unknown, "Change this through the queue's move and status actions.")
+        )
+    locked = QueueItem.objects.select_for_update().get(pk=item.pk)
+    before = instance_values(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=list(changes) or None)
+    diff = diff_instances(before, instance_values(locked))
+    if diff:
+        _audit_queue(locked, by=by, action=ActivityLog.Action.UPDATE, changes=diff, message="")
+    for name in changes:
+        setattr(item, name, getattr(locked, name))
+    return locked
+
+
+@transaction.atomic
+def queue_paid_project(*, project: Any, by: Any = None) -> QueueItem | None:
+    """A paid job goes into the default machine's queue, once, and its status moves to Queued.
+
+    Idempotent: a job that already has a queue item (other than a cancelled one) is left alone.
+    """
+    machine = default_machine()
+    if machine is None:
+        logger.warning("no active machine: paid project %s was not queued", project.code)
+        return None
+    _lock_machine(machine)  # a second signal for the same job waits here, then finds the item
+    if QueueItem.objects.filter(project=project).exclude(status=QueueStatus.CANCELLED).exists():
+        return None
+    priority = getattr(project, "priority", "") or QueuePriority.NORMAL
+    if priority not in QueuePriority.values:
+        priority = QueuePriority.NORMAL
+    item = queue_add(project=project, machine=machine, priority=priority, by=by)
+    from projects import services as project_services
+
+    project_services.project_transition(
+        project=project,
+        to="queued",
+        by=by,
+        reason=f"paid: queued on {machine.code} at position {item.position}",
+    )
+    return item
+
+
+# --- laser runs -----------------------------------------------------------------------------------
+
+
+def compute_shares(entries: Sequence[tuple[Decimal, Decimal, int]]) -> list[Decimal]:
+    """Each job's share of a run from (cut_length_mm, area_mm2, parts): the mean of its share of
+    cut length and of area (DOMAIN.md); by parts, or equally, when there is nothing to measure.
+    Rounded to 6 places with the remainder on the largest share, so the shares sum to exactly 1."""
+    if not entries:
+        return []
+    cuts = [Decimal(str(e[0] or 0)) for e in entries]
+    areas = [Decimal(str(e[1] or 0)) for e in entries]
+    parts = [Decimal(int(e[2] or 0)) for e in entries]
+    total_cut, total_area, total_parts = sum(cuts), sum(areas), sum(parts)
+    raw = []
+    for cut, area, count in zip(cuts, areas, parts, strict=True):
+        measures = []
+        if total_cut > 0:
+            measures.append(cut / total_cut)
+        if total_area > 0:
+            measures.append(area / total_area)
+        if not measures:
+            measures.append(count / total_parts if total_parts else Decimal(1) / len(entries))
+        raw.append(sum(measures) / len(measures))
+    shares = [r.quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN) for r in raw]
+    largest = max(range(len(shares)), key=lambda i: shares[i])
+    shares[largest] += Decimal(1) - sum(shares)
+    return shares
+
+
+def _as_entry(entry: Any) -> tuple[Any, int, Decimal, Decimal]:
+    if isinstance(entry, dict):
+        return (
+            entry["project"],
+            int(entry.get("parts") or 0),
+            Decimal(str(entry.get("cut_length_mm") or 0)),
+            Decimal(str(entry.get("area_mm2") or 0)),
+        )
+    project, parts, cut, area = entry
+    return project, int(parts or 0), Decimal(str(cut or 0)), Decimal(str(area or 0))
+
+
+@transaction.atomic
+def run_record(
+    *,
+    machine: Machine,
+    operator: Operator,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    projects: Iterable[Any],
+    sheets: Iterable[tuple[SheetStock, int]] = (),
+    preset: CutPreset | None = None,
+    parts_cut: int | None = None,
+    scrap_parts: int = 0,
+    notes: str = "",
+    by: Any = None,
+) -> LaserRun:
+    """Record a laser run: the jobs it served with their shares, and the sheets it used, taken
+    from stock once. All or nothing: a sheet short of stock leaves no run and no movement.
+
+    `projects`: (project, parts, cut_length_mm, area_mm2) tuples (or dicts with those keys);
+    `sheets`: (stock, quantity) pairs.
+    """
+    errors: dict[str, list[str]] = {}
+    project_rows = [_as_entry(e) for e in projects]
+    if not project_rows:
+        errors.setdefault("projects", []).append("A run serves at least one project.")
+    seen: set[int] = set()
+    for project, parts, cut, area in project_rows:
+        if project.pk in seen:
+            errors.setdefault("projects", []).append(f"{project.code} is listed twice.")
+        seen.add(project.pk)
+        if parts < 0 or cut < 0 or area < 0:
+            errors.setdefault("projects", []).append(
+                f"{project.code}: parts, cut length and area cannot be negative."
+            )
+    wanted: dict[int, int] = {}
+    stocks: dict[int, SheetStock] = {}
+    for stock, quantity in sheets:
+        if int(quantity) < 1:
+            errors.setdefault("sheets", []).append(f"{stock}: at least 1 sheet.")
+            continue
+        wanted[stock.pk] = wanted.get(stock.pk, 0) + int(quantity)
+        stocks[stock.pk] = stock
+    if not machine.is_active:
+        errors.setdefault("machine", []).append(f"Machine {machine.code} is not active.")
+    if not operator.is_active:
+        errors.setdefault("operator", []).append(f"{operator} is not an active operator.")
+    elif operator.machines.exists() and not operator.machines.filter(pk=machine.pk).exists():
+        errors.setdefault("operator", []).append(f"{operator} does not run {machine.code}.")
+    if started_at and ended_at and ended_at < started_at:
+        errors.setdefault("ended_at", []).append("The run ends before it starts.")
+    if errors:
+        raise ValidationError(errors)
+
+    # Lock every stock row first, in one order, before anything else writes (see lock_stock).
+    locked = inventory_services.lock_stock(list(stocks.values()))
+    tolerance = Decimal(str(settings.STOCK_THICKNESS_TOLERANCE_MM))
+    thicknesses = sorted({s.thickness_mm for s in locked.values()})
+    if thicknesses and thicknesses[-1] - thicknesses[0] > tolerance:
+        errors.setdefault("sheets", []).append(
+            "No mixed thickness in a nest: these sheets are "
+            + ", ".join(f"{t.normalize():f}" for t in thicknesses)
+            + " mm."
+        )
+    if preset is not None:
+        for stock in locked.values():
+            if stock.material_id != preset.material_id:
+                errors.setdefault("sheets", []).append(
+                    f"{stock} is not the preset's material ({preset.material.code})."
+                )
+            elif abs(stock.thickness_mm - preset.thickness_mm) > tolerance:
+                errors.setdefault("sheets", []).append(
+                    f"{stock} is not the preset's thickness ({preset.thickness_mm:f} mm)."
+                )
+    if errors:
+        raise ValidationError(errors)
+
+    run = LaserRun(
+        machine=machine,
+        operator=operator,
+        preset=preset,
+        started_at=started_at,
+        ended_at=ended_at,
+        parts_cut=sum(p[1] for p in project_rows) if parts_cut is None else parts_cut,
+        scrap_parts=scrap_parts,
+        notes=notes,
+        recorded_by=_user(by),
+    )
+    run.full_clean()
+    run.save()
+
+    shares = compute_shares([(cut, area, parts) for _, parts, cut, area in project_rows])
+    LaserRunProject.objects.bulk_create(
+        LaserRunProject(
+            run=run, project=project, parts=parts, cut_length_mm=cut, area_mm2=area, share=share
+        )
+        for (project, parts, cut, area), share in zip(project_rows, shares, strict=True)
+    )
+    for pk in sorted(wanted):
+        stock = locked[pk]
+        try:
+            movement = inventory_services.stock_use(
+                stock=stock,
+                quantity=wanted[pk],
+                by=by,
+                reason="laser run",
+                caused_by=run,
+                reference=f"Laser run {run.pk}",
+            )
+        except ValidationError as exc:
+            raise ValidationError({"sheets": exc.messages}) from exc
+        LaserRunSheet.objects.create(run=run, stock=stock, quantity=wanted[pk], movement=movement)
+        stocks[pk].quantity_on_hand = stock.quantity_on_hand
+
+    record(
+        action=ActivityLog.Action.CREATE,
+        obj=run,
+        changes={
+            **diff_instances(None, instance_values(run)),
+            "projects": [
+                None,
+                {p.code: str(s) for (p, *_), s in zip(project_rows, shares, strict=True)},
+            ],
+            "sheets": [None, {str(locked[pk]): wanted[pk] for pk in sorted(wanted)}],
+        },
+        user=by,
+    )
+    return run
+
+
+# --- cut presets ----------------------------------------------------------------------------------
+
+
+def _normalise_preset(preset: CutPreset) -> None:
+    # Decimals as the database keeps them (4200 -> 4200.0), so "no change" compares equal.
+    for field in preset._meta.concrete_fields:
+        value = getattr(preset, field.attname)
+        if isinstance(field, models.DecimalField) and value not in (None, ""):
+            try:
+                value = Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+            except ArithmeticError:
+                continue  # full_clean() names the bad value
+            setattr(preset, field.attname, value)
+    preset.nozzle = (preset.nozzle or "").strip().upper()
+    preset.gas = (preset.gas or "").strip().upper()
+    if preset.gas == "02":  # CypCut file names write O2 as "02"
+        preset.gas = "O2"
+    preset.note = (preset.note or "").strip()
+
+
+@transaction.atomic
+def preset_create(*, by: Any = None, **fields: Any) -> CutPreset:
+    """A new cut preset (from the admin, the API or an import), with its audit entry."""
+    preset = CutPreset(**fields)
+    _normalise_preset(preset)
+    preset.full_clean()
+    preset.save()
+    record(
+        action=ActivityLog.Action.CREATE,
+        obj=preset,
+        changes=diff_instances(None, instance_values(preset)),
+        user=by,
+    )
+    return preset
+
+
+@transaction.atomic
+def preset_update(
+    *,
+    preset: CutPreset,
+    changes: dict[str, Any],
+    by: Any = None,
+    reason: str,
+    quality_effect: str = QualityEffect.UNKNOWN,
+    quality_note: str = "",
+) -> CutPresetChange | None:
+    """Change a preset's parameters and log the change: who, when, why, the effect on the cut,
+    and each field before and after. Returns the log entry (None if nothing changed)."""
+    unknown = set(changes) - set(PRESET_TUNED_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "Not a preset parameter."))
+    locked = CutPreset.objects.select_for_update().get(pk=preset.pk)
+    before = instance_values(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _normalise_preset(locked)
+    locked.full_clean()
+    diff = {
+        name: values
+        for name, values in diff_instances(before, instance_values(locked)).items()
+        if name in PRESET_TUNED_FIELDS
+    }
+    if not diff:
+        return None
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the preset is changed (it goes in its log)."})
+    if quality_effect not in QualityEffect.values:
+        raise ValidationError({"quality_effect": f"Unknown quality effect {quality_effect!r}."})
+    locked.save()
+    entry = CutPresetChange.objects.create(
+        preset=locked,
+        by=_user(by),
+        reason=reason.strip()[:255],
+        quality_effect=quality_effect,
+        quality_note=quality_note[:255],
+        changes=diff,
+    )
+    record(action=ActivityLog.Action.UPDATE, obj=locked, changes=diff, user=by, message=reason)
+    for name in changes:
+        setattr(preset, name, getattr(locked, name))
+    return entry
