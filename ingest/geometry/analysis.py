@@ -1,0 +1,351 @@
+"""The DXF analysis pipeline: load → flatten → measure → chain → nest → check → preview.
+
+`analyse_dxf()` is what the DXF parser calls; it returns metrics in millimetres (the
+METADATA_KEYS vocabulary), a bounded raw extraction, warnings with stable codes and a PNG.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ezdxf
+import numpy as np
+
+from ingest.parsers.base import ParseContext
+
+from .chaining import chain_edges
+from .checks import (
+    Hole,
+    duplicate_segments,
+    fmt_mm,
+    fmt_point,
+    hole_warnings,
+    sheet_fits,
+)
+from .flatten import FlatDrawing, flatten_modelspace
+from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
+from .measure import Measures, measure, sample_pieces
+from .preview import render_preview
+from .topology import ContourTable, Nesting, Shapes, contour_table, nest, polygon_circle
+
+SPLINE_TOLERANCE_MM = 0.001  # spline flattening: at most 1 µm from the true curve
+MAX_PIECES = 2_000_000
+MAX_HOLES_LISTED = 5000
+MAX_RAW_ITEMS = 200  # per list/dict in `raw`
+
+
+@dataclass
+class DrawingAnalysis:
+    """Everything the parser reports about one DXF file."""
+
+    metadata: dict[str, Any]
+    raw: dict[str, Any]
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    preview_png: bytes | None = None
+
+
+def analyse_dxf(path: Path, context: ParseContext) -> DrawingAnalysis:
+    """Analyse the DXF at `path`. Raises ParseError (one clear line) when it cannot be read."""
+    context.report(0.0, "opening the DXF")
+    loaded = load_drawing(Path(path))
+    units = drawing_units(loaded)
+    raw = _document_raw(loaded, units)
+    context.report(0.35, "reading entities")
+    flat = flatten_modelspace(
+        loaded.doc,
+        curve_tolerance=SPLINE_TOLERANCE_MM / units.mm_per_unit,
+        max_depth=context.max_block_depth,
+        max_pieces=MAX_PIECES,
+        progress=lambda f, msg: context.report(0.35 + 0.3 * f, msg),
+    )
+    loaded.doc = None  # the document is not needed any more: let it go before the heavy part
+    context.report(0.65, "measuring")
+    return _analyse_flat(flat, units, loaded, raw, context)
+
+
+def _analyse_flat(
+    flat: FlatDrawing,
+    units: Units,
+    loaded: LoadedDrawing,
+    raw: dict[str, Any],
+    context: ParseContext,
+) -> DrawingAnalysis:
+    tol = max(float(context.chain_tolerance_mm), 1e-9)
+    table = flat.table.scaled(units.mm_per_unit)
+    m = measure(table)
+    box = m.bbox_all()
+    extent = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
+    sample_tol = max(1e-3, extent * 2e-5)
+
+    contours = chain_edges(m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol)
+    context.report(0.75, "chaining contours")
+    ct = contour_table(table, m, contours, tol)
+    samples = sample_pieces(table, sample_tol)
+    shapes = Shapes(table, m, samples, ct)
+    nesting = nest(ct, shapes, tol)
+    context.report(0.85, "nesting parts and holes")
+    holes = _holes(ct, nesting, shapes, tol)
+    distances = _edge_distances(holes, shapes)
+
+    depth_of = dict(zip(nesting.closed.tolist(), nesting.depth.tolist(), strict=True))
+    closed_ids = nesting.closed
+    area_abs = np.abs(ct.signed_area[closed_ids])
+    signs = np.where(nesting.depth % 2 == 0, 1.0, -1.0)
+    area = float((area_abs * signs).sum()) if closed_ids.size else 0.0
+    part_ids = closed_ids[nesting.depth == 0]
+    cut_length = float(m.length.sum())
+    bbox_mm = [round(box[2] - box[0], 3), round(box[3] - box[1], 3)] if box else [0.0, 0.0]
+
+    metadata: dict[str, Any] = {
+        "units": "mm",
+        "source_units": units.source_units,
+        "bbox_mm": bbox_mm,
+        "cut_length_mm": round(cut_length, 3),
+        "pierce_count": contours.count,
+        "part_count": int(part_ids.size),
+        "area_mm2": round(area, 3),
+        "holes": [
+            {
+                "diameter_mm": round(h.diameter, 3),
+                "center_mm": [round(h.center[0], 3), round(h.center[1], 3)],
+            }
+            for h in holes[:MAX_HOLES_LISTED]
+        ],
+        "closed_contours": int(contours.closed.sum()),
+        "open_contours": int((~contours.closed).sum()),
+        "entity_counts": dict(flat.entity_counts.most_common()),
+        "layers": sorted(flat.layers_used, key=str.lower),
+    }
+
+    warnings = _warnings(
+        flat, units, loaded, table, m, ct, nesting, part_ids, holes, distances, box, context
+    )
+
+    preview = None
+    if context.make_preview:
+        context.report(0.92, "drawing the preview")
+        preview = render_preview(m, samples, shapes, nesting, {h.contour for h in holes})
+
+    raw.update(_geometry_raw(flat, table, m, ct, depth_of, holes, box))
+    context.report(1.0, "done")
+    return DrawingAnalysis(metadata, raw, warnings, preview)
+
+
+def _holes(ct: ContourTable, nesting: Nesting, shapes: Shapes, tol: float) -> list[Hole]:
+    """Circular contours at odd nesting depth (inside a part)."""
+    holes: list[Hole] = []
+    odd = np.flatnonzero(nesting.depth % 2 == 1)
+    for k in odd.tolist():
+        cid = int(nesting.closed[k])
+        if ct.circle[cid]:
+            cx, cy, r = float(ct.center[cid, 0]), float(ct.center[cid, 1]), float(ct.radius[cid])
+        else:
+            fit = polygon_circle(shapes.polygon(cid), tol)
+            if fit is None:
+                continue
+            cx, cy, r = fit
+        holes.append(Hole(cid, (cx, cy), 2.0 * r, int(nesting.parent[k])))
+    holes.sort(key=lambda h: (round(h.center[1], 6), round(h.center[0], 6)))
+    return holes
+
+
+def _edge_distances(holes: list[Hole], shapes: Shapes) -> dict[int, float]:
+    """Distance from each hole's centre to the outline of the part around it."""
+    inside = [h for h in holes if h.parent >= 0]
+    if not inside:
+        return {}
+    pts = np.array([h.center for h in inside])
+    parents = np.array([h.parent for h in inside], np.int64)
+    dist = shapes.distances(pts, parents)
+    return {h.contour: d for h, d in zip(inside, dist.tolist(), strict=True)}
+
+
+def _warnings(
+    flat: FlatDrawing,
+    units: Units,
+    loaded: LoadedDrawing,
+    table: Any,
+    m: Measures,
+    ct: ContourTable,
+    nesting: Nesting,
+    part_ids: np.ndarray,
+    holes: list[Hole],
+    distances: dict[int, float],
+    box: tuple[float, float, float, float] | None,
+    context: ParseContext,
+) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if loaded.recovered:
+        out.append(
+            (
+                "recovered",
+                f"The file was damaged and has been repaired ({loaded.recover_fixes} fixes); "
+                "check the geometry against the customer's drawing.",
+            )
+        )
+    if units.assumed:
+        size = f"; the drawing measures {fmt_mm(box[2] - box[0])} × {fmt_mm(box[3] - box[1])}"
+        out.append(
+            (
+                "units_assumed_mm",
+                "The drawing does not declare its units ($INSUNITS "
+                f"{'missing' if units.code is None else units.code}); millimetres assumed"
+                f"{size if box else ''}.",
+            )
+        )
+    if box is None:
+        out.append(
+            (
+                "empty_drawing",
+                "No cut geometry (lines, arcs, circles, polylines, ellipses, splines) was found "
+                "in model space.",
+            )
+        )
+    if flat.text_count:
+        out.append(
+            (
+                "text_not_converted",
+                f"{flat.text_count} text item(s) (TEXT/MTEXT) are not cut; convert text to "
+                "outlines if it must be cut or engraved.",
+            )
+        )
+    open_ids = np.flatnonzero(~ct.contours.closed)
+    if open_ids.size:
+        i = int(open_ids[0])
+        open_layers = _open_layers(flat, table, m, ct, open_ids)
+        out.append(
+            (
+                "open_contour",
+                f"{open_ids.size} open contour(s) (e.g. from {fmt_point(ct.ends[i, 0])} to "
+                f"{fmt_point(ct.ends[i, 1])}) on layer(s) {open_layers}; parts need closed "
+                "outlines.",
+            )
+        )
+    dup_count, dup_where = duplicate_segments(table, m, context.chain_tolerance_mm)
+    if dup_count:
+        out.append(
+            (
+                "duplicate_geometry",
+                f"{dup_count} segment(s) are drawn twice or overlap another "
+                f"(e.g. near {fmt_point(dup_where[0])}); the laser would cut them twice.",
+            )
+        )
+    out += hole_warnings(holes, distances, context.thickness_mm)
+    sheet = tuple(float(v) for v in context.largest_sheet_mm)
+    boxes = ct.bbox[part_ids] if part_ids.size else (np.array([box]) if box else np.zeros((0, 4)))
+    too_big = [b for b in boxes if not sheet_fits(b[2] - b[0], b[3] - b[1], sheet)]
+    if too_big:
+        b = max(too_big, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        out.append(
+            (
+                "part_larger_than_sheet",
+                f"{len(too_big)} part(s) do not fit the largest sheet "
+                f"({sheet[0]:.0f} × {sheet[1]:.0f} mm); the largest is "
+                f"{fmt_mm(b[2] - b[0])} × {fmt_mm(b[3] - b[1])}.",
+            )
+        )
+    for code, message in flat.warnings:
+        out.append((code, message))
+    if flat.hidden_layer_entities:
+        names = ", ".join(sorted(flat.hidden_layer_entities)[:5])
+        out.append(
+            (
+                "hidden_layers_skipped",
+                f"{sum(flat.hidden_layer_entities.values())} entities on layers that are off or "
+                f"frozen were not counted ({names}).",
+            )
+        )
+    if flat.missing_blocks:
+        names = ", ".join(sorted(flat.missing_blocks)[:5])
+        out.append(("block_missing", f"Block(s) referenced but not defined: {names}."))
+    if flat.skipped_entities:
+        what = ", ".join(f"{n} {t}" for t, n in flat.skipped_entities.most_common(5))
+        out.append(
+            ("entity_unreadable", f"Some entities could not be read and were skipped: {what}.")
+        )
+    return out
+
+
+def _open_layers(
+    flat: FlatDrawing, table: Any, m: Measures, ct: ContourTable, open_ids: np.ndarray
+) -> str:
+    firsts = ct.contours.edges[ct.contours.start[open_ids]]
+    layer_ids = table.layer[m.edge_first[firsts]]
+    names = Counter(flat.layer_names[int(i)] for i in layer_ids.tolist())
+    return ", ".join(name for name, _ in names.most_common(5))
+
+
+def _document_raw(loaded: LoadedDrawing, units: Units) -> dict[str, Any]:
+    doc = loaded.doc
+    layers = []
+    for layer in doc.layers:
+        try:
+            layers.append(
+                {
+                    "name": layer.dxf.name,
+                    "color": int(layer.dxf.get("color", 7)),
+                    "linetype": layer.dxf.get("linetype", "Continuous"),
+                    "on": not layer.is_off(),
+                    "frozen": bool(layer.is_frozen()),
+                }
+            )
+        except Exception:  # a broken layer record is left out of the summary
+            continue
+    return {
+        "format": "dxf",
+        "dxfversion": doc.dxfversion,
+        "release": ezdxf.const.acad_release.get(doc.dxfversion, "unknown"),
+        "binary": loaded.binary,
+        "recovered": loaded.recovered,
+        "recover_fixes": loaded.recover_fixes,
+        "has_header": loaded.has_header,
+        "header": header_summary(doc, loaded.has_header),
+        "insunits": units.code,
+        "source_units": units.source_units,
+        "mm_per_unit": units.mm_per_unit,
+        "size_bytes": loaded.size_bytes,
+        "layer_table": layers[:MAX_RAW_ITEMS],
+        "layer_table_total": len(layers),
+        "ezdxf_version": ezdxf.__version__,
+    }
+
+
+def _geometry_raw(
+    flat: FlatDrawing,
+    table: Any,
+    m: Measures,
+    ct: ContourTable,
+    depth_of: dict[int, int],
+    holes: list[Hole],
+    box: tuple[float, float, float, float] | None,
+) -> dict[str, Any]:
+    per_layer: dict[str, dict[str, Any]] = {}
+    if table.n_pieces:
+        n_layers = len(flat.layer_names)
+        counts = np.bincount(table.layer, minlength=n_layers)
+        lengths = np.bincount(table.layer, weights=m.length, minlength=n_layers)
+        for lid in np.argsort(-lengths).tolist()[:MAX_RAW_ITEMS]:
+            if counts[lid]:
+                per_layer[flat.layer_names[lid]] = {
+                    "segments": int(counts[lid]),
+                    "cut_length_mm": round(float(lengths[lid]), 3),
+                }
+    depths = Counter(depth_of.values())
+    return {
+        "entity_counts": dict(flat.entity_counts.most_common(MAX_RAW_ITEMS)),
+        "blocks_used": dict(flat.blocks_used.most_common(MAX_RAW_ITEMS)),
+        "per_layer": per_layer,
+        "hidden_layer_entities": dict(flat.hidden_layer_entities.most_common(MAX_RAW_ITEMS)),
+        "skipped_entities": dict(flat.skipped_entities),
+        "degenerate_entities": flat.degenerate_entities,
+        "missing_blocks": sorted(flat.missing_blocks)[:MAX_RAW_ITEMS],
+        "segments": table.n_pieces,
+        "edges": table.n_edges,
+        "nesting_depths": {str(k): v for k, v in sorted(depths.items())},
+        "hole_count": len(holes),
+        "holes_listed": min(len(holes), MAX_HOLES_LISTED),
+        "extents_mm": [round(v, 3) for v in box] if box else None,
+    }

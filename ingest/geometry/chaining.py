@@ -1,0 +1,240 @@
+"""Contour chaining: loose edges (in any order and direction) joined end to end.
+
+Endpoints are clustered into nodes on a grid whose cells are one tolerance wide. Points in the
+same cell share a node at once (vectorised); a cell holding an odd number of endpoints — a
+possible near-miss straddling a cell border — looks into its eight neighbours for points
+within the tolerance. Nothing is O(n²).
+
+The graph is then split into trails: open chains start at nodes of odd degree, the rest are
+cycles; a trail that comes back to a node it already passed is cut there, so two squares
+touching at a corner become two closed contours rather than one figure-eight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Contours:
+    """Edges grouped into contours. Contour i is edges[start[i]:start[i + 1]], in order."""
+
+    edges: np.ndarray  # int64 edge indices
+    reversed: np.ndarray  # bool: the edge is walked from its end to its start
+    start: np.ndarray  # int64 (count + 1,)
+    closed: np.ndarray  # bool (count,)
+
+    @property
+    def count(self) -> int:
+        return int(self.closed.shape[0])
+
+    def members(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        s, e = self.start[i], self.start[i + 1]
+        return self.edges[s:e], self.reversed[s:e]
+
+
+def cluster_points(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """Node id for each point; points closer than `tolerance` (via chains of such) share one."""
+    n = points.shape[0]
+    if n == 0:
+        return np.zeros(0, np.int64)
+    tol = max(float(tolerance), 1e-12)
+    cells = np.floor(points / tol)
+    span = np.abs(cells).max()
+    if not np.isfinite(span) or span > 2**40:
+        # Coordinates too large for integer cells at this tolerance: fall back to a coarser
+        # grid (the tolerance stays the test for neighbours).
+        tol = max(tol, float(np.abs(points[np.isfinite(points)]).max(initial=1.0)) / 2**40)
+        cells = np.floor(points / tol)
+    cells = np.nan_to_num(cells).astype(np.int64)
+    cell_ids, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    n_cells = cell_ids.shape[0]
+    parent = np.arange(n_cells)
+
+    odd = np.flatnonzero(counts % 2 == 1)
+    if odd.size:
+        lookup = {(int(x), int(y)): i for i, (x, y) in enumerate(cell_ids)}
+        order = np.argsort(inverse, kind="stable")
+        first = np.zeros(n_cells + 1, np.int64)
+        np.cumsum(counts, out=first[1:])
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        tol2 = tol * tol
+        for c in odd.tolist():
+            cx, cy = int(cell_ids[c, 0]), int(cell_ids[c, 1])
+            mine = points[order[first[c] : first[c + 1]]]
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    if not dx and not dy:
+                        continue
+                    other = lookup.get((cx + dx, cy + dy))
+                    if other is None:
+                        continue
+                    theirs = points[order[first[other] : first[other + 1]]]
+                    d2 = ((mine[:, None, :] - theirs[None, :, :]) ** 2).sum(axis=2)
+                    if (d2 <= tol2).any():
+                        ra, rb = find(c), find(other)
+                        if ra != rb:
+                            parent[max(ra, rb)] = min(ra, rb)
+        # Pointer jumping: roots were always the smaller index, so this converges quickly.
+        while True:
+            nxt = parent[parent]
+            if np.array_equal(nxt, parent):
+                break
+            parent = nxt
+    return parent[inverse]
+
+
+def chain_edges(
+    edge_start: np.ndarray,
+    edge_end: np.ndarray,
+    edge_closed: np.ndarray,
+    edge_length: np.ndarray,
+    tolerance: float,
+) -> Contours:
+    """Group edges into closed contours and open chains.
+
+    Edges flagged closed (circles, closed polylines) are contours by themselves. The others are
+    joined where their endpoints meet within `tolerance`. Edges shorter than the tolerance whose
+    two ends fall on one node are dropped (they cut nothing).
+    """
+    out_edges: list[int] = []
+    out_rev: list[bool] = []
+    out_start: list[int] = [0]
+    out_closed: list[bool] = []
+
+    for e in np.flatnonzero(edge_closed).tolist():
+        out_edges.append(e)
+        out_rev.append(False)
+        out_start.append(len(out_edges))
+        out_closed.append(True)
+
+    loose = np.flatnonzero(~edge_closed)
+    if loose.size:
+        pts = np.concatenate((edge_start[loose], edge_end[loose]))
+        nodes = cluster_points(pts, tolerance)
+        u = nodes[: loose.size]
+        v = nodes[loose.size :]
+        keep = ~((u == v) & (edge_length[loose] <= 2.0 * tolerance))
+        loose, u, v = loose[keep], u[keep], v[keep]
+        _walk(loose, u, v, out_edges, out_rev, out_start, out_closed)
+
+    return Contours(
+        np.asarray(out_edges, np.int64),
+        np.asarray(out_rev, bool),
+        np.asarray(out_start, np.int64),
+        np.asarray(out_closed, bool),
+    )
+
+
+def _walk(
+    edge_ids: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    out_edges: list[int],
+    out_rev: list[bool],
+    out_start: list[int],
+    out_closed: list[bool],
+) -> None:
+    """Decompose the graph (edge i joins u[i] and v[i]) into trails, cut at revisited nodes."""
+    m = edge_ids.shape[0]
+    if m == 0:
+        return
+    n_nodes = int(max(u.max(), v.max())) + 1
+    # Incidence lists in CSR form: for node x, half-edges inc[ptr[x]:ptr[x + 1]]; a half-edge
+    # h < m leaves edge h from u (forward), h >= m leaves edge h - m from v (reversed).
+    ends = np.concatenate((u, v))
+    order = np.argsort(ends, kind="stable")
+    degree = np.bincount(ends, minlength=n_nodes)
+    ptr = np.zeros(n_nodes + 1, np.int64)
+    np.cumsum(degree, out=ptr[1:])
+    inc = order.tolist()
+    cursor = ptr[:-1].tolist()
+    ptr_end = ptr[1:].tolist()
+    used = bytearray(m)
+    ul, vl, ids = u.tolist(), v.tolist(), edge_ids.tolist()
+
+    def next_half(x: int) -> int:
+        c = cursor[x]
+        end = ptr_end[x]
+        while c < end:
+            h = inc[c]
+            c += 1
+            if not used[h if h < m else h - m]:
+                cursor[x] = c
+                return h
+        cursor[x] = c
+        return -1
+
+    def emit(path: list[int], closed: bool) -> None:
+        for h in path:
+            if h < m:
+                out_edges.append(ids[h])
+                out_rev.append(False)
+            else:
+                out_edges.append(ids[h - m])
+                out_rev.append(True)
+        out_start.append(len(out_edges))
+        out_closed.append(closed)
+
+    def trail_from(x: int) -> None:
+        # Walk until stuck; cut off a cycle whenever the walk returns to a node on its stack.
+        node_stack = [x]
+        half_stack: list[int] = []
+        where = {x: 0}
+        while True:
+            h = next_half(x)
+            if h < 0:
+                break
+            if h < m:
+                used[h] = 1
+                y = vl[h]
+            else:
+                used[h - m] = 1
+                y = ul[h - m]
+            half_stack.append(h)
+            if y in where:
+                p = where[y]
+                cycle = half_stack[p:]
+                del half_stack[p:]
+                for dropped in node_stack[p + 1 :]:
+                    del where[dropped]
+                del node_stack[p + 1 :]
+                emit(cycle, True)
+            else:
+                where[y] = len(node_stack)
+                node_stack.append(y)
+            x = y
+        if half_stack:
+            emit(half_stack, False)
+
+    odd_nodes = np.flatnonzero(degree % 2 == 1).tolist()
+    for x in odd_nodes:
+        while cursor[x] < ptr_end[x]:
+            trail_from(x)
+    for x in range(n_nodes):
+        while cursor[x] < ptr_end[x]:
+            trail_from(x)
+
+
+def open_ends(contours: Contours, edge_start: np.ndarray, edge_end: np.ndarray) -> np.ndarray:
+    """(count, 2, 2): first and last point of every contour, honouring edge direction."""
+    n = contours.count
+    out = np.zeros((n, 2, 2))
+    if n == 0:
+        return out
+    first = contours.edges[contours.start[:-1]]
+    first_rev = contours.reversed[contours.start[:-1]]
+    last = contours.edges[contours.start[1:] - 1]
+    last_rev = contours.reversed[contours.start[1:] - 1]
+    out[:, 0] = np.where(first_rev[:, None], edge_end[first], edge_start[first])
+    out[:, 1] = np.where(last_rev[:, None], edge_start[last], edge_end[last])
+    return out

@@ -1,0 +1,158 @@
+"""Drawing checks (DOMAIN.md, "Drawing checks"), each a warning with a stable code.
+
+The checks look at measured geometry only; thresholds are keyword arguments with the shop's
+defaults so that a per-material setting can be passed in later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .measure import Measures
+from .primitives import CONIC, LINE, TWO_PI, PieceTable
+
+HOLE_TO_THICKNESS = 1.0  # holes at least 1 × the material thickness
+EDGE_DISTANCE_DIAMETERS = 1.0  # hole centre at least 1 diameter from the part's outer edge
+
+
+@dataclass
+class Hole:
+    """A circular inner contour."""
+
+    contour: int
+    center: tuple[float, float]
+    diameter: float
+    parent: int  # contour id of the part outline (or island) around it
+
+
+def fmt_mm(value: float) -> str:
+    """A length for people: '12.5 mm', '0.8 mm', '1 234 mm'."""
+    if abs(value) >= 100:
+        text = f"{value:,.0f}".replace(",", " ")
+    elif abs(value) >= 10:
+        text = f"{value:.1f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{text} mm"
+
+
+def fmt_point(p: np.ndarray | tuple[float, float]) -> str:
+    return f"({p[0]:.1f}, {p[1]:.1f})"
+
+
+def duplicate_segments(table: PieceTable, m: Measures, tolerance: float) -> tuple[int, list]:
+    """Segments drawn twice (either direction) or overlapping a collinear/concentric twin.
+
+    Returns (count, up to three example points). Lines are grouped by their carrier line
+    (angle, offset) and circular arcs by (centre, radius); within a group, intervals sorted by
+    position that overlap by more than the tolerance are duplicates.
+    """
+    count = 0
+    examples: list[np.ndarray] = []
+    tol = max(tolerance, 1e-9)
+
+    lines = np.flatnonzero((table.kind == LINE) & (m.length > tol))
+    if lines.size > 1:
+        p0, p1 = m.start[lines], m.end[lines]
+        d = p1 - p0
+        theta = np.mod(np.arctan2(d[:, 1], d[:, 0]), math.pi)
+        ang_q = np.round(theta / 1e-6).astype(np.int64)
+        ang_q[ang_q == round(math.pi / 1e-6)] = 0
+        ux, uy = np.cos(ang_q * 1e-6), np.sin(ang_q * 1e-6)
+        offset = p0[:, 0] * -uy + p0[:, 1] * ux
+        off_q = np.round(offset / tol).astype(np.int64)
+        s0 = p0[:, 0] * ux + p0[:, 1] * uy
+        s1 = p1[:, 0] * ux + p1[:, 1] * uy
+        lo, hi = np.minimum(s0, s1), np.maximum(s0, s1)
+        c, ex = _interval_overlaps(np.column_stack((ang_q, off_q)), lo, hi, tol, p0)
+        count += c
+        examples += ex
+
+    arcs = np.flatnonzero((table.kind == CONIC) & m.circular & (m.length > tol))
+    if arcs.size > 1:
+        par = table.par[arcs]
+        r = m.radius[arcs]
+        ccw = (par[:, 2] * par[:, 5] - par[:, 3] * par[:, 4]) > 0
+        first = np.where(ccw[:, None], m.start[arcs], m.end[arcs])
+        a0 = np.mod(np.arctan2(first[:, 1] - par[:, 1], first[:, 0] - par[:, 0]), TWO_PI)
+        span = par[:, 7] - par[:, 6]
+        keys = np.column_stack(
+            (
+                np.round(par[:, 0] / tol).astype(np.int64),
+                np.round(par[:, 1] / tol).astype(np.int64),
+                np.round(r / tol).astype(np.int64),
+            )
+        )
+        # Angular intervals in [0, 2π); one that wraps past 2π is split in two.
+        wraps = a0 + span > TWO_PI + 1e-12
+        keys = np.concatenate((keys, keys[wraps]))
+        lo = np.concatenate((a0, np.zeros(int(wraps.sum()))))
+        hi = np.concatenate((np.minimum(a0 + span, TWO_PI), (a0 + span - TWO_PI)[wraps]))
+        rr = np.concatenate((r, r[wraps]))
+        where = np.concatenate((first, first[wraps]))
+        c, ex = _interval_overlaps(keys, lo * rr, hi * rr, tol, where)
+        count += c
+        examples += ex
+    return count, examples[:3]
+
+
+def _interval_overlaps(
+    keys: np.ndarray, lo: np.ndarray, hi: np.ndarray, tol: float, where: np.ndarray
+) -> tuple[int, list]:
+    order = np.lexsort((lo, *keys.T[::-1]))
+    keys, lo, hi, where = keys[order], lo[order], hi[order], where[order]
+    same = (keys[1:] == keys[:-1]).all(axis=1)
+    overlap = same & (lo[1:] < hi[:-1] - tol)
+    hits = np.flatnonzero(overlap) + 1
+    return int(hits.size), [where[i] for i in hits[:3]]
+
+
+def sheet_fits(w: float, h: float, sheet: tuple[float, float]) -> bool:
+    """True when a w × h box fits the sheet, in either orientation."""
+    sw, sh = sheet
+    return (w <= sw and h <= sh) or (w <= sh and h <= sw)
+
+
+def hole_warnings(
+    holes: list[Hole],
+    distances: dict[int, float],
+    thickness_mm: float | None,
+    *,
+    hole_to_thickness: float = HOLE_TO_THICKNESS,
+    edge_distance_diameters: float = EDGE_DISTANCE_DIAMETERS,
+) -> list[tuple[str, str]]:
+    """hole_smaller_than_thickness and feature_near_edge warnings."""
+    out: list[tuple[str, str]] = []
+    if thickness_mm:
+        limit = thickness_mm * hole_to_thickness
+        small = [h for h in holes if h.diameter < limit - 1e-9]
+        if small:
+            smallest = min(small, key=lambda h: h.diameter)
+            out.append(
+                (
+                    "hole_smaller_than_thickness",
+                    f"{len(small)} hole(s) smaller than the material thickness "
+                    f"({fmt_mm(thickness_mm)}); the smallest is Ø{fmt_mm(smallest.diameter)} "
+                    f"at {fmt_point(smallest.center)}.",
+                )
+            )
+    near = [
+        h
+        for h in holes
+        if h.contour in distances
+        and distances[h.contour] < edge_distance_diameters * h.diameter - 1e-9
+    ]
+    if near:
+        worst = min(near, key=lambda h: distances[h.contour] / h.diameter)
+        out.append(
+            (
+                "feature_near_edge",
+                f"{len(near)} hole(s) closer than one diameter to the part's edge; e.g. "
+                f"Ø{fmt_mm(worst.diameter)} at {fmt_point(worst.center)} has its centre "
+                f"{fmt_mm(distances[worst.contour])} from the edge.",
+            )
+        )
+    return out

@@ -1,0 +1,354 @@
+"""Which closed contour lies inside which: parts, holes and net area.
+
+Nesting depth is even-odd: a contour inside no other is a part's outline (depth 0), inside one
+it is a hole (depth 1), inside two an island in a hole (depth 2), and so on. Candidate
+containers come from a uniform grid over the contours' bounding boxes (joined with numpy, not
+pairwise); only candidates whose box holds the contour's box get a point-in-polygon test, and a
+circular container is tested analytically.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chaining import Contours, open_ends
+from .measure import Measures, Samples
+from .primitives import CONIC, LINE, PieceTable
+
+_MAX_CELLS_PER_CONTOUR = 16
+
+
+@dataclass
+class ContourTable:
+    """Per-contour measures (all contours, open and closed)."""
+
+    contours: Contours
+    length: np.ndarray
+    signed_area: np.ndarray  # meaningful for closed contours only
+    bbox: np.ndarray  # (c, 4)
+    ends: np.ndarray  # (c, 2, 2) first and last point
+    circle: np.ndarray  # bool: every piece is an arc of one circle (closed contours)
+    center: np.ndarray  # (c, 2) circle centre where `circle`
+    radius: np.ndarray  # circle radius where `circle`
+
+
+def contour_table(
+    table: PieceTable, m: Measures, contours: Contours, tolerance: float
+) -> ContourTable:
+    """Lengths, signed areas, boxes and circle fits of every contour."""
+    c = contours.count
+    if c == 0:
+        z = np.zeros(0)
+        return ContourTable(contours, z, z, np.zeros((0, 4)), np.zeros((0, 2, 2)),
+                            np.zeros(0, bool), np.zeros((0, 2)), z)  # fmt: skip
+    idx = contours.start[:-1]
+    e = contours.edges
+    sign = np.where(contours.reversed, -1.0, 1.0)
+    length = np.add.reduceat(m.edge_length[e], idx)
+    signed_area = np.add.reduceat(m.edge_area[e] * sign, idx)
+    eb = m.edge_bbox[e]
+    bbox = np.column_stack(
+        (
+            np.minimum.reduceat(eb[:, 0], idx),
+            np.minimum.reduceat(eb[:, 1], idx),
+            np.maximum.reduceat(eb[:, 2], idx),
+            np.maximum.reduceat(eb[:, 3], idx),
+        )
+    )
+    ends = open_ends(contours, m.edge_start, m.edge_end)
+
+    # Circle fit: all pieces circular conics sharing one centre and radius.
+    circ_piece = m.circular.astype(np.int8)
+    cx = np.where(m.circular, table.par[:, 0], np.nan)
+    cy = np.where(m.circular, table.par[:, 1], np.nan)
+    r = np.where(m.circular, m.radius, np.nan)
+    ef = m.edge_first
+    stats = []
+    for arr, red in (
+        (circ_piece, np.minimum),
+        (cx, np.fmin),
+        (cx, np.fmax),
+        (cy, np.fmin),
+        (cy, np.fmax),
+        (r, np.fmin),
+        (r, np.fmax),
+    ):
+        per_edge = red.reduceat(arr, ef) if ef.size else arr[:0]
+        stats.append(red.reduceat(per_edge[e], idx))
+    all_circ, cx0, cx1, cy0, cy1, r0, r1 = stats
+    rad = (r0 + r1) / 2.0
+    tol = np.maximum(tolerance, 1e-6 * np.nan_to_num(rad))
+    circle = (
+        contours.closed
+        & (all_circ == 1)
+        & (np.nan_to_num(cx1 - cx0, nan=np.inf) <= tol)
+        & (np.nan_to_num(cy1 - cy0, nan=np.inf) <= tol)
+        & (np.nan_to_num(r1 - r0, nan=np.inf) <= tol)
+    )
+    center = np.column_stack((np.nan_to_num((cx0 + cx1) / 2.0), np.nan_to_num((cy0 + cy1) / 2.0)))
+    radius = np.where(circle, np.nan_to_num(rad), 0.0)
+    return ContourTable(contours, length, signed_area, bbox, ends, circle, center, radius)
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs (start, count): the owner of every element and its index start + k."""
+    owner = np.repeat(np.arange(counts.size), counts)
+    local = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, np.repeat(starts, counts) + local
+
+
+def _chunks(counts: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Split items into consecutive runs whose counts sum to about `budget` at most."""
+    if counts.size == 0:
+        return []
+    csum = np.cumsum(counts)
+    out, s = [], 0
+    while s < counts.size:
+        base = csum[s - 1] if s else 0
+        e = int(np.searchsorted(csum, base + budget, "right"))
+        e = max(e, s + 1)
+        out.append((s, e))
+        s = e
+    return out
+
+
+class Shapes:
+    """Contour outlines as index arrays: sampled polygons (walking order) and piece lists.
+
+    Everything is built once with numpy, so that point-in-contour and distance-to-contour
+    questions for many (point, contour) pairs are answered in a few vectorised passes.
+    """
+
+    BUDGET = 2_000_000  # elements per vectorised pass
+
+    def __init__(self, table: PieceTable, m: Measures, samples: Samples, ct: ContourTable):
+        self.table, self.m, self.samples, self.ct = table, m, samples, ct
+        contours = ct.contours
+        e, rev = contours.edges, contours.reversed
+        # Sampled outline of every contour, honouring each edge's direction.
+        s = samples.start[m.edge_first[e]]
+        t = samples.start[m.edge_last[e] + 1]
+        cnt = t - s
+        owner, fwd = _expand(s, cnt)
+        back = np.repeat(t - 1 + s, cnt) - fwd  # mirror inside the run
+        self.poly_idx = np.where(rev[owner], back, fwd) if owner.size else fwd
+        run_start = np.zeros(cnt.size + 1, np.int64)
+        np.cumsum(cnt, out=run_start[1:])
+        self.poly_start = run_start[contours.start]
+        # Pieces of every contour (order irrelevant).
+        pc = m.edge_last[e] - m.edge_first[e] + 1
+        _, self.piece_idx = _expand(m.edge_first[e], pc)
+        run_start = np.zeros(pc.size + 1, np.int64)
+        np.cumsum(pc, out=run_start[1:])
+        self.piece_start = run_start[contours.start]
+
+    def polygon(self, i: int) -> np.ndarray:
+        """The sampled outline of contour i, in walking order."""
+        return self.samples.points[self.poly_idx[self.poly_start[i] : self.poly_start[i + 1]]]
+
+    def inside(self, points: np.ndarray, cids: np.ndarray) -> np.ndarray:
+        """Even-odd test of points[k] against the sampled outline of contour cids[k]."""
+        out = np.zeros(points.shape[0], bool)
+        pts = self.samples.points
+        nv = self.poly_start[cids + 1] - self.poly_start[cids]
+        for s, e in _chunks(nv, self.BUDGET):
+            owner, pos = _expand(self.poly_start[cids[s:e]], nv[s:e])
+            if owner.size == 0:
+                continue
+            last = np.repeat(self.poly_start[cids[s:e]] + nv[s:e] - 1, nv[s:e])
+            first = np.repeat(self.poly_start[cids[s:e]], nv[s:e])
+            nxt = np.where(pos == last, first, pos + 1)
+            a = pts[self.poly_idx[pos]]
+            b = pts[self.poly_idx[nxt]]
+            q = points[s:e][owner]
+            crosses = (a[:, 1] > q[:, 1]) != (b[:, 1] > q[:, 1])
+            dy = np.where(b[:, 1] == a[:, 1], 1e-300, b[:, 1] - a[:, 1])
+            xint = a[:, 0] + (q[:, 1] - a[:, 1]) * (b[:, 0] - a[:, 0]) / dy
+            hits = (crosses & (q[:, 0] < xint)).astype(np.int64)
+            out[s:e] = np.bincount(owner, weights=hits, minlength=e - s) % 2 == 1
+        return out
+
+    def distances(self, points: np.ndarray, cids: np.ndarray) -> np.ndarray:
+        """Distance from points[k] to the boundary of contour cids[k].
+
+        Exact for lines and circular arcs; other curves use their sampled polyline.
+        """
+        out = np.full(points.shape[0], np.inf)
+        kind, par, m = self.table.kind, self.table.par, self.m
+        npieces = self.piece_start[cids + 1] - self.piece_start[cids]
+        for s, e in _chunks(npieces, self.BUDGET):
+            owner, pos = _expand(self.piece_start[cids[s:e]], npieces[s:e])
+            piece = self.piece_idx[pos]
+            q = points[s:e][owner]
+            d = np.full(piece.size, np.inf)
+            k = kind[piece]
+            sel = k == LINE
+            if sel.any():
+                p = par[piece[sel]]
+                d[sel] = _segment_distance(q[sel], p[:, 0:2], p[:, 2:4])
+            sel = (k == CONIC) & m.circular[piece]
+            if sel.any():
+                d[sel] = _arc_distance(q[sel], par[piece[sel]], m, piece[sel])
+            other = np.flatnonzero(~((k == LINE) | ((k == CONIC) & m.circular[piece])))
+            if other.size:
+                ss = self.samples.start[piece[other]]
+                ns = self.samples.start[piece[other] + 1] - ss - 1
+                sub_owner, a_idx = _expand(ss, ns)
+                sp = self.samples.points
+                dd = _segment_distance(q[other][sub_owner], sp[a_idx], sp[a_idx + 1])
+                best = np.full(other.size, np.inf)
+                np.minimum.at(best, sub_owner, dd)
+                d[other] = best
+            np.minimum.at(out[s:e], owner, d)
+        return out
+
+
+def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from each point p[k] to the segment a[k]→b[k]."""
+    ab = b - a
+    ab2 = np.maximum((ab**2).sum(axis=1), 1e-300)
+    t = np.clip(((p - a) * ab).sum(axis=1) / ab2, 0.0, 1.0)
+    d = p - (a + t[:, None] * ab)
+    return np.hypot(d[:, 0], d[:, 1])
+
+
+def _arc_distance(p: np.ndarray, par: np.ndarray, m: Measures, ids: np.ndarray) -> np.ndarray:
+    """Distance from each point p[k] to the circular arc piece ids[k] (parameters par[k])."""
+    d = p - par[:, 0:2]
+    r = m.radius[ids]
+    r2 = np.maximum(r * r, 1e-300)
+    alpha = (d[:, 0] * par[:, 2] + d[:, 1] * par[:, 3]) / r2
+    beta = (d[:, 0] * par[:, 4] + d[:, 1] * par[:, 5]) / r2
+    t = np.arctan2(beta, alpha)
+    within = np.mod(t - par[:, 6], 2 * math.pi) <= (par[:, 7] - par[:, 6])
+    on_arc = np.abs(np.hypot(d[:, 0], d[:, 1]) - r)
+    s, e = m.start[ids], m.end[ids]
+    to_ends = np.minimum(
+        np.hypot(p[:, 0] - s[:, 0], p[:, 1] - s[:, 1]),
+        np.hypot(p[:, 0] - e[:, 0], p[:, 1] - e[:, 1]),
+    )
+    return np.where(within, on_arc, to_ends)
+
+
+@dataclass
+class Nesting:
+    """Nesting of the closed contours (indices into the contour table)."""
+
+    closed: np.ndarray  # contour ids of closed contours
+    depth: np.ndarray  # per closed contour
+    parent: np.ndarray  # per closed contour: contour id of the innermost container, or -1
+
+
+def nest(ct: ContourTable, shapes: Shapes, tolerance: float) -> Nesting:
+    """Even-odd nesting depth and innermost container of every closed contour."""
+    closed = np.flatnonzero(ct.contours.closed)
+    n = closed.size
+    if n == 0:
+        return Nesting(closed, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    bbox = ct.bbox[closed]
+    area = np.abs(ct.signed_area[closed])
+    rep = ct.ends[closed, 0]
+    pi, pj = _candidate_pairs(bbox, rep)
+    eps = tolerance
+    ok = (
+        (pi != pj)
+        & (area[pj] > area[pi])
+        & (bbox[pj, 0] <= bbox[pi, 0] + eps)
+        & (bbox[pj, 1] <= bbox[pi, 1] + eps)
+        & (bbox[pj, 2] >= bbox[pi, 2] - eps)
+        & (bbox[pj, 3] >= bbox[pi, 3] - eps)
+    )
+    pi, pj = pi[ok], pj[ok]
+    inside = np.zeros(pi.size, bool)
+    if pi.size:
+        cj = closed[pj]
+        pts = rep[pi]
+        circ = ct.circle[cj]
+        if circ.any():
+            c, r = ct.center[cj[circ]], ct.radius[cj[circ]]
+            p = pts[circ]
+            inside[circ] = np.hypot(p[:, 0] - c[:, 0], p[:, 1] - c[:, 1]) < r
+        if (~circ).any():
+            inside[~circ] = shapes.inside(pts[~circ], cj[~circ])
+    pi, pj = pi[inside], pj[inside]
+    depth = np.bincount(pi, minlength=n).astype(np.int64)
+    parent = np.full(n, -1, np.int64)
+    if pi.size:
+        order = np.lexsort((area[pj], pi))
+        pi, pj = pi[order], pj[order]
+        first = np.r_[True, pi[1:] != pi[:-1]]
+        parent[pi[first]] = closed[pj[first]]
+    return Nesting(closed, depth, parent)
+
+
+def _candidate_pairs(bbox: np.ndarray, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) where contour i's first point falls in a grid cell that box j covers."""
+    n = bbox.shape[0]
+    x0, y0 = bbox[:, 0].min(), bbox[:, 1].min()
+    extent = max(bbox[:, 2].max() - x0, bbox[:, 3].max() - y0, 1e-9)
+    size = np.maximum(bbox[:, 2] - bbox[:, 0], bbox[:, 3] - bbox[:, 1])
+    cell = max(float(np.median(size)), extent / 4096.0, 1e-9)
+    ix0 = np.floor((bbox[:, 0] - x0) / cell).astype(np.int64)
+    iy0 = np.floor((bbox[:, 1] - y0) / cell).astype(np.int64)
+    ix1 = np.floor((bbox[:, 2] - x0) / cell).astype(np.int64)
+    iy1 = np.floor((bbox[:, 3] - y0) / cell).astype(np.int64)
+    nx, ny = ix1 - ix0 + 1, iy1 - iy0 + 1
+    ncells = nx * ny
+    big = ncells > _MAX_CELLS_PER_CONTOUR
+    key_scale = np.int64(1 << 24)
+
+    small = np.flatnonzero(~big)
+    cnt = ncells[small]
+    rep_j = np.repeat(small, cnt)
+    local = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    kx = ix0[rep_j] + local % nx[rep_j]
+    ky = iy0[rep_j] + local // nx[rep_j]
+    keys = kx * key_scale + ky
+    order = np.argsort(keys, kind="stable")
+    keys, rep_j = keys[order], rep_j[order]
+
+    qx = np.floor((rep[:, 0] - x0) / cell).astype(np.int64)
+    qy = np.floor((rep[:, 1] - y0) / cell).astype(np.int64)
+    qkey = qx * key_scale + qy
+    lo = np.searchsorted(keys, qkey, "left")
+    hi = np.searchsorted(keys, qkey, "right")
+    qcnt = hi - lo
+    pi = np.repeat(np.arange(n), qcnt)
+    qlocal = np.arange(int(qcnt.sum())) - np.repeat(np.cumsum(qcnt) - qcnt, qcnt)
+    pj = rep_j[np.repeat(lo, qcnt) + qlocal]
+
+    extra_i, extra_j = [pi], [pj]
+    for j in np.flatnonzero(big).tolist():
+        hit = np.flatnonzero(
+            (rep[:, 0] >= bbox[j, 0])
+            & (rep[:, 0] <= bbox[j, 2])
+            & (rep[:, 1] >= bbox[j, 1])
+            & (rep[:, 1] <= bbox[j, 3])
+        )
+        extra_i.append(hit)
+        extra_j.append(np.full(hit.size, j, np.int64))
+    return np.concatenate(extra_i), np.concatenate(extra_j)
+
+
+def polygon_circle(poly: np.ndarray, tolerance: float) -> tuple[float, float, float] | None:
+    """(cx, cy, r) when a closed polyline is a circle drawn with straight segments, else None.
+
+    Needs at least 24 vertices, every vertex within 1 % (or the tolerance) of the mean radius
+    and an enclosed area within 1.5 % of πr² (a 16-gon is 2.5 % short and is not a circle).
+    """
+    pts = poly[:-1] if np.allclose(poly[0], poly[-1]) else poly
+    if pts.shape[0] < 24:
+        return None
+    c = pts.mean(axis=0)
+    d = np.hypot(pts[:, 0] - c[0], pts[:, 1] - c[1])
+    r = float(d.mean())
+    if r <= 0 or float(np.abs(d - r).max()) > max(0.01 * r, tolerance):
+        return None
+    x, y = pts[:, 0] - c[0], pts[:, 1] - c[1]
+    area = 0.5 * abs(float((x * np.roll(y, -1) - np.roll(x, -1) * y).sum()))
+    if abs(area / (math.pi * r * r) - 1.0) > 0.015:
+        return None
+    return float(c[0]), float(c[1]), r
