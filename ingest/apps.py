@@ -6,3 +6,66 @@ class IngestConfig(AppConfig):
 
     name = "ingest"
     verbose_name = "Files"
+
+    def ready(self) -> None:
+        from laseros.dashboard import Tile, register_tile
+        from laseros.tasks import declare_schedule
+
+        from . import selectors
+
+        declare_schedule(
+            "ingest.sweep_stuck_files",
+            func="ingest.tasks.sweep_stuck_files",
+            schedule_type="I",  # minutes
+            minutes=5,
+        )
+        register_tile(
+            Tile(
+                key="ingest.waiting",
+                label="Files waiting to be read",
+                count=selectors.waiting_count,
+                url_name="admin:ingest_fileingest_changelist",
+                url_query="status=waiting",
+                permission="ingest.view_fileingest",
+                order=30,
+            )
+        )
+        register_tile(
+            Tile(
+                key="ingest.failed",
+                label="Files that failed",
+                count=selectors.failed_count,
+                url_name="admin:ingest_fileingest_changelist",
+                url_query="status=failed",
+                permission="ingest.view_fileingest",
+                order=31,
+                warn_above=0,
+            )
+        )
+        self._count_design_files_for_projects()
+        self._show_files_on_project_admin()
+
+    def _count_design_files_for_projects(self) -> None:
+        """Projects (a lower app) asks its higher apps how many design files a project has."""
+        import importlib
+
+        counters = None
+        for module_name in ("projects.services", "projects.models", "projects.gates"):
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            counters = getattr(module, "design_file_counters", None)
+            if counters is not None:
+                break
+        if counters is None:
+            return
+        from .selectors import design_file_count
+
+        if design_file_count not in counters:
+            counters.append(design_file_count)
+
+    def _show_files_on_project_admin(self) -> None:
+        from .admin import attach_project_files_inline
+
+        attach_project_files_inline()

@@ -1,1 +1,326 @@
-"""Every file that comes in: validation, naming, versioned storage, parsing."""
+"""Every file that comes in: the received file, each reading of it, and what it measures.
+
+`FileIngest` is one stored file (the same bytes are one file: sha256 is unique among live files),
+with its life cycle queued -> processing -> processed | failed. `FileExtraction` keeps every
+reading a parser made (re-extracting adds one, the earlier ones stay as history), and
+`FileMetadata` holds the current reading normalised into columns the shop filters and quotes on.
+Rows are written only by `ingest.services` (and its worker task), never by `save()` elsewhere.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class FileKind(models.TextChoices):
+    """What a file is, judged from its content (ingest.detect)."""
+
+    DXF = "dxf", "DXF drawing"
+    LIGHTBURN = "lightburn", "LightBurn project"
+    PDF = "pdf", "PDF"
+    EXCEL = "excel", "Excel workbook"
+    IMAGE = "image", "Image"
+
+
+class FileStatus(models.TextChoices):
+    """Where a file is in its reading; the moves allowed are FILE_TRANSITIONS."""
+
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Failed"
+
+    @classmethod
+    def waiting(cls) -> tuple[str, ...]:
+        """Not read yet: what the worker still has to do."""
+        return (cls.QUEUED, cls.PROCESSING)
+
+    @classmethod
+    def done(cls) -> tuple[str, ...]:
+        return (cls.PROCESSED, cls.FAILED)
+
+
+# The allowed moves, checked in one place (FileIngest.can_move_to / services._move).
+# processing -> processing: the worker died and django-q2 runs the task again.
+# processing -> queued: the sweep puts a file back in the queue after a dead worker.
+# processed | failed -> queued: re-extract.
+FILE_TRANSITIONS: dict[str, frozenset[str]] = {
+    FileStatus.QUEUED: frozenset({FileStatus.PROCESSING, FileStatus.FAILED}),
+    FileStatus.PROCESSING: frozenset(
+        {FileStatus.PROCESSING, FileStatus.PROCESSED, FileStatus.FAILED, FileStatus.QUEUED}
+    ),
+    FileStatus.PROCESSED: frozenset({FileStatus.QUEUED}),
+    FileStatus.FAILED: frozenset({FileStatus.QUEUED}),
+}
+
+
+class FileSource(models.TextChoices):
+    """How the file reached the shop."""
+
+    ADMIN = "admin", "Admin upload"
+    API = "api", "API"
+    CLI = "cli", "Command line"
+    EMAIL = "email", "E-mail"
+    OPERATOR = "operator", "Operator page"
+    LEGACY_IMPORT = "legacy_import", "Legacy folder import"
+
+
+class FileIngestQuerySet(models.QuerySet):
+    def live(self) -> FileIngestQuerySet:
+        """Files not soft-deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> FileIngestQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+    def waiting(self) -> FileIngestQuerySet:
+        return self.live().filter(status__in=FileStatus.waiting())
+
+    def failed(self) -> FileIngestQuerySet:
+        return self.live().filter(status=FileStatus.FAILED)
+
+    def for_list(self) -> FileIngestQuerySet:
+        """What a file list shows: client, project, uploader and the current metadata."""
+        return self.select_related("client", "project", "uploaded_by", "metadata")
+
+
+class FileIngest(models.Model):
+    """One received file, stored once under its conventional name and read in the background.
+
+    The same bytes are one file (sha256 unique among live files); a new drawing of the same part
+    gets the next version, and a version number is never handed out twice.
+    """
+
+    client = models.ForeignKey(
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+        help_text="Whose file this is; empty when it came in without a client.",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="files",
+        help_text="The job this file belongs to; empty for unfiled files.",
+    )
+    original_name = models.CharField(
+        max_length=255, help_text="The name the file arrived with (cleaned of control characters)."
+    )
+    source_path = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Where it came from (folders included, for imports); folder names are read "
+        "for material and thickness too.",
+    )
+    file = models.FileField(
+        max_length=500,
+        unique=True,
+        help_text="The stored bytes, under {client}/{project}/ in the file store.",
+    )
+    stored_name = models.CharField(
+        max_length=255,
+        help_text="{CLIENT}-{PROJECT}-{Part}-{MAT}-{T}mm-x{Qty}-v{NNN}.{ext} (DOMAIN.md).",
+    )
+    part = models.CharField(max_length=100, help_text="The part this file draws, as named.")
+    version = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text="v001, v002, ... per client, project, part and file kind; never reused.",
+    )
+    sha256 = models.CharField(
+        max_length=64,
+        db_index=True,
+        help_text="Checksum of the bytes: the same bytes are one file.",
+    )
+    size_bytes = models.PositiveBigIntegerField(help_text="Size of the stored file in bytes.")
+    kind = models.CharField(
+        max_length=20, choices=FileKind.choices, db_index=True, help_text="Judged from content."
+    )
+    mime = models.CharField("MIME type", max_length=100, blank=True)
+    extension = models.CharField(
+        max_length=10, help_text="The extension the stored name got, from the content."
+    )
+    detail = models.CharField(
+        max_length=100, blank=True, help_text="What detection saw, e.g. 'ascii', 'R2018'."
+    )
+    ingest_warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Problems seen on arrival ([{code, message}]), e.g. an extension that does "
+        "not match the content.",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=FileStatus.choices,
+        default=FileStatus.QUEUED,
+        editable=False,
+        db_index=True,
+    )
+    progress = models.FloatField(
+        default=0.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="0 to 1 while the file is read.",
+    )
+    progress_message = models.CharField(max_length=200, blank=True)
+    failure_reason = models.TextField(
+        blank=True, help_text="Why the file could not be read: a sentence a person can act on."
+    )
+    traceback = models.TextField(blank=True, help_text="For staff: where the reader failed.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the worker started reading this file."
+    )
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who sent it in; empty for the system (imports, e-mail).",
+    )
+    source = models.CharField(max_length=20, choices=FileSource.choices, db_index=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="Set when the file was deleted (soft)."
+    )
+
+    objects = FileIngestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "file"
+        verbose_name_plural = "files"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(deleted_at__isnull=True),
+                name="ingest_file_one_live_copy_per_sha256",
+                violation_error_message="The same file (same bytes) is already stored.",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0.0) & Q(progress__lte=1.0),
+                name="ingest_file_progress_0_to_1",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ingest_file_version_from_1"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in FileStatus]),
+                name="ingest_file_status_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "project", "part"])]
+
+    def __str__(self) -> str:
+        return self.stored_name or self.original_name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def can_move_to(self, status: str) -> bool:
+        return status in FILE_TRANSITIONS.get(self.status, frozenset())
+
+
+class FileExtraction(models.Model):
+    """One reading of a file by a parser, kept whole (raw JSON) so a later parser can be compared
+    with an earlier one; exactly one per file is current."""
+
+    file = models.ForeignKey(FileIngest, on_delete=models.CASCADE, related_name="extractions")
+    parser = models.CharField(max_length=50, help_text="The parser that read the file.")
+    parser_version = models.CharField(max_length=20, blank=True)
+    raw = models.JSONField(default=dict, blank=True, help_text="Everything the parser found.")
+    metadata = models.JSONField(
+        default=dict, blank=True, help_text="The normalised values of this reading (history)."
+    )
+    warnings = models.JSONField(default=list, blank=True, help_text="[{code, message}]")
+    created_at = models.DateTimeField(db_index=True)
+    is_current = models.BooleanField(
+        default=True, help_text="The reading FileMetadata was made from."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file"],
+                condition=Q(is_current=True),
+                name="ingest_extraction_one_current_per_file",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parser} {self.parser_version} reading of file #{self.file_id}"
+
+
+class FileMetadata(models.Model):
+    """The current reading of a file, normalised: what quoting and production use.
+
+    Lengths in mm, areas in mm²; a value the file does not say is empty, never guessed."""
+
+    file = models.OneToOneField(FileIngest, on_delete=models.CASCADE, related_name="metadata")
+    extraction = models.ForeignKey(
+        FileExtraction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The reading these values come from.",
+    )
+    material_code = models.CharField(
+        max_length=10, blank=True, db_index=True, help_text="MS, SS, GALV, AL, VAST, ..."
+    )
+    thickness_mm = models.DecimalField(
+        max_digits=7, decimal_places=3, null=True, blank=True, db_index=True
+    )
+    quantity = models.PositiveIntegerField(null=True, blank=True)
+    units = models.CharField(
+        max_length=20, blank=True, help_text="The units the drawing declared (values are in mm)."
+    )
+    cut_length_mm = models.FloatField(null=True, blank=True, help_text="Total cut path, in mm.")
+    pierce_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Closed contours plus open chains."
+    )
+    part_count = models.PositiveIntegerField(null=True, blank=True, help_text="Outermost contours.")
+    area_mm2 = models.FloatField("area (mm²)", null=True, blank=True, help_text="Net of holes.")
+    bbox_width_mm = models.FloatField(null=True, blank=True)
+    bbox_height_mm = models.FloatField(null=True, blank=True)
+    holes = models.JSONField(default=list, blank=True, help_text='[{"diameter_mm": ...}]')
+    closed_contours = models.PositiveIntegerField(null=True, blank=True)
+    open_contours = models.PositiveIntegerField(null=True, blank=True)
+    entity_counts = models.JSONField(default=dict, blank=True, help_text='{"LINE": 12, ...}')
+    layers = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True, help_text="[{code, message}]")
+    warning_count = models.PositiveSmallIntegerField(default=0)
+    has_warnings = models.BooleanField(default=False, db_index=True)
+    preview = models.FileField(
+        max_length=500, blank=True, help_text="A PNG picture of the drawing, when there is one."
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "file metadata"
+        verbose_name_plural = "file metadata"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(has_warnings=True, warning_count__gt=0)
+                | Q(has_warnings=False, warning_count=0),
+                name="ingest_metadata_has_warnings_matches_count",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"metadata of file #{self.file_id}"
+
+    @property
+    def bbox_mm(self) -> list[float] | None:
+        if self.bbox_width_mm is None or self.bbox_height_mm is None:
+            return None
+        return [self.bbox_width_mm, self.bbox_height_mm]

@@ -1,0 +1,49 @@
+"""Reads on files that more than one caller uses (admin, API, project pages, the dashboard)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import FileExtraction, FileIngest, FileKind, FileStatus
+
+# What counts as a design file for a project (the Quoting gate): drawings, LightBurn projects,
+# PDF drawings and photos of sketches; a spreadsheet is not a drawing.
+DESIGN_KINDS = (FileKind.DXF, FileKind.LIGHTBURN, FileKind.PDF, FileKind.IMAGE)
+
+
+def file_list() -> QuerySet[FileIngest]:
+    """Every file with what a list shows, newest first (deleted ones included: filter them)."""
+    return FileIngest.objects.for_list()
+
+
+def project_files(project) -> QuerySet[FileIngest]:
+    """A project's live files with their metadata, by part and version."""
+    return (
+        FileIngest.objects.live()
+        .filter(project=project)
+        .select_related("metadata", "client", "project")
+        .order_by("part", "kind", "-version")
+    )
+
+
+def design_file_count(project) -> int:
+    """How many design files the project has (live, not failed): the Quoting gate counts these."""
+    return (
+        FileIngest.objects.live()
+        .filter(project=project, kind__in=DESIGN_KINDS)
+        .exclude(status=FileStatus.FAILED)
+        .count()
+    )
+
+
+def extraction_history(file: FileIngest) -> QuerySet[FileExtraction]:
+    """Every reading of a file, newest first (without the large raw JSON)."""
+    return file.extractions.defer("raw").order_by("-created_at", "-id")
+
+
+def waiting_count() -> int:
+    return FileIngest.objects.waiting().count()
+
+
+def failed_count() -> int:
+    return FileIngest.objects.failed().count()

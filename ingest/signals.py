@@ -1,0 +1,92 @@
+"""What happens to files, told to the apps above ingest (comms: notifications and webhooks).
+
+Every event is a Django signal sent exactly once, after the transaction that caused it commits
+(nothing is announced that was rolled back). Receivers are called as
+
+    receiver(sender=FileIngest, event="file.processed", payload={...}, **kwargs)
+
+`payload` is JSON-ready (str, int, float, bool, None, lists and dicts of them) so a webhook can
+send it as it is. Its keys are stable: new keys may be added, none is renamed or removed.
+
+Every payload has:
+
+    event          "file.ingested" | "file.processed" | "file.failed" | "file.re_extracted"
+                   | "file.deleted" | "file.restored"
+    occurred_at    ISO 8601 time (UTC) the change committed
+    file_id        int
+    client_code    "CL-0001" or None
+    project_code   "JB-2025-10-CL0001-001" or None
+    original_name  the name it arrived with
+    stored_name    the conventional stored name (DOMAIN.md)
+    part           the part name
+    version        int (1 for v001)
+    sha256         hex checksum of the bytes
+    kind           "dxf" | "lightburn" | "pdf" | "excel" | "image"
+    size_bytes     int
+    status         "queued" | "processing" | "processed" | "failed"
+    source         "admin" | "api" | "cli" | "email" | "operator" | "legacy_import"
+    deleted        bool (soft-deleted)
+
+and, per event:
+
+    file_ingested      `uploaded_by` (username or None), `warnings` ([{code, message}] seen on
+                       arrival, e.g. extension_mismatch)
+    file_processed     `extraction_id`, `parser`, `parser_version`, `metadata`: {material,
+                       thickness_mm, quantity, cut_length_mm, pierce_count, part_count, area_mm2,
+                       bbox_mm, warning_count, warning_codes}
+    file_failed        `reason` (one sentence a person can act on), `attempts`
+    file_re_extracted  `previous_extraction_id` (int or None), `requested_by` (username or None);
+                       sent when a new reading is requested — the result follows as
+                       file_processed or file_failed
+    file_deleted       `hard` (bool: the bytes are gone), `by` (username or None)
+    file_restored      `by` (username or None)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+file_ingested = Signal()
+file_processed = Signal()
+file_failed = Signal()
+file_re_extracted = Signal()
+file_deleted = Signal()
+file_restored = Signal()
+
+EVENTS: dict[str, Signal] = {
+    "file.ingested": file_ingested,
+    "file.processed": file_processed,
+    "file.failed": file_failed,
+    "file.re_extracted": file_re_extracted,
+    "file.deleted": file_deleted,
+    "file.restored": file_restored,
+}
+
+
+def send_on_commit(signal: Signal, event: str, payload: dict[str, Any]) -> None:
+    """Send `signal` once the current transaction commits (at once outside a transaction).
+
+    A receiver that raises is logged and does not stop the others, nor undo the change."""
+    from django.utils import timezone
+
+    from .models import FileIngest
+
+    def _send() -> None:
+        full = {"event": event, "occurred_at": timezone.now().isoformat(), **payload}
+        for receiver, response in signal.send_robust(sender=FileIngest, event=event, payload=full):
+            if isinstance(response, Exception):
+                logger.error(
+                    "receiver %r of %s failed: %s",
+                    receiver,
+                    event,
+                    response,
+                    exc_info=(type(response), response, response.__traceback__),
+                )
+
+    transaction.on_commit(_send)

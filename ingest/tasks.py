@@ -1,0 +1,140 @@
+"""Background work on files (django-q2): read one file; sweep files a dead worker left behind.
+
+Tasks take ids and call `ingest.services`; they never leave a file "processing" on an error they
+can see. A worker killed mid-parse leaves the row "processing": django-q2 runs the task again after
+Q_RETRY seconds (the task is idempotent: a file already read is skipped, and only the latest
+attempt may record its result), and `sweep_stuck_files` fails or re-queues what is left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.core.files.storage import default_storage
+
+from . import services
+from .models import FileIngest
+from .parsers.base import ParseError
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_MIN_SECONDS = 0.5  # write progress at most this often ...
+PROGRESS_MIN_STEP = 0.1  # ... unless it moved at least this much
+
+
+def process_file(file_id: int) -> str:
+    """Read one file: claim it, parse it, keep the reading, mark it processed or failed."""
+    from .pipeline import analyse
+
+    file = services.start_processing(file_id=file_id)
+    if file is None:
+        return f"file #{file_id}: nothing to do"
+    attempt = file.attempts
+    progress = ProgressWriter(file.pk, attempt)
+    try:
+        with readable_copy(file) as path:
+            result = analyse(path, services.parse_context_for(file, progress=progress))
+    except ParseError as exc:
+        services.record_failure(
+            file_id=file.pk,
+            attempt=attempt,
+            reason=str(exc),
+            traceback_text=traceback.format_exc(),
+        )
+        return f"file #{file.pk}: failed: {exc}"
+    except Exception as exc:
+        logger.exception("reading file #%s failed", file.pk)
+        services.record_failure(
+            file_id=file.pk,
+            attempt=attempt,
+            reason=f"could not be read: {type(exc).__name__}: {exc}",
+            traceback_text=traceback.format_exc(),
+        )
+        return f"file #{file.pk}: failed: {type(exc).__name__}"
+    try:
+        saved = services.record_extraction(file_id=file.pk, attempt=attempt, result=result)
+    except Exception as exc:
+        logger.exception("keeping the reading of file #%s failed", file.pk)
+        services.record_failure(
+            file_id=file.pk,
+            attempt=attempt,
+            reason=f"was read but the result could not be saved: {type(exc).__name__}: {exc}",
+            traceback_text=traceback.format_exc(),
+        )
+        return f"file #{file.pk}: failed while saving"
+    if saved is None:
+        return f"file #{file.pk}: superseded by a later attempt; result discarded"
+    return f"file #{file.pk}: processed"
+
+
+def sweep_stuck_files() -> str:
+    """Scheduled: fail or re-queue files left "processing" by a worker that died."""
+    counts = services.sweep_stuck_files()
+    return f"{counts['failed']} failed, {counts['requeued']} queued again"
+
+
+@contextlib.contextmanager
+def readable_copy(file: FileIngest) -> Iterator[Path]:
+    """A local path to the stored bytes: the file itself on local disk, else a temporary copy
+    (S3) that is removed afterwards."""
+    name = file.file.name
+    try:
+        local = Path(default_storage.path(name))
+    except NotImplementedError:
+        local = None
+    if local is not None:
+        if not local.is_file():
+            raise ParseError(
+                "the stored file is missing from the file store; upload it again",
+                code="missing",
+            )
+        yield local
+        return
+    folder = tempfile.mkdtemp(prefix="laseros-read-")
+    try:
+        copy = Path(folder) / f"file.{file.extension or 'bin'}"
+        try:
+            source = default_storage.open(name, "rb")
+        except FileNotFoundError as exc:
+            raise ParseError(
+                "the stored file is missing from the file store; upload it again",
+                code="missing",
+            ) from exc
+        with source, copy.open("wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class ProgressWriter:
+    """The parser's progress callback: writes to the file's row, throttled, never raising."""
+
+    def __init__(self, file_id: int, attempt: int):
+        self.file_id = file_id
+        self.attempt = attempt
+        self.last_time = 0.0
+        self.last_fraction = -1.0
+
+    def __call__(self, fraction: float, message: str = "") -> None:
+        now = time.monotonic()
+        if (
+            fraction < 1.0
+            and now - self.last_time < PROGRESS_MIN_SECONDS
+            and fraction - self.last_fraction < PROGRESS_MIN_STEP
+        ):
+            return
+        self.last_time, self.last_fraction = now, fraction
+        try:
+            services.report_progress(
+                file_id=self.file_id, attempt=self.attempt, fraction=fraction, message=message
+            )
+        except Exception:  # progress is a courtesy; the reading goes on
+            logger.warning("could not write progress of file #%s", self.file_id, exc_info=True)

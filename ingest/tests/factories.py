@@ -1,0 +1,119 @@
+"""Test data for ingest: clients, projects, small real DXF files, and a fixture that runs what
+waits for the commit (events, the inline worker) the way production does."""
+
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+from decimal import Decimal
+
+import ezdxf
+import factory
+import pytest
+from django.core.files.base import ContentFile
+
+from clients.models import Client
+from inventory.models import Material
+from projects.models import Project
+
+_project_numbers = itertools.count(1)
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"CL-{n + 1:04d}")
+    name = factory.Sequence(lambda n: f"Client {n + 1}")
+
+
+def make_project(client: Client | None = None, *, month: str = "2025-10", **fields) -> Project:
+    client = client or ClientFactory()
+    number = next(_project_numbers)
+    project = Project(
+        code=f"JB-{month}-{client.code.replace('-', '')}-{number:03d}",
+        client=client,
+        name=fields.pop("name", f"Job {number}"),
+        **fields,
+    )
+    project.save()
+    return project
+
+
+def material(code: str = "MS") -> Material:
+    found, _ = Material.objects.get_or_create(code=code, defaults={"name": code})
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def dxf_bytes(
+    width: float = 100.0, height: float = 50.0, holes: tuple[float, ...] = (10.0,), *, units=4
+) -> bytes:
+    """A rectangle with round holes along its middle, in mm (INSUNITS 4) unless told.
+
+    The same shape gives the same bytes (ezdxf stamps every new drawing with a time and GUID)."""
+    doc = ezdxf.new("R2010", units=units)
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (width, 0), (width, height), (0, height)], close=True)
+    for index, diameter in enumerate(holes):
+        msp.add_circle(((index + 1) * width / (len(holes) + 1), height / 2), diameter / 2)
+    stream = io.StringIO()
+    doc.write(stream)
+    return stream.getvalue().encode("utf-8")
+
+
+def dxf_file(name: str = "0001-Bracket-MS-3mm-x4.dxf", **shape) -> ContentFile:
+    return ContentFile(dxf_bytes(**shape), name=name)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs the block's on-commit work (events, the inline worker) at its
+    end, as a real commit would."""
+
+    def _committed():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return _committed
+
+
+@pytest.fixture
+def events():
+    """Every ingest event sent while the test runs: [(event, payload), ...]."""
+    from ingest import signals
+
+    seen: list[tuple[str, dict]] = []
+
+    def _remember(sender, event, payload, **kwargs):
+        seen.append((event, payload))
+
+    for signal in signals.EVENTS.values():
+        signal.connect(_remember, dispatch_uid="ingest-test-events")
+    yield seen
+    for signal in signals.EVENTS.values():
+        signal.disconnect(dispatch_uid="ingest-test-events")
+
+
+def media_files(settings) -> list[str]:
+    """Every file under MEDIA_ROOT, relative, sorted."""
+    from pathlib import Path
+
+    root = Path(settings.MEDIA_ROOT)
+    if not root.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+__all__ = [
+    "ClientFactory",
+    "Decimal",
+    "committed",
+    "dxf_bytes",
+    "dxf_file",
+    "events",
+    "make_project",
+    "material",
+    "media_files",
+]
