@@ -19,6 +19,12 @@ def normalise_client_code(text: str) -> str:
     return f"CL-{int(match.group(1)):04d}"
 
 
+class ClientQuerySet(models.QuerySet):
+    def for_list(self) -> ClientQuerySet:
+        """What a client list shows: who created it, and how many projects it has."""
+        return self.select_related("created_by").annotate(project_count=models.Count("projects"))
+
+
 class Client(models.Model):
     """A business we cut for. Its code (CL-0001) is generated once and never reused."""
 
@@ -35,25 +41,35 @@ class Client(models.Model):
         validators=[RegexValidator(r"^CL-\d{4,}$", "Client codes look like CL-0001.")],
         help_text="Generated (CL-0001); never reused, even after a client is deleted.",
     )
-    name = models.CharField(max_length=200, db_index=True)
-    contact_person = models.CharField(max_length=150, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
-    vat_number = models.CharField("VAT number", max_length=20, blank=True)
+    name = models.CharField(
+        max_length=200, db_index=True, help_text="The business name as it appears on invoices."
+    )
+    contact_person = models.CharField(
+        max_length=150, blank=True, help_text="Who we usually deal with (more under contacts)."
+    )
+    email = models.EmailField(blank=True, help_text="Where quotes and invoices go.")
+    phone = models.CharField(max_length=40, blank=True, help_text="e.g. 031 555 0101")
+    address = models.TextField(blank=True, help_text="Delivery and invoice address.")
+    vat_number = models.CharField(
+        "VAT number", max_length=20, blank=True, help_text="Printed on tax invoices, if any."
+    )
     payment_terms = models.CharField(
         max_length=10,
         choices=PaymentTerms.choices,
         default=PaymentTerms.PREPAID,
         help_text="The shop's rule is no production until paid in full, unless agreed here.",
     )
-    notes = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True, help_text="Anything the shop should remember.")
+    is_active = models.BooleanField(
+        default=True, help_text="Inactive clients stay on record but are hidden from pickers."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -75,11 +91,21 @@ class Contact(models.Model):
     role = models.CharField(max_length=100, blank=True, help_text="e.g. buyer, accounts, site")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    is_primary = models.BooleanField(default=False)
+    is_primary = models.BooleanField(
+        default=False, help_text="The first person to call; one per client."
+    )
     notes = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(is_primary=True),
+                name="contact_one_primary_per_client",
+                violation_error_message="A client has only one primary contact.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.client.code})" if self.client_id else self.name

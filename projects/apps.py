@@ -6,3 +6,62 @@ class ProjectsConfig(AppConfig):
 
     name = "projects"
     verbose_name = "Projects"
+
+    def ready(self) -> None:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from laseros.dashboard import Tile, register_tile
+        from laseros.tasks import declare_schedule
+
+        from . import selectors
+
+        # Expired quotes cancel their jobs every morning before the shop opens.
+        now = timezone.localtime()
+        first_run = now.replace(hour=5, minute=30, second=0, microsecond=0)
+        if first_run <= now:
+            first_run += dt.timedelta(days=1)
+        declare_schedule(
+            "projects.expire_quotes",
+            func="projects.tasks.expire_quotes",
+            schedule_type="D",
+            repeats=-1,
+            next_run=first_run,
+        )
+
+        changelist = "admin:projects_project_changelist"
+        register_tile(
+            Tile(
+                key="projects.open",
+                label="Open jobs",
+                count=lambda: selectors.open_projects().count(),
+                url_name=changelist,
+                url_query="stage=open",
+                permission="projects.view_project",
+                order=10,
+            )
+        )
+        register_tile(
+            Tile(
+                key="projects.waiting_payment",
+                label="Waiting for payment",
+                count=lambda: selectors.projects_waiting_for_payment().count(),
+                url_name=changelist,
+                url_query="stage=waiting_payment",
+                permission="projects.view_project",
+                order=11,
+            )
+        )
+        register_tile(
+            Tile(
+                key="projects.quotes_expiring",
+                label="Quotes expiring this week",
+                count=lambda: selectors.quotes_expiring(*selectors.this_week()).count(),
+                url_name=changelist,
+                url_query="stage=expiring",
+                permission="projects.view_project",
+                order=12,
+                warn_above=0,
+            )
+        )

@@ -1,0 +1,767 @@
+"""Writes on jobs, their documents, products and project lines.
+
+Every status move goes through `project_transition`: it locks the job, checks the workflow table
+and its gates (projects.workflow), sets the dates DOMAIN.md asks for, keeps the history, writes
+the audit entry and, once the transaction commits, sends `project_status_changed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client
+from inventory.models import Material
+from laseros.audit import diff_instances, instance_values, record
+from laseros.models import ActivityLog
+from laseros.sequences import bump_to, next_number
+from laseros.workdays import add_working_days
+
+from . import workflow
+from .models import (
+    DocumentKind,
+    Product,
+    ProductFile,
+    Project,
+    ProjectDocument,
+    ProjectLine,
+    ProjectPriority,
+    ProjectStatus,
+    ProjectStatusChange,
+)
+from .signals import send_project_status_changed
+from .sku import parse_sku
+from .uploads import check_upload
+
+logger = logging.getLogger(__name__)
+
+QUOTE_EXPIRED_REASON = "quote expired"
+OVERRIDE_PERMISSION = "projects.override_gate"
+
+PROJECT_EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "priority",
+        "material",
+        "thickness_mm",
+        "quantity",
+        "promised_date",
+        "quote_sent_on",
+        "quoted_price",
+        "final_price",
+        "notes",
+    }
+)
+
+
+class TransitionError(ValidationError):
+    """A move the workflow refuses: `gate` names the rule ("design_file", "payment",
+    "not_allowed", "reason_required", ...), `detail` says what to do about it."""
+
+    def __init__(self, gate: str, detail: str, *, failures: list[workflow.Gate] | None = None):
+        super().__init__(detail, code=gate)
+        self.gate = gate
+        self.detail = detail
+        self.failures = failures or []
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _changes(before: dict, obj) -> dict:
+    changes = diff_instances(before, instance_values(obj))
+    changes.pop("updated_at", None)
+    return changes
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def quote_dates(sent_on: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """(expires on, remind on) for a quote sent on `sent_on`, in working days."""
+    if sent_on is None:
+        return None, None
+    expires = add_working_days(sent_on, settings.QUOTE_VALID_WORKING_DAYS)
+    return expires, add_working_days(expires, -settings.QUOTE_REMINDER_DAYS_BEFORE_EXPIRY)
+
+
+def due_date_after_payment(pop_on: dt.date, promised: dt.date | None) -> dt.date:
+    """The sooner of the promised date and proof of payment + POP_DUE_WORKING_DAYS working days."""
+    due = add_working_days(pop_on, settings.POP_DUE_WORKING_DAYS)
+    return min(due, promised) if promised else due
+
+
+def _refresh_dates(project: Project) -> None:
+    project.quote_expires_on, project.quote_reminder_on = quote_dates(project.quote_sent_on)
+    if project.pop_received_at is not None and project.status not in (
+        ProjectStatus.REQUEST,
+        ProjectStatus.QUOTING,
+        ProjectStatus.APPROVED,
+    ):
+        project.due_date = due_date_after_payment(
+            timezone.localdate(project.pop_received_at), project.promised_date
+        )
+
+
+# --- codes ----------------------------------------------------------------------------------------
+
+
+def project_sequence_key(client: Client, month: dt.date) -> str:
+    return f"project:{client.code}:{month:%Y-%m}"
+
+
+def _project_code(client: Client, month: dt.date, number: int) -> str:
+    return f"JB-{month:%Y-%m}-{client.compact_code}-{number:03d}"
+
+
+_CODE_RE = re.compile(r"^JB-(\d{4})-(\d{2})-(CL\d{4,})-(\d{3,})$")
+
+
+def _claim_code(client: Client, code: str) -> str:
+    """Accept an existing code (imports): it must be this client's, unused, and the client's
+    sequence for that month moves past it."""
+    code = code.strip().upper()
+    match = _CODE_RE.match(code)
+    if not match:
+        raise ValidationError({"code": f"{code!r} is not a project code (JB-2025-10-CL0001-001)."})
+    year, month, client_part, number = match.groups()
+    if client_part != client.compact_code:
+        raise ValidationError({"code": f"{code} belongs to {client_part}, not {client.code}."})
+    if Project.objects.filter(code=code).exists():
+        raise ValidationError({"code": f"Project {code} already exists."})
+    bump_to(project_sequence_key(client, dt.date(int(year), int(month), 1)), int(number))
+    return code
+
+
+# --- projects -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_create(
+    *,
+    client: Client,
+    name: str,
+    by: Any,
+    description: str = "",
+    material: Material | None = None,
+    thickness_mm: Decimal | None = None,
+    quantity: int = 1,
+    priority: str = ProjectPriority.NORMAL,
+    promised_date: dt.date | None = None,
+    quote_sent_on: dt.date | None = None,
+    quoted_price: Decimal | None = None,
+    notes: str = "",
+    code: str | None = None,
+    month: dt.date | None = None,
+) -> Project:
+    """A new job in Request with the client's next code for the month (JB-2025-10-CL0001-001).
+
+    Codes come from a locked sequence per client and month, so concurrent creations never share
+    one and a deleted job's code is never handed out again. `month` dates the code (imports of
+    older jobs); `code` keeps a code the job already has (imports).
+    """
+    if client is None or client.pk is None:
+        raise ValidationError({"client": "Choose the client."})
+    if code:
+        code = _claim_code(client, code)
+    else:
+        month = month or timezone.localdate()
+        code = _project_code(client, month, next_number(project_sequence_key(client, month)))
+    now = timezone.now()
+    project = Project(
+        code=code,
+        client=client,
+        name=(name or "").strip(),
+        description=description,
+        material=material,
+        thickness_mm=thickness_mm,
+        quantity=quantity,
+        priority=priority,
+        promised_date=promised_date,
+        quote_sent_on=quote_sent_on,
+        quoted_price=quoted_price,
+        notes=notes,
+        status=ProjectStatus.REQUEST,
+        status_changed_at=now,
+        created_by=_user(by),
+    )
+    _refresh_dates(project)
+    project.full_clean()
+    project.save()
+    ProjectStatusChange.objects.create(
+        project=project,
+        from_status="",
+        to_status=ProjectStatus.REQUEST,
+        changed_at=now,
+        changed_by=_user(by),
+        reason="created",
+    )
+    record(
+        action=ActivityLog.Action.CREATE,
+        obj=project,
+        changes=diff_instances(None, instance_values(project)),
+        user=by,
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, by: Any, **fields: Any) -> Project:
+    """Change a job's details (never its code, client or status); the quote and due dates follow
+    the quote date and promised date."""
+    unknown = set(fields) - PROJECT_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            f"These project fields cannot be changed here: {', '.join(sorted(unknown))}."
+        )
+    current = Project.objects.select_for_update().get(pk=project.pk)
+    before = instance_values(current)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _refresh_dates(current)
+    current.full_clean()
+    changes = _changes(before, current)
+    if changes:
+        current.save()
+        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    _copy_into(project, current)
+    return current
+
+
+def project_quote_sent(*, project: Project, by: Any, sent_on: dt.date | None = None) -> Project:
+    """The quote went to the client (today unless said): its expiry and reminder dates start."""
+    if project.status != ProjectStatus.QUOTING:
+        raise ValidationError(
+            f"{project.code} is {project.get_status_display()}: only a job in Quoting has a quote "
+            "to send."
+        )
+    return project_update(project=project, by=by, quote_sent_on=sent_on or timezone.localdate())
+
+
+def _copy_into(target: Project, source: Project) -> None:
+    if target is source:
+        return
+    for f in Project._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))
+
+
+def can_override(by: Any) -> bool:
+    return _user(by) is not None and by.is_active and by.has_perm(OVERRIDE_PERMISSION)
+
+
+@transaction.atomic
+def project_transition(
+    *,
+    project: Project,
+    to: str,
+    by: Any,
+    reason: str = "",
+    override: bool = False,
+    from_status: str | None = None,
+) -> Project:
+    """Move a job to status `to` if the workflow allows it; the only way a status changes.
+
+    Locks the job, checks the move and its gates (a manager may override a gate with a reason,
+    which is recorded), sets the dates (approval, payment and due date, completion; quote dates
+    cleared on re-quote and reinstate), records the history and the audit entry, and sends
+    `project_status_changed` once the transaction commits. `from_status` refuses the move if
+    the job moved meanwhile (a button on a page that is out of date). Raises TransitionError.
+    """
+    try:
+        to = ProjectStatus(to)
+    except ValueError:
+        raise TransitionError("unknown_status", f"{to!r} is not a project status.") from None
+    current = (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("client", "material")
+        .get(pk=project.pk)
+    )
+    source = ProjectStatus(current.status)
+    if from_status and from_status != source:
+        raise TransitionError(
+            "stale",
+            f"{current.code} is now {source.label}, not {ProjectStatus(from_status).label}; "
+            "reload the page and try again.",
+        )
+    move = workflow.move_for(source, to)
+    if move is None:
+        raise TransitionError("not_allowed", f"A job cannot go from {source.label} to {to.label}.")
+    reason = (reason or "").strip()
+    if move.kind == workflow.MoveKind.RESUME and to != current.status_before_hold:
+        before_hold = (
+            ProjectStatus(current.status_before_hold).label if current.status_before_hold else "?"
+        )
+        raise TransitionError(
+            "resume_target",
+            f"{current.code} went on hold from {before_hold}; resuming returns it there.",
+        )
+    if move.reason_required and not reason:
+        raise TransitionError("reason_required", f"Give a reason to {move.label.lower()}.")
+    failed = workflow.failed_gates(current, move)
+    overridden: list[str] = []
+    if failed:
+        fixed = [g for g in failed if not g.overridable]
+        if fixed or not override:
+            first = (fixed or failed)[0]
+            raise TransitionError(first.code, first.message, failures=failed)
+        if not can_override(by):
+            raise TransitionError(
+                "override_not_permitted",
+                "Only a manager may override: " + " ".join(g.message for g in failed),
+                failures=failed,
+            )
+        if not reason:
+            raise TransitionError(
+                "reason_required", "Give the reason for the override; it is recorded."
+            )
+        overridden = [g.code for g in failed]
+
+    before = instance_values(current)
+    now = timezone.now()
+    if move.kind == workflow.MoveKind.HOLD:
+        current.status_before_hold = source
+    else:
+        current.status_before_hold = ""
+    if move.kind in (workflow.MoveKind.REINSTATE,) or (
+        to == ProjectStatus.QUOTING and move.kind == workflow.MoveKind.BACK
+    ):
+        # a new quote has to go out: the old one expired, was cancelled or is being redone
+        current.quote_sent_on = None
+        current.approved_at = None
+    if to == ProjectStatus.APPROVED or (to == ProjectStatus.PAID and "approval" in overridden):
+        current.approved_at = now
+    if to == ProjectStatus.PAID and current.pop_received_at is None:
+        current.pop_received_at = now
+    if "payment" in overridden:
+        current.payment_waived_at = now
+    if to == ProjectStatus.COMPLETED:
+        current.completed_at = now
+    current.status = to
+    current.status_changed_at = now
+    current.status_reason = reason[:255]
+    _refresh_dates(current)
+    current.full_clean()
+    current.save()
+    change = ProjectStatusChange.objects.create(
+        project=current,
+        from_status=source,
+        to_status=to,
+        changed_at=now,
+        changed_by=_user(by),
+        reason=reason,
+        overridden_gates=overridden,
+    )
+    message = f"{source.label} → {to.label}"
+    if reason:
+        message += f": {reason}"
+    if overridden:
+        message += f" (overrode: {', '.join(overridden)})"
+    record(
+        action=ActivityLog.Action.TRANSITION,
+        obj=current,
+        changes=_changes(before, current),
+        message=message,
+        user=by,
+    )
+    transaction.on_commit(
+        functools.partial(
+            send_project_status_changed,
+            project=current,
+            from_status=str(source),
+            to_status=str(to),
+            by=_user(by),
+            reason=reason,
+            overridden_gates=overridden,
+            change=change,
+        )
+    )
+    _copy_into(project, current)
+    return current
+
+
+@dataclass
+class QuoteExpiryReport:
+    expired: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        text = f"{len(self.expired)} quote(s) expired"
+        if self.failed:
+            text += f", {len(self.failed)} could not be cancelled: " + "; ".join(
+                f"{code}: {why}" for code, why in self.failed.items()
+            )
+        return text
+
+
+def quotes_expire(*, today: dt.date | None = None) -> QuoteExpiryReport:
+    """Cancel jobs whose quote expired (its last valid day is before `today`), reason "quote
+    expired"; they can be reinstated. One transaction per job, so one failure stops no other."""
+    today = today or timezone.localdate()
+    report = QuoteExpiryReport()
+    due = Project.objects.filter(
+        status=ProjectStatus.QUOTING, quote_expires_on__lt=today
+    ).values_list("pk", "code")
+    for pk, code in due:
+        try:
+            with transaction.atomic():
+                project = Project.objects.select_for_update().get(pk=pk)
+                if project.status != ProjectStatus.QUOTING or not (
+                    project.quote_expires_on and project.quote_expires_on < today
+                ):
+                    continue  # it moved on, or the quote was re-sent, meanwhile
+                project_transition(
+                    project=project,
+                    to=ProjectStatus.CANCELLED,
+                    by=None,
+                    reason=QUOTE_EXPIRED_REASON,
+                    from_status=ProjectStatus.QUOTING,
+                )
+            report.expired.append(code)
+        except ValidationError as exc:
+            report.failed[code] = "; ".join(exc.messages)
+            logger.warning("could not expire the quote of %s: %s", code, exc)
+    return report
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_document_add(
+    *,
+    project: Project,
+    file,
+    kind: str,
+    by: Any,
+    note: str = "",
+    override: bool = False,
+    reason: str = "",
+) -> ProjectDocument:
+    """Keep a document with the job under {client}/{job}/documents/, checked for size and type.
+
+    A proof of payment records when payment arrived and moves an Approved job to Paid (a job
+    still in Quoting only with a manager's `override` and `reason`: payment counts as approval).
+    A quote uploaded while quoting starts the quote's validity if no quote date is set yet.
+    """
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": f"{kind!r} is not a kind of project document."})
+    original_name, content_type, size = check_upload(file, image_only=kind == DocumentKind.IMAGE)
+    current = (
+        Project.objects.select_for_update(of=("self",)).select_related("client").get(pk=project.pk)
+    )
+    document = ProjectDocument(
+        project=current,
+        kind=kind,
+        original_name=original_name,
+        content_type=content_type,
+        size_bytes=size,
+        note=note,
+        uploaded_by=_user(by),
+    )
+    if (
+        kind == DocumentKind.PROOF_OF_PAYMENT
+        and current.status == ProjectStatus.QUOTING
+        and override
+    ):
+        # refuse before anything is stored: only a manager, and only with a reason
+        if not can_override(by):
+            raise TransitionError(
+                "override_not_permitted",
+                "Only a manager may take a payment as approval of a job still in Quoting.",
+            )
+        if not (reason or "").strip():
+            raise TransitionError(
+                "reason_required", "Give the reason for the override; it is recorded."
+            )
+    document.file.save(original_name, file, save=False)
+    try:
+        document.full_clean()
+        document.save()
+        record(
+            action=ActivityLog.Action.CREATE,
+            obj=document,
+            changes=diff_instances(None, instance_values(document)),
+            message=f"{document.get_kind_display()} for {current.code}",
+            user=by,
+        )
+        _after_document(current, document, by=by, override=override, reason=reason)
+    except Exception:
+        # the record is rolled back with the transaction; its file must not stay behind
+        document.file.delete(save=False)
+        raise
+    _copy_into(project, current)
+    return document
+
+
+def _after_document(
+    current: Project, document: ProjectDocument, *, by: Any, override: bool, reason: str
+) -> None:
+    kind = document.kind
+    if (
+        kind == DocumentKind.QUOTE
+        and current.status == ProjectStatus.QUOTING
+        and current.quote_sent_on is None
+    ):
+        project_update(project=current, by=by, quote_sent_on=timezone.localdate())
+    if kind != DocumentKind.PROOF_OF_PAYMENT:
+        return
+    if current.pop_received_at is None:
+        before = instance_values(current)
+        current.pop_received_at = timezone.now()
+        current.save(update_fields=["pop_received_at", "updated_at"])
+        record(
+            action=ActivityLog.Action.UPDATE,
+            obj=current,
+            changes=_changes(before, current),
+            message="proof of payment received",
+            user=by,
+        )
+    if current.status == ProjectStatus.APPROVED:
+        project_transition(
+            project=current,
+            to=ProjectStatus.PAID,
+            by=by,
+            reason=reason or "proof of payment received",
+            from_status=ProjectStatus.APPROVED,
+        )
+    elif current.status == ProjectStatus.QUOTING and override:
+        project_transition(
+            project=current,
+            to=ProjectStatus.PAID,
+            by=by,
+            reason=reason,
+            override=True,
+            from_status=ProjectStatus.QUOTING,
+        )
+
+
+@transaction.atomic
+def project_document_delete(*, document: ProjectDocument, by: Any) -> None:
+    """Remove a document and its file (the job's status does not change); audited."""
+    record(
+        action=ActivityLog.Action.DELETE,
+        obj=document,
+        changes=diff_instances(instance_values(document), None),
+        message=f"{document.get_kind_display()} removed",
+        user=by,
+    )
+    fieldfile = document.file
+    name, storage = fieldfile.name, fieldfile.storage
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
+
+
+# --- products -------------------------------------------------------------------------------------
+
+PRODUCT_EDITABLE_FIELDS = frozenset(
+    {
+        "sku",
+        "name",
+        "description",
+        "category",
+        "family",
+        "size",
+        "material",
+        "thickness_mm",
+        "revision",
+        "unit_price",
+        "is_active",
+    }
+)
+_SKU_PARTS = ("category", "family", "size", "material", "thickness_mm", "revision")
+
+
+@transaction.atomic
+def product_create(
+    *,
+    name: str,
+    unit_price: Decimal,
+    by: Any,
+    sku: str = "",
+    category: str = "",
+    family: str = "",
+    size: str = "",
+    material: Material | None = None,
+    thickness_mm: Decimal | None = None,
+    revision: int | None = None,
+    description: str = "",
+    is_active: bool = True,
+) -> Product:
+    """A catalogue product. Give the SKU's parts (the SKU is built) or the SKU (parts left out
+    are read from it; parts given must agree with it)."""
+    sku = (sku or "").strip()
+    if sku:
+        try:
+            parts = parse_sku(sku)
+        except ValueError as exc:
+            raise ValidationError({"sku": str(exc)}) from exc
+        category = category or parts.category
+        family = family or parts.family
+        size = size or parts.size
+        thickness_mm = thickness_mm if thickness_mm is not None else parts.thickness_mm
+        revision = revision or parts.revision
+        if material is None:
+            material = Material.objects.filter(code__iexact=parts.material_code).first()
+            if material is None:
+                raise ValidationError(
+                    {"sku": f"The SKU's material {parts.material_code} is not a known material."}
+                )
+    product = Product(
+        sku=sku,
+        name=(name or "").strip(),
+        description=description,
+        category=category,
+        family=family,
+        size=size,
+        material=material,
+        thickness_mm=thickness_mm,
+        revision=revision or 1,
+        unit_price=unit_price,
+        is_active=is_active,
+    )
+    product.full_clean()
+    product.save()
+    record(
+        action=ActivityLog.Action.CREATE,
+        obj=product,
+        changes=diff_instances(None, instance_values(product)),
+        user=by,
+    )
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, by: Any, **fields: Any) -> Product:
+    """Change a product; when a SKU part changes and no SKU is given, the SKU is rebuilt."""
+    unknown = set(fields) - PRODUCT_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            f"These product fields cannot be changed: {', '.join(sorted(unknown))}."
+        )
+    current = Product.objects.select_for_update().get(pk=product.pk)
+    before = instance_values(current)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if "sku" not in fields and any(
+        name in fields and instance_values(current)[name] != before[name] for name in _SKU_PARTS
+    ):
+        current.sku = ""
+    current.full_clean()
+    changes = _changes(before, current)
+    if changes:
+        current.save()
+        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    return current
+
+
+@transaction.atomic
+def product_file_add(*, product: Product, file, by: Any, note: str = "") -> ProductFile:
+    """Keep a drawing or photo with a catalogue product (checked like project documents)."""
+    original_name, _content_type, size = check_upload(file)
+    product_file = ProductFile(product=product, original_name=original_name, note=note)
+    product_file.file.save(original_name, file, save=False)
+    product_file.size_bytes = size
+    try:
+        product_file.full_clean()
+        product_file.save()
+    except Exception:
+        product_file.file.delete(save=False)
+        raise
+    record(
+        action=ActivityLog.Action.CREATE,
+        obj=product_file,
+        changes=diff_instances(None, instance_values(product_file)),
+        message=f"file for {product.sku}",
+        user=by,
+    )
+    return product_file
+
+
+# --- project lines --------------------------------------------------------------------------------
+
+
+def _check_lines_editable(project: Project) -> None:
+    if project.status in workflow.DONE:
+        raise ValidationError(
+            f"{project.code} is {project.get_status_display()}: its lines are final."
+        )
+
+
+@transaction.atomic
+def project_line_add(
+    *,
+    project: Project,
+    product: Product,
+    by: Any,
+    quantity: int = 1,
+    unit_price: Decimal | None = None,
+    note: str = "",
+) -> ProjectLine:
+    """Put a catalogue product on a job; the unit price defaults to the product's."""
+    _check_lines_editable(project)
+    if not product.is_active:
+        raise ValidationError({"product": f"{product.sku} is no longer sold (inactive)."})
+    line = ProjectLine(
+        project=project, product=product, quantity=quantity, unit_price=unit_price, note=note
+    )
+    line.full_clean()
+    line.save()
+    record(
+        action=ActivityLog.Action.CREATE,
+        obj=line,
+        changes=diff_instances(None, instance_values(line)),
+        message=f"line on {project.code}",
+        user=by,
+    )
+    return line
+
+
+@transaction.atomic
+def project_line_update(*, line: ProjectLine, by: Any, **fields: Any) -> ProjectLine:
+    """Change a line's quantity, price or note."""
+    unknown = set(fields) - {"quantity", "unit_price", "note", "product"}
+    if unknown:
+        raise ValidationError(f"These line fields cannot be changed: {', '.join(sorted(unknown))}.")
+    current = (
+        ProjectLine.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=line.pk)
+    )
+    _check_lines_editable(current.project)
+    before = instance_values(current)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    changes = _changes(before, current)
+    if changes:
+        current.save()
+        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    return current
+
+
+@transaction.atomic
+def project_line_delete(*, line: ProjectLine, by: Any) -> None:
+    """Take a product off a job."""
+    _check_lines_editable(line.project)
+    record(
+        action=ActivityLog.Action.DELETE,
+        obj=line,
+        changes=diff_instances(instance_values(line), None),
+        user=by,
+    )
+    line.delete()

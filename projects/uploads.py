@@ -1,0 +1,76 @@
+"""Checks on files people attach to jobs and products: not empty, not too big, a type the shop
+exchanges, and content that matches its extension (a ".pdf" must really be a PDF)."""
+
+from __future__ import annotations
+
+import os
+
+import magic
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+# Extensions the shop exchanges (DOMAIN.md, "Files the shop exchanges") plus office paperwork.
+ALLOWED_EXTENSIONS = frozenset(
+    {
+        # paperwork
+        "pdf", "doc", "docx", "odt", "txt", "rtf", "eml", "msg",
+        "xls", "xlsx", "xlsm", "ods", "csv",
+        # images and scans
+        "png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff", "heic", "heif",
+        # drawings
+        "dxf", "dwg", "lbrn", "lbrn2", "svg", "ai", "eps", "step", "stp", "igs", "iges",
+        # a bundle of drawings
+        "zip",
+    }
+)  # fmt: skip
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "bmp", "tif", "tiff"})
+# Content types refused whatever the name says.
+REFUSED_TYPES = (
+    "application/x-executable",
+    "application/x-dosexec",
+    "application/x-sharedlib",
+    "application/x-mach-binary",
+    "application/x-pie-executable",
+)
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "INGEST_MAX_UPLOAD_MB", 50)) * 1024 * 1024
+
+
+def check_upload(file, *, image_only: bool = False) -> tuple[str, str, int]:
+    """(original name, detected content type, size) of an acceptable file; ValidationError
+    saying what is wrong otherwise."""
+    name = os.path.basename(getattr(file, "name", "") or "").strip()
+    if not name:
+        raise ValidationError("The file has no name.")
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+    if not size:
+        raise ValidationError(f"{name} is empty.")
+    limit = max_upload_bytes()
+    if size > limit:
+        raise ValidationError(
+            f"{name} is {size / 1048576:.1f} MB; the limit is {limit // 1048576} MB."
+        )
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in ALLOWED_EXTENSIONS:
+        raise ValidationError(
+            f"{name}: .{ext or '(none)'} files are not accepted here "
+            "(PDF, images, office files, DXF/DWG/LightBurn/SVG drawings, ZIP)."
+        )
+    file.seek(0)
+    head = file.read(8192)
+    file.seek(0)
+    content_type = magic.from_buffer(head, mime=True) or "application/octet-stream"
+    if content_type in REFUSED_TYPES:
+        raise ValidationError(f"{name} is a program ({content_type}), not a document.")
+    if ext == "pdf" and content_type != "application/pdf":
+        raise ValidationError(f"{name} is called .pdf but is not a PDF ({content_type}).")
+    if ext in IMAGE_EXTENSIONS and not content_type.startswith("image/"):
+        raise ValidationError(f"{name} is called .{ext} but is not an image ({content_type}).")
+    if image_only and not content_type.startswith("image/"):
+        raise ValidationError(f"{name} is not an image ({content_type}).")
+    return name[:255], content_type[:100], size

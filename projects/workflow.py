@@ -1,0 +1,202 @@
+"""A job's life as data (DOMAIN.md, "A job's life"): the status groups, the allowed moves and the
+gates that guard them. `projects.services.project_transition` is the one place that applies them.
+
+Request → Quoting → Approved → Paid → Queued → Cutting → QC → Ready → Completed, with a few
+steps back; On hold from any open status (with a reason; resuming returns to where it was);
+Cancelled from any open status (with a reason; reinstating returns to Quoting).
+
+Higher apps that hold design files (ingest) add a counter to `design_file_counters`, so the
+Quoting gate sees their files without this app importing them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .models import DocumentKind, Project, ProjectStatus
+
+S = ProjectStatus
+
+
+class ProjectStatusGroups:
+    """Named groups of statuses, for filters, tiles and rules."""
+
+    # A job the shop still has to do something about.
+    OPEN = (
+        S.REQUEST,
+        S.QUOTING,
+        S.APPROVED,
+        S.PAID,
+        S.QUEUED,
+        S.CUTTING,
+        S.QC,
+        S.READY,
+        S.ON_HOLD,
+    )
+    # Finished one way or the other.
+    DONE = (S.COMPLETED, S.CANCELLED)
+    # Open statuses a job can be put on hold from (and resumed to).
+    HOLDABLE = tuple(s for s in OPEN if s != S.ON_HOLD)
+    # Quoted and approved, proof of payment not in yet.
+    WAITING_PAYMENT = (S.APPROVED,)
+    # Production has it (paid, or released by a manager's override).
+    PRODUCTION = (S.QUEUED, S.CUTTING, S.QC, S.READY)
+
+
+OPEN = ProjectStatusGroups.OPEN
+DONE = ProjectStatusGroups.DONE
+
+
+class MoveKind(enum.StrEnum):
+    FORWARD = "forward"
+    BACK = "back"
+    HOLD = "hold"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    REINSTATE = "reinstate"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed move: from, to, the button's label, whether a reason is needed, its gates."""
+
+    source: str
+    target: str
+    label: str
+    kind: MoveKind = MoveKind.FORWARD
+    reason_required: bool = False
+    gates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A condition a move needs. A manager (projects.override_gate) may override one, with a
+    reason that is recorded, unless it is not `overridable`."""
+
+    code: str
+    message: str
+    check: Callable[[Project], bool]
+    overridable: bool = True
+
+
+# --- the design-file hook -------------------------------------------------------------------------
+
+# Functions that count a project's design files kept by higher apps (ingest appends one).
+# Each takes the project and returns how many design files it holds; the Quoting gate adds
+# them to the project's own ProjectDocuments of kind "design".
+design_file_counters: list[Callable[[Project], int]] = []
+
+
+def register_design_file_counter(counter: Callable[[Project], int]) -> None:
+    """Add a counter once (safe to call from AppConfig.ready(), which may run twice in tests)."""
+    if counter not in design_file_counters:
+        design_file_counters.append(counter)
+
+
+def design_file_count(project: Project) -> int:
+    """The project's design files: its design documents plus what higher apps report."""
+    count = project.documents.filter(kind=DocumentKind.DESIGN).count()
+    for counter in design_file_counters:
+        count += int(counter(project) or 0)
+    return count
+
+
+# --- gates ----------------------------------------------------------------------------------------
+
+GATES: dict[str, Gate] = {
+    gate.code: gate
+    for gate in (
+        Gate("client", "The job has no client.", lambda p: p.client_id is not None, False),
+        Gate(
+            "material",
+            "Choose the material before quoting.",
+            lambda p: p.material_id is not None,
+        ),
+        Gate(
+            "thickness",
+            "Enter the thickness (mm) before quoting.",
+            lambda p: p.thickness_mm is not None and p.thickness_mm > 0,
+        ),
+        Gate(
+            "design_file",
+            "Attach at least one design file (a design document or an uploaded drawing) "
+            "before quoting.",
+            lambda p: design_file_count(p) > 0,
+        ),
+        Gate(
+            "approval",
+            "The client has not approved the quote; a manager may take the payment as approval "
+            "(override, with a reason).",
+            lambda p: p.approved_at is not None,
+        ),
+        Gate(
+            "payment",
+            "No production until paid in full: record the proof of payment, or a manager may "
+            "override with a reason.",
+            lambda p: p.pop_received_at is not None or p.payment_waived_at is not None,
+        ),
+    )
+}
+
+TO_QUOTING = ("client", "material", "thickness", "design_file")
+TO_PRODUCTION = ("payment",)
+
+# --- the moves ------------------------------------------------------------------------------------
+
+MOVES: tuple[Move, ...] = (
+    Move(S.REQUEST, S.QUOTING, "Start quoting", gates=TO_QUOTING),
+    Move(S.QUOTING, S.APPROVED, "Quote approved"),
+    Move(S.QUOTING, S.PAID, "Paid before approval", gates=("approval",)),
+    Move(S.QUOTING, S.REQUEST, "Back to request", MoveKind.BACK),
+    Move(S.APPROVED, S.PAID, "Payment received"),
+    Move(S.APPROVED, S.QUOTING, "Re-quote", MoveKind.BACK, True, TO_QUOTING),
+    Move(S.APPROVED, S.QUEUED, "Queue before payment", gates=TO_PRODUCTION),
+    Move(S.PAID, S.QUEUED, "Queue for cutting", gates=TO_PRODUCTION),
+    Move(S.QUEUED, S.CUTTING, "Start cutting", gates=TO_PRODUCTION),
+    Move(S.QUEUED, S.PAID, "Take off the queue", MoveKind.BACK),
+    Move(S.CUTTING, S.QC, "Cut: to QC"),
+    Move(S.CUTTING, S.QUEUED, "Back to the queue", MoveKind.BACK, True),
+    Move(S.QC, S.READY, "QC passed: ready"),
+    Move(S.QC, S.CUTTING, "QC failed: recut", MoveKind.BACK, True),
+    Move(S.READY, S.COMPLETED, "Collected / delivered: completed"),
+    *(Move(s, S.ON_HOLD, "Put on hold", MoveKind.HOLD, True) for s in ProjectStatusGroups.HOLDABLE),
+    *(
+        Move(S.ON_HOLD, s, f"Resume ({s.label})", MoveKind.RESUME)
+        for s in ProjectStatusGroups.HOLDABLE
+    ),
+    *(Move(s, S.CANCELLED, "Cancel", MoveKind.CANCEL, True) for s in OPEN),
+    Move(S.CANCELLED, S.QUOTING, "Reinstate", MoveKind.REINSTATE, gates=TO_QUOTING),
+)
+
+_BY_PAIR: dict[tuple[str, str], Move] = {(m.source, m.target): m for m in MOVES}
+assert len(_BY_PAIR) == len(MOVES), "two moves share a source and a target"
+assert all(code in GATES for m in MOVES for code in m.gates), "a move names an unknown gate"
+
+
+def move_for(source: str, target: str) -> Move | None:
+    """The move from `source` to `target`, or None when the workflow does not allow it."""
+    return _BY_PAIR.get((str(source), str(target)))
+
+
+def moves_from(status: str) -> list[Move]:
+    return [m for m in MOVES if m.source == status]
+
+
+def available_moves(project: Project) -> list[Move]:
+    """The moves a person may try from where the job is (resume only back to where it was)."""
+    return [
+        m
+        for m in moves_from(project.status)
+        if m.kind != MoveKind.RESUME or m.target == project.status_before_hold
+    ]
+
+
+def failed_gates(project: Project, move: Move) -> list[Gate]:
+    """The move's gates the job does not pass yet, in the order the table lists them."""
+    return [GATES[code] for code in move.gates if not GATES[code].check(project)]
+
+
+def reachable_targets() -> set[str]:
+    return {m.target for m in MOVES}
