@@ -1,1 +1,460 @@
-"""Admin for the inventory app."""
+"""Admin for inventory: materials, sheet stock (counts move only through the service), the
+movement ledger (read-only), offcuts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from laseros.audit.admin import AuditedAdminMixin
+
+from . import services
+from .models import (
+    Material,
+    MovementKind,
+    Offcut,
+    OffcutStatus,
+    SheetStock,
+    StockMovement,
+)
+from .selectors import stock_value
+
+
+def _rand(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    return f"R {value:,.2f}".replace(",", " ")
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "density_g_cm3",
+        "max_thickness_mm",
+        "alias_list",
+        "stock_items",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+    ordering = ["code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(stock_count=Count("stock"))
+
+    @admin.display(description="names users type")
+    def alias_list(self, obj):
+        return ", ".join(obj.aliases or [])
+
+    @admin.display(description="stock items", ordering="stock_count")
+    def stock_items(self, obj):
+        return obj.stock_count
+
+
+class StockLevelFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock_level"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("low", "Low (at or below reorder level)"),
+            ("out", "Out of stock"),
+            ("ok", "Above reorder level"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.low()
+        if self.value() == "out":
+            return queryset.filter(quantity_on_hand=0)
+        if self.value() == "ok":
+            return queryset.filter(quantity_on_hand__gt=F("reorder_level"))
+        return queryset
+
+
+class SheetStockForm(forms.ModelForm):
+    opening_quantity = forms.IntegerField(
+        min_value=0,
+        initial=0,
+        required=False,
+        help_text="Sheets on hand now; booked as an opening-balance movement.",
+    )
+
+    class Meta:
+        model = SheetStock
+        fields = [
+            "material",
+            "thickness_mm",
+            "width_mm",
+            "length_mm",
+            "location",
+            "reorder_level",
+            "reorder_quantity",
+            "unit_cost",
+            "supplier",
+            "notes",
+            "is_active",
+        ]
+
+
+@admin.register(SheetStock)
+class SheetStockAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = SheetStockForm
+    change_list_template = "admin/inventory/sheetstock/change_list.html"
+    list_display = [
+        "material",
+        "thickness_mm",
+        "sheet_size",
+        "location",
+        "quantity_on_hand",
+        "reorder_level",
+        "suggested_order",
+        "unit_cost",
+        "value",
+        "supplier",
+        "is_active",
+        "move_link",
+    ]
+    list_display_links = ["material", "thickness_mm"]
+    list_filter = [StockLevelFilter, "material", "thickness_mm", "location", "is_active"]
+    search_fields = ["material__code", "material__name", "location", "supplier", "notes"]
+    autocomplete_fields = ["material"]
+    list_select_related = ["material"]
+    readonly_fields = ["quantity_on_hand", "value_now", "recent_movements"]
+    actions = ["receive_suggested"]
+    ordering = ["material__code", "thickness_mm", "width_mm"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_value()
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "material",
+            "thickness_mm",
+            "width_mm",
+            "length_mm",
+            "location",
+            "reorder_level",
+            "reorder_quantity",
+            "unit_cost",
+            "supplier",
+            "notes",
+            "is_active",
+        ]
+        if obj is None:
+            return [*fields, "opening_quantity"]
+        return [*fields, "quantity_on_hand", "value_now", "recent_movements"]
+
+    @admin.display(description="size (mm)")
+    def sheet_size(self, obj):
+        return f"{obj.width_mm}×{obj.length_mm}"
+
+    @admin.display(description="to order", ordering="to_order")
+    def suggested_order(self, obj):
+        return obj.to_order or ""
+
+    @admin.display(description="value (ZAR)", ordering="value")
+    def value(self, obj):
+        return _rand(obj.value)
+
+    @admin.display(description="value (ZAR)")
+    def value_now(self, obj):
+        return _rand(obj.stock_value)
+
+    @admin.display(description="")
+    def move_link(self, obj):
+        url = reverse("admin:inventory_sheetstock_move", args=[obj.pk])
+        return format_html('<a href="{}">Receive / use / adjust</a>', url)
+
+    @admin.display(description="last movements")
+    def recent_movements(self, obj):
+        rows = obj.movements.select_related("by")[:10]
+        if not rows:
+            return "—"
+        url = reverse("admin:inventory_stockmovement_changelist") + f"?stock__id__exact={obj.pk}"
+        return format_html(
+            "{}<div><a href='{}'>All movements</a></div>",
+            format_html_join(
+                "\n",
+                "<div>{} · {} {} → {} · {} {}</div>",
+                (
+                    (
+                        m.created_at.strftime("%Y-%m-%d %H:%M"),
+                        m.get_kind_display(),
+                        f"{m.quantity:+d}",
+                        m.balance_after,
+                        m.by or "system",
+                        m.reference or m.reason,
+                    )
+                    for m in rows
+                ),
+            ),
+            url,
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Through the services: the count is never saved from a form (see stock_move)."""
+        model_fields = [f for f in form.cleaned_data if f in {x.name for x in obj._meta.fields}]
+        if change:
+            changed = {f: form.cleaned_data[f] for f in form.changed_data if f in model_fields}
+            if changed:
+                services.stock_update(stock=obj, by=request.user, **changed)
+            return
+        values = {f: form.cleaned_data[f] for f in model_fields}
+        created = services.stock_create(
+            by=request.user,
+            opening_quantity=form.cleaned_data.get("opening_quantity") or 0,
+            **values,
+        )
+        obj.pk = created.pk
+        obj.quantity_on_hand = created.quantity_on_hand
+        obj._state.adding = False
+
+    @admin.action(description="Receive the suggested order quantity (low stock)")
+    def receive_suggested(self, request, queryset):
+        received = 0
+        for stock in queryset.filter(to_order__gt=0):
+            services.stock_receive(
+                stock=stock, quantity=stock.to_order, by=request.user, reason="reorder received"
+            )
+            received += 1
+        self.message_user(request, f"Received stock for {received} item(s).", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/move/",
+                self.admin_site.admin_view(self.move_view),
+                name="inventory_sheetstock_move",
+            ),
+            *super().get_urls(),
+        ]
+
+    def move_view(self, request, pk):
+        """A small form on the stock page: receive, use, return, waste, adjust or count."""
+        stock = get_object_or_404(SheetStock.objects.select_related("material"), pk=pk)
+        if not (
+            request.user.has_perm("inventory.add_stockmovement")
+            and self.has_view_permission(request, stock)
+        ):
+            return redirect("admin:index")
+        form = StockMoveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                form.apply(stock=stock, by=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request, f"{stock}: {stock.quantity_on_hand} on hand.", messages.SUCCESS
+                )
+                return redirect("admin:inventory_sheetstock_change", stock.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Move stock: {stock}",
+            "stock": stock,
+            "form": form,
+            "opts": self.opts,
+            "original": stock,
+        }
+        return TemplateResponse(request, "inventory/admin/stock_move.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            context["stock_value_total"] = _rand(stock_value(context["cl"].queryset))
+        return response
+
+
+class StockMoveForm(forms.Form):
+    """What a storeman does to a stock, in their words; the sign follows from the kind."""
+
+    KINDS = [
+        ("purchase", "Receive (purchase)"),
+        ("usage", "Use (cut)"),
+        ("return", "Return to stock"),
+        ("waste", "Waste (damaged, scrapped)"),
+        ("adjustment", "Adjust by (+/−)"),
+        ("count", "Stock take: set the count to"),
+    ]
+    kind = forms.ChoiceField(choices=KINDS)
+    quantity = forms.IntegerField(help_text="Sheets. Negative only for 'Adjust by'.")
+    reason = forms.CharField(max_length=255, required=False)
+    reference = forms.CharField(max_length=120, required=False, help_text="e.g. PO 881")
+    unit_cost = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        min_value=0,
+        help_text="New price per sheet (receiving only).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        kind, quantity = data.get("kind"), data.get("quantity")
+        if quantity is None or kind is None:
+            return data
+        if kind == "count":
+            if quantity < 0:
+                self.add_error("quantity", "A count cannot be negative.")
+        elif kind == "adjustment":
+            if quantity == 0:
+                self.add_error("quantity", "Adjust by a number other than 0.")
+        elif quantity <= 0:
+            self.add_error("quantity", "Give the number of sheets (1 or more).")
+        return data
+
+    def apply(self, *, stock: SheetStock, by) -> None:
+        data = self.cleaned_data
+        kind, quantity = data["kind"], data["quantity"]
+        reason, reference = data.get("reason") or "", data.get("reference") or ""
+        if kind == "count":
+            services.stock_adjust(stock=stock, counted=quantity, by=by, reason=reason or "count")
+        elif kind == "purchase":
+            services.stock_receive(
+                stock=stock,
+                quantity=quantity,
+                by=by,
+                reason=reason,
+                reference=reference,
+                unit_cost=data.get("unit_cost"),
+            )
+        else:
+            sign = -1 if kind in (MovementKind.USAGE, MovementKind.WASTE) else 1
+            services.stock_move(
+                stock=stock,
+                kind=kind,
+                quantity=sign * quantity,
+                by=by,
+                reason=reason,
+                reference=reference,
+            )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ReadOnlyAdmin):
+    """The ledger: written only by inventory.services.stock_move."""
+
+    list_display = [
+        "created_at",
+        "stock",
+        "kind",
+        "quantity",
+        "balance_after",
+        "by",
+        "reference",
+        "reason",
+    ]
+    list_filter = [
+        "kind",
+        "stock__material",
+        "created_at",
+        ("by", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = [
+        "reference",
+        "reason",
+        "stock__material__code",
+        "stock__location",
+        "=stock__id",
+    ]
+    date_hierarchy = "created_at"
+    list_select_related = ["stock__material", "by"]
+    readonly_fields = [
+        "stock",
+        "kind",
+        "quantity",
+        "balance_after",
+        "by",
+        "created_at",
+        "reason",
+        "reference",
+        "caused_by_type",
+        "caused_by_id",
+    ]
+    show_full_result_count = False
+
+
+@admin.register(Offcut)
+class OffcutAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "tag",
+        "material",
+        "thickness_mm",
+        "size",
+        "location",
+        "status",
+        "source_reference",
+        "created_at",
+    ]
+    list_filter = ["status", "material", "thickness_mm", "location"]
+    search_fields = ["tag", "location", "source_reference", "notes", "material__code"]
+    autocomplete_fields = ["material", "source_stock"]
+    list_select_related = ["material"]
+    readonly_fields = ["tag", "status", "created_at"]
+    date_hierarchy = "created_at"
+    actions = ["mark_used", "mark_scrapped"]
+
+    @admin.display(description="size (mm)")
+    def size(self, obj):
+        return obj.size
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.offcut_create(
+            material=obj.material,
+            thickness_mm=obj.thickness_mm,
+            width_mm=obj.width_mm,
+            length_mm=obj.length_mm,
+            location=obj.location,
+            source_stock=obj.source_stock,
+            source_reference=obj.source_reference,
+            notes=obj.notes,
+            by=request.user,
+        )
+        obj.pk, obj.tag = created.pk, created.tag
+        obj._state.adding = False
+
+    def _set_status(self, request, queryset, to):
+        done, refused = 0, []
+        for offcut in queryset:
+            try:
+                services.offcut_set_status(offcut=offcut, to=to, by=request.user)
+                done += 1
+            except ValidationError as exc:
+                refused.append(" ".join(exc.messages))
+        if done:
+            self.message_user(request, f"{done} offcut(s) marked {to}.", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description="Mark used")
+    def mark_used(self, request, queryset):
+        self._set_status(request, queryset, OffcutStatus.USED)
+
+    @admin.action(description="Mark scrapped")
+    def mark_scrapped(self, request, queryset):
+        self._set_status(request, queryset, OffcutStatus.SCRAPPED)
