@@ -20,6 +20,7 @@ from .chaining import chain_edges
 from .checks import (
     Hole,
     duplicate_segments,
+    exact_duplicate_edges,
     fmt_mm,
     fmt_point,
     hole_warnings,
@@ -80,7 +81,10 @@ def _analyse_flat(
     extent = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
     sample_tol = max(1e-3, extent * 2e-5)
 
-    contours = chain_edges(m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol)
+    twins = exact_duplicate_edges(table, m, tol)
+    contours = chain_edges(
+        m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol, alone=twins
+    )
     context.report(0.75, "chaining contours")
     ct = contour_table(table, m, contours, tol)
     samples = sample_pieces(table, sample_tol)

@@ -99,12 +99,15 @@ def chain_edges(
     edge_closed: np.ndarray,
     edge_length: np.ndarray,
     tolerance: float,
+    alone: np.ndarray | None = None,
 ) -> Contours:
     """Group edges into closed contours and open chains.
 
-    Edges flagged closed (circles, closed polylines) are contours by themselves. The others are
-    joined where their endpoints meet within `tolerance`. Edges shorter than the tolerance whose
-    two ends fall on one node are dropped (they cut nothing).
+    Edges flagged closed (circles, closed polylines) are contours by themselves, and so are the
+    edges marked in `alone` (exact duplicates: chaining them would tie a second copy of a line
+    into its twin's outline). The others are joined where their endpoints meet within
+    `tolerance`. Edges shorter than the tolerance whose two ends fall on one node are dropped
+    (they cut nothing).
     """
     out_edges: list[int] = []
     out_rev: list[bool] = []
@@ -117,7 +120,16 @@ def chain_edges(
         out_start.append(len(out_edges))
         out_closed.append(True)
 
-    loose = np.flatnonzero(~edge_closed)
+    if alone is not None:
+        for e in np.flatnonzero(alone & ~edge_closed).tolist():
+            out_edges.append(e)
+            out_rev.append(False)
+            out_start.append(len(out_edges))
+            gap = edge_start[e] - edge_end[e]
+            out_closed.append(bool(gap[0] * gap[0] + gap[1] * gap[1] <= tolerance * tolerance))
+        loose = np.flatnonzero(~edge_closed & ~alone)
+    else:
+        loose = np.flatnonzero(~edge_closed)
     if loose.size:
         pts = np.concatenate((edge_start[loose], edge_end[loose]))
         nodes = cluster_points(pts, tolerance)

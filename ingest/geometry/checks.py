@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measure import Measures
+from .measure import Measures, conic_points
 from .primitives import CONIC, LINE, TWO_PI, PieceTable
 
 HOLE_TO_THICKNESS = 1.0  # holes at least 1 × the material thickness
@@ -97,6 +97,41 @@ def duplicate_segments(table: PieceTable, m: Measures, tolerance: float) -> tupl
         count += c
         examples += ex
     return count, examples[:3]
+
+
+def exact_duplicate_edges(table: PieceTable, m: Measures, tolerance: float) -> np.ndarray:
+    """Mask of single-piece edges (a LINE, an ARC) that repeat an earlier edge exactly.
+
+    Endpoints are compared unordered after rounding to the tolerance, so a line drawn twice in
+    opposite directions is caught; arcs also compare their centre.
+    """
+    k = table.n_edges
+    out = np.zeros(k, bool)
+    if k < 2:
+        return out
+    single = m.edge_first == m.edge_last
+    kind = table.kind[m.edge_first]
+    candidates = np.flatnonzero(
+        single & ((kind == LINE) | ((kind == CONIC) & m.circular[m.edge_first]))
+    )
+    if candidates.size < 2:
+        return out
+    tol = max(tolerance, 1e-9)
+    a = np.round(m.edge_start[candidates] / tol).astype(np.int64)
+    b = np.round(m.edge_end[candidates] / tol).astype(np.int64)
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    lo = np.where(swap[:, None], b, a)
+    hi = np.where(swap[:, None], a, b)
+    # Arcs also compare their middle point: two halves of a circle share both ends.
+    par = table.par[m.edge_first[candidates]]
+    middle = np.round(conic_points(par, (par[:, 6] + par[:, 7]) / 2.0) / tol).astype(np.int64)
+    middle[kind[candidates] == LINE] = 0
+    keys = np.column_stack((kind[candidates].astype(np.int64), lo, hi, middle))
+    _, first = np.unique(keys, axis=0, return_index=True)
+    dup = np.ones(candidates.size, bool)
+    dup[first] = False
+    out[candidates[dup]] = True
+    return out
 
 
 def _interval_overlaps(
