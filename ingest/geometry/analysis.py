@@ -114,7 +114,7 @@ def _analyse_flat(
         "holes": [
             {
                 "diameter_mm": round(h.diameter, 3),
-                "center_mm": [round(h.center[0], 3), round(h.center[1], 3)],
+                "center_mm": [round(h.center[0], 3) + 0.0, round(h.center[1], 3) + 0.0],
             }
             for h in holes[:MAX_HOLES_LISTED]
         ],
@@ -183,11 +183,13 @@ def _warnings(
 ) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if loaded.recovered:
+        incomplete = any("end-of-file" in note for note in loaded.notes)
         out.append(
             (
                 "recovered",
-                f"The file was damaged and has been repaired ({loaded.recover_fixes} fixes); "
-                "check the geometry against the customer's drawing.",
+                f"The file was damaged and has been repaired ({loaded.recover_fixes} fixes"
+                f"{'; it has no end-of-file marker and may be incomplete' if incomplete else ''}"
+                "); check the geometry against the customer's drawing.",
             )
         )
     if units.assumed:
@@ -305,6 +307,7 @@ def _document_raw(loaded: LoadedDrawing, units: Units) -> dict[str, Any]:
         "binary": loaded.binary,
         "recovered": loaded.recovered,
         "recover_fixes": loaded.recover_fixes,
+        "load_notes": loaded.notes[:5],
         "has_header": loaded.has_header,
         "header": header_summary(doc, loaded.has_header),
         "insunits": units.code,

@@ -14,7 +14,6 @@ from pathlib import Path
 import ezdxf
 from ezdxf import recover
 from ezdxf.document import Drawing
-from ezdxf.lldxf.const import DXFError
 
 from ingest.parsers.base import ParseError
 
@@ -111,10 +110,10 @@ def load_drawing(path: Path) -> LoadedDrawing:
     try:
         doc = ezdxf.readfile(str(path))
         return LoadedDrawing(doc, binary, False, has_header=has_header, size_bytes=size)
-    except (DXFError, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
-        first_error = _one_line(exc)
     except RecursionError as exc:  # deeply nested structures inside ezdxf itself
         raise ParseError("The DXF structure is nested too deeply to read.") from exc
+    except Exception as exc:  # ezdxf raises many kinds (even StopIteration) on broken input
+        first_error = _one_line(exc)
     logger.info("ezdxf.readfile failed on %s (%s); trying ezdxf.recover", path.name, first_error)
 
     if binary:
@@ -122,21 +121,25 @@ def load_drawing(path: Path) -> LoadedDrawing:
             f"The binary DXF file is damaged or truncated and cannot be read ({first_error}).",
             code="damaged",
         )
-    if not _ASCII_EOF_RE.search(tail):
-        raise ParseError(
-            "The DXF file is truncated (it stops before the end-of-file marker); "
-            "ask for the complete file.",
-            code="truncated",
-        )
     try:
         doc, auditor = recover.readfile(str(path))
-    except (DXFError, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+    except RecursionError as exc:
+        raise ParseError("The DXF structure is nested too deeply to read.") from exc
+    except Exception as exc:
         raise ParseError(
             f"The DXF file is damaged and could not be repaired: {_one_line(exc)}",
             code="damaged",
         ) from exc
-    except RecursionError as exc:
-        raise ParseError("The DXF structure is nested too deeply to read.") from exc
+    ends_properly = bool(_ASCII_EOF_RE.search(tail))
+    if not ends_properly and len(doc.modelspace()) == 0:
+        raise ParseError(
+            "The DXF file is truncated (it stops before the end-of-file marker and nothing "
+            "could be recovered); ask for the complete file.",
+            code="truncated",
+        )
+    notes = [first_error]
+    if not ends_properly:
+        notes.append("no end-of-file marker: the file may be incomplete")
     return LoadedDrawing(
         doc,
         binary,
@@ -145,7 +148,7 @@ def load_drawing(path: Path) -> LoadedDrawing:
         recover_errors=len(auditor.errors),
         has_header=has_header,
         size_bytes=size,
-        notes=[first_error],
+        notes=notes,
     )
 
 

@@ -165,7 +165,7 @@ class Shapes:
             b = pts[self.poly_idx[nxt]]
             q = points[s:e][owner]
             crosses = (a[:, 1] > q[:, 1]) != (b[:, 1] > q[:, 1])
-            dy = np.where(b[:, 1] == a[:, 1], 1e-300, b[:, 1] - a[:, 1])
+            dy = np.where(crosses, b[:, 1] - a[:, 1], 1.0)  # non-zero wherever it matters
             xint = a[:, 0] + (q[:, 1] - a[:, 1]) * (b[:, 0] - a[:, 0]) / dy
             hits = (crosses & (q[:, 0] < xint)).astype(np.int64)
             out[s:e] = np.bincount(owner, weights=hits, minlength=e - s) % 2 == 1
@@ -264,15 +264,23 @@ def nest(ct: ContourTable, shapes: Shapes, tolerance: float) -> Nesting:
     pi, pj = pi[ok], pj[ok]
     inside = np.zeros(pi.size, bool)
     if pi.size:
+        # Three points spread along contour i: it is inside j when at least two of them are,
+        # so one point on a shared boundary or a crossing outline does not decide alone.
+        probes = _probe_points(shapes, closed)
         cj = closed[pj]
-        pts = rep[pi]
+        votes = np.zeros(pi.size, np.int64)
         circ = ct.circle[cj]
-        if circ.any():
-            c, r = ct.center[cj[circ]], ct.radius[cj[circ]]
-            p = pts[circ]
-            inside[circ] = np.hypot(p[:, 0] - c[:, 0], p[:, 1] - c[:, 1]) < r
-        if (~circ).any():
-            inside[~circ] = shapes.inside(pts[~circ], cj[~circ])
+        for k in range(3):
+            pts = probes[pi, k]
+            hit = np.zeros(pi.size, bool)
+            if circ.any():
+                c, r = ct.center[cj[circ]], ct.radius[cj[circ]]
+                p = pts[circ]
+                hit[circ] = np.hypot(p[:, 0] - c[:, 0], p[:, 1] - c[:, 1]) < r
+            if (~circ).any():
+                hit[~circ] = shapes.inside(pts[~circ], cj[~circ])
+            votes += hit
+        inside = votes >= 2
     pi, pj = pi[inside], pj[inside]
     depth = np.bincount(pi, minlength=n).astype(np.int64)
     parent = np.full(n, -1, np.int64)
@@ -282,6 +290,14 @@ def nest(ct: ContourTable, shapes: Shapes, tolerance: float) -> Nesting:
         first = np.r_[True, pi[1:] != pi[:-1]]
         parent[pi[first]] = closed[pj[first]]
     return Nesting(closed, depth, parent)
+
+
+def _probe_points(shapes: Shapes, closed: np.ndarray) -> np.ndarray:
+    """(n, 3, 2): points at 0, 1/3 and 2/3 of the way along each contour's outline."""
+    start = shapes.poly_start[closed]
+    count = shapes.poly_start[closed + 1] - start
+    offsets = (count[:, None] * np.array([0, 1, 2])[None, :]) // 3
+    return shapes.samples.points[shapes.poly_idx[start[:, None] + offsets]]
 
 
 def _candidate_pairs(bbox: np.ndarray, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
