@@ -31,6 +31,7 @@ __all__ = [
     "material_save",
     "offcut_create",
     "offcut_set_status",
+    "offcut_update",
     "stock_adjust",
     "stock_create",
     "stock_matching",
@@ -324,6 +325,24 @@ def offcut_create(
         user=by,
     )
     return offcut
+
+
+@transaction.atomic
+def offcut_update(*, offcut: Offcut, by: Any = None, **changes: Any) -> Offcut:
+    """Change where a remnant is, its size or notes (its tag and status are not changed here)."""
+    refused = {"tag", "status"} & set(changes)
+    if refused:
+        raise ValidationError(dict.fromkeys(sorted(refused), "Not changed here."))
+    locked = Offcut.objects.select_for_update().get(pk=offcut.pk)
+    before = instance_values(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    diff = diff_instances(before, instance_values(locked))
+    if diff:
+        record(action=ActivityLog.Action.UPDATE, obj=locked, changes=diff, user=by)
+    return locked
 
 
 @transaction.atomic

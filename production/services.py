@@ -31,6 +31,7 @@ from .models import (
     CutPreset,
     CutPresetChange,
     LaserRun,
+    LaserRunPhoto,
     LaserRunProject,
     LaserRunSheet,
     Machine,
@@ -475,6 +476,27 @@ def run_record(
         user=by,
     )
     return run
+
+
+@transaction.atomic
+def run_photo_add(*, run: LaserRun, image: Any, caption: str = "", by: Any = None) -> LaserRunPhoto:
+    """Keep a photograph of the cut sheet with its run (the operator's checklist)."""
+    photo = LaserRunPhoto(run=run, caption=caption[:200])
+    photo.image.save(getattr(image, "name", "photo.jpg"), image, save=False)
+    try:
+        photo.full_clean()
+        photo.save()
+        record(
+            action=ActivityLog.Action.CREATE,
+            obj=photo,
+            changes=diff_instances(None, instance_values(photo)),
+            message=f"photo for {run}",
+            user=by,
+        )
+    except Exception:
+        photo.image.delete(save=False)  # the row is rolled back; its file must not stay
+        raise
+    return photo
 
 
 # --- cut presets ----------------------------------------------------------------------------------

@@ -406,21 +406,29 @@ def test_paid_project_failure_is_recorded_not_raised(monkeypatch, transitions):
     assert "not queued automatically" in entry.message and "gate closed" in entry.message
 
 
-def test_paid_project_moves_to_queued_with_the_real_services():
-    """Against the projects engineer's real transition service and signal, once they exist."""
+def test_proof_of_payment_queues_the_job_end_to_end(django_capture_on_commit_callbacks):
+    """Against the projects engineer's real services and signal, once they exist: a proof of
+    payment moves an approved job to Paid, the signal queues it and moves it to Queued."""
     try:
-        from projects.services import project_transition  # noqa: F401
-        from projects.signals import project_status_changed
+        from projects.services import project_document_add
+        from projects.signals import project_status_changed  # noqa: F401
+        from projects.tests.factories import PDF_BYTES
     except ImportError:
         pytest.skip("projects.services / projects.signals not there yet")
-    from production import receivers
+    from django.core.files.base import ContentFile
 
-    assert receivers.connect()
+    from projects.models import Project
+
     MachineFactory(code="X3")
-    project = _paid_project()
-    project_status_changed.send(
-        sender=type(project), project=project, from_status="approved", to_status="paid", by=None
-    )
+    project = make_project()
+    Project.objects.filter(pk=project.pk).update(status="approved")
     project.refresh_from_db()
-    assert project.status == "queued"
-    assert QueueItem.objects.get(project=project).position == 1
+    for _ in range(2):  # a second proof of payment does not queue the job twice
+        with django_capture_on_commit_callbacks(execute=True):
+            project_document_add(
+                project=project, file=ContentFile(PDF_BYTES, name="pop.pdf"), kind="pop", by=None
+            )
+        project.refresh_from_db()
+        assert project.status == "queued"
+    item = QueueItem.objects.get(project=project)
+    assert (item.machine.code, item.position, item.status) == ("X3", 1, "queued")

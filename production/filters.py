@@ -1,0 +1,107 @@
+"""FilterSets for production lists, shared by the API and the operator pages (STYLE.md rule 7)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from .models import (
+    QUEUE_ACTIVE,
+    CutPreset,
+    Gas,
+    LaserRun,
+    Machine,
+    QueueItem,
+    QueuePriority,
+    QueueStatus,
+)
+
+
+class MachineFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Machine
+        fields = ["code", "is_active"]
+
+
+class CutPresetFilter(django_filters.FilterSet):
+    """Presets by material code, thickness (exact or range), gas and nozzle (as the shop
+    writes them, any case)."""
+
+    material = django_filters.CharFilter(field_name="material__code", lookup_expr="iexact")
+    thickness_min = django_filters.NumberFilter(field_name="thickness_mm", lookup_expr="gte")
+    thickness_max = django_filters.NumberFilter(field_name="thickness_mm", lookup_expr="lte")
+    gas = django_filters.MultipleChoiceFilter(choices=Gas.choices)
+    nozzle = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = CutPreset
+        fields = [
+            "material",
+            "thickness_mm",
+            "thickness_min",
+            "thickness_max",
+            "gas",
+            "nozzle",
+            "note",
+            "is_active",
+        ]
+
+
+class QueueItemFilter(django_filters.FilterSet):
+    """The queue by machine (code), status, priority, job, and `active=true` for what is still
+    to cut."""
+
+    machine = django_filters.CharFilter(field_name="machine__code", lookup_expr="iexact")
+    status = django_filters.MultipleChoiceFilter(choices=QueueStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=QueuePriority.choices)
+    project_code = django_filters.CharFilter(field_name="project__code", lookup_expr="iexact")
+    active = django_filters.BooleanFilter(method="filter_active", label="Queued or cutting")
+    scheduled_after = django_filters.DateFilter(field_name="scheduled_date", lookup_expr="gte")
+    scheduled_before = django_filters.DateFilter(field_name="scheduled_date", lookup_expr="lte")
+
+    class Meta:
+        model = QueueItem
+        fields = [
+            "machine",
+            "status",
+            "priority",
+            "project",
+            "project_code",
+            "active",
+            "scheduled_after",
+            "scheduled_before",
+        ]
+
+    def filter_active(self, queryset, name, value):
+        if value is None:
+            return queryset
+        active = Q(status__in=QUEUE_ACTIVE)
+        return queryset.filter(active) if value else queryset.exclude(active)
+
+
+class LaserRunFilter(django_filters.FilterSet):
+    """Runs by machine (code), operator, job, and when they started."""
+
+    machine = django_filters.CharFilter(field_name="machine__code", lookup_expr="iexact")
+    project = django_filters.NumberFilter(field_name="project_shares__project", distinct=True)
+    project_code = django_filters.CharFilter(
+        field_name="project_shares__project__code", lookup_expr="iexact", distinct=True
+    )
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    day = django_filters.DateFilter(field_name="started_at", lookup_expr="date")
+
+    class Meta:
+        model = LaserRun
+        fields = [
+            "machine",
+            "operator",
+            "preset",
+            "project",
+            "project_code",
+            "started_after",
+            "started_before",
+            "day",
+        ]
