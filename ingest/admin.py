@@ -1,5 +1,947 @@
-"""Admin for the ingest app."""
+"""Admin for files: the list a manager scans, a page per file (why it failed, what it measures,
+every reading), an upload page, previews behind a permission check, and a project's design
+files on the project page.
+
+Every write goes through ingest.services (which audits it), so the file admin inherits
+AuditedAdminMixin itself (the site does not wrap it again) and replaces its save and delete.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from clients.models import Client
+from laseros.audit.admin import AuditedAdminMixin
+from projects.models import Project
+
+from . import services
+from .models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
+
+logger = logging.getLogger(__name__)
+
+THUMB_PX = 48
 
 
-def attach_project_files_inline():
-    pass
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _metadata(file: FileIngest) -> FileMetadata | None:
+    """The file's metadata without a query when it was select_related (None if not read yet)."""
+    try:
+        return file.metadata
+    except FileMetadata.DoesNotExist:
+        return None
+
+
+def preview_url(file: FileIngest) -> str:
+    return reverse("admin:ingest_fileingest_preview", args=[file.pk])
+
+
+def thumbnail_html(file: FileIngest, size: int = THUMB_PX):
+    metadata = _metadata(file)
+    if metadata is None or not metadata.preview:
+        return format_html(
+            '<span style="display:inline-block;width:{0}px;height:{0}px;line-height:{0}px;'
+            "text-align:center;color:var(--body-quiet-color);border:1px dashed "
+            'var(--border-color)">{1}</span>',
+            size,
+            file.get_kind_display().split()[0] if file.kind else "—",
+        )
+    return format_html(
+        '<img src="{}" alt="preview of {}" width="{}" height="{}" loading="lazy" '
+        'style="object-fit:contain;background:#fff;border:1px solid var(--border-color)">',
+        preview_url(file),
+        file.stored_name,
+        size,
+        size,
+    )
+
+
+_STATUS_COLOURS = {
+    FileStatus.QUEUED: "#6b7280",
+    FileStatus.PROCESSING: "#2563eb",
+    FileStatus.PROCESSED: "#15803d",
+    FileStatus.FAILED: "#b91c1c",
+}
+
+
+def status_html(file: FileIngest):
+    label = file.get_status_display()
+    if file.status == FileStatus.PROCESSING:
+        label = f"{label} {round(file.progress * 100)}%"
+    badge = format_html(
+        '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px;'
+        'white-space:nowrap">{}</span>',
+        _STATUS_COLOURS.get(file.status, "#6b7280"),
+        label,
+    )
+    if file.status == FileStatus.FAILED and file.failure_reason:
+        return format_html(
+            '{}<div style="color:#b91c1c;max-width:28em">{}</div>',
+            badge,
+            Truncator(file.failure_reason).chars(140),
+        )
+    if file.is_deleted:
+        return format_html('{} <span style="color:#b45309">(deleted)</span>', badge)
+    return badge
+
+
+def warnings_html(warnings: list[dict]):
+    if not warnings:
+        return "—"
+    return format_html(
+        "<ul style='margin:0;padding-left:1.2em'>{}</ul>",
+        format_html_join(
+            "",
+            "<li><code>{}</code> {}</li>",
+            ((w.get("code", ""), w.get("message", "")) for w in warnings),
+        ),
+    )
+
+
+def _number(value, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    text = f"{float(value):,.{digits}f}".replace(",", " ")
+    return f"{text} {unit}".strip()
+
+
+def _thickness(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value.normalize():f} mm"
+
+
+# --- list filters --------------------------------------------------------------------------------
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting (queued or processing)"), *FileStatus.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "waiting":
+            return queryset.filter(status__in=FileStatus.waiting())
+        if value in FileStatus.values:
+            return queryset.filter(status=value)
+        return queryset
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    """Live files unless asked: deleted ones are kept for restoring, not for scanning."""
+
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Live files"), ("yes", "Deleted files"), ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or "no"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "no"
+        if value == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if value == "all":
+            return queryset
+        return queryset.filter(deleted_at__isnull=True)
+
+
+class MaterialFilter(admin.SimpleListFilter):
+    title = "material"
+    parameter_name = "material"
+
+    def lookups(self, request, model_admin):
+        codes = (
+            FileMetadata.objects.exclude(material_code="")
+            .order_by("material_code")
+            .values_list("material_code", flat=True)
+            .distinct()
+        )
+        return [(code, code) for code in codes] + [("none", "Not known")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(Q(metadata__isnull=True) | Q(metadata__material_code=""))
+        if value:
+            return queryset.filter(metadata__material_code=value)
+        return queryset
+
+
+class ThicknessFilter(admin.SimpleListFilter):
+    title = "thickness"
+    parameter_name = "thickness"
+
+    def lookups(self, request, model_admin):
+        values = (
+            FileMetadata.objects.exclude(thickness_mm__isnull=True)
+            .order_by("thickness_mm")
+            .values_list("thickness_mm", flat=True)
+            .distinct()
+        )
+        return [(str(v), _thickness(v)) for v in values]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            try:
+                return queryset.filter(metadata__thickness_mm=self.value())
+            except (ValueError, ValidationError):
+                return queryset.none()
+        return queryset
+
+
+class HasWarningsFilter(admin.SimpleListFilter):
+    title = "warnings"
+    parameter_name = "has_warnings"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With warnings"), ("no", "Without warnings")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(metadata__has_warnings=True)
+        if self.value() == "no":
+            return queryset.filter(Q(metadata__isnull=True) | Q(metadata__has_warnings=False))
+        return queryset
+
+
+# --- the upload page -----------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [f for f in files if f]
+        if not files:
+            raise ValidationError("Choose one or more files.")
+        return files
+
+
+def _chooser(model, field_name: str, queryset):
+    """An autocomplete box when the target admin can search, else a plain select."""
+    from django.contrib.admin.widgets import AutocompleteSelect
+
+    target_admin = admin.site._registry.get(model)
+    if target_admin is not None and target_admin.search_fields:
+        widget = AutocompleteSelect(FileIngest._meta.get_field(field_name), admin.site)
+    else:
+        widget = forms.Select
+    return forms.ModelChoiceField(queryset=queryset, required=False, widget=widget)
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        help_text="DXF, LightBurn (.lbrn, .lbrn2), PDF, Excel and images (PNG, JPEG, TIFF). "
+        "Several at once are fine."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"] = _chooser(Client, "client", Client.objects.all())
+        self.fields["project"] = _chooser(
+            Project, "project", Project.objects.select_related("client")
+        )
+        self.fields["client"].help_text = "Leave empty when the project is chosen."
+        self.fields["project"].help_text = "Files with no project are kept unfiled."
+        self.fields["part"] = forms.CharField(
+            required=False,
+            max_length=100,
+            help_text="The part name, when the file names do not say it (one file only).",
+        )
+
+    def clean(self):
+        data = super().clean()
+        client, project = data.get("client"), data.get("project")
+        if client and project and project.client_id != client.pk:
+            raise ValidationError(
+                f"Project {project.code} belongs to {project.client.code}, not {client.code}."
+            )
+        if data.get("part") and len(data.get("files") or []) > 1:
+            self.add_error("part", "A part name can be given for one file at a time.")
+        return data
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+class ExtractionHistoryInline(admin.TabularInline):
+    """Every reading of the file, newest first (read-only history)."""
+
+    model = FileExtraction
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["created_at", "parser", "parser_version", "is_current", "warning_total"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    verbose_name = "reading"
+    verbose_name_plural = "readings (history)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("raw", "metadata")
+
+    @admin.display(description="warnings")
+    def warning_total(self, obj):
+        return len(obj.warnings or [])
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FileIngest)
+class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "thumbnail",
+        "name",
+        "client_code",
+        "project_code",
+        "version_label",
+        "status_badge",
+        "material",
+        "thickness",
+        "cut_length",
+        "warning_total",
+        "received_at",
+    ]
+    list_display_links = ["name"]
+    list_filter = [
+        StatusFilter,
+        "kind",
+        MaterialFilter,
+        ThicknessFilter,
+        ("client", admin.RelatedOnlyFieldListFilter),
+        ("project", admin.RelatedOnlyFieldListFilter),
+        HasWarningsFilter,
+        DeletedFilter,
+        "source",
+        "received_at",
+    ]
+    search_fields = [
+        "stored_name",
+        "original_name",
+        "part",
+        "=sha256",
+        "client__code",
+        "client__name",
+        "project__code",
+        "project__name",
+    ]
+    date_hierarchy = "received_at"
+    list_select_related = ["client", "project", "metadata", "uploaded_by"]
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [ExtractionHistoryInline]
+    actions = ["re_extract_selected", "soft_delete_selected", "restore_selected"]
+    readonly_fields = [
+        "preview_large",
+        "stored_name",
+        "download",
+        "original_name",
+        "source_path",
+        "client",
+        "project",
+        "part",
+        "version_label",
+        "kind",
+        "mime",
+        "extension",
+        "detail",
+        "size",
+        "sha256",
+        "source",
+        "uploaded_by",
+        "status_badge",
+        "progress_text",
+        "attempts",
+        "received_at",
+        "started_at",
+        "finished_at",
+        "deleted_at",
+        "measurements",
+        "all_warnings",
+        "traceback_text",
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (
+                None,
+                {
+                    "fields": [
+                        "preview_large",
+                        "stored_name",
+                        "download",
+                        ("client", "project"),
+                        ("part", "version_label"),
+                        "status_badge",
+                    ]
+                },
+            ),
+            ("Measurements", {"fields": ["measurements"]}),
+            ("Warnings", {"fields": ["all_warnings"]}),
+            (
+                "The file",
+                {
+                    "fields": [
+                        "original_name",
+                        "source_path",
+                        ("kind", "extension", "mime", "detail"),
+                        ("size", "sha256"),
+                        ("source", "uploaded_by"),
+                    ]
+                },
+            ),
+            (
+                "Reading",
+                {
+                    "fields": [
+                        "progress_text",
+                        "attempts",
+                        ("received_at", "started_at", "finished_at"),
+                        "deleted_at",
+                    ]
+                },
+            ),
+        ]
+        if request.user.is_superuser and obj is not None and obj.traceback:
+            fieldsets.append(
+                ("Traceback (superusers)", {"fields": ["traceback_text"], "classes": ["collapse"]})
+            )
+        return fieldsets
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("client", "project", "metadata", "uploaded_by")
+        )
+
+    # columns
+
+    @admin.display(description="")
+    def thumbnail(self, obj):
+        return thumbnail_html(obj)
+
+    @admin.display(description="file", ordering="stored_name")
+    def name(self, obj):
+        if obj.original_name and obj.original_name != obj.stored_name:
+            return format_html(
+                '{}<div style="color:var(--body-quiet-color)">from {}</div>',
+                obj.stored_name,
+                Truncator(obj.original_name).chars(60),
+            )
+        return obj.stored_name
+
+    @admin.display(description="client", ordering="client__code")
+    def client_code(self, obj):
+        return obj.client.code if obj.client_id else "—"
+
+    @admin.display(description="project", ordering="project__code")
+    def project_code(self, obj):
+        return obj.project.code if obj.project_id else "unfiled"
+
+    @admin.display(description="version", ordering="version")
+    def version_label(self, obj):
+        return f"v{obj.version:03d}" if obj.version else "—"
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return status_html(obj)
+
+    @admin.display(description="material", ordering="metadata__material_code")
+    def material(self, obj):
+        metadata = _metadata(obj)
+        return (metadata.material_code if metadata else "") or "—"
+
+    @admin.display(description="thickness", ordering="metadata__thickness_mm")
+    def thickness(self, obj):
+        metadata = _metadata(obj)
+        return _thickness(metadata.thickness_mm if metadata else None)
+
+    @admin.display(description="cut length", ordering="metadata__cut_length_mm")
+    def cut_length(self, obj):
+        metadata = _metadata(obj)
+        return _number(metadata.cut_length_mm if metadata else None, "mm", 0)
+
+    @admin.display(description="warnings", ordering="metadata__warning_count")
+    def warning_total(self, obj):
+        metadata = _metadata(obj)
+        count = metadata.warning_count if metadata else len(obj.ingest_warnings or [])
+        if not count:
+            return "—"
+        return format_html('<span style="color:#b45309;font-weight:600">⚠ {}</span>', count)
+
+    # change page
+
+    @admin.display(description="preview")
+    def preview_large(self, obj):
+        return thumbnail_html(obj, size=320)
+
+    @admin.display(description="stored file")
+    def download(self, obj):
+        return format_html(
+            '<a href="{}">Download {}</a>',
+            reverse("admin:ingest_fileingest_download", args=[obj.pk]),
+            obj.stored_name,
+        )
+
+    @admin.display(description="size")
+    def size(self, obj):
+        return _number(obj.size_bytes / 1024, "KB", 1)
+
+    @admin.display(description="progress")
+    def progress_text(self, obj):
+        if obj.status == FileStatus.PROCESSING:
+            return f"{round(obj.progress * 100)}% {obj.progress_message}".strip()
+        if obj.status == FileStatus.FAILED:
+            return obj.failure_reason
+        return obj.get_status_display()
+
+    @admin.display(description="measurements")
+    def measurements(self, obj):
+        metadata = _metadata(obj)
+        if metadata is None:
+            return "Not read yet."
+        holes = metadata.holes or []
+        rows = [
+            ("Material", metadata.material_code or "—"),
+            ("Thickness", _thickness(metadata.thickness_mm)),
+            ("Quantity", metadata.quantity if metadata.quantity is not None else "—"),
+            ("Cut length", _number(metadata.cut_length_mm, "mm")),
+            ("Pierces", metadata.pierce_count if metadata.pierce_count is not None else "—"),
+            ("Parts", metadata.part_count if metadata.part_count is not None else "—"),
+            ("Area", _number(metadata.area_mm2, "mm²", 0)),
+            (
+                "Size (bounding box)",
+                f"{_number(metadata.bbox_width_mm)} × {_number(metadata.bbox_height_mm, 'mm')}"
+                if metadata.bbox_mm
+                else "—",
+            ),
+            (
+                "Contours",
+                f"{metadata.closed_contours or 0} closed, {metadata.open_contours or 0} open"
+                if metadata.closed_contours is not None
+                else "—",
+            ),
+            (
+                "Holes",
+                ", ".join(
+                    f"Ø{_number(h.get('diameter_mm'), 'mm', 2)}"
+                    for h in holes[:30]
+                    if isinstance(h, dict)
+                )
+                + (f" … ({len(holes)} in all)" if len(holes) > 30 else "")
+                or "—",
+            ),
+            ("Layers", ", ".join(str(layer) for layer in metadata.layers[:40]) or "—"),
+            (
+                "Entities",
+                ", ".join(f"{k} {v}" for k, v in sorted(metadata.entity_counts.items())) or "—",
+            ),
+            ("Drawing units", metadata.units or "—"),
+        ]
+        return format_html(
+            "<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        )
+
+    @admin.display(description="warnings")
+    def all_warnings(self, obj):
+        metadata = _metadata(obj)
+        return warnings_html(metadata.warnings if metadata else obj.ingest_warnings)
+
+    @admin.display(description="traceback")
+    def traceback_text(self, obj):
+        return format_html("<pre style='white-space:pre-wrap'>{}</pre>", obj.traceback)
+
+    # what the admin may do
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletes go through the actions below
+        return actions
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        raise PermissionDenied("Files change only through their actions (re-extract, delete).")
+
+    def get_deleted_objects(self, objs, request):
+        """A file's readings and measurements go with it: deleting the file needs only the
+        permission to delete files (their own admins are read-only)."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj):
+        services.hard_delete(file=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for file in queryset:
+            services.hard_delete(file=file, by=request.user)
+
+    @admin.action(description="Re-extract (read the selected files again)", permissions=["change"])
+    def re_extract_selected(self, request, queryset):
+        self._run(request, queryset, services.re_extract, "queued to be read again")
+
+    @admin.action(description="Delete the selected files (can be restored)", permissions=["delete"])
+    def soft_delete_selected(self, request, queryset):
+        self._run(request, queryset, services.soft_delete, "deleted (restorable)")
+
+    @admin.action(description="Restore the selected deleted files", permissions=["delete"])
+    def restore_selected(self, request, queryset):
+        self._run(request, queryset, services.restore, "restored")
+
+    def _run(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for file in queryset.select_related("client", "project"):
+            try:
+                service(file=file, by=request.user)
+                count += 1
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.WARNING)
+        if count:
+            self.message_user(request, f"{count} file(s) {done}.", messages.SUCCESS)
+
+    # extra pages: upload, preview, download
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="ingest_fileingest_preview",
+            ),
+            path(
+                "<int:object_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="ingest_fileingest_download",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def preview_view(self, request, object_id: int):
+        """The preview PNG, only for users who may view the file."""
+        file = get_object_or_404(FileIngest.objects.select_related("metadata"), pk=object_id)
+        if not self.has_view_permission(request, file):
+            raise PermissionDenied
+        metadata = _metadata(file)
+        if metadata is None or not metadata.preview:
+            raise Http404("This file has no preview.")
+        return _stream(metadata.preview.name, "image/png")
+
+    def download_view(self, request, object_id: int):
+        file = get_object_or_404(FileIngest, pk=object_id)
+        if not self.has_view_permission(request, file):
+            raise PermissionDenied
+        return _stream(file.file.name, file.mime or "application/octet-stream", file.stored_name)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The add page is the upload page: one or many files, with their client or project."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        results: list[tuple[str, str, str]] = []
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                results = self._upload(request, form.cleaned_data)
+                if all(level != "error" for level, _, _ in results):
+                    return HttpResponseRedirect(reverse("admin:ingest_fileingest_changelist"))
+        else:
+            form = UploadForm(initial=request.GET.dict())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload files",
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+            "results": results,
+            "max_mb": settings.INGEST_MAX_UPLOAD_MB,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/ingest/fileingest/upload.html", context)
+
+    def _upload(self, request, data) -> list[tuple[str, str, str]]:
+        results = []
+        for upload in data["files"]:
+            try:
+                outcome = services.ingest(
+                    source_file=upload,
+                    original_name=upload.name,
+                    client=data.get("client"),
+                    project=data.get("project"),
+                    uploaded_by=request.user,
+                    source=FileSource.ADMIN,
+                    part=data.get("part") or None,
+                )
+            except ValidationError as exc:
+                text = "; ".join(exc.messages)
+                results.append(("error", upload.name, text))
+                self.message_user(request, f"{upload.name}: refused: {text}", messages.ERROR)
+                continue
+            level = "success" if outcome.created else "warning"
+            results.append((level, upload.name, outcome.message))
+            self.message_user(
+                request,
+                f"{upload.name}: {outcome.message}",
+                messages.SUCCESS if outcome.created else messages.WARNING,
+            )
+        return results
+
+
+def _stream(name: str, content_type: str, download_name: str | None = None):
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("The stored file is missing.") from exc
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=download_name is not None,
+        filename=download_name or "",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the worker only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FileMetadata)
+class FileMetadataAdmin(_ReadOnlyAdmin):
+    """What each file measures, as one table to sort and filter (the file's page shows it too)."""
+
+    list_display = [
+        "file",
+        "material_code",
+        "thickness_mm",
+        "quantity",
+        "cut_length_mm",
+        "pierce_count",
+        "part_count",
+        "area_mm2",
+        "bbox_width_mm",
+        "bbox_height_mm",
+        "warning_count",
+        "updated_at",
+    ]
+    list_filter = ["material_code", "thickness_mm", "has_warnings", "file__kind"]
+    search_fields = ["file__stored_name", "file__original_name", "file__project__code"]
+    list_select_related = ["file"]
+    date_hierarchy = "updated_at"
+    show_full_result_count = False
+    exclude = ["preview"]
+
+
+@admin.register(FileExtraction)
+class FileExtractionAdmin(_ReadOnlyAdmin):
+    """Every reading of every file, kept as history."""
+
+    list_display = ["file", "parser", "parser_version", "is_current", "warning_total", "created_at"]
+    list_filter = ["parser", "is_current", "created_at"]
+    search_fields = ["file__stored_name", "file__original_name"]
+    list_select_related = ["file"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("raw")
+
+    @admin.display(description="warnings")
+    def warning_total(self, obj):
+        return len(obj.warnings or [])
+
+
+# --- the project page: its design files ----------------------------------------------------------
+
+
+class ProjectFilesInline(admin.TabularInline):
+    """A project's files with preview, measurements and warnings (read-only; add them on the
+    upload page, which the link in the heading opens with the project chosen)."""
+
+    model = FileIngest
+    fk_name = "project"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "design file"
+    verbose_name_plural = "design files"
+    fields = [
+        "thumbnail",
+        "file_name",
+        "version_label",
+        "status_badge",
+        "material",
+        "thickness",
+        "quantity",
+        "cut_length",
+        "pierces",
+        "bbox",
+        "warning_list",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(deleted_at__isnull=True)
+            .select_related("metadata", "client", "project")
+            .order_by("part", "kind", "-version")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="")
+    def thumbnail(self, obj):
+        return thumbnail_html(obj, size=64)
+
+    @admin.display(description="file")
+    def file_name(self, obj):
+        return format_html(
+            '<a href="{}">{}</a><div style="color:var(--body-quiet-color)">{}</div>',
+            reverse("admin:ingest_fileingest_change", args=[obj.pk]),
+            obj.stored_name,
+            Truncator(obj.original_name).chars(60),
+        )
+
+    @admin.display(description="version")
+    def version_label(self, obj):
+        return f"v{obj.version:03d}"
+
+    @admin.display(description="status")
+    def status_badge(self, obj):
+        return status_html(obj)
+
+    @admin.display(description="material")
+    def material(self, obj):
+        metadata = _metadata(obj)
+        return (metadata.material_code if metadata else "") or "—"
+
+    @admin.display(description="thickness")
+    def thickness(self, obj):
+        metadata = _metadata(obj)
+        return _thickness(metadata.thickness_mm if metadata else None)
+
+    @admin.display(description="qty")
+    def quantity(self, obj):
+        metadata = _metadata(obj)
+        return metadata.quantity if metadata and metadata.quantity is not None else "—"
+
+    @admin.display(description="cut length")
+    def cut_length(self, obj):
+        metadata = _metadata(obj)
+        return _number(metadata.cut_length_mm if metadata else None, "mm", 0)
+
+    @admin.display(description="pierces")
+    def pierces(self, obj):
+        metadata = _metadata(obj)
+        return metadata.pierce_count if metadata and metadata.pierce_count is not None else "—"
+
+    @admin.display(description="size")
+    def bbox(self, obj):
+        metadata = _metadata(obj)
+        if metadata is None or metadata.bbox_mm is None:
+            return "—"
+        return f"{_number(metadata.bbox_width_mm)} × {_number(metadata.bbox_height_mm, 'mm')}"
+
+    @admin.display(description="warnings")
+    def warning_list(self, obj):
+        metadata = _metadata(obj)
+        return warnings_html(metadata.warnings if metadata else obj.ingest_warnings)
+
+
+def attach_project_files_inline() -> None:
+    """Show a project's design files on its admin page, without projects importing ingest.
+
+    projects sits below ingest, so it cannot name this inline. When projects offers a list of
+    page inlines for higher apps (as clients does with `client_page_inlines`) the inline joins
+    it; otherwise it is appended to the registered ProjectAdmin's `inlines`. Called from
+    IngestConfig.ready(), after the admin has discovered every app's admin module."""
+    try:
+        from projects import admin as project_admin_module
+    except ImportError:  # pragma: no cover - projects is always installed
+        return
+    page_inlines = getattr(project_admin_module, "project_page_inlines", None)
+    if isinstance(page_inlines, list):
+        if ProjectFilesInline not in page_inlines:
+            page_inlines.append(ProjectFilesInline)
+        return
+    project_admin = admin.site._registry.get(Project)
+    if project_admin is None:
+        logger.info("projects has no admin yet: the design files inline is not shown")
+        return
+    inlines = list(project_admin.inlines or [])
+    if ProjectFilesInline not in inlines:
+        project_admin.inlines = [*inlines, ProjectFilesInline]
+
+
+__all__ = [
+    "FileExtractionAdmin",
+    "FileIngestAdmin",
+    "FileMetadataAdmin",
+    "ProjectFilesInline",
+    "attach_project_files_inline",
+]

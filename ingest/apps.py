@@ -46,24 +46,13 @@ class IngestConfig(AppConfig):
         self._show_files_on_project_admin()
 
     def _count_design_files_for_projects(self) -> None:
-        """Projects (a lower app) asks its higher apps how many design files a project has."""
-        import importlib
+        """Projects (a lower app) asks the apps above it how many design files a project has:
+        the Quoting gate counts the project's live, readable drawings held here."""
+        from projects.workflow import register_design_file_counter
 
-        counters = None
-        for module_name in ("projects.services", "projects.models", "projects.gates"):
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            counters = getattr(module, "design_file_counters", None)
-            if counters is not None:
-                break
-        if counters is None:
-            return
         from .selectors import design_file_count
 
-        if design_file_count not in counters:
-            counters.append(design_file_count)
+        register_design_file_counter(design_file_count)
 
     def _show_files_on_project_admin(self) -> None:
         from .admin import attach_project_files_inline

@@ -248,6 +248,8 @@ class FileExtraction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
+        verbose_name = "reading"
+        verbose_name_plural = "readings"
         constraints = [
             models.UniqueConstraint(
                 fields=["file"],
@@ -306,8 +308,8 @@ class FileMetadata(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "file metadata"
-        verbose_name_plural = "file metadata"
+        verbose_name = "measurements"
+        verbose_name_plural = "measurements"
         constraints = [
             models.CheckConstraint(
                 condition=Q(has_warnings=True, warning_count__gt=0)

@@ -29,17 +29,16 @@ class ClientFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Client {n + 1}")
 
 
-def make_project(client: Client | None = None, *, month: str = "2025-10", **fields) -> Project:
+def make_project(client: Client | None = None, **fields) -> Project:
+    """A job made the way the shop makes one (projects.services.project_create)."""
+    from projects.services import project_create
+
     client = client or ClientFactory()
-    number = next(_project_numbers)
-    project = Project(
-        code=f"JB-{month}-{client.code.replace('-', '')}-{number:03d}",
-        client=client,
-        name=fields.pop("name", f"Job {number}"),
-        **fields,
+    if fields.get("thickness_mm") is not None:
+        fields["thickness_mm"] = Decimal(str(fields["thickness_mm"]))
+    return project_create(
+        client=client, name=fields.pop("name", f"Job {next(_project_numbers)}"), by=None, **fields
     )
-    project.save()
-    return project
 
 
 def material(code: str = "MS") -> Material:
@@ -117,3 +116,52 @@ __all__ = [
     "material",
     "media_files",
 ]
+
+
+_rows = itertools.count(1)
+
+
+def file_row(*, project=None, client=None, status="processed", metadata=True, **fields):
+    """A FileIngest row (and its FileMetadata) written directly, without bytes in storage: for
+    lists and filters, where only the rows matter."""
+    from django.utils import timezone
+
+    from ingest.models import FileIngest, FileMetadata
+
+    n = next(_rows)
+    if project is not None:
+        client = project.client
+    file = FileIngest.objects.create(
+        client=client,
+        project=project,
+        original_name=fields.pop("original_name", f"part-{n}.dxf"),
+        file=f"rows/part-{n}.dxf",
+        stored_name=f"Part{n}-v001.dxf",
+        part=f"Part{n}",
+        version=1,
+        sha256=f"{n:064x}",
+        size_bytes=1000 + n,
+        kind=fields.pop("kind", "dxf"),
+        mime="image/vnd.dxf",
+        extension="dxf",
+        status=status,
+        received_at=timezone.now(),
+        source="api",
+        **fields,
+    )
+    if metadata:
+        values = {
+            "material_code": "MS",
+            "thickness_mm": Decimal("3"),
+            "quantity": 2,
+            "cut_length_mm": 1234.5,
+            "pierce_count": 3,
+            "part_count": 1,
+            "warnings": [],
+            "warning_count": 0,
+            "has_warnings": False,
+        }
+        if isinstance(metadata, dict):
+            values.update(metadata)
+        FileMetadata.objects.create(file=file, updated_at=timezone.now(), **values)
+    return file

@@ -67,11 +67,17 @@ def test_ingest_stores_under_the_project_with_the_conventional_name_and_reads_it
     assert metadata.holes[0]["diameter_mm"] == pytest.approx(10.0)
     assert metadata.preview.name.startswith(f"previews/CL-0001/{project.code}/")
     assert FileExtraction.objects.get(file=file).is_current
-    actions = list(
-        ActivityLog.objects.filter(object_id=str(file.pk)).values_list("action", flat=True)
-    )
+    actions = list(_log(file).values_list("action", flat=True))
     assert actions.count(ActivityLog.Action.CREATE) == 1
     assert [e for e, _ in events] == ["file.ingested", "file.processed"]
+
+
+def _log(file):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ActivityLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(FileIngest), object_id=str(file.pk)
+    )
 
 
 def _previews(settings):
@@ -295,7 +301,7 @@ def test_soft_delete_and_restore(committed, events, make_user):
     names = [e for e, _ in events]
     assert names[-2:] == ["file.deleted", "file.restored"]
     assert events[-2][1]["hard"] is False and events[-2][1]["by"] == "boss"
-    log = ActivityLog.objects.filter(object_id=str(file.pk)).values_list("message", flat=True)
+    log = _log(file).values_list("message", flat=True)
     assert any("soft" in m for m in log) and "restored" in log
 
 
@@ -316,9 +322,7 @@ def test_hard_delete_removes_the_bytes_and_the_preview(committed, settings, even
     assert not FileIngest.objects.exists() and not FileExtraction.objects.exists()
     assert media_files(settings) == []
     assert events[-1][0] == "file.deleted" and events[-1][1]["hard"] is True
-    assert ActivityLog.objects.filter(
-        action=ActivityLog.Action.DELETE, object_id=str(file.pk)
-    ).exists()
+    assert _log(file).filter(action=ActivityLog.Action.DELETE).exists()
 
 
 def test_hard_delete_that_rolls_back_keeps_the_bytes(committed, settings):
@@ -335,3 +339,82 @@ def test_hard_delete_that_rolls_back_keeps_the_bytes(committed, settings):
 def test_unknown_source_is_refused():
     with pytest.raises(ValidationError, match="Unknown source"):
         services.ingest(source_file=dxf_file(), original_name="a.dxf", source="fax")
+
+
+BASE_KEYS = {
+    "event",
+    "occurred_at",
+    "file_id",
+    "client_code",
+    "project_code",
+    "original_name",
+    "stored_name",
+    "part",
+    "version",
+    "sha256",
+    "kind",
+    "size_bytes",
+    "status",
+    "source",
+    "deleted",
+}
+
+
+def test_every_event_fires_once_with_its_documented_payload(committed, events, make_user):
+    import json
+
+    user = make_user("nomsa", role="Manager")
+    project = make_project(ClientFactory(code="CL-0009"))
+    file = _ingest(committed, project=project, uploaded_by=user).file
+    with committed():
+        services.re_extract(file=file, by=user)
+    with committed():
+        services.soft_delete(file=file, by=user)
+    with committed():
+        services.restore(file=file, by=user)
+    with committed():
+        services.hard_delete(file=file, by=user)
+    with committed():
+        services.ingest(source_file=ContentFile(b"  0\nSECTION\n  2\nFOO\n"), original_name="x.dxf")
+
+    names = [e for e, _ in events]
+    assert names == [
+        "file.ingested",
+        "file.processed",
+        "file.re_extracted",
+        "file.processed",
+        "file.deleted",
+        "file.restored",
+        "file.deleted",
+        "file.ingested",
+        "file.failed",
+    ]
+    extra = {
+        "file.ingested": {"uploaded_by", "warnings"},
+        "file.processed": {"extraction_id", "parser", "parser_version", "metadata"},
+        "file.failed": {"reason", "attempts"},
+        "file.re_extracted": {"previous_extraction_id", "requested_by"},
+        "file.deleted": {"hard", "by"},
+        "file.restored": {"by"},
+    }
+    for name, payload in events:
+        assert set(payload) == BASE_KEYS | extra[name], name
+        assert payload["event"] == name
+        json.dumps(payload)  # JSON-ready, as documented
+    ingested = events[0][1]
+    assert ingested["client_code"] == "CL-0009" and ingested["project_code"] == project.code
+    assert ingested["uploaded_by"] == "nomsa" and ingested["version"] == 1
+    assert ingested["status"] == "queued" and ingested["kind"] == "dxf"
+    processed = events[1][1]["metadata"]
+    assert processed["material"] == "MS" and processed["thickness_mm"] == 3.0
+    assert processed["part_count"] == 1 and processed["bbox_mm"] == [100.0, 50.0]
+    assert events[6][1]["hard"] is True and events[4][1]["hard"] is False
+
+
+def test_nothing_is_announced_for_a_rolled_back_ingest(committed, events, settings):
+    from django.db import transaction
+
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        services.ingest(source_file=dxf_file(), original_name="a.dxf")
+        raise RuntimeError("the caller's transaction failed")
+    assert events == [] and not FileIngest.objects.exists()
