@@ -24,7 +24,7 @@ APP_ORDER = [
 ]
 # Models within an app, where alphabetical is not the natural order (object_name, lower case).
 MODEL_ORDER = {
-    "projects": ["project", "projectdocument", "product"],
+    "projects": ["project", "projectdocument", "projectstatuschange", "product", "projectline"],
     "production": ["queueitem", "laserrun", "machine", "operator", "cutpreset"],
     "inventory": ["sheetstock", "stockmovement", "offcut", "material"],
     "finance": ["quote", "invoice", "payment"],
