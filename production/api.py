@@ -3,6 +3,8 @@ run_record). Every write goes through production.services."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -338,9 +340,11 @@ class RunProjectInput(serializers.Serializer):
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
     parts = serializers.IntegerField(min_value=0, default=0)
     cut_length_mm = serializers.DecimalField(
-        max_digits=12, decimal_places=1, min_value=0, default=0
+        max_digits=12, decimal_places=1, min_value=Decimal(0), default=Decimal(0)
     )
-    area_mm2 = serializers.DecimalField(max_digits=14, decimal_places=1, min_value=0, default=0)
+    area_mm2 = serializers.DecimalField(
+        max_digits=14, decimal_places=1, min_value=Decimal(0), default=Decimal(0)
+    )
 
 
 class RunSheetInput(serializers.Serializer):

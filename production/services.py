@@ -291,6 +291,11 @@ def queue_paid_project(*, project: Any, by: Any = None) -> QueueItem | None:
         logger.warning("no active machine: paid project %s was not queued", project.code)
         return None
     _lock_machine(machine)  # a second signal for the same job waits here, then finds the item
+    # Lock the job before the audit chain is held (queue_add writes an entry), the same order as
+    # projects' own services, so the transition below never waits in a cycle.
+    from projects.models import Project
+
+    Project.objects.select_for_update(of=("self",)).filter(pk=project.pk).first()
     if QueueItem.objects.filter(project=project).exclude(status=QueueStatus.CANCELLED).exists():
         return None
     priority = getattr(project, "priority", "") or QueuePriority.NORMAL
