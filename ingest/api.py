@@ -1,0 +1,451 @@
+"""/api/v1/files/: upload (one or many, 202), list with filters, detail, metadata, preview,
+download, re-extract, delete (soft, or hard with ?hard=true) and restore.
+
+Every write goes through ingest.services; the API only translates. Roles: a Viewer reads, an
+Operator may also upload and re-extract, Admins and Managers may also delete and restore.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import permissions, renderers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from clients.models import Client, normalise_client_code
+from laseros.api.routers import router
+from projects.models import Project
+
+from . import selectors, services
+from .filters import FileIngestFilter
+from .models import FileIngest, FileMetadata, FileSource
+
+
+class HasPerm(permissions.BasePermission):
+    """One more permission an action needs besides the method's (e.g. restore needs delete)."""
+
+    def __init__(self, perm: str):
+        self.perm = perm
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm(self.perm))
+
+
+class BinaryRenderer(renderers.BaseRenderer):
+    """Streams a file response; an error (a dict) still goes out as JSON."""
+
+    media_type = "*/*"
+    format = "bin"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode("utf-8")
+
+
+class PNGRenderer(BinaryRenderer):
+    media_type = "image/png"
+    format = "png"
+
+
+def _metadata(file: FileIngest) -> FileMetadata | None:
+    try:
+        return file.metadata
+    except FileMetadata.DoesNotExist:
+        return None
+
+
+# --- serializers ---------------------------------------------------------------------------------
+
+
+class MetadataSummarySerializer(serializers.ModelSerializer):
+    material = serializers.CharField(source="material_code")
+    bbox_mm = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    has_preview = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FileMetadata
+        fields = [
+            "material",
+            "thickness_mm",
+            "quantity",
+            "cut_length_mm",
+            "pierce_count",
+            "part_count",
+            "area_mm2",
+            "bbox_mm",
+            "warning_count",
+            "has_warnings",
+            "has_preview",
+        ]
+
+    def get_has_preview(self, obj) -> bool:
+        return bool(obj.preview)
+
+
+class MetadataSerializer(MetadataSummarySerializer):
+    """Everything the current reading measured (GET /files/{id}/metadata/)."""
+
+    file_id = serializers.IntegerField(source="file.pk")
+    status = serializers.CharField(source="file.status")
+    extraction_id = serializers.IntegerField(allow_null=True)
+    parser = serializers.SerializerMethodField()
+    parser_version = serializers.SerializerMethodField()
+
+    class Meta(MetadataSummarySerializer.Meta):
+        fields = [
+            "file_id",
+            "status",
+            "extraction_id",
+            "parser",
+            "parser_version",
+            *MetadataSummarySerializer.Meta.fields,
+            "units",
+            "holes",
+            "closed_contours",
+            "open_contours",
+            "entity_counts",
+            "layers",
+            "warnings",
+            "updated_at",
+        ]
+
+    def get_parser(self, obj) -> str | None:
+        return obj.extraction.parser if obj.extraction_id else None
+
+    def get_parser_version(self, obj) -> str | None:
+        return obj.extraction.parser_version if obj.extraction_id else None
+
+
+class FileIngestSerializer(serializers.ModelSerializer):
+    client = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    project = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    version_label = serializers.SerializerMethodField()
+    metadata = serializers.SerializerMethodField()
+    traceback = serializers.SerializerMethodField()
+    urls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FileIngest
+        fields = [
+            "id",
+            "client",
+            "client_id",
+            "project",
+            "project_id",
+            "original_name",
+            "stored_name",
+            "part",
+            "version",
+            "version_label",
+            "sha256",
+            "size_bytes",
+            "kind",
+            "mime",
+            "extension",
+            "status",
+            "progress",
+            "progress_message",
+            "failure_reason",
+            "traceback",
+            "attempts",
+            "ingest_warnings",
+            "received_at",
+            "started_at",
+            "finished_at",
+            "uploaded_by",
+            "source",
+            "deleted_at",
+            "metadata",
+            "urls",
+        ]
+        read_only_fields = fields
+
+    def get_version_label(self, obj) -> str:
+        return f"v{obj.version:03d}"
+
+    @extend_schema_field(MetadataSummarySerializer(allow_null=True))
+    def get_metadata(self, obj) -> dict | None:
+        metadata = _metadata(obj)
+        return MetadataSummarySerializer(metadata).data if metadata is not None else None
+
+    def get_traceback(self, obj) -> str | None:
+        """Superusers only: where the reader failed."""
+        request = self.context.get("request")
+        if request is not None and request.user.is_superuser:
+            return obj.traceback or None
+        return None
+
+    def get_urls(self, obj) -> dict[str, str]:
+        request = self.context.get("request")
+        base = f"/api/v1/files/{obj.pk}/"
+        links = {
+            "self": base,
+            "metadata": f"{base}metadata/",
+            "preview": f"{base}preview/",
+            "download": f"{base}download/",
+        }
+        if request is not None:
+            links = {key: request.build_absolute_uri(url) for key, url in links.items()}
+        return links
+
+
+UPLOAD_RESULT = inline_serializer(
+    "FileUploadResult",
+    {
+        "name": serializers.CharField(),
+        "id": serializers.IntegerField(allow_null=True),
+        "status": serializers.CharField(help_text="queued, processed, ... or refused"),
+        "created": serializers.BooleanField(),
+        "duplicate_of": serializers.IntegerField(allow_null=True),
+        "stored_name": serializers.CharField(allow_null=True),
+        "message": serializers.CharField(),
+    },
+    many=True,
+)
+
+
+# --- the viewset ---------------------------------------------------------------------------------
+
+
+class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
+    """Files: uploaded here (202: read in the background), listed, measured, deleted."""
+
+    serializer_class = FileIngestSerializer
+    filterset_class = FileIngestFilter
+    search_fields = ["stored_name", "original_name", "part"]
+    ordering_fields = ["received_at", "stored_name", "version", "status", "size_bytes"]
+    ordering = ["-received_at", "-id"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.file_list()
+
+    def filter_queryset(self, queryset):
+        # Filters are for lists; a file is found by its id whether deleted or not (to restore it).
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_permissions(self):
+        extra = {
+            "restore": "ingest.delete_fileingest",
+            "re_extract": "ingest.change_fileingest",
+        }.get(self.action)
+        base = super().get_permissions()
+        return [*base, HasPerm(extra)] if extra else base
+
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "FileUpload",
+                {
+                    "file": serializers.ListField(child=serializers.FileField()),
+                    "client": serializers.CharField(
+                        required=False, help_text="CL-0001, CL0001 or the client's id"
+                    ),
+                    "project": serializers.CharField(
+                        required=False, help_text="The project's code or id"
+                    ),
+                    "part": serializers.CharField(required=False),
+                },
+            )
+        },
+        responses={202: UPLOAD_RESULT, 400: UPLOAD_RESULT},
+    )
+    def create(self, request, *args, **kwargs):
+        """Upload one or many files (field `file`, repeated, or `files`); each is checked,
+        stored once and read in the background. 202 when at least one was taken."""
+        uploads = [*request.FILES.getlist("file"), *request.FILES.getlist("files")]
+        if not uploads:
+            raise serializers.ValidationError(
+                {"file": ["Send one or more files in the multipart field 'file'."]}
+            )
+        client = _find_client(request.data.get("client"))
+        project = _find_project(request.data.get("project"))
+        part = (request.data.get("part") or "").strip() or None
+        if part and len(uploads) > 1:
+            raise serializers.ValidationError({"part": ["A part name is for one file at a time."]})
+        results = []
+        for upload in uploads:
+            try:
+                outcome = services.ingest(
+                    source_file=upload,
+                    original_name=upload.name,
+                    client=client,
+                    project=project,
+                    uploaded_by=request.user,
+                    source=FileSource.API,
+                    part=part,
+                )
+            except DjangoValidationError as exc:
+                results.append(
+                    {
+                        "name": services.clean_original_name(upload.name),
+                        "id": None,
+                        "status": "refused",
+                        "created": False,
+                        "duplicate_of": None,
+                        "stored_name": None,
+                        "message": "; ".join(exc.messages),
+                    }
+                )
+                continue
+            results.append(
+                {
+                    "name": services.clean_original_name(upload.name),
+                    "id": outcome.file.pk,
+                    "status": outcome.file.status,
+                    "created": outcome.created,
+                    "duplicate_of": outcome.duplicate_of.pk if outcome.duplicate_of else None,
+                    "stored_name": outcome.file.stored_name,
+                    "message": outcome.message,
+                }
+            )
+        taken = any(r["id"] is not None for r in results)
+        return Response(results, status=status.HTTP_202_ACCEPTED if taken else 400)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "hard", OpenApiTypes.BOOL, description="true: remove the stored bytes for good"
+            )
+        ],
+        responses={204: None},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Delete a file: soft (restorable) by default, for good with ?hard=true."""
+        file = self.get_object()
+        hard = str(request.query_params.get("hard", "")).lower() in ("1", "true", "yes")
+        with service_errors():
+            if hard:
+                services.hard_delete(file=file, by=request.user)
+            else:
+                services.soft_delete(file=file, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: FileIngestSerializer})
+    @action(detail=True, methods=["post"], url_path="re-extract")
+    def re_extract(self, request, pk=None):
+        """Read the file again; earlier readings are kept as history."""
+        with service_errors():
+            file = services.re_extract(file=self.get_object(), by=request.user)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=file.pk)).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(request=None, responses={200: FileIngestSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Bring back a soft-deleted file."""
+        with service_errors():
+            file = services.restore(file=self.get_object(), by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=file.pk)).data)
+
+    @extend_schema(responses={200: MetadataSerializer})
+    @action(detail=True, methods=["get"])
+    def metadata(self, request, pk=None):
+        """What the current reading measured (404 until the file has been read)."""
+        file = self.get_object()
+        metadata = (
+            FileMetadata.objects.select_related("file", "extraction").filter(file=file).first()
+        )
+        if metadata is None:
+            raise NotFound(f"{file} has not been read yet (status: {file.status}).")
+        return Response(MetadataSerializer(metadata).data)
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], renderer_classes=[PNGRenderer, renderers.JSONRenderer])
+    def preview(self, request, pk=None):
+        """The preview picture (PNG); 404 when the file has none."""
+        metadata = _metadata(self.get_object())
+        if metadata is None or not metadata.preview:
+            raise NotFound("This file has no preview.")
+        return _stream(metadata.preview.name, "image/png")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], renderer_classes=[BinaryRenderer, renderers.JSONRenderer])
+    def download(self, request, pk=None):
+        """The stored bytes, under the stored name."""
+        file = self.get_object()
+        return _stream(file.file.name, file.mime or "application/octet-stream", file.stored_name)
+
+
+def _stream(name: str, content_type: str, download_name: str | None = None):
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise NotFound("The stored file is missing from the file store.") from exc
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=download_name is not None,
+        filename=download_name or "",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _find_client(value) -> Client | None:
+    value = str(value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        client = Client.objects.filter(pk=int(value)).first()
+    else:
+        try:
+            client = Client.objects.filter(code=normalise_client_code(value)).first()
+        except ValueError:
+            client = None
+    if client is None:
+        raise serializers.ValidationError({"client": [f"No client {value!r}."]})
+    return client
+
+
+def _find_project(value) -> Project | None:
+    value = str(value or "").strip()
+    if not value:
+        return None
+    queryset = Project.objects.select_related("client", "material")
+    if value.isdigit():
+        project = queryset.filter(pk=int(value)).first()
+    else:
+        project = queryset.filter(code__iexact=value).first()
+    if project is None:
+        raise serializers.ValidationError({"project": [f"No project {value!r}."]})
+    return project
+
+
+class service_errors:
+    """A service's ValidationError becomes a 400 with its messages (and changes nothing)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, DjangoValidationError):
+            if hasattr(exc, "error_dict"):
+                raise serializers.ValidationError(exc.message_dict) from exc
+            raise serializers.ValidationError({"detail": exc.messages}) from exc
+        return False
+
+
+router.register("files", FileIngestViewSet, basename="file")
