@@ -251,6 +251,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, so generated clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "PriorityEnum": "projects.models.ProjectPriority",  # the queue uses the same four
+        "DocumentKindEnum": "projects.models.DocumentKind",
+        "FileKindEnum": "ingest.models.FileKind",
+        "FileStatusEnum": "ingest.models.FileStatus",
+        "FileSourceEnum": "ingest.models.FileSource",
+        "MovementKindEnum": "inventory.models.MovementKind",
+        "OffcutStatusEnum": "inventory.models.OffcutStatus",
+        "GasEnum": "production.models.Gas",
+        "QualityEffectEnum": "production.models.QualityEffect",
+        "QueueStatusEnum": "production.models.QueueStatus",
+    },
 }
 
 # --- background work: django-q2 -------------------------------------------------------------------
