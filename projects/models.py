@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -109,7 +110,7 @@ class Project(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0.01)],
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="Needed before quoting.",
     )
     quantity = models.PositiveIntegerField(
@@ -148,7 +149,7 @@ class Project(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="Quoted total excl. VAT (ZAR).",
     )
     final_price = models.DecimalField(
@@ -156,7 +157,7 @@ class Project(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="Invoiced total excl. VAT (ZAR).",
     )
     approved_at = models.DateTimeField(
@@ -319,13 +320,16 @@ class Product(models.Model):
     size = models.CharField(max_length=40, help_text="e.g. A-80x80")
     material = models.ForeignKey("inventory.Material", on_delete=models.PROTECT, related_name="+")
     thickness_mm = models.DecimalField(
-        "thickness (mm)", max_digits=6, decimal_places=2, validators=[MinValueValidator(0.01)]
+        "thickness (mm)",
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     revision = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(
         max_digits=12,
         decimal_places=2,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="Price per unit excl. VAT (ZAR); new project lines start from it.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive products cannot be ordered.")
@@ -426,7 +430,7 @@ class ProjectLine(models.Model):
         max_digits=12,
         decimal_places=2,
         blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="Excl. VAT (ZAR); left empty, the product's unit price.",
     )
     note = models.CharField(max_length=255, blank=True)

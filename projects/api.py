@@ -1,0 +1,393 @@
+"""/api/v1/projects/, /project-documents/, /products/, /project-lines/.
+
+Writes go through projects.services. A job's status is read-only here: it moves only through
+`POST /api/v1/projects/{id}/transition/` {"status", "reason", "override"}, which answers 200
+with the job, or 400 with {"gate": ..., "detail": ...} naming the rule that refused it.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from clients.api import service_errors
+from laseros.api.routers import router
+
+from . import services, workflow
+from .filters import ProductFilter, ProjectDocumentFilter, ProjectFilter, ProjectLineFilter
+from .models import (
+    DocumentKind,
+    Product,
+    Project,
+    ProjectDocument,
+    ProjectLine,
+    ProjectStatus,
+    ProjectStatusChange,
+)
+from .selectors import product_list, project_list
+
+
+class CanChangeProject(BasePermission):
+    """Moving a job is changing it: the role needs projects.change_project."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.has_perm("projects.change_project"))
+
+
+# --- serializers ----------------------------------------------------------------------------------
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    client_code = serializers.CharField(source="client.code", read_only=True)
+    material_code = serializers.CharField(source="material.code", read_only=True, default=None)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    allowed_moves = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "code",
+            "client",
+            "client_code",
+            "name",
+            "description",
+            "status",
+            "status_display",
+            "status_reason",
+            "status_before_hold",
+            "status_changed_at",
+            "allowed_moves",
+            "priority",
+            "material",
+            "material_code",
+            "thickness_mm",
+            "quantity",
+            "promised_date",
+            "due_date",
+            "quote_sent_on",
+            "quote_expires_on",
+            "quote_reminder_on",
+            "quoted_price",
+            "final_price",
+            "approved_at",
+            "pop_received_at",
+            "payment_waived_at",
+            "completed_at",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "code",
+            "status",
+            "status_reason",
+            "status_before_hold",
+            "status_changed_at",
+            "due_date",
+            "quote_expires_on",
+            "quote_reminder_on",
+            "approved_at",
+            "pop_received_at",
+            "payment_waived_at",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_allowed_moves(self, obj) -> list[str]:
+        return [m.target for m in workflow.available_moves(obj)]
+
+    def validate_client(self, value):
+        if self.instance is not None and value != self.instance.client:
+            raise serializers.ValidationError("A job cannot move to another client (its code).")
+        return value
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ProjectStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    override = serializers.BooleanField(required=False, default=False)
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.CharField(source="changed_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = ProjectStatusChange
+        fields = [
+            "id",
+            "from_status",
+            "to_status",
+            "changed_at",
+            "changed_by",
+            "reason",
+            "overridden_gates",
+        ]
+
+
+class ProjectDocumentSerializer(serializers.ModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    override = serializers.BooleanField(write_only=True, required=False, default=False)
+    reason = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = ProjectDocument
+        fields = [
+            "id",
+            "project",
+            "project_code",
+            "kind",
+            "file",
+            "original_name",
+            "content_type",
+            "size_bytes",
+            "note",
+            "uploaded_at",
+            "override",
+            "reason",
+        ]
+        read_only_fields = ["original_name", "content_type", "size_bytes", "uploaded_at"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    material_code = serializers.CharField(source="material.code", read_only=True)
+    line_count = serializers.IntegerField(read_only=True)
+    sku = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    category = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    family = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    size = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "description",
+            "category",
+            "family",
+            "size",
+            "material",
+            "material_code",
+            "thickness_mm",
+            "revision",
+            "unit_price",
+            "is_active",
+            "line_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {
+            "material": {"required": False},
+            "thickness_mm": {"required": False},
+            "revision": {"required": False},
+        }
+        validators = []  # the service checks the SKU (built from parts or given) and its uniqueness
+
+
+class ProjectLineSerializer(serializers.ModelSerializer):
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    line_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    unit_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ProjectLine
+        fields = [
+            "id",
+            "project",
+            "project_code",
+            "product",
+            "sku",
+            "quantity",
+            "unit_price",
+            "line_total",
+            "note",
+        ]
+
+
+# --- viewsets -------------------------------------------------------------------------------------
+
+
+class ProjectViewSet(viewsets.ModelViewSet):
+    """Jobs. Created in Request with a generated code; the status moves only by `transition`."""
+
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    search_fields = ["code", "name", "client__code", "client__name"]
+    ordering_fields = ["code", "created_at", "due_date", "quote_expires_on", "status", "priority"]
+    ordering = ["-created_at", "-id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return project_list()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        client = data.pop("client")
+        with service_errors():
+            serializer.instance = services.project_create(
+                client=client, by=self.request.user, **data
+            )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("client", None)
+        with service_errors():
+            serializer.instance = services.project_update(
+                project=serializer.instance, by=self.request.user, **data
+            )
+
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={
+            200: ProjectSerializer,
+            400: inline_serializer(
+                "TransitionRefused",
+                {"gate": serializers.CharField(), "detail": serializers.CharField()},
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[CanChangeProject])
+    def transition(self, request, pk=None):
+        """Move the job: {"status": "quoting", "reason": "...", "override": false}."""
+        project = self.get_object()
+        body = TransitionSerializer(data=request.data)
+        if not body.is_valid():
+            return Response(
+                {"gate": "invalid", "detail": body.errors}, status=status.HTTP_400_BAD_REQUEST
+            )
+        try:
+            project = services.project_transition(
+                project=project,
+                to=body.validated_data["status"],
+                by=request.user,
+                reason=body.validated_data["reason"],
+                override=body.validated_data["override"],
+            )
+        except services.TransitionError as exc:
+            payload = {"gate": exc.gate, "detail": exc.detail}
+            if exc.failures:
+                payload["failed"] = [{"gate": g.code, "detail": g.message} for g in exc.failures]
+            return Response(payload, status=status.HTTP_400_BAD_REQUEST)
+        project = project_list().get(pk=project.pk)
+        return Response(self.get_serializer(project).data)
+
+    @extend_schema(responses=StatusChangeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Every move of the job, oldest first."""
+        project = self.get_object()
+        changes = project.status_changes.select_related("changed_by").order_by("changed_at", "id")
+        return Response(StatusChangeSerializer(changes, many=True).data)
+
+
+class ProjectDocumentViewSet(viewsets.ModelViewSet):
+    """Jobs' documents (multipart upload); a proof of payment moves an Approved job to Paid."""
+
+    serializer_class = ProjectDocumentSerializer
+    filterset_class = ProjectDocumentFilter
+    search_fields = ["original_name", "project__code"]
+    ordering_fields = ["uploaded_at", "kind"]
+    ordering = ["-uploaded_at", "-id"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return ProjectDocument.objects.select_related("project")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.project_document_add(
+                project=data["project"],
+                file=data["file"],
+                kind=data.get("kind", DocumentKind.OTHER),
+                note=data.get("note", ""),
+                override=data.get("override", False),
+                reason=data.get("reason", ""),
+                by=self.request.user,
+            )
+
+    def create(self, request, *args, **kwargs):
+        try:
+            return super().create(request, *args, **kwargs)
+        except services.TransitionError as exc:
+            return Response(
+                {"gate": exc.gate, "detail": exc.detail}, status=status.HTTP_400_BAD_REQUEST
+            )
+
+    def perform_destroy(self, instance):
+        services.project_document_delete(document=instance, by=self.request.user)
+
+
+class ProductViewSet(viewsets.ModelViewSet):
+    """The SKU catalogue. Give the SKU or its parts; the other is filled in and checked."""
+
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    search_fields = ["sku", "name"]
+    ordering_fields = ["sku", "name", "unit_price", "line_count"]
+    ordering = ["sku"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return product_list()
+
+    def perform_create(self, serializer):
+        with service_errors():
+            product = services.product_create(by=self.request.user, **serializer.validated_data)
+        product.line_count = 0
+        serializer.instance = product
+
+    def perform_update(self, serializer):
+        with service_errors():
+            product = services.product_update(
+                product=serializer.instance, by=self.request.user, **serializer.validated_data
+            )
+        product.line_count = serializer.instance.line_count
+        serializer.instance = product
+
+
+class ProjectLineViewSet(viewsets.ModelViewSet):
+    """Catalogue products on jobs; the unit price defaults to the product's."""
+
+    serializer_class = ProjectLineSerializer
+    filterset_class = ProjectLineFilter
+    ordering = ["project", "id"]
+    ordering_fields = ["id", "quantity", "unit_price"]
+
+    def get_queryset(self):
+        return ProjectLine.objects.select_related("project", "product")
+
+    def perform_create(self, serializer):
+        with service_errors():
+            serializer.instance = services.project_line_add(
+                by=self.request.user, **serializer.validated_data
+            )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("project", None)
+        with service_errors():
+            serializer.instance = services.project_line_update(
+                line=serializer.instance, by=self.request.user, **data
+            )
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.project_line_delete(line=instance, by=self.request.user)
+
+
+router.register("projects", ProjectViewSet, basename="project")
+router.register("project-documents", ProjectDocumentViewSet, basename="projectdocument")
+router.register("products", ProductViewSet, basename="product")
+router.register("project-lines", ProjectLineViewSet, basename="projectline")
