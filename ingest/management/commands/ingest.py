@@ -1,0 +1,145 @@
+"""manage.py ingest PATH... [--client CODE] [--project CODE] [--part NAME] [--sync]: send files and
+folders (recursively) through ingest.services.ingest, with a progress bar and a summary.
+
+Files are read by the worker afterwards; with --sync each is read here, at once, and the summary
+says which were processed and which failed (and why). Hidden files (.DS_Store, …) are skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+from tqdm import tqdm
+
+from clients.models import Client, normalise_client_code
+from ingest import services
+from ingest.models import FileIngest, FileSource, FileStatus
+from projects.models import Project
+
+SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+
+
+class Command(BaseCommand):
+    help = "Ingest files and folders: check, store under the conventional name, read."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="Files or folders.")
+        parser.add_argument("--client", help="The client's code (CL-0001 or CL0001).")
+        parser.add_argument("--project", help="The project's code (JB-2025-10-CL0001-001).")
+        parser.add_argument("--part", help="The part name (one file only).")
+        parser.add_argument(
+            "--sync", action="store_true", help="Read each file now instead of in the worker."
+        )
+
+    def handle(self, *args, **options):
+        client = _client(options.get("client"))
+        project = _project(options.get("project"))
+        if client and project and project.client_id != client.pk:
+            raise CommandError(f"Project {project.code} belongs to {project.client.code}.")
+        files = self._collect(options["paths"])
+        if not files:
+            raise CommandError("no files found in " + ", ".join(options["paths"]))
+        if options.get("part") and len(files) > 1:
+            raise CommandError("--part names one file; more than one was given")
+
+        created: list[FileIngest] = []
+        duplicates: list[str] = []
+        refused: list[str] = []
+        inline = (
+            override_settings(TASKS_RUN_INLINE=True)
+            if options["sync"]
+            else contextlib.nullcontext()
+        )
+        with inline:
+            bar = tqdm(files, unit="file", disable=None, file=getattr(self.stderr, "_out", None))
+            for path, source_path in bar:
+                bar.set_postfix_str(path.name[-40:], refresh=False)
+                try:
+                    outcome = services.ingest(
+                        source_file=path,
+                        original_name=path.name,
+                        client=client,
+                        project=project,
+                        source=FileSource.CLI,
+                        part=options.get("part"),
+                        source_path=source_path,
+                    )
+                except ValidationError as exc:
+                    refused.append(f"{source_path}: {'; '.join(exc.messages)}")
+                    continue
+                if outcome.created:
+                    created.append(outcome.file)
+                else:
+                    duplicates.append(f"{source_path}: {outcome.message}")
+            bar.close()
+
+        self.stdout.write(
+            f"{len(files)} file(s): {len(created)} ingested, {len(duplicates)} duplicates, "
+            f"{len(refused)} refused"
+        )
+        for line in duplicates:
+            self.stdout.write(f"  duplicate  {line}")
+        for line in refused:
+            self.stdout.write(f"  refused    {line}")
+        if options["sync"] and created:
+            done = FileIngest.objects.filter(pk__in=[f.pk for f in created])
+            failed = list(done.filter(status=FileStatus.FAILED))
+            processed = done.filter(status=FileStatus.PROCESSED).count()
+            self.stdout.write(f"read: {processed} processed, {len(failed)} failed")
+            for file in failed:
+                self.stdout.write(f"  failed     {file.original_name}: {file.failure_reason}")
+        elif created:
+            self.stdout.write("the worker reads them next (or run with --sync)")
+        if not created and not duplicates:
+            raise CommandError(f"nothing was ingested: {len(refused)} file(s) refused")
+
+    def _collect(self, paths: list[str]) -> list[tuple[Path, str]]:
+        found: list[tuple[Path, str]] = []
+        for name in paths:
+            path = Path(name)
+            if not path.exists():
+                raise CommandError(f"{name}: no such file or folder")
+            if path.is_file():
+                found.append((path, path.name))
+                continue
+            base = path.resolve().parent
+            for item in sorted(path.rglob("*")):
+                if not item.is_file() or item.is_symlink():
+                    continue
+                relative = item.resolve().relative_to(base)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if item.name.lower() in SYSTEM_FILES:
+                    continue
+                found.append((item, relative.as_posix()))
+        return found
+
+
+def _client(code: str | None) -> Client | None:
+    if not code:
+        return None
+    try:
+        normalised = normalise_client_code(code)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    client = Client.objects.filter(code=normalised).first()
+    if client is None:
+        raise CommandError(f"no client {normalised}")
+    return client
+
+
+def _project(code: str | None) -> Project | None:
+    if not code:
+        return None
+    project = (
+        Project.objects.select_related("client", "material")
+        .filter(code__iexact=code.strip())
+        .first()
+    )
+    if project is None:
+        raise CommandError(f"no project {code}")
+    return project
