@@ -89,3 +89,13 @@ def test_client_page_lists_its_projects(admin_user_client):
     assert response.status_code == 200
     for job in jobs:
         assert job.code.encode() in response.content
+
+
+def test_contacts_changelist_queries_do_not_grow(admin_user_client):
+    from clients.models import Contact
+
+    def grow(n):
+        while Contact.objects.count() < n:
+            ContactFactory()
+
+    assert_constant_queries(lambda: admin_user_client.get("/admin/clients/contact/"), grow)
