@@ -327,6 +327,12 @@ STOCK_THICKNESS_TOLERANCE_MM = env.get_value(
     "STOCK_THICKNESS_TOLERANCE_MM", cast=Decimal, default=Decimal("0.3")
 )
 SHEET_UTILISATION = env.get_value("SHEET_UTILISATION", cast=Decimal, default=Decimal("0.85"))
+# Offcuts at least this size (short side × long side) are kept as remnants; smaller is scrap.
+OFFCUT_MIN_WIDTH_MM = env.int("OFFCUT_MIN_WIDTH_MM", default=150)
+OFFCUT_MIN_LENGTH_MM = env.int("OFFCUT_MIN_LENGTH_MM", default=300)
+# The machine paid jobs are queued on (a machine code); empty: the active machine with the
+# lowest code.
+PRODUCTION_DEFAULT_MACHINE = env.str("PRODUCTION_DEFAULT_MACHINE", default="")
 # Escalate a job that sits in a status longer than this many days.
 ESCALATION_DAYS = {"quoting": 4, "waiting_material": 2, "cutting": 1, "ready": 2}
 
@@ -340,3 +346,5 @@ INGEST_OCR_LANGUAGE = env.str("INGEST_OCR_LANGUAGE", default="eng")
 INGEST_MAX_IMAGE_PIXELS = env.int("INGEST_MAX_IMAGE_PIXELS", default=89_478_485)
 INGEST_EXCEL_MAX_ROWS = env.int("INGEST_EXCEL_MAX_ROWS", default=5000)
 INGEST_MAX_BLOCK_DEPTH = env.int("INGEST_MAX_BLOCK_DEPTH", default=16)
+# A file stuck "processing" this long past the task timeout is retried or failed by the sweep.
+INGEST_SWEEP_MARGIN_SECONDS = env.int("INGEST_SWEEP_MARGIN_SECONDS", default=120)
