@@ -1,0 +1,158 @@
+"""`manage.py seed_demo`: a coherent demo shop, through the services and (past a number) in bulk."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count
+
+from clients.models import Client, Contact
+from clients.services import client_create
+from inventory.models import Material, SheetStock, StockMovement
+from laseros import demo_shop
+from laseros.audit import verify_chain
+from laseros.models import ActivityLog
+from production.models import QUEUE_ACTIVE, CutPreset, LaserRun, Machine, Operator, QueueItem
+from projects.models import Product, Project, ProjectLine, ProjectStatus, ProjectStatusChange
+from projects.services import project_create
+
+S = ProjectStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path  # the demo password file goes here
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def assert_queues_gap_free() -> None:
+    for machine in Machine.objects.all():
+        positions = sorted(
+            QueueItem.objects.filter(machine=machine, status__in=QUEUE_ACTIVE).values_list(
+                "position", flat=True
+            )
+        )
+        assert positions == list(range(1, len(positions) + 1)), machine.code
+
+
+def assert_history_matches_status() -> None:
+    """Every job's last recorded move is its status, and its history starts at Request."""
+    for project in Project.objects.prefetch_related("status_changes"):
+        moves = list(project.status_changes.all())
+        assert moves[0].to_status == S.REQUEST and moves[0].from_status == ""
+        assert moves[-1].to_status == project.status, project.code
+        for before, after in zip(moves, moves[1:], strict=False):
+            assert after.from_status == before.to_status, project.code
+
+
+def test_a_small_shop_has_every_status_low_stock_a_queue_and_runs():
+    out = seed("--size", "12")
+    assert "Demo shop ready" in out
+    statuses = dict(Project.objects.values_list("status").annotate(n=Count("id")))
+    assert set(statuses) == set(S.values), statuses
+    assert Project.objects.count() == 12
+    assert Client.objects.count() == 3 and Contact.objects.count() >= 3
+    assert Material.objects.count() == 11
+    assert Machine.objects.count() == 2 and Operator.objects.count() == 2
+    assert Operator.objects.filter(user__username="operator").exists()
+    assert CutPreset.objects.filter(material__code="MS", gas="AIR").exists()
+    ms3 = CutPreset.objects.get(material__code="MS", thickness_mm=3, gas="AIR")
+    assert 3300 <= ms3.cut_speed_mm_min <= 5000  # DOMAIN.md: 3.3–5.0 m/min at 3 kW
+    assert SheetStock.objects.low().exists()
+    assert SheetStock.objects.exclude(pk__in=SheetStock.objects.low()).exists()
+    assert Product.objects.exists() and ProjectLine.objects.count() >= 12
+    assert_queues_gap_free()
+    assert QueueItem.objects.filter(status="queued", project__status=S.QUEUED).exists()
+    assert QueueItem.objects.filter(status="cutting", project__status=S.CUTTING).exists()
+    # cut jobs have runs that took their sheets from stock, through the ledger
+    assert LaserRun.objects.exists()
+    for project in Project.objects.filter(status__in=[S.QC, S.READY, S.COMPLETED]):
+        assert project.laser_runs.exists(), project.code
+    assert StockMovement.objects.filter(kind="usage").exists()
+    assert_history_matches_status()
+    assert ProjectStatusChange.objects.filter(to_status=S.ON_HOLD).exclude(reason="").exists()
+    held = Project.objects.get(status=S.ON_HOLD)
+    assert held.status_before_hold and held.status_reason
+    # everything went through the services: audited, and the chain is whole
+    assert ActivityLog.objects.filter(action="transition").count() >= 20
+    assert verify_chain() is None
+
+
+def test_running_again_adds_nothing_and_if_empty_does_nothing():
+    seed("--size", "12")
+    counts = (Project.objects.count(), Client.objects.count(), LaserRun.objects.count())
+    entries = ActivityLog.objects.count()
+    assert "nothing to do" in seed("--size", "12", "--if-empty")
+    assert ActivityLog.objects.count() == entries
+    out = seed("--size", "12")
+    assert "jobs: 11 already" in out and "paid jobs: 1 already" in out
+    assert (Project.objects.count(), Client.objects.count(), LaserRun.objects.count()) == counts
+    assert_queues_gap_free()
+
+
+def test_the_same_seed_makes_the_same_shop():
+    def snapshot():
+        return (
+            list(Client.objects.order_by("code").values_list("code", "name")),
+            list(Project.objects.order_by("code").values_list("code", "name", "status")),
+        )
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        seed("--size", "15", "--seed", "7")
+        first = snapshot()
+        raise Rollback
+    seed("--size", "15", "--seed", "7")
+    assert snapshot() == first
+    assert len(first[1]) == 15
+
+
+def test_past_the_service_numbers_the_rest_is_written_in_bulk_and_stays_coherent(monkeypatch):
+    monkeypatch.setattr(demo_shop, "SERVICE_JOBS", 12)
+    monkeypatch.setattr(demo_shop, "SERVICE_CLIENTS", 4)
+    out = seed("--size", "150")
+    assert "in bulk" in out
+    assert Project.objects.count() == 150 and Client.objects.count() == 30
+    assert set(Project.objects.values_list("status", flat=True)) == set(S.values)
+    assert_queues_gap_free()
+    assert_history_matches_status()
+    for project in Project.objects.filter(status__in=[S.QUEUED, S.CUTTING]):
+        assert project.queue_items.filter(status__in=QUEUE_ACTIVE).count() == 1, project.code
+    for project in Project.objects.filter(status__in=[S.QC, S.READY, S.COMPLETED]):
+        assert project.laser_runs.exists(), project.code
+    paid = Project.objects.filter(status__in=[S.PAID, S.QUEUED, S.COMPLETED])
+    assert not paid.filter(pop_received_at__isnull=True).exists()
+    assert not Project.objects.filter(status=S.COMPLETED, completed_at__isnull=True).exists()
+    held = Project.objects.filter(status=S.ON_HOLD)
+    assert not held.filter(status_before_hold="").exists()
+    # codes unique, and the sequences moved past the bulk ones: new records never collide
+    codes = list(Project.objects.values_list("code", flat=True))
+    assert len(set(codes)) == len(codes)
+    new_client = client_create(name="After the demo", by=None)
+    assert new_client.code == "CL-0031"
+    busiest = Project.objects.values("client").annotate(n=Count("id")).order_by("-n")[0]
+    client = Client.objects.get(pk=busiest["client"])
+    assert project_create(client=client, name="Next job", by=None).code not in codes
+    assert verify_chain() is None
+
+
+def test_the_status_plan_shows_every_status_and_keeps_the_proportions():
+    assert demo_shop.status_plan(3) == [S.REQUEST, S.QUOTING, S.APPROVED]
+    plan = demo_shop.status_plan(10_000)
+    assert len(plan) == 10_000 and set(plan) == set(S.values)
+    assert plan.count(S.COMPLETED) > plan.count(S.QUOTING) > plan.count(S.PAID)
+    rng = random.Random(1)
+    assert demo_shop.job_plan(40, rng)[:10] == [s for s in demo_shop.STATUS_WEIGHTS if s != S.PAID]
