@@ -6,6 +6,7 @@ METADATA_KEYS vocabulary), a bounded raw extraction, warnings with stable codes 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,6 @@ from .checks import (
     fmt_mm,
     fmt_point,
     hole_warnings,
-    sheet_fits,
 )
 from .flatten import FlatDrawing, flatten_modelspace
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
@@ -55,14 +55,25 @@ def analyse_dxf(path: Path, context: ParseContext) -> DrawingAnalysis:
     units = drawing_units(loaded)
     raw = _document_raw(loaded, units)
     context.report(0.35, "reading entities")
-    flat = flatten_modelspace(
-        loaded.doc,
-        curve_tolerance=SPLINE_TOLERANCE_MM / units.mm_per_unit,
-        max_depth=context.max_block_depth,
-        max_pieces=MAX_PIECES,
-        progress=lambda f, msg: context.report(0.35 + 0.3 * f, msg),
-    )
-    loaded.doc = None  # the document is not needed any more: let it go before the heavy part
+    # While the document is alive, automatic collections would walk all of its objects again
+    # and again; the flattening allocates nothing cyclic, so they are switched off meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        flat = flatten_modelspace(
+            loaded.doc,
+            curve_tolerance=SPLINE_TOLERANCE_MM / units.mm_per_unit,
+            max_depth=context.max_block_depth,
+            max_pieces=MAX_PIECES,
+            progress=lambda f, msg: context.report(0.35 + 0.3 * f, msg),
+        )
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    # The document is not needed any more: free it (ezdxf documents are full of reference
+    # cycles, so only the cyclic collector can) before the numpy work allocates.
+    loaded.doc = None
+    gc.collect()
     context.report(0.65, "measuring")
     return _analyse_flat(flat, units, loaded, raw, context)
 
@@ -131,7 +142,7 @@ def _analyse_flat(
     preview = None
     if context.make_preview:
         context.report(0.92, "drawing the preview")
-        preview = render_preview(m, samples, shapes, nesting, {h.contour for h in holes})
+        preview = render_preview(table, m, shapes, nesting, {h.contour for h in holes})
 
     raw.update(_geometry_raw(flat, table, m, ct, depth_of, holes, box))
     context.report(1.0, "done")
@@ -140,18 +151,22 @@ def _analyse_flat(
 
 def _holes(ct: ContourTable, nesting: Nesting, shapes: Shapes, tol: float) -> list[Hole]:
     """Circular contours at odd nesting depth (inside a part)."""
-    holes: list[Hole] = []
     odd = np.flatnonzero(nesting.depth % 2 == 1)
-    for k in odd.tolist():
-        cid = int(nesting.closed[k])
-        if ct.circle[cid]:
-            cx, cy, r = float(ct.center[cid, 0]), float(ct.center[cid, 1]), float(ct.radius[cid])
-        else:
-            fit = polygon_circle(shapes.polygon(cid), tol)
-            if fit is None:
-                continue
-            cx, cy, r = fit
-        holes.append(Hole(cid, (cx, cy), 2.0 * r, int(nesting.parent[k])))
+    cids = nesting.closed[odd]
+    found: list[tuple[int, float, float, float, int]] = []
+    circ = ct.circle[cids]
+    for k, cid in zip(odd[circ].tolist(), cids[circ].tolist(), strict=True):
+        found.append((cid, 0.0, 0.0, 0.0, k))
+    for k, cid in zip(odd[~circ].tolist(), cids[~circ].tolist(), strict=True):
+        fit = polygon_circle(shapes.polygon(cid), tol)
+        if fit is not None:
+            found.append((cid, *fit, k))
+    holes = []
+    centre, radius, parent = ct.center, ct.radius, nesting.parent
+    for cid, cx, cy, r, k in found:
+        if r == 0.0:
+            cx, cy, r = float(centre[cid, 0]), float(centre[cid, 1]), float(radius[cid])
+        holes.append(Hole(cid, (cx, cy), 2.0 * r, int(parent[k])))
     holes.sort(key=lambda h: (round(h.center[1], 6), round(h.center[0], 6)))
     return holes
 
@@ -242,9 +257,12 @@ def _warnings(
     out += hole_warnings(holes, distances, context.thickness_mm)
     sheet = tuple(float(v) for v in context.largest_sheet_mm)
     boxes = ct.bbox[part_ids] if part_ids.size else (np.array([box]) if box else np.zeros((0, 4)))
-    too_big = [b for b in boxes if not sheet_fits(b[2] - b[0], b[3] - b[1], sheet)]
-    if too_big:
-        b = max(too_big, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    bw, bh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    sw, sh = sheet
+    fits = ((bw <= sw) & (bh <= sh)) | ((bw <= sh) & (bh <= sw))
+    too_big = boxes[~fits]
+    if too_big.size:
+        b = too_big[np.argmax((too_big[:, 2] - too_big[:, 0]) * (too_big[:, 3] - too_big[:, 1]))]
         out.append(
             (
                 "part_larger_than_sheet",

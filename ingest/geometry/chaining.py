@@ -35,6 +35,23 @@ class Contours:
         return self.edges[s:e], self.reversed[s:e]
 
 
+def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like np.unique(rows, axis=0, return_inverse=True, return_counts=True), but by lexsort
+    (several times faster and lighter than the structured-array path numpy takes)."""
+    n = rows.shape[0]
+    order = np.lexsort(rows.T[::-1])
+    srt = rows[order]
+    new = np.ones(n, bool)
+    if n > 1:
+        new[1:] = (srt[1:] != srt[:-1]).any(axis=1)
+    group = np.cumsum(new) - 1
+    inverse = np.empty(n, np.int64)
+    inverse[order] = group
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, n))
+    return srt[starts], inverse, counts
+
+
 def cluster_points(points: np.ndarray, tolerance: float) -> np.ndarray:
     """Node id for each point; points closer than `tolerance` (via chains of such) share one."""
     n = points.shape[0]
@@ -49,8 +66,7 @@ def cluster_points(points: np.ndarray, tolerance: float) -> np.ndarray:
         tol = max(tol, float(np.abs(points[np.isfinite(points)]).max(initial=1.0)) / 2**40)
         cells = np.floor(points / tol)
     cells = np.nan_to_num(cells).astype(np.int64)
-    cell_ids, inverse, counts = np.unique(cells, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    cell_ids, inverse, counts = unique_rows(cells)
     n_cells = cell_ids.shape[0]
     parent = np.arange(n_cells)
 
@@ -137,7 +153,8 @@ def chain_edges(
         v = nodes[loose.size :]
         keep = ~((u == v) & (edge_length[loose] <= 2.0 * tolerance))
         loose, u, v = loose[keep], u[keep], v[keep]
-        _walk(loose, u, v, out_edges, out_rev, out_start, out_closed)
+        rest = _walk_cycles(loose, u, v, out_edges, out_rev, out_start, out_closed)
+        _walk(loose[rest], u[rest], v[rest], out_edges, out_rev, out_start, out_closed)
 
     return Contours(
         np.asarray(out_edges, np.int64),
@@ -145,6 +162,69 @@ def chain_edges(
         np.asarray(out_start, np.int64),
         np.asarray(out_closed, bool),
     )
+
+
+def _walk_cycles(
+    edge_ids: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    out_edges: list[int],
+    out_rev: list[bool],
+    out_start: list[int],
+    out_closed: list[bool],
+) -> np.ndarray:
+    """Emit the components in which every node has degree 2 (plain loops: the common case)
+    with a tight walk; returns the mask of edges left for the general walk."""
+    m = edge_ids.shape[0]
+    if m == 0:
+        return np.zeros(0, bool)
+    n_nodes = int(max(u.max(), v.max())) + 1
+    ends = np.concatenate((u, v))
+    degree = np.bincount(ends, minlength=n_nodes)
+    # The (at most) two edges at each node of degree 2.
+    order = np.argsort(ends, kind="stable")
+    ptr = np.zeros(n_nodes + 1, np.int64)
+    np.cumsum(degree, out=ptr[1:])
+    first = np.full(n_nodes, -1, np.int64)
+    second = np.full(n_nodes, -1, np.int64)
+    two = np.flatnonzero(degree == 2)
+    first[two] = order[ptr[two]] % m
+    second[two] = order[ptr[two] + 1] % m
+    deg, a0, a1 = degree.tolist(), first.tolist(), second.tolist()
+    ul, vl, ids = u.tolist(), v.tolist(), edge_ids.tolist()
+    state = bytearray(m)  # 0 new, 1 emitted, 2 left for the general walk
+    for e0 in range(m):
+        if state[e0]:
+            continue
+        start, x, e = ul[e0], vl[e0], e0
+        path, revs = [e0], [False]
+        state[e0] = 1
+        ok = deg[start] == 2
+        while ok and x != start:
+            if deg[x] != 2:
+                ok = False
+                break
+            e = a1[x] if a0[x] == e else a0[x]
+            if state[e] == 2:  # joins a component already known to branch or end
+                ok = False
+                break
+            state[e] = 1
+            path.append(e)
+            if ul[e] == x:
+                revs.append(False)
+                x = vl[e]
+            else:
+                revs.append(True)
+                x = ul[e]
+        if ok:
+            out_edges.extend(ids[i] for i in path)
+            out_rev.extend(revs)
+            out_start.append(len(out_edges))
+            out_closed.append(True)
+        else:
+            for i in path:
+                state[i] = 2
+    return np.frombuffer(bytes(state), dtype=np.uint8) == 2
 
 
 def _walk(

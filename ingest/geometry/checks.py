@@ -127,9 +127,14 @@ def exact_duplicate_edges(table: PieceTable, m: Measures, tolerance: float) -> n
     middle = np.round(conic_points(par, (par[:, 6] + par[:, 7]) / 2.0) / tol).astype(np.int64)
     middle[kind[candidates] == LINE] = 0
     keys = np.column_stack((kind[candidates].astype(np.int64), lo, hi, middle))
-    _, first = np.unique(keys, axis=0, return_index=True)
-    dup = np.ones(candidates.size, bool)
-    dup[first] = False
+    # Sorted by key (stable, so the earliest edge comes first): a row equal to the one before
+    # it is a repeat.
+    order = np.lexsort(keys.T[::-1])
+    srt = keys[order]
+    repeat = np.zeros(candidates.size, bool)
+    repeat[1:] = (srt[1:] == srt[:-1]).all(axis=1)
+    dup = np.zeros(candidates.size, bool)
+    dup[order[repeat]] = True
     out[candidates[dup]] = True
     return out
 
@@ -143,12 +148,6 @@ def _interval_overlaps(
     overlap = same & (lo[1:] < hi[:-1] - tol)
     hits = np.flatnonzero(overlap) + 1
     return int(hits.size), [where[i] for i in hits[:3]]
-
-
-def sheet_fits(w: float, h: float, sheet: tuple[float, float]) -> bool:
-    """True when a w × h box fits the sheet, in either orientation."""
-    sw, sh = sheet
-    return (w <= sw and h <= sh) or (w <= sh and h <= sw)
 
 
 def hole_warnings(

@@ -249,11 +249,11 @@ class Samples:
     start: np.ndarray  # (n + 1,)
 
 
-def sample_pieces(table: PieceTable, tolerance: float) -> Samples:
+def sample_pieces(table: PieceTable, tolerance: float, min_per_turn: int = 16) -> Samples:
     """Approximate every piece by points, arcs to within `tolerance` (chord sagitta).
 
-    Full circles get at least 16 segments (so that point-in-polygon tests near a hole are
-    reliable) and at most 1024.
+    A full turn gets at least `min_per_turn` segments (16 by default, so that point-in-polygon
+    tests near a small hole are reliable) and at most 1024.
     """
     n = table.n_pieces
     kind, par = table.kind, table.par
@@ -268,7 +268,7 @@ def sample_pieces(table: PieceTable, tolerance: float) -> Samples:
         ratio = np.clip(1.0 - tolerance / np.maximum(r, 1e-300), -1.0, 1.0)
         step = 2.0 * np.arccos(ratio)
         segs = np.ceil(span / np.maximum(step, 1e-9))
-        segs = np.clip(segs, np.ceil(span / (math.pi / 8.0)), 1024).astype(np.int64)
+        segs = np.clip(segs, np.ceil(span * min_per_turn / TWO_PI), 1024).astype(np.int64)
         segs = np.maximum(segs, 1)
         counts[is_conic] = segs + 1
     if is_curve.any():
@@ -284,13 +284,21 @@ def sample_pieces(table: PieceTable, tolerance: float) -> Samples:
         pts[s + 1] = par[is_line, 2:4]
     if segs is not None:
         p = par[is_conic]
-        s = start[:-1][is_conic]
-        c = counts[is_conic]
-        rep = np.repeat(np.arange(p.shape[0]), c)
-        local = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
-        t = p[rep, 6] + (p[rep, 7] - p[rep, 6]) * local / np.repeat(segs, c)
-        idx = np.repeat(s, c) + local
-        pts[idx] = conic_points(p[rep], t)
+        s_all = start[:-1][is_conic]
+        c_all = counts[is_conic]
+        # In chunks of ~250,000 points: the per-point temporaries stay small.
+        bounds = np.searchsorted(np.cumsum(c_all), np.arange(250_000, int(c_all.sum()), 250_000))
+        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, p.shape[0]], strict=True):
+            if hi <= lo:
+                continue
+            q, c, s = p[lo:hi], c_all[lo:hi], s_all[lo:hi]
+            rep = np.repeat(np.arange(q.shape[0]), c)
+            local = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+            t = q[rep, 6] + (q[rep, 7] - q[rep, 6]) * (local / np.repeat(segs[lo:hi], c))
+            cos_t, sin_t = np.cos(t), np.sin(t)
+            idx = np.repeat(s, c) + local
+            pts[idx, 0] = q[rep, 0] + q[rep, 2] * cos_t + q[rep, 4] * sin_t
+            pts[idx, 1] = q[rep, 1] + q[rep, 3] * cos_t + q[rep, 5] * sin_t
     if is_curve.any():
         s = start[:-1][is_curve]
         c = counts[is_curve]

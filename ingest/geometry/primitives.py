@@ -141,10 +141,11 @@ class PieceBuilder:
     def to_table(self) -> PieceTable:
         """Freeze into a `PieceTable`, turning polyline bulges into conics."""
         n = len(self.kind)
-        kind = np.frombuffer(self.kind, dtype=np.int8).copy() if n else np.zeros(0, np.int8)
-        par = np.frombuffer(self.par, dtype=np.float64).reshape(-1, 8).copy()
-        layer = np.frombuffer(self.layer, dtype=np.int32).copy() if n else np.zeros(0, np.int32)
-        points = np.frombuffer(self.points, dtype=np.float64).reshape(-1, 2).copy()
+        # Views on the typed arrays, no copies (the builder is not appended to afterwards).
+        kind = np.frombuffer(self.kind, dtype=np.int8) if n else np.zeros(0, np.int8)
+        par = np.frombuffer(self.par, dtype=np.float64).reshape(-1, 8)
+        layer = np.frombuffer(self.layer, dtype=np.int32) if n else np.zeros(0, np.int32)
+        points = np.frombuffer(self.points, dtype=np.float64).reshape(-1, 2)
         first = np.frombuffer(self.edge_first, dtype=np.int64) if len(self.edge_first) else None
         if first is None:
             first = np.zeros(0, np.int64)
@@ -156,7 +157,7 @@ class PieceBuilder:
         bulges = kind == BULGE
         if bulges.any():
             par[bulges] = bulges_to_conics(par[bulges])
-            kind[bulges] = CONIC
+            kind[bulges] = CONIC  # both views are writable: the typed arrays change in place
         return PieceTable(kind, par, layer, first, closed, points)
 
 

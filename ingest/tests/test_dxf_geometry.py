@@ -460,3 +460,14 @@ def test_layers_and_entity_counts_as_drawn(tmp_path):
     assert md["layers"] == ["0", "Outer"]
     assert md["entity_counts"] == {"CIRCLE": 1, "POINT": 1}
     assert ezdxf.__version__ == parse_doc(doc, tmp_path, "b.dxf").raw["ezdxf_version"]
+
+
+def test_long_exploded_chain_in_reverse_order_is_linear(tmp_path):
+    # 20,000 collinear pieces of an open zig-zag, written last-first: one open chain.
+    doc = new_doc()
+    pts = [(i * 1.0, (i % 2) * 1.0) for i in range(20_001)]
+    for i in reversed(range(20_000)):
+        doc.modelspace().add_line(pts[i], pts[i + 1])
+    md = parse_doc(doc, tmp_path).metadata
+    assert md["open_contours"] == 1 and md["closed_contours"] == 0
+    assert exact(md["cut_length_mm"], 20_000 * math.sqrt(2))
