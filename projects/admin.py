@@ -1,4 +1,5 @@
-"""Admin for jobs, their history, documents and lines, and the product catalogue.
+"""Admin for jobs (the history, documents, products and lines admins are in admin_records.py,
+the job page's inlines in admin_inlines.py, the bulk moves in admin_actions.py).
 
 A job's status is never a form field: the change page offers the allowed moves as buttons (a
 confirmation page asks for a reason where one is needed, and lets a manager override a gate),
@@ -15,42 +16,34 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
-from clients.admin import client_page_inlines, copy_saved
+from clients.admin import copy_saved
 from laseros.audit.admin import AuditedAdminMixin
 
-from . import selectors, services, workflow
+from . import (
+    admin_records,  # noqa: F401 - registers the history, document and product admins
+    selectors,
+    services,
+    workflow,
+)
+from .admin_actions import BULK_ACTIONS
+from .admin_common import S, errors_text, material_autocomplete
+from .admin_inlines import (
+    DocumentAddInline,
+    DocumentInline,
+    ProjectLineInline,
+    StatusChangeInline,
+)
 from .models import (
     DocumentKind,
-    Product,
-    ProductFile,
     Project,
     ProjectDocument,
     ProjectLine,
-    ProjectStatus,
-    ProjectStatusChange,
 )
-from .uploads import check_upload
-
-S = ProjectStatus
 
 # Inlines higher apps add to a job's page (ingest adds the job's design files). projects cannot
 # import them (it sits below them), so they register here from their own admin module.
 project_page_inlines: list[type[admin.options.InlineModelAdmin]] = []
-
-
-def _material_autocomplete(admin_site) -> bool:
-    """Autocomplete for the material only once inventory's admin can serve it (search_fields)."""
-    from inventory.models import Material
-
-    material_admin = admin_site._registry.get(Material)
-    return bool(material_admin and material_admin.search_fields)
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
 
 # --- list filters ---------------------------------------------------------------------------------
 
@@ -92,229 +85,6 @@ class StageFilter(admin.SimpleListFilter):
         if value == "done":
             return queryset.filter(status__in=groups.DONE)
         return queryset
-
-
-# --- inlines --------------------------------------------------------------------------------------
-
-
-class StatusChangeInline(admin.TabularInline):
-    """The job's history: read-only, as it happened."""
-
-    model = ProjectStatusChange
-    extra = 0
-    can_delete = False
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "reason", "overridden"]
-    readonly_fields = fields
-    ordering = ["-changed_at", "-id"]
-    verbose_name_plural = "status history"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("changed_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="overrode")
-    def overridden(self, obj):
-        return ", ".join(obj.overridden_gates) or "—"
-
-
-class DocumentInline(admin.TabularInline):
-    """The job's documents as stored; remove one with its delete box."""
-
-    model = ProjectDocument
-    extra = 0
-    fields = ["kind", "file_link", "note", "size_kb", "uploaded_at", "uploaded_by"]
-    readonly_fields = fields
-    verbose_name_plural = "documents"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="file")
-    def file_link(self, obj):
-        if not obj.file:
-            return "—"
-        return format_html('<a href="{}">{}</a>', obj.file.url, obj.original_name)
-
-    @admin.display(description="KB")
-    def size_kb(self, obj):
-        return f"{obj.size_bytes / 1024:.0f}"
-
-
-class DocumentAddForm(forms.ModelForm):
-    class Meta:
-        model = ProjectDocument
-        fields = ["kind", "file", "note"]
-
-    def clean_file(self):
-        file = self.cleaned_data.get("file")
-        if file:
-            check_upload(file, image_only=self.cleaned_data.get("kind") == DocumentKind.IMAGE)
-        return file
-
-
-class DocumentAddInline(admin.TabularInline):
-    """New documents; a proof of payment moves an Approved job to Paid."""
-
-    model = ProjectDocument
-    form = DocumentAddForm
-    extra = 1
-    fields = ["kind", "file", "note"]
-    verbose_name = "new document"
-    verbose_name_plural = "add documents (a proof of payment moves an Approved job to Paid)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_add_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ProjectLineInline(admin.TabularInline):
-    """Catalogue products on the job; the unit price defaults to the product's."""
-
-    model = ProjectLine
-    extra = 0
-    fields = ["product", "quantity", "unit_price", "line_total", "note"]
-    readonly_fields = ["line_total"]
-    autocomplete_fields = ["product"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("product")
-
-    def _editable(self, obj) -> bool:
-        return obj is None or obj.status not in workflow.DONE
-
-    def has_add_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_delete_permission(request, obj)
-
-    @admin.display(description="line total (R)")
-    def line_total(self, obj):
-        total = obj.line_total if obj.pk else None
-        return f"{total:,.2f}" if total is not None else "—"
-
-
-class ClientProjectInline(admin.TabularInline):
-    """A client's projects, newest first, on the client's page (read-only; open one to change)."""
-
-    model = Project
-    fk_name = "client"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["code", "name", "status", "due_date", "quoted_price", "created_at"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-    verbose_name_plural = "projects"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-client_page_inlines.append(ClientProjectInline)
-
-
-# --- bulk transitions -----------------------------------------------------------------------------
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        required=False,
-        help_text="Recorded in each job's history.",
-    )
-
-
-def _bulk_targets() -> list[str]:
-    seen = []
-    for move in workflow.MOVES:
-        if move.kind != workflow.MoveKind.RESUME and move.target not in seen:
-            seen.append(move.target)
-    return sorted(seen, key=list(S.values).index)
-
-
-def _run_bulk(modeladmin, request, queryset, target: str | None, label: str):
-    """Move each selected job (target None: resume each to where it was); report each result."""
-    projects = list(queryset.select_related("client"))
-    needs_reason = any(
-        (move := workflow.move_for(p.status, target or p.status_before_hold)) is not None
-        and move.reason_required
-        for p in projects
-    )
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if needs_reason and not (form.is_bound and form.is_valid() and form.cleaned_data["reason"]):
-        if form.is_bound:
-            messages.error(request, "Give a reason: it is recorded in each job's history.")
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": f"{label}: give a reason",
-            "opts": modeladmin.model._meta,
-            "projects": projects,
-            "form": form if form.is_bound else ReasonForm(),
-            "action": request.POST.get("action"),
-            "label": label,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        }
-        return TemplateResponse(request, "admin/projects/project/bulk_transition.html", context)
-    reason = form.cleaned_data["reason"] if form.is_bound and form.is_valid() else ""
-    moved, failed = [], []
-    for project in projects:
-        to = target or project.status_before_hold
-        try:
-            if not to:
-                raise services.TransitionError("not_allowed", "It is not on hold.")
-            services.project_transition(project=project, to=to, by=request.user, reason=reason)
-            moved.append(project.code)
-        except ValidationError as exc:
-            failed.append((project.code, _errors(exc)))
-    if moved:
-        messages.success(request, f"{label}: {len(moved)} moved ({', '.join(moved)}).")
-    for code, why in failed:
-        messages.error(request, f"{code} not moved: {why}")
-    return None
-
-
-def _make_bulk_action(target: str):
-    label = f"Move to {S(target).label}"
-
-    def action(modeladmin, request, queryset):
-        return _run_bulk(modeladmin, request, queryset, target, label)
-
-    action.__name__ = f"move_to_{target}"
-    return admin.action(description=f"{label} (selected jobs)", permissions=["change"])(action)
-
-
-def resume_from_hold(modeladmin, request, queryset):
-    return _run_bulk(modeladmin, request, queryset, None, "Resume")
-
-
-resume_from_hold = admin.action(
-    description="Resume (selected jobs on hold, each to where it was)", permissions=["change"]
-)(resume_from_hold)
-
-BULK_ACTIONS = [_make_bulk_action(t) for t in _bulk_targets()] + [resume_from_hold]
 
 
 # --- the job admin --------------------------------------------------------------------------------
@@ -429,7 +199,7 @@ class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_autocomplete_fields(self, request):
         fields = list(super().get_autocomplete_fields(request))
-        if _material_autocomplete(self.admin_site):
+        if material_autocomplete(self.admin_site):
             fields.append("material")
         return fields
 
@@ -634,7 +404,7 @@ class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
         try:
             services.project_quote_sent(project=project, by=request.user)
         except ValidationError as exc:
-            messages.error(request, _errors(exc))
+            messages.error(request, errors_text(exc))
         else:
             messages.success(
                 request,
@@ -642,235 +412,3 @@ class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 f"{project.quote_reminder_on:%d %b %Y}.",
             )
         return HttpResponseRedirect(reverse("admin:projects_project_change", args=[project.pk]))
-
-
-@admin.register(ProjectStatusChange)
-class ProjectStatusChangeAdmin(admin.ModelAdmin):
-    """Every move of every job, read-only: who moved what, when and why."""
-
-    list_display = [
-        "changed_at",
-        "project",
-        "from_status",
-        "to_status",
-        "changed_by",
-        "reason",
-        "overridden",
-    ]
-    list_filter = ["to_status", "from_status", "changed_at"]
-    search_fields = ["project__code", "project__name", "reason", "changed_by__username"]
-    date_hierarchy = "changed_at"
-    list_select_related = ["project", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="overrode")
-    def overridden(self, obj):
-        return ", ".join(obj.overridden_gates) or ""
-
-
-class ProjectDocumentAdminForm(DocumentAddForm):
-    class Meta(DocumentAddForm.Meta):
-        fields = ["project", "kind", "file", "note"]
-
-
-@admin.register(ProjectDocument)
-class ProjectDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """All jobs' documents; new ones go through the service (a proof of payment moves the job)."""
-
-    form = ProjectDocumentAdminForm
-    list_display = [
-        "original_name",
-        "kind",
-        "project",
-        "client_code",
-        "size_kb",
-        "uploaded_at",
-        "uploaded_by",
-    ]
-    list_filter = ["kind", "uploaded_at"]
-    search_fields = ["original_name", "project__code", "project__name", "project__client__code"]
-    date_hierarchy = "uploaded_at"
-    list_select_related = ["project__client", "uploaded_by"]
-    autocomplete_fields = ["project"]
-
-    def get_fields(self, request, obj=None):
-        return ["project", "kind", "file", "note"] if obj is None else ["note"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return ["project", "kind", "file", "original_name", "content_type", "size_bytes"]
-
-    def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            return [(None, {"fields": ["project", "kind", "file", "note"]})]
-        return [
-            (None, {"fields": ["project", "kind", "file", "original_name"]}),
-            ("Details", {"fields": ["content_type", "size_bytes", "note"]}),
-        ]
-
-    @admin.display(description="client", ordering="project__client__code")
-    def client_code(self, obj):
-        return obj.project.client.code
-
-    @admin.display(description="KB", ordering="size_bytes")
-    def size_kb(self, obj):
-        return f"{obj.size_bytes / 1024:.0f}"
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return super().save_model(request, obj, form, change)  # the note; audited
-        saved = services.project_document_add(
-            project=form.cleaned_data["project"],
-            file=form.cleaned_data["file"],
-            kind=form.cleaned_data["kind"],
-            note=form.cleaned_data.get("note", ""),
-            by=request.user,
-        )
-        copy_saved(obj, saved)
-        return None
-
-    def delete_model(self, request, obj):
-        services.project_document_delete(document=obj, by=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for document in queryset:
-            services.project_document_delete(document=document, by=request.user)
-
-
-# --- products -------------------------------------------------------------------------------------
-
-
-class ProductFileForm(forms.ModelForm):
-    class Meta:
-        model = ProductFile
-        fields = ["file", "note"]
-
-    def clean_file(self):
-        file = self.cleaned_data.get("file")
-        if file and not getattr(self.instance, "pk", None):
-            check_upload(file)
-        return file
-
-
-class ProductFileInline(admin.TabularInline):
-    model = ProductFile
-    form = ProductFileForm
-    extra = 0
-    fields = ["file", "note", "original_name", "size_bytes", "uploaded_at"]
-    readonly_fields = ["original_name", "size_bytes", "uploaded_at"]
-
-
-@admin.register(Product)
-class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "sku",
-        "name",
-        "material",
-        "thickness_mm",
-        "unit_price",
-        "is_active",
-        "line_count",
-        "updated_at",
-    ]
-    list_display_links = ["sku", "name"]
-    list_filter = [
-        "is_active",
-        "category",
-        "family",
-        ("material", admin.RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["sku", "name", "category", "family", "size"]
-    search_help_text = "SKU, name, category, family or size."
-    list_select_related = ["material"]
-    readonly_fields = ["created_at", "updated_at"]
-    inlines = [ProductFileInline]
-    date_hierarchy = "created_at"
-    fieldsets = [
-        (None, {"fields": ["sku", "name", "description", "unit_price", "is_active"]}),
-        (
-            "SKU parts",
-            {
-                "fields": ["category", "family", "size", "material", "thickness_mm", "revision"],
-                "description": "Leave the SKU empty to build it from these parts.",
-            },
-        ),
-        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
-    ]
-
-    def get_queryset(self, request):
-        return selectors.product_list()
-
-    def get_autocomplete_fields(self, request):
-        return ["material"] if _material_autocomplete(self.admin_site) else []
-
-    @admin.display(description="on jobs", ordering="line_count")
-    def line_count(self, obj):
-        return obj.line_count
-
-    def save_model(self, request, obj, form, change):
-        fields = {
-            n: form.cleaned_data[n]
-            for n in form.cleaned_data
-            if n in services.PRODUCT_EDITABLE_FIELDS
-        }
-        if change:
-            changed = {n: v for n, v in fields.items() if n in form.changed_data}
-            saved = services.product_update(product=obj, by=request.user, **changed)
-        else:
-            saved = services.product_create(by=request.user, **fields)
-        copy_saved(obj, saved)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not ProductFile:
-            return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)
-        for product_file in formset.deleted_objects:
-            product_file.file.delete(save=False)
-            product_file.delete()
-        for product_file, _changed in formset.changed_objects:
-            product_file.save(update_fields=["note"])
-        for subform in formset.forms:
-            data = getattr(subform, "cleaned_data", None) or {}
-            if subform.instance.pk or not data.get("file") or data.get("DELETE"):
-                continue
-            services.product_file_add(
-                product=form.instance, file=data["file"], note=data.get("note", ""), by=request.user
-            )
-        return None
-
-
-@admin.register(ProjectLine)
-class ProjectLineAdmin(admin.ModelAdmin):
-    """Which jobs ordered which products (edit lines on the job's page)."""
-
-    list_display = ["project", "product", "quantity", "unit_price", "total", "project_status"]
-    list_filter = [("product", admin.RelatedOnlyFieldListFilter), "project__status"]
-    search_fields = ["project__code", "project__name", "product__sku", "product__name"]
-    list_select_related = ["project", "product"]
-    autocomplete_fields = ["project", "product"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="total (R)")
-    def total(self, obj):
-        return f"{obj.line_total:,.2f}"
-
-    @admin.display(description="job status", ordering="project__status")
-    def project_status(self, obj):
-        return obj.project.get_status_display()

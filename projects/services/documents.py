@@ -1,0 +1,156 @@
+"""A job's documents: checked, stored under the job, and a proof of payment moves it to Paid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from laseros.audit import diff_instances, instance_values, record
+from laseros.models import ActivityLog
+
+from ..models import (
+    DocumentKind,
+    Project,
+    ProjectDocument,
+    ProjectStatus,
+)
+from ..uploads import check_upload
+from .jobs import (
+    TransitionError,
+    _changes,
+    _copy_into,
+    _user,
+    can_override,
+    project_transition,
+    project_update,
+)
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_document_add(
+    *,
+    project: Project,
+    file,
+    kind: str,
+    by: Any,
+    note: str = "",
+    override: bool = False,
+    reason: str = "",
+) -> ProjectDocument:
+    """Keep a document with the job under {client}/{job}/documents/, checked for size and type.
+
+    A proof of payment records when payment arrived and moves an Approved job to Paid (a job
+    still in Quoting only with a manager's `override` and `reason`: payment counts as approval).
+    A quote uploaded while quoting starts the quote's validity if no quote date is set yet.
+    """
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": f"{kind!r} is not a kind of project document."})
+    original_name, content_type, size = check_upload(file, image_only=kind == DocumentKind.IMAGE)
+    current = (
+        Project.objects.select_for_update(of=("self",)).select_related("client").get(pk=project.pk)
+    )
+    document = ProjectDocument(
+        project=current,
+        kind=kind,
+        original_name=original_name,
+        content_type=content_type,
+        size_bytes=size,
+        note=note,
+        uploaded_by=_user(by),
+    )
+    if (
+        kind == DocumentKind.PROOF_OF_PAYMENT
+        and current.status == ProjectStatus.QUOTING
+        and override
+    ):
+        # refuse before anything is stored: only a manager, and only with a reason
+        if not can_override(by):
+            raise TransitionError(
+                "override_not_permitted",
+                "Only a manager may take a payment as approval of a job still in Quoting.",
+            )
+        if not (reason or "").strip():
+            raise TransitionError(
+                "reason_required", "Give the reason for the override; it is recorded."
+            )
+    document.file.save(original_name, file, save=False)
+    try:
+        document.full_clean()
+        document.save()
+        record(
+            action=ActivityLog.Action.CREATE,
+            obj=document,
+            changes=diff_instances(None, instance_values(document)),
+            message=f"{document.get_kind_display()} for {current.code}",
+            user=by,
+        )
+        _after_document(current, document, by=by, override=override, reason=reason)
+    except Exception:
+        # the record is rolled back with the transaction; its file must not stay behind
+        document.file.delete(save=False)
+        raise
+    _copy_into(project, current)
+    return document
+
+
+def _after_document(
+    current: Project, document: ProjectDocument, *, by: Any, override: bool, reason: str
+) -> None:
+    kind = document.kind
+    if (
+        kind == DocumentKind.QUOTE
+        and current.status == ProjectStatus.QUOTING
+        and current.quote_sent_on is None
+    ):
+        project_update(project=current, by=by, quote_sent_on=timezone.localdate())
+    if kind != DocumentKind.PROOF_OF_PAYMENT:
+        return
+    if current.pop_received_at is None:
+        before = instance_values(current)
+        current.pop_received_at = timezone.now()
+        current.save(update_fields=["pop_received_at", "updated_at"])
+        record(
+            action=ActivityLog.Action.UPDATE,
+            obj=current,
+            changes=_changes(before, current),
+            message="proof of payment received",
+            user=by,
+        )
+    if current.status == ProjectStatus.APPROVED:
+        project_transition(
+            project=current,
+            to=ProjectStatus.PAID,
+            by=by,
+            reason=reason or "proof of payment received",
+            from_status=ProjectStatus.APPROVED,
+        )
+    elif current.status == ProjectStatus.QUOTING and override:
+        project_transition(
+            project=current,
+            to=ProjectStatus.PAID,
+            by=by,
+            reason=reason,
+            override=True,
+            from_status=ProjectStatus.QUOTING,
+        )
+
+
+@transaction.atomic
+def project_document_delete(*, document: ProjectDocument, by: Any) -> None:
+    """Remove a document and its file (the job's status does not change); audited."""
+    record(
+        action=ActivityLog.Action.DELETE,
+        obj=document,
+        changes=diff_instances(instance_values(document), None),
+        message=f"{document.get_kind_display()} removed",
+        user=by,
+    )
+    fieldfile = document.file
+    name, storage = fieldfile.name, fieldfile.storage
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name) if name and storage.exists(name) else None)
