@@ -132,6 +132,8 @@ def ingest(
                 f"{ACCEPTED_TYPES}.",
                 code="unsupported_type",
             )
+        if not original_name:
+            original_name = f"unnamed.{detected.extension}"
         existing = FileIngest.objects.live().filter(sha256=sha256).first()
         if existing is not None:
             return _duplicate(existing, project)
@@ -468,7 +470,7 @@ def start_processing(*, file_id: int) -> FileIngest | None:
     """Claim a file for reading (attempts + 1). None when there is nothing to do: the file is
     gone, deleted or already read, or the worker died on it too often (it is then failed)."""
     file = (
-        FileIngest.objects.select_for_update()
+        FileIngest.objects.select_for_update(of=("self",))
         .select_related("client", "project__client", "project__material")
         .filter(pk=file_id)
         .first()
@@ -510,7 +512,7 @@ def record_extraction(*, file_id: int, attempt: int, result: ParseResult) -> Fil
     try:
         with transaction.atomic():
             file = (
-                FileIngest.objects.select_for_update()
+                FileIngest.objects.select_for_update(of=("self",))
                 .select_related("client", "project")
                 .filter(pk=file_id)
                 .first()
@@ -594,7 +596,7 @@ def record_failure(
 ) -> FileIngest | None:
     """Mark the file failed with a reason a person can act on (and the traceback for staff).
     None when this attempt was superseded."""
-    file = FileIngest.objects.select_for_update().filter(pk=file_id).first()
+    file = FileIngest.objects.select_for_update(of=("self",)).filter(pk=file_id).first()
     if attempt is not None and not _is_current_attempt(file, attempt):
         return None
     if file is None or file.is_deleted or not file.can_move_to(FileStatus.FAILED):
@@ -646,7 +648,7 @@ def sweep_stuck_files(*, margin_seconds: int | None = None) -> dict[str, int]:
     stuck = FileIngest.objects.live().filter(status=FileStatus.PROCESSING, started_at__lt=cutoff)
     for file_id in stuck.values_list("pk", flat=True):
         with transaction.atomic():
-            file = FileIngest.objects.select_for_update().filter(pk=file_id).first()
+            file = FileIngest.objects.select_for_update(of=("self",)).filter(pk=file_id).first()
             if (
                 file is None
                 or file.is_deleted
@@ -678,7 +680,7 @@ def sweep_stuck_files(*, margin_seconds: int | None = None) -> dict[str, int]:
 def re_extract(*, file: FileIngest, by=None) -> FileIngest:
     """Read the file again (e.g. after a parser improved); the earlier readings stay as history
     and the new one becomes current when the worker is done."""
-    current = FileIngest.objects.select_for_update().get(pk=file.pk)
+    current = FileIngest.objects.select_for_update(of=("self",)).get(pk=file.pk)
     if current.is_deleted:
         raise ValidationError(f"{current} is deleted: restore it before reading it again.")
     if current.status == FileStatus.PROCESSING:
@@ -721,7 +723,7 @@ def re_extract(*, file: FileIngest, by=None) -> FileIngest:
 @transaction.atomic
 def soft_delete(*, file: FileIngest, by=None) -> FileIngest:
     """Hide a file from lists and counts, keeping its bytes so it can be restored."""
-    current = FileIngest.objects.select_for_update().get(pk=file.pk)
+    current = FileIngest.objects.select_for_update(of=("self",)).get(pk=file.pk)
     if current.is_deleted:
         raise ValidationError(f"{current} is already deleted.")
     before = instance_values(current)
@@ -745,7 +747,7 @@ def soft_delete(*, file: FileIngest, by=None) -> FileIngest:
 @transaction.atomic
 def restore(*, file: FileIngest, by=None) -> FileIngest:
     """Bring a soft-deleted file back, unless the same bytes have been stored again since."""
-    current = FileIngest.objects.select_for_update().get(pk=file.pk)
+    current = FileIngest.objects.select_for_update(of=("self",)).get(pk=file.pk)
     if not current.is_deleted:
         raise ValidationError(f"{current} is not deleted.")
     live = FileIngest.objects.live().filter(sha256=current.sha256).exclude(pk=current.pk).first()
@@ -778,7 +780,7 @@ def hard_delete(*, file: FileIngest, by=None) -> None:
 
     The bytes are removed once the deletion has committed, so a rollback never leaves a row
     without its file."""
-    current = FileIngest.objects.select_for_update().get(pk=file.pk)
+    current = FileIngest.objects.select_for_update(of=("self",)).get(pk=file.pk)
     payload = {**file_payload(current), "hard": True, "by": _username(by)}
     names = [current.file.name]
     metadata = FileMetadata.objects.filter(file=current).first()

@@ -418,3 +418,36 @@ def test_nothing_is_announced_for_a_rolled_back_ingest(committed, events, settin
         services.ingest(source_file=dxf_file(), original_name="a.dxf")
         raise RuntimeError("the caller's transaction failed")
     assert events == [] and not FileIngest.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_of_one_part_get_distinct_versions_and_one_copy_of_the_same_bytes(
+    settings,
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks")
+    project = make_project()
+    payloads = {width: dxf_bytes(width=width) for width in (200, 201, 202, 203)}
+
+    def send(width):
+        try:
+            return services.ingest(
+                source_file=ContentFile(payloads[width]),
+                original_name="Bracket.dxf",
+                project=project,
+            )
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(send, [200, 201, 202, 203, 200, 200]))
+    created = [o for o in outcomes if o.created]
+    assert len(created) == 4 and sum(1 for o in outcomes if o.duplicate_of) == 2
+    assert sorted(o.file.version for o in created) == [1, 2, 3, 4]
+    assert FileIngest.objects.count() == 4
+    stored = [name for name in media_files(settings) if not name.startswith("previews/")]
+    assert len(stored) == 4  # the losers of the race removed their bytes
