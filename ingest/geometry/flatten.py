@@ -158,6 +158,7 @@ class Flattener:
         msp = self.doc.modelspace()
         col = _Collector()
         self._collect(msp, col, depth=0, level=0, total=len(msp))
+        self._settle(col)
         table = self._freeze(col)
         return FlatDrawing(
             table=table,
@@ -177,16 +178,23 @@ class Flattener:
         self, entities: Iterable[Any], col: _Collector, depth: int, level: int, total: int = 0
     ) -> None:
         handlers, hidden, counts = self.handlers, self.hidden, col.counts
-        for i, entity in enumerate(entities):
+        layers_add = col.layers.add
+        report = self.progress if total else None
+        countdown, done = 5000, 0
+        for entity in entities:
             dxftype = entity.dxftype()
             counts[dxftype] += 1
-            if total and i % 5000 == 4999 and self.progress is not None:
-                self.progress(i / total, f"reading entities {i + 1:,} of {total:,}")
+            if report is not None:
+                countdown -= 1
+                if not countdown:
+                    done += 5000
+                    countdown = 5000
+                    report(done / total, f"reading entities {done:,} of {total:,}")
             layer = entity.dxf.layer
             if hidden and layer.lower() in hidden:
                 self.hidden_layer_entities[layer] += 1
                 continue
-            col.layers.add(layer)
+            layers_add(layer)
             handler = handlers.get(dxftype)
             if handler is None:
                 if dxftype in TEXT_TYPES:
@@ -204,6 +212,19 @@ class Flattener:
                 self.skipped[dxftype] += 1
                 logger.info("skipped %s %s: %s", dxftype, entity.dxf.handle, exc)
 
+    def _settle(self, col: _Collector) -> None:
+        """Add what the instances bring (counts, text, layers) once per block, not per INSERT."""
+        for (name, _), (block, _, layers) in col.instances.items():
+            n_inst = len(layers)
+            self.blocks_used[name] += n_inst
+            for dxftype, count in block.counts.items():
+                col.counts[dxftype] += count * n_inst
+            col.text_count += block.text_count * n_inst
+            col.layers |= block.layers
+            col.height = max(col.height, block.height)
+            col.tolerance_dependent |= block.tolerance_dependent
+        self._check_size(col)
+
     def _freeze(self, col: _Collector) -> PieceTable:
         tables = [col.pieces.to_table()]
         for key, builder in col.ocs_groups.items():
@@ -214,8 +235,7 @@ class Flattener:
             )
         return concat_tables(tables)
 
-    def _check_size(self, col: _Collector, extra: int) -> None:
-        col.expanded += extra
+    def _check_size(self, col: _Collector) -> None:
         if col.expanded + col.own_pieces() > self.max_pieces:
             raise ParseError(
                 f"The drawing expands to more than {self.max_pieces:,} cut segments once its "
@@ -228,12 +248,11 @@ class Flattener:
     def _line(self, e: Any, col: _Collector, lid: int, depth: int, level: int) -> None:
         dxf = e.dxf
         s, t = dxf.start, dxf.end
-        if s.x == t.x and s.y == t.y:
+        x0, y0, x1, y1 = s.x, s.y, t.x, t.y
+        if x0 == x1 and y0 == y1:
             self.degenerate += 1
             return
-        b = col.pieces
-        b.begin_edge(False)
-        b.line(s.x, s.y, t.x, t.y, lid)
+        col.pieces.line_edge(x0, y0, x1, y1, lid)
 
     def _circle(self, e: Any, col: _Collector, lid: int, depth: int, level: int) -> None:
         dxf = e.dxf
@@ -242,9 +261,9 @@ class Flattener:
             self.degenerate += 1
             return
         c = dxf.center
-        b = col.target(dxf.extrusion, c.z)
-        b.begin_edge(True)
-        b.conic(c.x, c.y, r, 0.0, 0.0, r, 0.0, TWO_PI, lid)
+        col.target(dxf.extrusion, c.z).conic_edge(
+            True, (c.x, c.y, r, 0.0, 0.0, r, 0.0, TWO_PI), lid
+        )
 
     def _arc(self, e: Any, col: _Collector, lid: int, depth: int, level: int) -> None:
         dxf = e.dxf
@@ -257,9 +276,8 @@ class Flattener:
             return
         c = dxf.center
         t0 = math.radians(dxf.start_angle)
-        b = col.target(dxf.extrusion, c.z)
-        b.begin_edge(False)
-        b.conic(c.x, c.y, r, 0.0, 0.0, r, t0, t0 + math.radians(span), lid)
+        row = (c.x, c.y, r, 0.0, 0.0, r, t0, t0 + math.radians(span))
+        col.target(dxf.extrusion, c.z).conic_edge(False, row, lid)
 
     def _ellipse(self, e: Any, col: _Collector, lid: int, depth: int, level: int) -> None:
         dxf = e.dxf
@@ -274,9 +292,8 @@ class Flattener:
         if closed:
             span = TWO_PI
         c = dxf.center
-        b = col.pieces
-        b.begin_edge(closed)
-        b.conic(c.x, c.y, major.x, major.y, minor.x, minor.y, t0, t0 + span, lid)
+        row = (c.x, c.y, major.x, major.y, minor.x, minor.y, t0, t0 + span)
+        col.pieces.conic_edge(closed, row, lid)
 
     def _lwpolyline(self, e: Any, col: _Collector, lid: int, depth: int, level: int) -> None:
         values = np.asarray(e.lwpoints.values, dtype=np.float64).reshape(-1, 5)
@@ -374,24 +391,18 @@ class Flattener:
         block = self._block(name, layout, depth + 1, sub_level)
         if depth + block.height > self.max_depth:
             raise self._too_deep()
-        affines = self._grid(e, affine)
+        grid = dxf.hasattr("row_count") or dxf.hasattr("column_count")
+        affines = self._grid(e, affine) if grid else (affine,)
         n_inst = len(affines)
-        if n_inst == 0:
-            return
-        self._check_size(col, n_inst * block.table.n_pieces)
         key = (name, sub_level if block.tolerance_dependent else None)
         entry = col.instances.get(key)
         if entry is None:
             entry = col.instances[key] = (block, [], [])
         entry[1].extend(affines)
         entry[2].extend([lid] * n_inst)
-        for dxftype, count in block.counts.items():
-            col.counts[dxftype] += count * n_inst
-        col.text_count += block.text_count * n_inst
-        col.layers |= block.layers
-        col.height = max(col.height, block.height)
-        col.tolerance_dependent |= block.tolerance_dependent
-        self.blocks_used[name] += n_inst
+        col.expanded += n_inst * block.table.n_pieces
+        if col.expanded > self.max_pieces:
+            self._check_size(col)
 
     def _layout(self, name: str) -> tuple[Any, tuple[float, float]]:
         """The block layout for `name` and its base point; (None, ...) if missing or an XREF."""
@@ -461,6 +472,7 @@ class Flattener:
         try:
             col = _Collector()
             self._collect(layout, col, depth, level)
+            self._settle(col)
             table = self._freeze(col)
         finally:
             self.in_progress.discard(name)

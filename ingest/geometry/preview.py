@@ -69,15 +69,25 @@ def render_preview(
                 draw.polygon(poly.ravel().tolist(), fill=fill)
     canvas = np.array(img)
 
-    # Every cut, sampled for this resolution (a third of a pixel), drawn as consecutive
-    # samples except across the start of a new edge.
-    coarse = sample_pieces(table, 0.3 / scale, min_per_turn=8)
-    px = to_px(coarse.points)
-    starts_edge = np.zeros(px.shape[0] + 1, bool)
-    starts_edge[coarse.start[m.edge_first]] = True
-    seg = np.flatnonzero(~starts_edge[1 : px.shape[0]])
-    _raster(canvas, px[seg], px[seg + 1], CUT)
-    del px, seg, coarse
+    # Every cut. Pieces smaller than a pixel are that pixel; the others are sampled for this
+    # resolution (a third of a pixel) and drawn as consecutive samples within each piece.
+    tiny = np.maximum(m.bbox[:, 2] - m.bbox[:, 0], m.bbox[:, 3] - m.bbox[:, 1]) * scale < 1.0
+    if tiny.any():
+        dots = to_px((m.bbox[tiny, 0:2] + m.bbox[tiny, 2:4]) / 2.0)
+        _raster(canvas, dots, dots, CUT)
+    keep = ~tiny
+    if keep.any():
+        sub = PieceTable(
+            table.kind[keep], table.par[keep], table.layer[keep], m.edge_first[:0],
+            m.edge_first[:0].astype(bool), table.points,
+        )  # fmt: skip
+        coarse = sample_pieces(sub, 0.3 / scale, min_per_turn=8)
+        px = to_px(coarse.points)
+        starts = np.zeros(px.shape[0] + 1, bool)
+        starts[coarse.start[:-1]] = True
+        seg = np.flatnonzero(~starts[1 : px.shape[0]])
+        _raster(canvas, px[seg], px[seg + 1], CUT)
+        del px, seg, coarse
 
     def contour_segments(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = shapes.poly_start[ids], shapes.poly_start[ids + 1]

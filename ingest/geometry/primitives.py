@@ -104,6 +104,14 @@ class PieceBuilder:
         self.edge_first.append(len(self.kind))
         self.edge_closed.append(closed)
 
+    def line_edge(self, x0: float, y0: float, x1: float, y1: float, layer: int) -> None:
+        """A one-piece open edge (a LINE entity): `begin_edge()` and `line()` in one call."""
+        self.edge_first.append(len(self.kind))
+        self.edge_closed.append(False)
+        self.kind.append(LINE)
+        self.par.extend((x0, y0, x1, y1, 0.0, 0.0, 0.0, 0.0))
+        self.layer.append(layer)
+
     def line(self, x0: float, y0: float, x1: float, y1: float, layer: int) -> None:
         self.kind.append(LINE)
         self.par.extend((x0, y0, x1, y1, 0.0, 0.0, 0.0, 0.0))
@@ -128,6 +136,14 @@ class PieceBuilder:
     ) -> None:
         self.kind.append(CONIC)
         self.par.extend((cx, cy, ux, uy, vx, vy, t0, t1))
+        self.layer.append(layer)
+
+    def conic_edge(self, closed: bool, row: tuple[float, ...], layer: int) -> None:
+        """A one-piece edge (circle, arc, ellipse) from a CONIC row of eight parameters."""
+        self.edge_first.append(len(self.kind))
+        self.edge_closed.append(closed)
+        self.kind.append(CONIC)
+        self.par.extend(row)
         self.layer.append(layer)
 
     def curve(self, xy: Sequence[float], layer: int) -> None:
