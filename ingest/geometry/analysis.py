@@ -370,6 +370,7 @@ def _geometry_raw(
         "segments": table.n_pieces,
         "edges": table.n_edges,
         "nesting_depths": {str(k): v for k, v in sorted(depths.items())},
+        "open_length_mm": round(float(ct.length[~ct.contours.closed].sum()), 3),
         "hole_count": len(holes),
         "holes_listed": min(len(holes), MAX_HOLES_LISTED),
         "extents_mm": [round(v, 3) for v in box] if box else None,

@@ -30,10 +30,6 @@ class Contours:
     def count(self) -> int:
         return int(self.closed.shape[0])
 
-    def members(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        s, e = self.start[i], self.start[i + 1]
-        return self.edges[s:e], self.reversed[s:e]
-
 
 def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Like np.unique(rows, axis=0, return_inverse=True, return_counts=True), but by lexsort

@@ -38,10 +38,6 @@ class Measures:
     edge_area: np.ndarray
     edge_bbox: np.ndarray  # (k, 4)
 
-    @property
-    def total_length(self) -> float:
-        return float(self.length.sum())
-
     def bbox_all(self) -> tuple[float, float, float, float] | None:
         if not self.bbox.shape[0]:
             return None

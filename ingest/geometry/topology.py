@@ -352,19 +352,26 @@ def _candidate_pairs(bbox: np.ndarray, rep: np.ndarray) -> tuple[np.ndarray, np.
 def polygon_circle(poly: np.ndarray, tolerance: float) -> tuple[float, float, float] | None:
     """(cx, cy, r) when a closed polyline is a circle drawn with straight segments, else None.
 
-    Needs at least 24 vertices, every vertex within 1 % (or the tolerance) of the mean radius
-    and an enclosed area within 1.5 % of πr² (a 16-gon is 2.5 % short and is not a circle).
+    Needs at least 24 distinct vertices, every vertex within 1 % (or the tolerance) of the
+    mean radius about the area centroid, and an enclosed area within 1.5 % of πr² (a 16-gon is
+    2.5 % short and is not a circle).
     """
-    pts = poly[:-1] if np.allclose(poly[0], poly[-1]) else poly
+    step = np.diff(poly, axis=0, append=poly[:1])
+    pts = poly[np.hypot(step[:, 0], step[:, 1]) > 1e-12]  # no repeated points
     if pts.shape[0] < 24:
         return None
-    c = pts.mean(axis=0)
-    d = np.hypot(pts[:, 0] - c[0], pts[:, 1] - c[1])
+    x, y = pts[:, 0], pts[:, 1]
+    x1, y1 = np.roll(x, -1), np.roll(y, -1)
+    cross = x * y1 - x1 * y
+    area2 = float(cross.sum())
+    if abs(area2) < 1e-300:
+        return None
+    cx = float(((x + x1) * cross).sum() / (3.0 * area2))
+    cy = float(((y + y1) * cross).sum() / (3.0 * area2))
+    d = np.hypot(x - cx, y - cy)
     r = float(d.mean())
     if r <= 0 or float(np.abs(d - r).max()) > max(0.01 * r, tolerance):
         return None
-    x, y = pts[:, 0] - c[0], pts[:, 1] - c[1]
-    area = 0.5 * abs(float((x * np.roll(y, -1) - np.roll(x, -1) * y).sum()))
-    if abs(area / (math.pi * r * r) - 1.0) > 0.015:
+    if abs(abs(area2) / 2.0 / (math.pi * r * r) - 1.0) > 0.015:
         return None
-    return float(c[0]), float(c[1]), r
+    return cx, cy, r

@@ -471,3 +471,25 @@ def test_long_exploded_chain_in_reverse_order_is_linear(tmp_path):
     md = parse_doc(doc, tmp_path).metadata
     assert md["open_contours"] == 1 and md["closed_contours"] == 0
     assert exact(md["cut_length_mm"], 20_000 * math.sqrt(2))
+
+
+def test_round_hole_drawn_as_many_straight_segments(tmp_path):
+    """Exporters sometimes write circles as polygons: a 72-gon is a hole, a 16-gon is not."""
+
+    def polygon(cx, cy, r, n):
+        return [
+            (cx + r * math.cos(2 * PI * i / n), cy + r * math.sin(2 * PI * i / n)) for i in range(n)
+        ]
+
+    doc = new_doc()
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (200, 0), (200, 100), (0, 100)], close=True)
+    msp.add_lwpolyline(polygon(50, 50, 10, 72), close=True)
+    msp.add_lwpolyline(polygon(150, 50, 10, 16), close=True)
+    result = parse_doc(doc, tmp_path)
+    [hole] = result.metadata["holes"]
+    assert abs(hole["diameter_mm"] - 20) < 0.01 and hole["center_mm"] == [50.0, 50.0]
+    n72 = 0.5 * 72 * 100 * math.sin(2 * PI / 72)
+    n16 = 0.5 * 16 * 100 * math.sin(2 * PI / 16)
+    assert exact(result.metadata["area_mm2"], 20000 - n72 - n16)
+    assert result.raw["open_length_mm"] == 0
