@@ -30,12 +30,14 @@ from .flatten import FlatDrawing, flatten_modelspace
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
 from .measure import Measures, measure, sample_pieces
 from .preview import render_preview
+from .primitives import drop_unusable_edges
 from .topology import ContourTable, Nesting, Shapes, contour_table, nest, polygon_circle
 
 SPLINE_TOLERANCE_MM = 0.001  # spline flattening: at most 1 µm from the true curve
 MAX_PIECES = 2_000_000
 MAX_HOLES_LISTED = 5000
 MAX_RAW_ITEMS = 200  # per list/dict in `raw`
+MAX_COORD_MM = 1e9  # 1,000 km: anything farther is a broken number, not a part
 
 
 @dataclass
@@ -86,7 +88,7 @@ def _analyse_flat(
     context: ParseContext,
 ) -> DrawingAnalysis:
     tol = max(float(context.chain_tolerance_mm), 1e-9)
-    table = flat.table.scaled(units.mm_per_unit)
+    table, unusable = drop_unusable_edges(flat.table.scaled(units.mm_per_unit), MAX_COORD_MM)
     m = measure(table)
     box = m.bbox_all()
     extent = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
@@ -138,6 +140,14 @@ def _analyse_flat(
     warnings = _warnings(
         flat, units, loaded, table, m, ct, nesting, part_ids, holes, distances, box, context
     )
+    if unusable:
+        warnings.append(
+            (
+                "entity_unreadable",
+                f"{unusable} entities have impossible coordinates (not a number, or more than "
+                "1,000 km away) and were left out.",
+            )
+        )
 
     preview = None
     if context.make_preview:

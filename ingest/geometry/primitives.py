@@ -71,6 +71,45 @@ class PieceTable:
         )
 
 
+def drop_unusable_edges(table: PieceTable, limit: float) -> tuple[PieceTable, int]:
+    """The table without edges that hold a non-finite number or a coordinate beyond `limit`.
+
+    Returns the cleaned table and how many edges were dropped. Whole edges go, so that the
+    pieces left still join up.
+    """
+    if not table.n_pieces:
+        return table, 0
+    bad = ~np.isfinite(table.par).all(axis=1)
+    not_curve = table.kind != CURVE
+    bad |= not_curve & (np.abs(table.par[:, 0:2]) > limit).any(axis=1)
+    bad |= (table.kind == LINE) & (np.abs(table.par[:, 2:4]) > limit).any(axis=1)
+    # Conic axes: a radius beyond the limit is as unusable as a far centre.
+    bad |= (table.kind == CONIC) & (np.abs(table.par[:, 2:6]) > limit).any(axis=1)
+    curve = np.flatnonzero(table.kind == CURVE)
+    if curve.size and table.points.size:
+        pts_bad = ~np.isfinite(table.points).all(axis=1) | (np.abs(table.points) > limit).any(
+            axis=1
+        )
+        if pts_bad.any():
+            offs = table.par[curve, 0].astype(np.int64)
+            bad[curve] |= np.maximum.reduceat(pts_bad, offs)
+    if not bad.any():
+        return table, 0
+    bad_edge = np.maximum.reduceat(bad, table.edge_first)
+    counts = np.diff(np.append(table.edge_first, table.n_pieces))
+    keep = ~np.repeat(bad_edge, counts)
+    new_first = np.cumsum(np.r_[0, counts[~bad_edge]])[:-1]
+    cleaned = PieceTable(
+        table.kind[keep],
+        table.par[keep],
+        table.layer[keep],
+        new_first.astype(np.int64),
+        table.edge_closed[~bad_edge],
+        table.points,
+    )
+    return cleaned, int(bad_edge.sum())
+
+
 def empty_table() -> PieceTable:
     """A table without pieces."""
     return PieceTable(

@@ -173,3 +173,21 @@ def test_degenerate_entities_are_ignored(tmp_path):
     result = parse_doc(doc, tmp_path)
     assert result.metadata["cut_length_mm"] == 10.0
     assert result.raw["degenerate_entities"] == 4
+
+
+def test_nan_and_absurd_coordinates_are_left_out(tmp_path):
+    doc = new_doc()
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (10, 0))
+    msp.add_line((0, 0), (1e300, 5))
+    msp.add_line((0, 0), (7e200, 5))
+    msp.add_circle((5, 5), 2)
+    path = tmp_path / "nan.dxf"
+    doc.saveas(path)
+    path.write_text(path.read_text().replace("\n1e+300\n", "\nnan\n", 1))
+    result = parse_path(path, make_preview=True)
+    md = result.metadata
+    assert md["bbox_mm"] == [10.0, 7.0]
+    assert abs(md["cut_length_mm"] - (10 + 4 * 3.141592653589793)) < 1e-3
+    assert "entity_unreadable" in codes(result)
+    assert result.preview_png.startswith(b"\x89PNG")
