@@ -347,7 +347,11 @@ class Flattener:
 
     def _spline(self, e: Any, col: _Collector, lid: int, depth: int, level: int) -> None:
         tool = e.construction_tool()
-        tolerance = self.curve_tolerance / (2.0**level)
+        # 1 µm (finer for blocks scaled up), but never finer than 1e-7 of the spline's size:
+        # a kilometre-long spline must not turn into millions of points.
+        cps = np.asarray([(p.x, p.y) for p in tool.control_points], dtype=np.float64)
+        size = float(np.ptp(cps, axis=0).max()) if cps.size else 0.0
+        tolerance = max(self.curve_tolerance / (2.0**level), size * 1e-7)
         xy: list[float] = []
         last = None
         for p in tool.flattening(tolerance, segments=8):
