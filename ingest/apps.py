@@ -55,6 +55,6 @@ class IngestConfig(AppConfig):
         register_design_file_counter(design_file_count)
 
     def _show_files_on_project_admin(self) -> None:
-        from .admin import attach_project_files_inline
+        from .admin_project import attach_project_files_inline
 
         attach_project_files_inline()

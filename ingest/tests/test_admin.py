@@ -315,7 +315,7 @@ def test_dashboard_tiles_count_waiting_and_failed_files(admin_user_client):
 
 
 def test_project_page_shows_its_design_files(admin_user_client, committed):
-    from ingest.admin import ProjectFilesInline, attach_project_files_inline
+    from ingest.admin_project import ProjectFilesInline, attach_project_files_inline
 
     if Project not in admin.site._registry:
         pytest.skip("projects has no admin registered yet")

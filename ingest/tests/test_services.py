@@ -215,7 +215,7 @@ def test_when_the_database_fails_the_stored_bytes_are_removed(monkeypatch, setti
     def broken_record(**kwargs):
         raise RuntimeError("audit trail unavailable")
 
-    monkeypatch.setattr(services, "record", broken_record)
+    monkeypatch.setattr(services.receiving, "record", broken_record)
     with pytest.raises(RuntimeError):
         services.ingest(source_file=dxf_file(), original_name="a.dxf")
     assert not FileIngest.objects.exists() and media_files(settings) == []

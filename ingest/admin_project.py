@@ -1,0 +1,146 @@
+"""A project's design files on the project's admin page (projects cannot import ingest)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from projects.models import Project
+
+from .admin_parts import _metadata, _number, _thickness, status_html, thumbnail_html, warnings_html
+from .models import FileIngest
+
+logger = logging.getLogger(__name__)
+
+
+class ProjectFilesInline(admin.TabularInline):
+    """A project's files with preview, measurements and warnings (read-only; add them on the
+    upload page, which the link in the heading opens with the project chosen)."""
+
+    model = FileIngest
+    fk_name = "project"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "design file"
+    verbose_name_plural = "design files"
+    fields = [
+        "thumbnail",
+        "file_name",
+        "version_label",
+        "status_badge",
+        "material",
+        "thickness",
+        "quantity",
+        "cut_length",
+        "pierces",
+        "bbox",
+        "warning_list",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(deleted_at__isnull=True)
+            .select_related("metadata", "client", "project")
+            .order_by("part", "kind", "-version")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="")
+    def thumbnail(self, obj):
+        return thumbnail_html(obj, size=64)
+
+    @admin.display(description="file")
+    def file_name(self, obj):
+        return format_html(
+            '<a href="{}">{}</a><div style="color:var(--body-quiet-color)">{}</div>',
+            reverse("admin:ingest_fileingest_change", args=[obj.pk]),
+            obj.stored_name,
+            Truncator(obj.original_name).chars(60),
+        )
+
+    @admin.display(description="version")
+    def version_label(self, obj):
+        return f"v{obj.version:03d}"
+
+    @admin.display(description="status")
+    def status_badge(self, obj):
+        return status_html(obj)
+
+    @admin.display(description="material")
+    def material(self, obj):
+        metadata = _metadata(obj)
+        return (metadata.material_code if metadata else "") or "—"
+
+    @admin.display(description="thickness")
+    def thickness(self, obj):
+        metadata = _metadata(obj)
+        return _thickness(metadata.thickness_mm if metadata else None)
+
+    @admin.display(description="qty")
+    def quantity(self, obj):
+        metadata = _metadata(obj)
+        return metadata.quantity if metadata and metadata.quantity is not None else "—"
+
+    @admin.display(description="cut length")
+    def cut_length(self, obj):
+        metadata = _metadata(obj)
+        return _number(metadata.cut_length_mm if metadata else None, "mm", 0)
+
+    @admin.display(description="pierces")
+    def pierces(self, obj):
+        metadata = _metadata(obj)
+        return metadata.pierce_count if metadata and metadata.pierce_count is not None else "—"
+
+    @admin.display(description="size")
+    def bbox(self, obj):
+        metadata = _metadata(obj)
+        if metadata is None or metadata.bbox_mm is None:
+            return "—"
+        return f"{_number(metadata.bbox_width_mm)} × {_number(metadata.bbox_height_mm, 'mm')}"
+
+    @admin.display(description="warnings")
+    def warning_list(self, obj):
+        metadata = _metadata(obj)
+        return warnings_html(metadata.warnings if metadata else obj.ingest_warnings)
+
+
+def attach_project_files_inline() -> None:
+    """Show a project's design files on its admin page, without projects importing ingest.
+
+    projects sits below ingest, so it cannot name this inline. When projects offers a list of
+    page inlines for higher apps (as clients does with `client_page_inlines`) the inline joins
+    it; otherwise it is appended to the registered ProjectAdmin's `inlines`. Called from
+    IngestConfig.ready(), after the admin has discovered every app's admin module."""
+    try:
+        from projects import admin as project_admin_module
+    except ImportError:  # pragma: no cover - projects is always installed
+        return
+    page_inlines = getattr(project_admin_module, "project_page_inlines", None)
+    if isinstance(page_inlines, list):
+        if ProjectFilesInline not in page_inlines:
+            page_inlines.append(ProjectFilesInline)
+        return
+    project_admin = admin.site._registry.get(Project)
+    if project_admin is None:
+        logger.info("projects has no admin yet: the design files inline is not shown")
+        return
+    inlines = list(project_admin.inlines or [])
+    if ProjectFilesInline not in inlines:
+        project_admin.inlines = [*inlines, ProjectFilesInline]

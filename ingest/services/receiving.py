@@ -1,0 +1,346 @@
+"""Receiving a file: checks, the stored name and version, the bytes, the row, the queue."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from laseros.audit import diff_instances, instance_values, record
+from laseros.models import ActivityLog
+from laseros.sequences import next_number
+from laseros.tasks import enqueue_on_commit
+
+from .. import signals
+from ..detect import detect_type, extension_mismatch
+from ..models import FileIngest, FileSource, FileStatus
+from ..naming import parse_name, safe_filename, safe_part_name, stored_name
+from .common import (
+    PROCESS_TASK,
+    _fit,
+    _remove_stored,
+    _sentence,
+    _user,
+    _username,
+    clean_original_name,
+    file_payload,
+)
+
+CHUNK_BYTES = 1024 * 1024
+NAME_MIN_CONFIDENCE = 0.5  # values read from a name below this are not used for the stored name
+SEQUENCE_KEY_MAX = 100
+
+ACCEPTED_TYPES = (
+    "DXF drawings (.dxf), LightBurn projects (.lbrn, .lbrn2), PDF documents (.pdf), "
+    "Excel workbooks (.xlsx, .xlsm, .xls) and images (.png, .jpg, .tif)"
+)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What `ingest()` did: a new file (`created`) or the existing copy of the same bytes."""
+
+    file: FileIngest
+    created: bool
+    duplicate_of: FileIngest | None
+    message: str
+
+
+def max_upload_bytes() -> int:
+    return int(settings.INGEST_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+def ingest(
+    *,
+    source_file: str | os.PathLike | File,
+    original_name: str,
+    client=None,
+    project=None,
+    uploaded_by=None,
+    source: str = FileSource.API,
+    part: str | None = None,
+    source_path: str = "",
+) -> IngestOutcome:
+    """Receive one file: check it, store it once under its conventional name, queue its reading.
+
+    Refuses (ValidationError, nothing stored) a file that is empty, over INGEST_MAX_UPLOAD_MB or
+    of a type Laser OS does not read. The same bytes already stored come back as that file with
+    "duplicate of ...". `source_path` is where the file came from (folders included) when known:
+    its folder names are read for material and thickness too.
+
+    The transaction is handled here rather than with @transaction.atomic so that stored bytes are
+    removed again if the row cannot be written.
+    """
+    if source not in FileSource.values:
+        raise ValidationError({"source": f"Unknown source {source!r}."})
+    original_name = clean_original_name(original_name or _name_of(source_file))
+    display = original_name or "the file"
+    client, project = _client_and_project(client, project)
+    limit = max_upload_bytes()
+
+    with _local_copy(source_file, display, limit) as (path, size, sha256):
+        if size == 0:
+            raise ValidationError(
+                f"'{display}' is empty (0 bytes): there is nothing to read. Send the file again.",
+                code="empty",
+            )
+        detected = detect_type(path, original_name)
+        if detected.kind == "unknown":
+            what = detected.detail or detected.mime or "unrecognised content"
+            raise ValidationError(
+                f"'{display}' is not a file type Laser OS reads ({what}). Accepted: "
+                f"{ACCEPTED_TYPES}.",
+                code="unsupported_type",
+            )
+        if not original_name:
+            original_name = f"unnamed.{detected.extension}"
+        existing = FileIngest.objects.live().filter(sha256=sha256).first()
+        if existing is not None:
+            return _duplicate(existing, project)
+
+        warnings = []
+        mismatch = extension_mismatch(detected, original_name)
+        if mismatch:
+            warnings.append({"code": "extension_mismatch", "message": _sentence(mismatch)})
+        names = parse_name(source_path or original_name)
+        part_name = _part_name(part, names, original_name)
+
+        written: str | None = None
+        try:
+            with transaction.atomic():
+                version = next_number(_version_key(client, project, detected.kind, part_name))
+                conventional = stored_name(
+                    client.code if client else None,
+                    project.code if project else None,
+                    part_name,
+                    _confident(names, "material") or _project_material(project),
+                    _confident(names, "thickness_mm")
+                    or (project.thickness_mm if project else None),
+                    _confident(names, "quantity"),
+                    version,
+                    detected.extension,
+                )
+                with path.open("rb") as handle:
+                    written = default_storage.save(
+                        f"{storage_folder(client, project)}/{conventional}",
+                        File(handle, name=conventional),
+                    )
+                file = FileIngest(
+                    client=client,
+                    project=project,
+                    original_name=original_name,
+                    source_path=_fit(clean_original_name(source_path), 1000),
+                    stored_name=conventional,
+                    part=part_name[:100],
+                    version=version,
+                    sha256=sha256,
+                    size_bytes=size,
+                    kind=detected.kind,
+                    mime=detected.mime[:100],
+                    extension=detected.extension[:10],
+                    detail=detected.detail[:100],
+                    ingest_warnings=warnings,
+                    status=FileStatus.QUEUED,
+                    received_at=timezone.now(),
+                    uploaded_by=_user(uploaded_by),
+                    source=source,
+                )
+                file.file.name = written
+                file.full_clean(exclude=["sha256"])  # a race on sha256 is handled below
+                file.save()
+                record(
+                    action=ActivityLog.Action.CREATE,
+                    obj=file,
+                    changes=diff_instances(None, instance_values(file)),
+                    message=f"received via {file.get_source_display()}: {original_name}"[:500],
+                    user=_user(uploaded_by),
+                )
+                signals.send_on_commit(
+                    signals.file_ingested,
+                    "file.ingested",
+                    {
+                        **file_payload(file),
+                        "uploaded_by": _username(uploaded_by),
+                        "warnings": warnings,
+                    },
+                )
+                enqueue_on_commit(PROCESS_TASK, file.pk)
+        except IntegrityError:
+            _remove_stored(written)
+            existing = FileIngest.objects.live().filter(sha256=sha256).first()
+            if existing is None:
+                raise
+            return _duplicate(existing, project)  # the same bytes arrived twice at once
+        except BaseException:
+            _remove_stored(written)
+            raise
+
+    message = f"received as {file.stored_name}; queued for reading"
+    if warnings:
+        message += " (" + "; ".join(w["message"].rstrip(".") for w in warnings) + ")"
+    return IngestOutcome(file=file, created=True, duplicate_of=None, message=message)
+
+
+def storage_folder(client, project) -> str:
+    """{client_code}/{project_code}; a file with no project goes to {client_code}/unfiled, and
+    one with neither to unfiled."""
+    if project is not None:
+        return f"{safe_filename(project.client.code)}/{safe_filename(project.code)}"
+    if client is not None:
+        return f"{safe_filename(client.code)}/unfiled"
+    return "unfiled"
+
+
+def _name_of(source_file: Any) -> str:
+    if isinstance(source_file, str | os.PathLike):
+        return Path(source_file).name
+    return str(getattr(source_file, "name", "") or "")
+
+
+def _client_and_project(client, project):
+    if project is not None:
+        if client is not None and project.client_id != client.pk:
+            raise ValidationError(
+                {
+                    "project": f"Project {project.code} belongs to {project.client.code}, "
+                    f"not {client.code}."
+                }  # fmt: skip
+            )
+        client = project.client
+    return client, project
+
+
+@contextlib.contextmanager
+def _local_copy(source_file: Any, display: str, limit: int) -> Iterator[tuple[Path, int, str]]:
+    """The bytes on local disk with their size and sha256, read once, refused when too large.
+
+    A path or a temporary upload is used where it is; anything else is streamed to a private
+    temporary file that is removed afterwards."""
+    if isinstance(source_file, str | os.PathLike):
+        path = Path(source_file)
+        if not path.is_file():
+            raise ValidationError(f"'{display}' is not a file that can be read.", code="not_found")
+        _refuse_if_too_large(display, path.stat().st_size, limit)
+        with path.open("rb") as handle:
+            size, sha256 = _hash_stream(handle, display, limit)
+        yield path, size, sha256
+        return
+
+    declared = getattr(source_file, "size", None)
+    if isinstance(declared, int):
+        _refuse_if_too_large(display, declared, limit)
+    temporary_path = getattr(source_file, "temporary_file_path", None)
+    if callable(temporary_path):
+        path = Path(temporary_path())
+        with path.open("rb") as handle:
+            size, sha256 = _hash_stream(handle, display, limit)
+        yield path, size, sha256
+        return
+
+    folder = tempfile.mkdtemp(prefix="laseros-ingest-")
+    try:
+        path = Path(folder) / "upload"
+        digest = hashlib.sha256()
+        size = 0
+        with contextlib.suppress(Exception):
+            source_file.seek(0)
+        with path.open("wb") as out:
+            chunks = (
+                source_file.chunks(CHUNK_BYTES)
+                if hasattr(source_file, "chunks")
+                else iter(lambda: source_file.read(CHUNK_BYTES), b"")
+            )
+            for chunk in chunks:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode("utf-8")
+                size += len(chunk)
+                _refuse_if_too_large(display, size, limit)
+                digest.update(chunk)
+                out.write(chunk)
+        yield path, size, digest.hexdigest()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _hash_stream(handle, display: str, limit: int) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+        size += len(chunk)
+        _refuse_if_too_large(display, size, limit)
+        digest.update(chunk)
+    return size, digest.hexdigest()
+
+
+def _refuse_if_too_large(display: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise ValidationError(
+            f"'{display}' is too large ({size / 1024 / 1024:.1f} MB or more); the limit is "
+            f"{settings.INGEST_MAX_UPLOAD_MB} MB. Send a smaller file or ask an admin to raise "
+            "INGEST_MAX_UPLOAD_MB.",
+            code="too_large",
+        )
+
+
+def _duplicate(existing: FileIngest, project) -> IngestOutcome:
+    where = ""
+    if project is not None and existing.project_id != project.pk:
+        where = (
+            f", which is filed under {existing.project.code}"
+            if existing.project_id
+            else ", which is not filed under a project"
+        )
+    message = (
+        f"duplicate of {existing.stored_name} (file #{existing.pk}, received "
+        f"{timezone.localtime(existing.received_at):%Y-%m-%d %H:%M}){where}: the same bytes "
+        "are stored once"
+    )
+    return IngestOutcome(file=existing, created=False, duplicate_of=existing, message=message)
+
+
+def _part_name(part: str | None, names, original_name: str) -> str:
+    if part and part.strip():
+        return clean_original_name(part)[:100]
+    if names.confidence("part") >= NAME_MIN_CONFIDENCE and names.value("part"):
+        return str(names.value("part"))[:100]
+    stem = safe_filename(original_name).rsplit(".", 1)[0]
+    return stem[:100] or "Part"
+
+
+def _confident(names, key: str) -> Any:
+    if names.confidence(key) >= NAME_MIN_CONFIDENCE:
+        return names.value(key)
+    return None
+
+
+def _project_material(project) -> str | None:
+    if project is None or project.material_id is None:
+        return None
+    return project.material.code
+
+
+def _version_key(client, project, kind: str, part_name: str) -> str:
+    """The sequence of versions of one part: per client, project, file kind and part.
+
+    The file kind is part of the key so a part's DXF and its LightBurn project are both v001
+    rather than v001 and v002 (they are two formats of one drawing, not two revisions)."""
+    key = (
+        f"ingest:v:{client.pk if client else 0}:{project.pk if project else 0}:{kind}:"
+        f"{safe_part_name(part_name).lower()}"
+    )
+    if len(key) > SEQUENCE_KEY_MAX:
+        key = key[:60] + ":" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+    return key
