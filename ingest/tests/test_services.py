@@ -451,3 +451,45 @@ def test_concurrent_uploads_of_one_part_get_distinct_versions_and_one_copy_of_th
     assert FileIngest.objects.count() == 4
     stored = [name for name in media_files(settings) if not name.startswith("previews/")]
     assert len(stored) == 4  # the losers of the race removed their bytes
+
+
+def test_a_projects_ingested_drawings_count_for_the_quoting_gate(committed):
+    from projects.models import ProjectStatus
+    from projects.services import TransitionError, project_transition
+    from projects.workflow import design_file_count
+
+    project = make_project(material=material("MS"), thickness_mm="3")
+    with pytest.raises(TransitionError):
+        project_transition(project=project, to=ProjectStatus.QUOTING, by=None)
+    broken = _ingest(
+        committed,
+        project=project,
+        source_file=ContentFile(b"  0\nSECTION\n  2\nENTITIES\n  0\nLINE\n 10\nx\n"),
+        original_name="broken.dxf",
+    ).file
+    broken.refresh_from_db()
+    assert broken.status == FileStatus.FAILED and design_file_count(project) == 0
+    file = _ingest(committed, project=project).file
+    assert design_file_count(project) == 1
+    project_transition(project=project, to=ProjectStatus.QUOTING, by=None)
+    services.soft_delete(file=file)
+    assert design_file_count(project) == 0  # deleted files do not count
+
+
+def test_demo_drawings_are_ingested_once(committed):
+    import random
+
+    from ingest.demo import seed_files
+
+    for _ in range(2):
+        make_project(material=material("MS"), thickness_mm="3")
+    lines = []
+    with committed():
+        seed_files(1, random.Random(1), lines.append)
+    files = list(FileIngest.objects.all())
+    assert files and all(f.status == FileStatus.PROCESSED for f in files)
+    assert all(f.metadata.material_code == "MS" and f.metadata.part_count == 1 for f in files)
+    with committed():
+        seed_files(1, random.Random(2), lines.append)
+    assert FileIngest.objects.count() == len(files)
+    assert lines[-1].startswith("files: 0 drawings ingested") and "already there" in lines[-1]
