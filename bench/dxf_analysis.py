@@ -122,7 +122,7 @@ def _measure(mode: str, path: str, use_tracemalloc: bool) -> None:
                 "open_contours",
             )
         }
-        summary["holes"] = len(md["holes"])
+        summary["holes"] = result.raw["hole_count"]
         summary["warnings"] = [w.code for w in result.warnings]
         summary["preview_bytes"] = len(result.preview_png or b"")
     wall = time.perf_counter() - start
