@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from laseros.audit import diff_instances, instance_values, record
@@ -85,7 +85,8 @@ def soft_delete(*, file: FileIngest, by=None) -> FileIngest:
 
 @transaction.atomic
 def restore(*, file: FileIngest, by=None) -> FileIngest:
-    """Bring a soft-deleted file back, unless the same bytes have been stored again since."""
+    """Bring a soft-deleted file back, unless the same bytes have been stored again since. A file
+    deleted before it was read is queued again."""
     current = FileIngest.objects.select_for_update(of=("self",)).get(pk=file.pk)
     if not current.is_deleted:
         raise ValidationError(f"{current} is not deleted.")
@@ -97,7 +98,11 @@ def restore(*, file: FileIngest, by=None) -> FileIngest:
         )
     before = instance_values(current)
     current.deleted_at = None
-    current.save(update_fields=["deleted_at"])
+    try:
+        with transaction.atomic():
+            current.save(update_fields=["deleted_at"])
+    except IntegrityError as exc:  # the same bytes arrived again at this very moment
+        raise ValidationError("The same file was stored again meanwhile; use that one.") from exc
     record(
         action=ActivityLog.Action.UPDATE,
         obj=current,
@@ -105,6 +110,10 @@ def restore(*, file: FileIngest, by=None) -> FileIngest:
         message="restored",
         user=_user(by),
     )
+    if current.status in FileStatus.waiting():
+        if current.status == FileStatus.PROCESSING:
+            _move(current, FileStatus.QUEUED, message="restored before it was read", user=by)
+        enqueue_on_commit(PROCESS_TASK, current.pk)
     signals.send_on_commit(
         signals.file_restored,
         "file.restored",

@@ -122,7 +122,7 @@ def report_progress(*, file_id: int, attempt: int, fraction: float, message: str
 def record_extraction(*, file_id: int, attempt: int, result: ParseResult) -> FileIngest | None:
     """Keep a successful reading: a new current FileExtraction, the FileMetadata made from it,
     the preview, and the file marked processed. None when this attempt was superseded (the file
-    was deleted, re-queued or claimed by a later attempt): then nothing is written."""
+    was hard-deleted, re-queued or claimed by a later attempt): then nothing is written."""
     preview_name = None
     preview = result.preview_png if _is_png(result.preview_png) else None
     try:
@@ -215,19 +215,16 @@ def record_failure(
     file = FileIngest.objects.select_for_update(of=("self",)).filter(pk=file_id).first()
     if attempt is not None and not _is_current_attempt(file, attempt):
         return None
-    if file is None or file.is_deleted or not file.can_move_to(FileStatus.FAILED):
+    if file is None or not file.can_move_to(FileStatus.FAILED):
         return None
     _fail(file, reason=reason, traceback_text=traceback_text)
     return file
 
 
 def _is_current_attempt(file: FileIngest | None, attempt: int) -> bool:
-    return (
-        file is not None
-        and not file.is_deleted
-        and file.status == FileStatus.PROCESSING
-        and file.attempts == attempt
-    )
+    """Only the latest attempt may record. A file soft-deleted while it was read still gets its
+    result (it is hidden, not gone), so it is never left "processing"."""
+    return file is not None and file.status == FileStatus.PROCESSING and file.attempts == attempt
 
 
 def sweep_stuck_files(*, margin_seconds: int | None = None) -> dict[str, int]:

@@ -289,3 +289,23 @@ def test_a_parse_error_keeps_no_partial_extraction(monkeypatch):
     file.refresh_from_db()
     assert file.failure_reason == "The drawing is encrypted."
     assert not FileExtraction.objects.filter(file=file).exists()
+
+
+def test_a_file_deleted_while_it_is_read_still_gets_its_result_and_is_not_left_processing():
+    file = _queued()
+    claimed = services.start_processing(file_id=file.pk)
+    services.soft_delete(file=file)
+    result = ParseResult(kind="dxf", parser="fake", metadata={"part_count": 1})
+    assert services.record_extraction(file_id=file.pk, attempt=claimed.attempts, result=result)
+    file.refresh_from_db()
+    assert file.status == FileStatus.PROCESSED and file.is_deleted
+
+
+def test_restoring_a_file_deleted_before_it_was_read_queues_it_again(committed):
+    file = _queued()
+    services.soft_delete(file=file)
+    assert "nothing to do" in tasks.process_file(file.pk)
+    with committed():
+        services.restore(file=file)
+    file.refresh_from_db()
+    assert file.status == FileStatus.PROCESSED and not file.is_deleted
