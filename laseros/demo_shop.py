@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.services import client_create, contact_create
+from ingest.demo import seed_files
 from inventory.constants import MATERIALS
 from inventory.models import Material, SheetStock
 from inventory.services import material_save, stock_adjust, stock_create
@@ -540,3 +541,15 @@ add_demo_step("presets", seed_presets, after="machines")
 add_demo_step("stock", seed_stock, after="presets")
 add_demo_step("jobs", seed_jobs, after="stock")
 add_demo_step("stock take", seed_stock_take, after="jobs")
+
+# Ingested drawings for the first jobs (ingest.demo): every file goes through the whole pipeline
+# (type, checksum, stored name, parsing), so a bigger shop gets the same few dozen, not one each.
+DEMO_FILE_JOBS = 30
+
+
+def seed_drawings(size: int, rng: random.Random, log: Log) -> None:
+    """Drawings for the first jobs, ingested through ingest's pipeline (ingest.demo.seed_files)."""
+    seed_files(min(size, DEMO_FILE_JOBS), rng, log)
+
+
+add_demo_step("files", seed_drawings, after="stock take")

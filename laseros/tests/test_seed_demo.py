@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from clients.models import Client, Contact
 from clients.services import client_create
+from ingest.models import FileIngest
 from inventory.models import Material, SheetStock, StockMovement
 from laseros import demo_shop
 from laseros.audit import verify_chain
@@ -80,6 +81,8 @@ def test_a_small_shop_has_every_status_low_stock_a_queue_and_runs():
     for project in Project.objects.filter(status__in=[S.QC, S.READY, S.COMPLETED]):
         assert project.laser_runs.exists(), project.code
     assert StockMovement.objects.filter(kind="usage").exists()
+    # drawings ingested through ingest's pipeline for the first jobs
+    assert FileIngest.objects.filter(project__isnull=False).exists()
     assert_history_matches_status()
     assert ProjectStatusChange.objects.filter(to_status=S.ON_HOLD).exclude(reason="").exists()
     held = Project.objects.get(status=S.ON_HOLD)
