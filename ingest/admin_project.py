@@ -18,10 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 class ProjectFilesInline(admin.TabularInline):
-    """A project's files with preview, measurements and warnings (read-only; add them on the
-    upload page, which the link in the heading opens with the project chosen)."""
+    """A project's files with preview, measurements and warnings (read-only; the link under the
+    table opens the upload page with the project chosen)."""
 
     model = FileIngest
+    template = "admin/ingest/project_files_inline.html"
     fk_name = "project"
     extra = 0
     max_num = 0

@@ -337,6 +337,9 @@ def test_project_page_shows_its_design_files(admin_user_client, committed):
     assert gone.stored_name not in html
     assert reverse("admin:ingest_fileingest_preview", args=[file.pk]) in html
     assert "331 mm" in html  # cut length
+    assert f"/admin/ingest/fileingest/add/?project={project.pk}" in html
+    page = admin_user_client.get(f"/admin/ingest/fileingest/add/?project={project.pk}")
+    assert f'<option value="{project.pk}" selected>' in page.content.decode()
 
 
 def test_the_file_bytes_stay_put_when_the_admin_is_just_looked_at(admin_user_client, committed):
