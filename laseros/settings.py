@@ -302,6 +302,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # ezdxf reports every repaired handle of a LightBurn R12 export; its summary is enough.
+        "ezdxf": {"level": "ERROR"},
     },
 }
 
@@ -346,5 +348,22 @@ INGEST_OCR_LANGUAGE = env.str("INGEST_OCR_LANGUAGE", default="eng")
 INGEST_MAX_IMAGE_PIXELS = env.int("INGEST_MAX_IMAGE_PIXELS", default=89_478_485)
 INGEST_EXCEL_MAX_ROWS = env.int("INGEST_EXCEL_MAX_ROWS", default=5000)
 INGEST_MAX_BLOCK_DEPTH = env.int("INGEST_MAX_BLOCK_DEPTH", default=16)
+# DXF layers that hold drawing aids (centre lines, dimensions, notes), not cuts: fnmatch patterns.
+INGEST_NON_CUT_LAYERS = tuple(
+    env.list(
+        "INGEST_NON_CUT_LAYERS",
+        default=[
+            "CENTER*",
+            "CENTRE*",
+            "DIM*",
+            "DEFPOINTS",
+            "NOTE",
+            "NOTES",
+            "ANNO*",
+            "TITLE*",
+            "CONSTRUCTION*",
+        ],
+    )
+)
 # A file stuck "processing" this long past the task timeout is retried or failed by the sweep.
 INGEST_SWEEP_MARGIN_SECONDS = env.int("INGEST_SWEEP_MARGIN_SECONDS", default=120)

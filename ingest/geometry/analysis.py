@@ -68,6 +68,7 @@ def analyse_dxf(path: Path, context: ParseContext) -> DrawingAnalysis:
             max_depth=context.max_block_depth,
             max_pieces=MAX_PIECES,
             progress=lambda f, msg: context.report(0.35 + 0.3 * f, msg),
+            non_cut_layers=tuple(context.non_cut_layers),
         )
     finally:
         if gc_was_enabled:
@@ -292,6 +293,15 @@ def _warnings(
                 f"frozen were not counted ({names}).",
             )
         )
+    if flat.reference_layer_entities:
+        names = ", ".join(sorted(flat.reference_layer_entities)[:5])
+        out.append(
+            (
+                "reference_layers_skipped",
+                f"{sum(flat.reference_layer_entities.values())} entities on drawing-aid layers "
+                f"({names}) were not counted as cuts.",
+            )
+        )
     if flat.missing_blocks:
         names = ", ".join(sorted(flat.missing_blocks)[:5])
         out.append(("block_missing", f"Block(s) referenced but not defined: {names}."))
@@ -374,6 +384,7 @@ def _geometry_raw(
         "blocks_used": dict(flat.blocks_used.most_common(MAX_RAW_ITEMS)),
         "per_layer": per_layer,
         "hidden_layer_entities": dict(flat.hidden_layer_entities.most_common(MAX_RAW_ITEMS)),
+        "reference_layer_entities": dict(flat.reference_layer_entities.most_common(MAX_RAW_ITEMS)),
         "skipped_entities": dict(flat.skipped_entities),
         "degenerate_entities": flat.degenerate_entities,
         "missing_blocks": sorted(flat.missing_blocks)[:MAX_RAW_ITEMS],

@@ -14,6 +14,7 @@ with extrusion (0, 0, -1), for instance) are collected per OCS and mapped to WCS
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import logging
 import math
 from collections import Counter
@@ -69,6 +70,7 @@ class FlatDrawing:
     text_count: int
     blocks_used: Counter[str]
     hidden_layer_entities: Counter[str]
+    reference_layer_entities: Counter[str]
     skipped_entities: Counter[str]
     degenerate_entities: int
     missing_blocks: set[str]
@@ -123,6 +125,7 @@ class Flattener:
         max_depth: int,
         max_pieces: int,
         progress: Callable[[float, str], None] | None = None,
+        non_cut_layers: tuple[str, ...] = (),
     ) -> None:
         self.doc = doc
         self.curve_tolerance = curve_tolerance
@@ -132,6 +135,9 @@ class Flattener:
         self.layer_ids: dict[str, int] = {"0": 0}
         self.layer_names: list[str] = ["0"]
         self.hidden = self._hidden_layers(doc)
+        self.reference = self._matching_layers(doc, non_cut_layers) - self.hidden
+        self.hidden |= self.reference
+        self.reference_layer_entities: Counter[str] = Counter()
         self.cache: dict[tuple[str, int | None], BlockGeometry] = {}
         self.layouts: dict[str, tuple[Any, tuple[float, float]]] = {}
         self.in_progress: set[str] = set()
@@ -168,6 +174,7 @@ class Flattener:
             text_count=col.text_count,
             blocks_used=self.blocks_used,
             hidden_layer_entities=self.hidden_layer_entities,
+            reference_layer_entities=self.reference_layer_entities,
             skipped_entities=self.skipped,
             degenerate_entities=self.degenerate,
             missing_blocks=self.missing_blocks,
@@ -192,7 +199,10 @@ class Flattener:
                     report(done / total, f"reading entities {done:,} of {total:,}")
             layer = entity.dxf.layer
             if hidden and layer.lower() in hidden:
-                self.hidden_layer_entities[layer] += 1
+                if layer.lower() in self.reference:
+                    self.reference_layer_entities[layer] += 1
+                else:
+                    self.hidden_layer_entities[layer] += 1
                 continue
             layers_add(layer)
             handler = handlers.get(dxftype)
@@ -513,6 +523,20 @@ class Flattener:
                     hidden.add(layer.dxf.name.lower())
         return hidden
 
+    @staticmethod
+    def _matching_layers(doc: Drawing, patterns: tuple[str, ...]) -> set[str]:
+        """Lower-case names of the layers whose name matches one of `patterns`."""
+        if not patterns:
+            return set()
+        lowered = [p.lower() for p in patterns]
+        found = set()
+        for layer in doc.layers:
+            with contextlib.suppress(Exception):
+                name = layer.dxf.name.lower()
+                if any(fnmatch.fnmatchcase(name, p) for p in lowered):
+                    found.add(name)
+        return found
+
 
 def flatten_modelspace(
     doc: Drawing,
@@ -521,12 +545,14 @@ def flatten_modelspace(
     max_depth: int,
     max_pieces: int = 2_000_000,
     progress: Callable[[float, str], None] | None = None,
+    non_cut_layers: tuple[str, ...] = (),
 ) -> FlatDrawing:
     """Flatten model space into cut pieces (drawing units, WCS).
 
     `curve_tolerance` is the largest distance, in drawing units, between a spline and its
     flattened points; blocks scaled up are flattened proportionally finer. Raises ParseError
     when blocks nest deeper than `max_depth` or expand to more than `max_pieces` pieces.
+    Entities on layers matching `non_cut_layers` (centre lines, dimensions, notes) are not cut.
     """
     return Flattener(
         doc,
@@ -534,4 +560,5 @@ def flatten_modelspace(
         max_depth=max_depth,
         max_pieces=max_pieces,
         progress=progress,
+        non_cut_layers=non_cut_layers,
     ).run()

@@ -58,6 +58,18 @@ class ParseContext:
     max_image_pixels: int = 89_478_485
     excel_max_rows: int = 5000
     max_block_depth: int = 16
+    # Layers that carry drawing aids, not cuts (fnmatch patterns, case-insensitive).
+    non_cut_layers: tuple[str, ...] = (
+        "CENTER*",
+        "CENTRE*",
+        "DIM*",
+        "DEFPOINTS",
+        "NOTE",
+        "NOTES",
+        "ANNO*",
+        "TITLE*",
+        "CONSTRUCTION*",
+    )
     make_preview: bool = True
     progress: Callable[[float, str], None] | None = None  # (fraction 0..1, what is happening)
 

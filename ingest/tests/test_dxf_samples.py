@@ -69,12 +69,23 @@ def test_starter_base_plate_200x200_with_4_holes_of_18():
         (18.0, 180.0, 20.0),
         (18.0, 180.0, 180.0),
     ]
-    # The centre-mark crosses on layer CENTERLINES are open lines: flagged, not hidden.
-    assert md["open_contours"] == 8
+    # The centre-mark crosses (CENTERLINES) and the note (NOTES) are drawing aids, not cuts:
+    # one outline and four holes make five pierces and a clean, closed drawing.
+    assert md["open_contours"] == 0 and md["pierce_count"] == 5
+    assert abs(md["cut_length_mm"] - (800 + 4 * PI * 18)) < 1e-3
+    warning = next(w for w in result.warnings if w.code == "reference_layers_skipped")
+    assert "CENTERLINES" in warning.message and "NOTES" in warning.message
+    assert "units_assumed_mm" in codes(result)
+    assert not {"open_contour", "text_not_converted", "hole_smaller_than_thickness"} & codes(result)
+
+
+def test_reference_layers_can_be_cut_when_the_shop_says_so():
+    result = parse_path(
+        SAMPLES / "fdlb__base_plate_200x200_t10_4x18_on160.dxf", thickness_mm=10, non_cut_layers=()
+    )
+    assert result.metadata["open_contours"] == 8
     warning = next(w for w in result.warnings if w.code == "open_contour")
     assert "CENTERLINES" in warning.message
-    assert {"units_assumed_mm", "text_not_converted"} <= codes(result)
-    assert "hole_smaller_than_thickness" not in codes(result)
 
 
 def test_starter_filter_plate_grid_of_holes():
