@@ -11,6 +11,8 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 PROJECT_SIGNALS_MODULE = "projects.signals"
+# Moves into Paid that are not a payment arriving: a job taken back off the queue or production.
+_TAKEN_OFF_THE_QUEUE = {"queued", "cutting", "qc", "ready", "completed"}
 
 
 def on_project_status_changed(
@@ -21,7 +23,8 @@ def on_project_status_changed(
     Sent after the projects transaction commits. A failure here must not undo the payment, so it
     is logged and written to the audit trail for a manager to act on, not raised.
     """
-    if str(to_status) != "paid":
+    if str(to_status) != "paid" or str(from_status) in _TAKEN_OFF_THE_QUEUE:
+        # A job a manager took off the queue (Queued -> Paid) stays off it.
         return
     from laseros.audit import record
     from laseros.models import ActivityLog
@@ -31,6 +34,8 @@ def on_project_status_changed(
 
     try:
         fresh = Project.objects.get(pk=project.pk)
+        if fresh.status != "paid":
+            return  # it moved on in the same transaction (an import walking a job forward)
         queue_paid_project(project=fresh, by=by)
     except Exception as exc:
         logger.exception("could not queue paid project %s", getattr(project, "code", project))

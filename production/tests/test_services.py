@@ -432,3 +432,41 @@ def test_proof_of_payment_queues_the_job_end_to_end(django_capture_on_commit_cal
         assert project.status == "queued"
     item = QueueItem.objects.get(project=project)
     assert (item.machine.code, item.position, item.status) == ("X3", 1, "queued")
+
+
+def test_a_job_taken_off_the_queue_stays_off_and_a_job_moved_on_is_not_requeued(
+    django_capture_on_commit_callbacks,
+):
+    from laseros.models import ActivityLog
+    from production.services import queue_remove
+    from projects.models import Project
+    from projects.services import project_transition
+
+    machine = MachineFactory(code="X3")
+    project = make_project()
+    Project.objects.filter(pk=project.pk).update(status="approved")
+    project.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        project_transition(project=project, to="paid", by=None, override=True, reason="EFT seen")
+    project.refresh_from_db()
+    assert project.status == "queued"
+    item = QueueItem.objects.get(project=project)
+    # A manager takes the job back off the queue: it stays Paid, with no active queue item.
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_remove(item=item, by=None, reason="waiting for material")
+        project_transition(project=project, to="paid", by=None, reason="waiting for material")
+    project.refresh_from_db()
+    assert project.status == "paid"
+    assert not QueueItem.objects.filter(project=project, status__in=["queued", "cutting"]).exists()
+    # A job walked past Paid in one transaction (an import) is not pulled back to Queued.
+    other = make_project()
+    Project.objects.filter(pk=other.pk).update(status="approved")
+    other.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        project_transition(project=other, to="paid", by=None, override=True, reason="import")
+        QueueItem.objects.create(machine=machine, project=other, position=1)
+        project_transition(project=other, to="queued", by=None, reason="import")
+        project_transition(project=other, to="cutting", by=None, reason="import")
+    other.refresh_from_db()
+    assert other.status == "cutting"
+    assert not ActivityLog.objects.filter(message__contains="not queued automatically").exists()
