@@ -105,8 +105,9 @@ def test_empty_cells_leave_what_is_there(tmp_path):
 
 
 def test_dry_run_saves_nothing():
+    materials = set(Material.objects.values_list("code", flat=True))
     out = run(SAMPLE, "--dry-run")
     assert "DRY RUN (nothing saved)" in out and "5 created" in out
     assert not SheetStock.objects.exists()
     assert not StockMovement.objects.exists()
-    assert not Material.objects.exists()
+    assert set(Material.objects.values_list("code", flat=True)) == materials

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from inventory import selectors, services
-from inventory.models import MovementKind, Offcut, OffcutStatus, SheetStock, StockMovement
+from inventory.models import Material, MovementKind, Offcut, OffcutStatus, SheetStock, StockMovement
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
 from laseros.models import ActivityLog
 
@@ -211,3 +211,22 @@ def test_concurrent_deductions_beyond_stock_fail_cleanly():
     assert stock.quantity_on_hand == 0
     assert StockMovement.objects.filter(stock=stock).count() == 30
     assert not StockMovement.objects.filter(balance_after__lt=0).exists()
+
+
+def test_a_fresh_install_gets_the_shops_materials_and_keeps_its_own_edits():
+    """The data migration loads DOMAIN.md's materials; a shop's own edits survive a re-run."""
+    import importlib
+
+    from django.apps import apps
+
+    from inventory.constants import MATERIALS
+
+    migration = importlib.import_module("inventory.migrations.0003_domain_materials")
+    Material.objects.all().delete()
+    Material.objects.create(code="MS", name="Mild steel S355", density_g_cm3=Decimal("7.9"))
+    migration.add_materials(apps, None)
+    assert set(Material.objects.values_list("code", flat=True)) == {m.code for m in MATERIALS}
+    assert Material.objects.get(code="MS").name == "Mild steel S355"
+    stainless = Material.objects.get(code="SS")
+    assert stainless.density_g_cm3 == Decimal("8.0") and stainless.max_thickness_mm == 12
+    assert "stainless" in stainless.aliases
