@@ -28,6 +28,8 @@ MAX_QUANTITY = 100_000
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,2})?(?!\d)"
 
 _CLIENT_RE = re.compile(r"(?<![A-Za-z0-9])CL[-_ ]?(\d{4})(?![0-9])", re.IGNORECASE)
+# OCR reads a zero as the letter O ("CLO007"): accepted, less surely, when two digits are real.
+_CLIENT_OCR_RE = re.compile(r"(?<![A-Za-z0-9])CL[-_ ]?([0-9O]{4})(?![0-9A-Za-z])", re.IGNORECASE)
 _JOB_RE = re.compile(
     r"(?<![A-Za-z0-9])JB[-_ ]?(\d{4})[-_ ]?(\d{2})[-_ ]?CL[-_ ]?(\d{4})[-_ ]?(\d{3})(?![0-9])",
     re.IGNORECASE,
@@ -205,17 +207,24 @@ def normalise_job_code(text: str | None) -> str | None:
 
 
 def find_client_codes(text: str) -> list[Finding]:
-    """Client codes ("CL-0001"; older files write "CL0001"), also those inside job codes."""
+    """Client codes ("CL-0001"; older files write "CL0001"), also those inside job codes.
+
+    A code OCR misread with the letter O for a zero ("CLO007") counts, less surely.
+    """
     found: list[tuple[int, Finding]] = []
     job_spans = [m.span() for m in _JOB_RE.finditer(text)]
-    for match in _CLIENT_RE.finditer(text):
-        if any(start <= match.start() < end for start, end in job_spans):
-            continue
-        labelled = bool(_CLIENT_LABEL_RE.search(text[max(0, match.start() - 30) : match.start()]))
-        confidence = 0.95 if labelled else 0.85
-        found.append(
-            (match.start(), Finding(f"CL-{match.group(1)}", _snippet(text, match), confidence))
-        )
+    for regex, misread in ((_CLIENT_RE, False), (_CLIENT_OCR_RE, True)):
+        for match in regex.finditer(text):
+            digits = match.group(1).upper()
+            if misread and ("O" not in digits or sum(c.isdigit() for c in digits) < 2):
+                continue
+            if any(start <= match.start() < end for start, end in job_spans):
+                continue
+            before = text[max(0, match.start() - 30) : match.start()]
+            labelled = bool(_CLIENT_LABEL_RE.search(before))
+            confidence = (0.8 if labelled else 0.7) if misread else (0.95 if labelled else 0.85)
+            code = "CL-" + digits.replace("O", "0")
+            found.append((match.start(), Finding(code, _snippet(text, match), confidence)))
     for match in _JOB_RE.finditer(text):
         if _valid_month(match.group(2)):
             code = f"CL-{match.group(3)}"

@@ -81,6 +81,14 @@ def test_client_codes_in_text_and_inside_job_codes():
     assert find_client_codes("CL-90001 XCL-0001 CL-12") == []  # OCR noise, not codes
 
 
+def test_client_code_misread_by_ocr():
+    misread = find_client_codes("Client: CLO007")  # Tesseract's O for a zero
+    assert values(misread) == ["CL-0007"] and misread[0].confidence == 0.8
+    assert find_client_codes("CLOSE CLOOO7 CLOOOO") == []  # words, or too few real digits
+    both = find_client_codes("CL0007 and CLO007")
+    assert values(both) == ["CL-0007"] and both[0].confidence == 0.85
+
+
 def test_job_codes_normalised_and_bad_months_refused():
     assert values(find_job_codes("jb-2025-03-cl-0001-007")) == ["JB-2025-03-CL0001-007"]
     assert find_job_codes("JB-2025-13-CL0001-001") == []
