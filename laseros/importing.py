@@ -57,6 +57,21 @@ class ImportReport:
         prefix = "DRY RUN (nothing saved): " if self.dry_run else ""
         return f"{prefix}{self.source}: " + ", ".join(parts)
 
+    def write_to(self, command) -> None:
+        """Print the per-row report and the summary on a management command's output; exit 1
+        when any row failed (the good rows are kept), so scripts notice."""
+        for line in self.lines():
+            command.stdout.write(line)
+        command.stdout.write(self.summary())
+        if self.counts[FAILED]:
+            from django.core.management.base import CommandError
+
+            raise CommandError(
+                f"{self.counts[FAILED]} row(s) failed; the other rows were "
+                + ("checked" if self.dry_run else "imported"),
+                returncode=1,
+            )
+
     def lines(self) -> Iterator[str]:
         for r in self.rows:
             text = f"row {r.row}: {r.outcome}"

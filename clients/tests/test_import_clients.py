@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from clients.models import Client, Contact
 from clients.services import client_create
 from laseros.models import ActivityLog
+from laseros.testing import run_import
 
 SAMPLES = Path(__file__).parent / "samples"
 TEMPLATE = SAMPLES / "clients_import_template.csv"
@@ -33,9 +33,7 @@ def as_xlsx(csv_path: Path, target: Path) -> Path:
 
 
 def run(path, *args) -> str:
-    out = io.StringIO()
-    call_command("import_clients", str(path), *args, stdout=out)
-    return out.getvalue()
+    return run_import("import_clients", path, *args)
 
 
 @pytest.fixture(params=["csv", "xlsx"])

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from inventory.models import Material, MovementKind, SheetStock, StockMovement
+from laseros.testing import run_import
 
 SAMPLE = Path(__file__).parent / "samples" / "stock.csv"
 
@@ -30,9 +29,7 @@ def as_xlsx(csv_path: Path, target: Path) -> Path:
 
 
 def run(path, *args) -> str:
-    out = io.StringIO()
-    call_command("import_stock", str(path), *args, stdout=out)
-    return out.getvalue()
+    return run_import("import_stock", path, *args)
 
 
 @pytest.fixture(params=["csv", "xlsx"])

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import csv
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from laseros.models import ActivityLog
+from laseros.testing import run_import
 from production.models import CutPreset, CutPresetChange
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -33,9 +33,7 @@ def as_xlsx(csv_path: Path, target: Path) -> Path:
 
 
 def run(path, *args) -> str:
-    out = io.StringIO()
-    call_command("import_presets", str(path), *args, stdout=out)
-    return out.getvalue()
+    return run_import("import_presets", path, *args)
 
 
 def preset(code, thickness, gas, nozzle, note=""):

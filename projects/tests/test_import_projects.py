@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from clients.services import client_create
 from laseros.models import ActivityLog
+from laseros.testing import run_import
 from projects.management.commands.import_projects import TEMPLATE_COLUMNS, walk
 from projects.models import Project, ProjectStatus, ProjectStatusChange
 from projects.services import project_create
@@ -46,9 +45,7 @@ def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def run(path, *args) -> str:
-    out = io.StringIO()
-    call_command("import_projects", str(path), *args, stdout=out)
-    return out.getvalue()
+    return run_import("import_projects", path, *args)
 
 
 @pytest.fixture

@@ -177,6 +177,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         source = Path(file).name
         report = run_rows(rows, ClientRowHandler(by=by), source=source, dry_run=dry_run)
-        for line in report.lines():
-            self.stdout.write(line)
-        self.stdout.write(report.summary())
+        report.write_to(self)

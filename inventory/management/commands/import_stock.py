@@ -181,6 +181,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         handler = StockRowHandler(source=Path(file).name, by=by)
         report = run_rows(rows, handler, source=Path(file).name, dry_run=dry_run)
-        for line in report.lines():
-            self.stdout.write(line)
-        self.stdout.write(report.summary())
+        report.write_to(self)

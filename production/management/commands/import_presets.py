@@ -284,6 +284,4 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         report = run_rows(rows, handler, source=target.name, dry_run=dry_run)
-        for line in report.lines():
-            self.stdout.write(line)
-        self.stdout.write(report.summary())
+        report.write_to(self)

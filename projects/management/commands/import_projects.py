@@ -474,6 +474,4 @@ class Command(BaseCommand):
             source=path.name,
             dry_run=dry_run,
         )
-        for line in report.lines():
-            self.stdout.write(line)
-        self.stdout.write(report.summary())
+        report.write_to(self)
