@@ -493,3 +493,10 @@ def test_demo_drawings_are_ingested_once(committed):
         seed_files(1, random.Random(2), lines.append)
     assert FileIngest.objects.count() == len(files)
     assert lines[-1].startswith("files: 0 drawings ingested") and "already there" in lines[-1]
+
+
+def test_the_non_cut_layers_setting_reaches_the_parsers(settings):
+    from ingest.services.reading import build_parse_context
+
+    settings.INGEST_NON_CUT_LAYERS = ("MARKING*",)
+    assert build_parse_context().non_cut_layers == ("MARKING*",)
