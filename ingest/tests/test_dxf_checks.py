@@ -258,7 +258,7 @@ def test_preview_png(tmp_path):
     assert rgb.getpixel((w // 2, h // 2)) == (255, 255, 255)  # inside the big hole: white
     plate = rgb.getpixel((w // 4, h // 2))
     assert plate != (255, 255, 255) and min(plate) > 150  # part: light fill
-    dark = sum(1 for px in rgb.getdata() if max(px) < 120)
+    dark = sum(1 for px in rgb.get_flattened_data() if max(px) < 120)
     assert dark > 1000  # the cut lines
 
 
