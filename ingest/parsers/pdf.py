@@ -2,13 +2,19 @@
 
 Text comes from the text layer; pages that are only pictures (scans, phone "PDFs") are rendered
 and read with OCR. The shop's facts (client and job codes, material, thickness, quantity) are
-found in the text by `ingest.textscan`, each with the snippet it came from. All work is bounded:
-a 500-page PDF is read as far as the page caps and says so in a warning.
+found in the text by `ingest.textscan`, each with the snippet it came from.
+
+All work is bounded: pages, characters, tables and OCR have caps that say so in a warning when
+they bite. Everything that makes MuPDF decode images (the preview, pages rendered for OCR, the
+table finder) runs in a child process with a time and memory limit (`pdf_isolated`), because
+damaged scans can make MuPDF run for minutes, eat gigabytes or crash.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,7 @@ from ingest import ocr, textscan
 
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult
+from .pdf_isolated import IsolatedResult, RenderJob, run_isolated
 
 MAX_TEXT_PAGES = 50
 MAX_OCR_PAGES = 10
@@ -31,7 +38,11 @@ OCR_DPI = 300
 OCR_MAX_LONG_SIDE_PX = 3500  # big sheets are rendered at a lower dpi so OCR stays bounded
 OCR_TIME_BUDGET_S = 120.0  # for all the OCR of one file
 PREVIEW_LONG_SIDE_PX = 800
+ISOLATED_TIMEOUT_S = 60.0  # for all the rendering and table finding of one file
+ISOLATED_MEMORY_LIMIT_MB = 2048
 METADATA_FIELDS = ("title", "author", "subject", "keywords", "creator", "producer")
+# What MuPDF raises on damaged content: its own errors derive from Exception, not RuntimeError.
+MUPDF_ERRORS = (RuntimeError, ValueError, MemoryError, pymupdf.mupdf.FzErrorBase)
 
 
 @registry.register
@@ -51,13 +62,43 @@ class PdfParser(Parser):
         pymupdf.TOOLS.reset_mupdf_warnings()
         doc = _open(path)
         try:
-            self._read(doc, result, context)
+            pages, ocr_candidates = self._read_text(doc, result, context)
+            _note_repairs(doc, result)
+        except MUPDF_ERRORS as exc:
+            raise ParseError(
+                f"The PDF is damaged and cannot be read ({_one_line(exc)}).", code="corrupt"
+            ) from exc
         finally:
             doc.close()
+
+        context.report(0.6, "rendering pages")
+        isolated = _render_and_find_tables(path, pages, ocr_candidates, result, context)
+        context.report(0.75, "reading scanned pages")
+        _read_scanned_pages(pages, ocr_candidates, isolated, result, context)
+        _collect_tables(isolated, result)
+        result.preview_png = isolated.renders.get("preview")
+        if context.make_preview and result.preview_png is None:
+            reason = isolated.render_errors.get("preview") or "it could not be rendered in time"
+            result.warn("preview_failed", f"No preview of the first page: {reason}.")
+
+        texts = [p["text"] for p in pages if p.get("text")]
+        findings = textscan.scan_text("\n\n".join(texts))
+        result.raw["pages"] = pages
+        result.raw["ocr_page_count"] = sum(1 for p in pages if p.get("ocr"))
+        result.raw["has_text_layer"] = any(p.get("char_count") and not p.get("ocr") for p in pages)
+        result.raw["findings"] = findings.as_dict()
+        result.raw["identifiers"] = findings.identifiers()
+        result.metadata.update(findings.metadata())
+        if not texts:
+            result.warn("no_text", "No text was found in the PDF (nor read by OCR).")
         context.report(1.0, "done")
         return result
 
-    def _read(self, doc: pymupdf.Document, result: ParseResult, context: ParseContext) -> None:
+    def _read_text(
+        self, doc: pymupdf.Document, result: ParseResult, context: ParseContext
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        """Metadata and each page's text layer (no image is decoded here). Returns the pages
+        and the numbers (0-based) of the pages that are only pictures."""
         raw = result.raw
         raw["page_count"] = doc.page_count
         raw["metadata"] = _document_metadata(doc)
@@ -71,84 +112,154 @@ class PdfParser(Parser):
             )
         if doc.page_count == 0:
             raise ParseError("The PDF has no pages.", code="empty")
-
-        pages: list[dict[str, Any]] = []
-        tables: list[dict[str, Any]] = []
-        texts: list[str] = []
-        image_count = 0
-        ocr_pages = 0
-        ocr_skipped = 0
-        ocr_seconds_left = OCR_TIME_BUDGET_S
         text_pages = min(doc.page_count, MAX_TEXT_PAGES)
         if doc.page_count > MAX_TEXT_PAGES:
             result.warn(
                 "pages_capped",
                 f"Only the first {MAX_TEXT_PAGES} of {doc.page_count} pages were read.",
             )
-
+        raw["pages_read"] = text_pages
+        pages: list[dict[str, Any]] = []
+        picture_pages: list[int] = []
+        image_count = 0
         for number in range(text_pages):
-            context.report(0.05 + 0.85 * number / text_pages, f"reading page {number + 1}")
-            page_info: dict[str, Any] = {"number": number + 1}
+            context.report(0.05 + 0.5 * number / text_pages, f"reading page {number + 1}")
+            info: dict[str, Any] = {"number": number + 1, "ocr": False}
             try:
                 page = doc.load_page(number)
-                page_info.update(_page_geometry(page))
-                text = page.get_text("text") or ""
+                info.update(_page_geometry(page))
+                text = (page.get_text("text") or "").strip()
                 images = page.get_images(full=False)
-            except (RuntimeError, ValueError) as exc:  # a broken page: skip it, keep the rest
-                page_info["error"] = _one_line(exc)
+            except MUPDF_ERRORS as exc:  # a broken page: skip it, keep the rest
+                info.update(error=_one_line(exc), text="", char_count=0, image_count=0)
                 result.warn("page_unreadable", f"Page {number + 1} could not be read.")
-                pages.append(page_info)
+                pages.append(info)
                 continue
             image_count += len(images)
-            page_info["image_count"] = len(images)
-            page_info["ocr"] = False
-            page_text = text.strip()
-
-            if not page_text and images:
-                if ocr_pages >= MAX_OCR_PAGES or ocr_seconds_left <= 1:
-                    ocr_skipped += 1
-                else:
-                    page_text, ocr_info = _ocr_page(page, context, result, ocr_seconds_left)
-                    if ocr_info is not None:
-                        ocr_pages += 1
-                        ocr_seconds_left -= ocr_info["seconds"]
-                        page_info["ocr"] = True
-                        page_info["ocr_info"] = ocr_info
-
-            page_info["text"] = page_text[:MAX_PAGE_CHARS]
-            page_info["text_truncated"] = len(page_text) > MAX_PAGE_CHARS
-            page_info["char_count"] = len(page_text)
-            if page_text:
-                texts.append(page_text[:MAX_PAGE_CHARS])
-
-            if number < MAX_TABLE_PAGES and len(tables) < MAX_TABLES and page_text:
-                tables.extend(_tables(page, number + 1, MAX_TABLES - len(tables), result))
-            pages.append(page_info)
-
-        if ocr_skipped:
-            result.warn(
-                "ocr_capped",
-                f"{ocr_skipped} scanned page(s) were not read with OCR (limit "
-                f"{MAX_OCR_PAGES} pages or {OCR_TIME_BUDGET_S:.0f} s per file).",
-            )
-        raw["pages_read"] = text_pages
-        raw["pages"] = pages
-        raw["tables"] = tables
+            info["image_count"] = len(images)
+            _set_text(info, text)
+            if not text and images:
+                picture_pages.append(number)
+            pages.append(info)
         raw["image_count"] = image_count
-        raw["ocr_page_count"] = ocr_pages
-        raw["has_text_layer"] = any(p.get("char_count") and not p.get("ocr") for p in pages)
+        return pages, picture_pages
 
-        findings = textscan.scan_text("\n\n".join(texts))
-        raw["findings"] = findings.as_dict()
-        raw["identifiers"] = findings.identifiers()
-        result.metadata.update(findings.metadata())
-        if not texts:
-            result.warn("no_text", "No text was found in the PDF (nor read by OCR).")
 
-        _note_repairs(doc, result)
-        if context.make_preview:
-            context.report(0.95, "rendering preview")
-            result.preview_png = _preview(doc, result)
+def _set_text(info: dict[str, Any], text: str) -> None:
+    info["text"] = text[:MAX_PAGE_CHARS]
+    info["text_truncated"] = len(text) > MAX_PAGE_CHARS
+    info["char_count"] = len(text)
+
+
+def _ocr_dpi(info: dict[str, Any]) -> int:
+    long_side_pt = max(info.get("width_pt", 0), info.get("height_pt", 0)) or 1
+    return max(72, min(OCR_DPI, int(OCR_MAX_LONG_SIDE_PX * 72 / long_side_pt)))
+
+
+def _render_and_find_tables(
+    path: Path,
+    pages: list[dict[str, Any]],
+    ocr_candidates: list[int],
+    result: ParseResult,
+    context: ParseContext,
+) -> IsolatedResult:
+    """Preview, pages for OCR and tables, from the child process (see pdf_isolated)."""
+    renders: list[RenderJob] = []
+    if context.make_preview and pages and "error" not in pages[0]:
+        long_side_pt = max(pages[0]["width_pt"], pages[0]["height_pt"]) or 1
+        renders.append(RenderJob("preview", 0, PREVIEW_LONG_SIDE_PX / long_side_pt))
+    if ocr_candidates and ocr.tesseract_available():
+        for number in ocr_candidates[:MAX_OCR_PAGES]:
+            renders.append(RenderJob(f"ocr-{number}", number, _ocr_dpi(pages[number]) / 72, True))
+    table_pages = [
+        p["number"] - 1 for p in pages[:MAX_TABLE_PAGES] if p.get("char_count") and not p.get("ocr")
+    ]
+    isolated = run_isolated(
+        path,
+        renders=renders,
+        table_pages=table_pages,
+        max_tables=MAX_TABLES,
+        max_rows=MAX_TABLE_ROWS,
+        max_cell_chars=MAX_CELL_CHARS,
+        timeout_s=ISOLATED_TIMEOUT_S,
+        memory_limit_mb=ISOLATED_MEMORY_LIMIT_MB,
+    )
+    if isolated.timed_out:
+        result.warn(
+            "render_timeout",
+            f"Rendering the PDF took over {ISOLATED_TIMEOUT_S:.0f} s and was stopped; the "
+            "preview, scanned pages or tables it had not finished are missing.",
+        )
+    if isolated.failed:
+        result.warn(
+            "render_failed",
+            f"Rendering the PDF failed ({isolated.failed}); the preview, scanned pages or "
+            "tables it had not finished are missing.",
+        )
+    return isolated
+
+
+def _read_scanned_pages(
+    pages: list[dict[str, Any]],
+    candidates: list[int],
+    isolated: IsolatedResult,
+    result: ParseResult,
+    context: ParseContext,
+) -> None:
+    """OCR of the pages that are only pictures, within MAX_OCR_PAGES and OCR_TIME_BUDGET_S."""
+    if not candidates:
+        return
+    if not ocr.tesseract_available():
+        result.warn("ocr_unavailable", "Tesseract is not installed; scanned pages were not read.")
+        return
+    seconds_left = OCR_TIME_BUDGET_S
+    skipped = max(0, len(candidates) - MAX_OCR_PAGES)
+    for number in candidates[:MAX_OCR_PAGES]:
+        info = pages[number]
+        png = isolated.renders.get(f"ocr-{number}")
+        if png is None:
+            reason = isolated.render_errors.get(f"ocr-{number}") or "not rendered in time"
+            result.warn("ocr_failed", f"Page {number + 1} could not be rendered for OCR: {reason}.")
+            continue
+        if seconds_left <= 1:
+            skipped += 1
+            continue
+        started = time.monotonic()
+        try:
+            image = Image.open(io.BytesIO(png))
+            image.load()
+            found = ocr.ocr_image(image, language=context.ocr_language, time_budget_s=seconds_left)
+        except ocr.OcrError as exc:
+            result.warn(exc.code, f"Page {number + 1}: {exc}")
+            continue
+        except (OSError, ValueError) as exc:
+            result.warn("ocr_failed", f"Page {number + 1} could not be read: {_one_line(exc)}.")
+            continue
+        finally:
+            seconds_left -= time.monotonic() - started
+        details = found.as_dict()
+        details.pop("text")
+        details["dpi"] = _ocr_dpi(info)
+        info["ocr"] = True
+        info["ocr_info"] = details
+        _set_text(info, found.text.strip())
+    if skipped:
+        result.warn(
+            "ocr_capped",
+            f"{skipped} scanned page(s) were not read with OCR (limit {MAX_OCR_PAGES} pages or "
+            f"{OCR_TIME_BUDGET_S:.0f} s per file).",
+        )
+
+
+def _collect_tables(isolated: IsolatedResult, result: ParseResult) -> None:
+    tables: list[dict[str, Any]] = []
+    for number in sorted(isolated.tables):
+        for table in isolated.tables[number]:
+            if len(tables) < MAX_TABLES:
+                tables.append({"page": number + 1, **table})
+    for number in sorted(isolated.table_errors):
+        result.warn("tables_failed", f"Tables on page {number + 1} could not be read.")
+    result.raw["tables"] = tables
 
 
 def _open(path: Path) -> pymupdf.Document:
@@ -161,7 +272,7 @@ def _open(path: Path) -> pymupdf.Document:
         raise
     except pymupdf.EmptyFileError as exc:
         raise ParseError("The PDF file is empty (0 bytes).", code="empty") from exc
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+    except (pymupdf.FileDataError, *MUPDF_ERRORS) as exc:
         raise ParseError(
             f"The PDF is damaged beyond repair and cannot be opened ({_one_line(exc)}).",
             code="corrupt",
@@ -218,62 +329,6 @@ def _page_geometry(page: pymupdf.Page) -> dict[str, Any]:
     }
 
 
-def _ocr_page(
-    page: pymupdf.Page, context: ParseContext, result: ParseResult, seconds_left: float
-) -> tuple[str, dict[str, Any] | None]:
-    """Render a page that is only pictures and read it with OCR."""
-    if not ocr.tesseract_available():
-        result.warn("ocr_unavailable", "Tesseract is not installed; scanned pages were not read.")
-        return "", None
-    long_side_pt = max(page.rect.width, page.rect.height) or 1
-    dpi = max(72, min(OCR_DPI, int(OCR_MAX_LONG_SIDE_PX * 72 / long_side_pt)))
-    try:
-        pixmap = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
-        image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
-    except (RuntimeError, ValueError, MemoryError) as exc:
-        result.warn("ocr_failed", f"Page {page.number + 1} could not be rendered for OCR.")
-        return "", {"error": _one_line(exc), "seconds": 0.0}
-    try:
-        found = ocr.ocr_image(image, language=context.ocr_language, time_budget_s=seconds_left)
-    except ocr.OcrError as exc:
-        result.warn(exc.code, f"Page {page.number + 1}: {exc}")
-        return "", None
-    info = found.as_dict()
-    info.pop("text")
-    info["dpi"] = dpi
-    return found.text, info
-
-
-def _tables(
-    page: pymupdf.Page, page_number: int, limit: int, result: ParseResult
-) -> list[dict[str, Any]]:
-    try:
-        found = page.find_tables()
-    except Exception:  # table finding is a bonus: it never fails the file
-        result.warn("tables_failed", f"Tables on page {page_number} could not be read.")
-        return []
-    tables = []
-    for table in found.tables[:limit]:
-        try:
-            rows = table.extract()
-        except Exception:  # as above
-            continue
-        tables.append(
-            {
-                "page": page_number,
-                "bbox": [round(v, 1) for v in table.bbox],
-                "row_count": table.row_count,
-                "col_count": table.col_count,
-                "rows": [
-                    [None if c is None else str(c)[:MAX_CELL_CHARS] for c in row]
-                    for row in rows[:MAX_TABLE_ROWS]
-                ],
-                "rows_truncated": len(rows) > MAX_TABLE_ROWS,
-            }
-        )
-    return tables
-
-
 def _note_repairs(doc: pymupdf.Document, result: ParseResult) -> None:
     """Warn when MuPDF had to repair the file or skip damaged data.
 
@@ -310,18 +365,6 @@ _DAMAGE_MARKERS = (
     "incorrect",
     "format error",
 )
-
-
-def _preview(doc: pymupdf.Document, result: ParseResult) -> bytes | None:
-    try:
-        page = doc.load_page(0)
-        long_side_pt = max(page.rect.width, page.rect.height) or 1
-        zoom = PREVIEW_LONG_SIDE_PX / long_side_pt
-        pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
-        return pixmap.tobytes("png")
-    except (RuntimeError, ValueError, MemoryError):
-        result.warn("preview_failed", "The first page could not be rendered as a preview.")
-        return None
 
 
 def _one_line(exc: BaseException) -> str:
