@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -45,82 +46,45 @@ STRICT_MARKER = b"purl.oclc.org/ooxml/"
 
 SHEET_KINDS = ("cutting_list", "quote", "parts_list", "stock", "unknown")
 
+
+def _aliases(names: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in names.split("|"))
+
+
 # Header names as the shop and its clients write them, after _normalise_header().
 HEADER_ALIASES: dict[str, frozenset[str]] = {
-    "quantity": frozenset(
-        {
-            "qty",
-            "qnty",
-            "quantity",
-            "quant",
-            "no off",
-            "pcs",
-            "pieces",
-            "count",
-            "units",
-            "total qty",
-            "total quantity",
-            "qty required",
-            "order qty",
-        }
+    "quantity": _aliases(
+        "qty|qnty|quantity|quant|no off|pcs|pieces|count|units|total qty|total quantity|"
+        "qty required|order qty"
     ),
-    "thickness": frozenset({"thickness", "thick", "thk", "t", "thickness mm", "thk mm", "t mm"}),
-    "material": frozenset({"material", "mat", "matl", "material type", "material code", "grade"}),
-    "client": frozenset({"client", "customer", "client code", "client name", "customer name"}),
-    "project": frozenset(
-        {"project", "job", "job code", "project code", "job no", "project no", "job number"}
+    "thickness": _aliases("thickness|thick|thk|t|thickness mm|thk mm|t mm"),
+    "material": _aliases("material|mat|matl|material type|material code|grade"),
+    "client": _aliases("client|customer|client code|client name|customer name"),
+    "project": _aliases("project|job|job code|project code|job no|project no|job number"),
+    "price": _aliases(
+        "price|unit price|amount|total|line total|rate|cost|unit cost|value|subtotal|excl vat|"
+        "incl vat|vat"
     ),
-    "price": frozenset(
-        {
-            "price",
-            "unit price",
-            "amount",
-            "total",
-            "line total",
-            "rate",
-            "cost",
-            "unit cost",
-            "value",
-            "subtotal",
-            "excl vat",
-            "incl vat",
-            "vat",
-        }
+    "stock": _aliases(
+        "sheet|sheets|stock|on hand|in stock|location|reorder|reorder level|reorder point|bin|"
+        "sheet size"
     ),
-    "stock": frozenset(
-        {
-            "sheet",
-            "sheets",
-            "stock",
-            "on hand",
-            "in stock",
-            "location",
-            "reorder",
-            "reorder level",
-            "reorder point",
-            "bin",
-            "sheet size",
-        }
-    ),
-    "part": frozenset(
-        {
-            "part",
-            "part name",
-            "part no",
-            "part number",
-            "part description",
-            "item",
-            "item name",
-            "description",
-            "desc",
-            "name",
-            "component",
-            "drawing",
-            "file",
-        }
+    "part": _aliases(
+        "part|part name|part no|part number|part description|item|item name|description|desc|"
+        "name|component|drawing|file"
     ),
 }
-_CATEGORY_ORDER = tuple(HEADER_ALIASES)  # first match wins: quantity before price, etc.
+_CATEGORY_ORDER = tuple(HEADER_ALIASES)
+# What zipfile raises on damaged archives besides BadZipFile.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    UnicodeDecodeError,
+    EOFError,
+    OSError,
+    ValueError,
+)  # first match wins: quantity before price, etc.
 _SUMMARY_ROW_RE = re.compile(r"^\s*(?:sub\s*-?\s*total|total|vat|grand total)\b", re.I)
 _THICKNESS_CELL_RE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d{1,3})?)\s*(?:mm)?\s*$", re.I)
 _QUANTITY_CELL_RE = re.compile(r"^\s*[x×]?\s*(\d{1,6})\s*(?:pcs|off|x|units)?\.?\s*$", re.I)
@@ -218,12 +182,15 @@ def check_container(path: Path) -> None:
     if head == OLE2_MAGIC:
         _refuse_ole2(path)
     try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+        _check_zip(path)
+    except _ZIP_ERRORS as exc:
         raise ParseError(
             "The workbook is damaged: it is not a valid .xlsx (zip) file.", code="corrupt"
         ) from exc
-    with archive:
+
+
+def _check_zip(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         if len(infos) > MAX_ZIP_MEMBERS:
             raise ParseError(
@@ -431,26 +398,24 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     """The sheet's merged ranges ("A1:C1"), read from its XML (read-only openpyxl skips them)."""
     if not part:
         return []
-    part = part.lstrip("/")
-    try:
-        member = archive.open(part)
-    except KeyError:
-        return []
     found: list[str] = []
     overlap = 512
     buffer = b""
-    with member:
-        while len(found) < MAX_MERGED_RANGES:
-            chunk = member.read(1024 * 1024)
-            buffer += chunk
-            safe_end = len(buffer) if not chunk else max(0, len(buffer) - overlap)
-            for match in _MERGE_RE.finditer(buffer):
-                if match.start() >= safe_end:
+    try:
+        with archive.open(part.lstrip("/")) as member:
+            while len(found) < MAX_MERGED_RANGES:
+                chunk = member.read(1024 * 1024)
+                buffer += chunk
+                safe_end = len(buffer) if not chunk else max(0, len(buffer) - overlap)
+                for match in _MERGE_RE.finditer(buffer):
+                    if match.start() >= safe_end:
+                        break
+                    found.append(match.group(1).decode("ascii"))
+                buffer = buffer[safe_end:]
+                if not chunk:
                     break
-                found.append(match.group(1).decode("ascii"))
-            buffer = buffer[safe_end:]
-            if not chunk:
-                break
+    except (KeyError, *_ZIP_ERRORS):  # a damaged part: keep the ranges read so far
+        pass
     return found[:MAX_MERGED_RANGES]
 
 

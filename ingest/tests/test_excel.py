@@ -390,3 +390,38 @@ def test_progress_is_reported_from_zero_to_one():
         SAMPLES / "calamine__issues.xlsx", ParseContext(progress=lambda f, m: seen.append(f))
     )
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def mutants(data: bytes, count: int, seed: int):
+    """Damaged copies of `data`: flipped bytes, cut short, or zeroed runs (reproducible)."""
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        copy = bytearray(data)
+        how = rng.choice(("flip", "cut", "zero"))
+        if how == "flip":
+            for _ in range(rng.randint(1, 20)):
+                copy[rng.randrange(len(copy))] = rng.randrange(256)
+        elif how == "cut":
+            copy = copy[: rng.randrange(1, len(copy))]
+        else:
+            start = rng.randrange(len(copy))
+            copy[start : start + 200] = bytes(len(copy[start : start + 200]))
+        yield bytes(copy)
+
+
+def test_damaged_copies_are_read_or_refused_never_crash(tmp_path):
+    path = tmp_path / "damaged.xlsx"
+    outcomes = {"read": 0, "refused": 0}
+    sources = sorted(SAMPLES.glob("*.xlsx"))
+    for n, source in enumerate(sources):
+        for data in mutants(source.read_bytes(), 25, seed=n):
+            path.write_bytes(data)
+            try:
+                parse(path)
+                outcomes["read"] += 1
+            except ParseError as exc:
+                assert exc.code in {"corrupt", "empty", "encrypted", "legacy_xls", "zip_bomb"}
+                outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]
