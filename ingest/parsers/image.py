@@ -44,25 +44,17 @@ class ImageParser(Parser):
         result = ParseResult(kind="image", parser=self.name, parser_version=self.version)
         context.report(0.0, "opening image")
         with _open(path, context) as image:
-            raw = result.raw
-            raw["format"] = image.format
-            raw["mode"] = image.mode
-            raw["width_px"], raw["height_px"] = image.size
-            raw["frame_count"] = _count_frames(image)
-            if raw["frame_count"] > 1:
-                result.warn(
-                    "first_page_only",
-                    f"The image has {raw['frame_count']} pages; only the first was read.",
-                )
-                image.seek(0)
-            raw["dpi"] = _dpi(image)
-            raw["exif"], raw["gps_present"], orientation = _exif(image)
-            raw["exif_orientation"] = orientation
-            picture = _decode(image)
+            try:
+                picture = self._read_header_and_pixels(image, result)
+            except ParseError:
+                raise
+            except Exception as exc:  # Pillow meets damaged headers with many exception types
+                raise ParseError(
+                    f"The image is broken and cannot be read ({_one_line(exc)}).", code="corrupt"
+                ) from exc
 
-        upright = ImageOps.exif_transpose(picture) or picture
-        raw["orientation_applied"] = orientation not in (None, 1)
-        raw["upright_size_px"] = list(upright.size)
+        upright = _upright(picture, result)
+        result.raw["upright_size_px"] = list(upright.size)
         context.report(0.2, "reading text")
         self._ocr(upright, result, context)
         if context.make_preview:
@@ -70,6 +62,22 @@ class ImageParser(Parser):
             result.preview_png = _preview(upright)
         context.report(1.0, "done")
         return result
+
+    def _read_header_and_pixels(self, image: Image.Image, result: ParseResult) -> Image.Image:
+        raw = result.raw
+        raw["format"] = image.format
+        raw["mode"] = image.mode
+        raw["width_px"], raw["height_px"] = image.size
+        raw["frame_count"] = _count_frames(image)
+        if raw["frame_count"] > 1:
+            result.warn(
+                "first_page_only",
+                f"The image has {raw['frame_count']} pages; only the first was read.",
+            )
+            image.seek(0)
+        raw["dpi"] = _dpi(image)
+        raw["exif"], raw["gps_present"], raw["exif_orientation"] = _exif(image)
+        return _decode(image)
 
     def _ocr(self, image: Image.Image, result: ParseResult, context: ParseContext) -> None:
         if not ocr.tesseract_available():
@@ -127,6 +135,19 @@ def _open(path: Path, context: ParseContext) -> Image.Image:
             code="decompression_bomb",
         )
     return image
+
+
+def _upright(picture: Image.Image, result: ParseResult) -> Image.Image:
+    """The picture turned as its EXIF Orientation says; unchanged when EXIF is unreadable."""
+    orientation = result.raw.get("exif_orientation")
+    try:
+        upright = ImageOps.exif_transpose(picture) or picture
+    except Exception:  # damaged EXIF: Pillow raises SyntaxError, ValueError, struct.error...
+        result.warn("exif_unreadable", "The image's EXIF data is damaged; it was not applied.")
+        result.raw["orientation_applied"] = False
+        return picture
+    result.raw["orientation_applied"] = orientation in range(2, 9)
+    return upright
 
 
 def _decode(image: Image.Image) -> Image.Image:

@@ -67,6 +67,7 @@ def png_header_only(width: int, height: int) -> bytes:
 # --- every sample ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_sample_is_read_or_refused_with_a_reason():
     files = sorted(p for p in SAMPLES.iterdir() if p.name != "SOURCES.md")
     assert len(files) == 11
@@ -294,3 +295,45 @@ def test_progress_is_reported_from_zero_to_one(monkeypatch):
         SAMPLES / "pillow__iptc.jpg", ParseContext(progress=lambda f, m: seen.append(f))
     )
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def mutants(data: bytes, count: int, seed: int):
+    """Damaged copies of `data`: flipped bytes, cut short, or zeroed runs (reproducible)."""
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        copy = bytearray(data)
+        how = rng.choice(("flip", "cut", "zero"))
+        if how == "flip":
+            for _ in range(rng.randint(1, 20)):
+                copy[rng.randrange(len(copy))] = rng.randrange(256)
+        elif how == "cut":
+            copy = copy[: rng.randrange(1, len(copy))]
+        else:
+            start = rng.randrange(len(copy))
+            copy[start : start + 200] = bytes(len(copy[start : start + 200]))
+        yield bytes(copy)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow on damaged TIFF tags
+def test_damaged_copies_are_read_or_refused_never_crash(tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr, "tesseract_available", lambda: False)  # speed: no OCR here
+    sources = [
+        p
+        for p in sorted(SAMPLES.iterdir())
+        if p.name != "SOURCES.md" and "8071" not in p.name  # the big scan: slow to decode
+    ]
+    outcomes = {"read": 0, "refused": 0}
+    for n, source in enumerate(sources):
+        path = tmp_path / f"damaged{source.suffix}"
+        for data in mutants(source.read_bytes(), 15, seed=n):
+            path.write_bytes(data)
+            try:
+                parse(path)
+                outcomes["read"] += 1
+            except ParseError as exc:
+                assert exc.code in {"corrupt", "decompression_bomb"}
+                outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]
