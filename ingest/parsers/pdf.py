@@ -44,6 +44,11 @@ METADATA_FIELDS = ("title", "author", "subject", "keywords", "creator", "produce
 # What MuPDF raises on damaged content: its own errors derive from Exception, not RuntimeError.
 MUPDF_ERRORS = (RuntimeError, ValueError, MemoryError, pymupdf.mupdf.FzErrorBase)
 
+# MuPDF prints its messages to the process's stdout, which in the worker is the log: they are
+# kept with the file instead (raw["mupdf_messages"] and the "repaired" warning).
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
 
 @registry.register
 class PdfParser(Parser):

@@ -286,6 +286,10 @@ def test_a_crash_inside_mupdf_does_not_take_the_parser_down(tmp_path):
     isolated = pdf_isolated.run_isolated(path, renders=[], table_pages=list(range(19)))
     result = parse(path)  # in this process: must come back, whatever the child did
     assert result.raw["page_count"] == 19 and "repaired" in {w.code for w in result.warnings}
+    # MuPDF's complaints are kept with the file, not printed into the worker's log
+    assert "corrupt object stream" in " ".join(result.raw["mupdf_messages"])
+    assert not pymupdf.TOOLS.mupdf_display_errors()
+    assert not pymupdf.TOOLS.mupdf_display_warnings()
     if isolated.failed:  # PyMuPDF 1.28.2 crashes here; a fixed version may not
         assert "signal" in isolated.failed
         assert "render_failed" in {w.code for w in result.warnings}
@@ -385,3 +389,14 @@ def test_damaged_copies_are_read_or_refused_never_crash(tmp_path, monkeypatch):
                 assert exc.code in {"corrupt", "empty", "encrypted", "unreadable"}
                 outcomes["refused"] += 1
     assert outcomes["read"] and sum(outcomes.values()) == 15 * len(sources)
+
+
+def test_a_damaged_pdf_read_twice_is_reported_both_times(tmp_path):
+    data = write_text_pdf(tmp_path / "whole.pdf", [SYNTHETIC_TEXT]).read_bytes()
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(data[: int(len(data) * 0.8)])
+    first = parse(path, make_preview=False)
+    second = parse(path, make_preview=False)  # MuPDF folds a repeated message into "... repeated"
+    for result in (first, second):
+        assert "repaired" in {w.code for w in result.warnings}
+        assert any("xref" in message for message in result.raw["mupdf_messages"])
