@@ -20,6 +20,7 @@ from ingest.parsers import image as image_module
 from ingest.parsers.base import DetectedType, ParseContext, ParseError
 from ingest.parsers.image import ImageParser
 from ingest.parsers.registry import parser_for
+from ingest.tests.damage import mutants
 
 SAMPLES = Path(__file__).parent / "samples" / "images"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -295,25 +296,6 @@ def test_progress_is_reported_from_zero_to_one(monkeypatch):
         SAMPLES / "pillow__iptc.jpg", ParseContext(progress=lambda f, m: seen.append(f))
     )
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
-
-
-def mutants(data: bytes, count: int, seed: int):
-    """Damaged copies of `data`: flipped bytes, cut short, or zeroed runs (reproducible)."""
-    import random
-
-    rng = random.Random(seed)
-    for _ in range(count):
-        copy = bytearray(data)
-        how = rng.choice(("flip", "cut", "zero"))
-        if how == "flip":
-            for _ in range(rng.randint(1, 20)):
-                copy[rng.randrange(len(copy))] = rng.randrange(256)
-        elif how == "cut":
-            copy = copy[: rng.randrange(1, len(copy))]
-        else:
-            start = rng.randrange(len(copy))
-            copy[start : start + 200] = bytes(len(copy[start : start + 200]))
-        yield bytes(copy)
 
 
 @pytest.mark.slow
