@@ -176,15 +176,3 @@ def material_for(text: str, *, by: Any = None) -> Material:
         ),
         by=by,
     )
-
-
-def user_named(username: str | None):
-    """The user an import acts as (recorded in the audit trail), or None for the system."""
-    if not username:
-        return None
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValueError(f"no user called {username!r}")
-    return user

@@ -11,15 +11,13 @@ The contact person also becomes the client's primary contact.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
 from clients.models import Client, Contact, normalise_client_code
 from clients.services import client_create, client_update, contact_create
-from laseros.importing import CREATED, UNCHANGED, UPDATED, read_table, run_rows
+from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, read_table
 
 ALIASES = {
     "code": "client_code",
@@ -143,38 +141,12 @@ class ClientRowHandler:
         return True
 
 
-def user_named(username: str | None):
-    if not username:
-        return None
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValueError(f"no user called {username!r}")
-    return user
-
-
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import clients from a CSV or XLSX file with the shop's template columns "
         "(client_code, name, contact_person, email, phone, address, notes)."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="The .csv or .xlsx file.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check and report, but save nothing."
-        )
-        parser.add_argument(
-            "--user", help="Username the changes are recorded under (default: the system)."
-        )
-
-    def handle(self, *args, file, dry_run, user, **options):
-        try:
-            by = user_named(user)
-            _headers, rows = read_table(file)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        source = Path(file).name
-        report = run_rows(rows, ClientRowHandler(by=by), source=source, dry_run=dry_run)
-        report.write_to(self)
+    def prepare(self, path, *, by, options):
+        _headers, rows = read_table(path)
+        return rows, ClientRowHandler(by=by)

@@ -11,10 +11,8 @@ ledger. Empty cells leave what is there. Running the same file twice changes not
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
 from inventory.management.cells import (
@@ -24,11 +22,10 @@ from inventory.management.cells import (
     parse_int,
     parse_money,
     parse_sheet_size,
-    user_named,
 )
 from inventory.models import SheetStock
 from inventory.services import stock_adjust, stock_create, stock_update
-from laseros.importing import CREATED, UNCHANGED, UPDATED, read_table, run_rows
+from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, read_table
 
 ALIASES = {
     "material_code": "material",
@@ -158,27 +155,12 @@ class StockRowHandler:
         return UPDATED, f"{label}: {'; '.join(notes)}"
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import sheet stock from a CSV or XLSX file (material, thickness_mm, width_mm, length_mm "
         "or sheet_size, quantity, reorder_level, reorder_quantity, location, unit_cost, supplier)."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="The .csv or .xlsx file.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check and report, but save nothing."
-        )
-        parser.add_argument(
-            "--user", help="Username the changes are recorded under (default: the system)."
-        )
-
-    def handle(self, *args, file, dry_run, user, **options):
-        try:
-            by = user_named(user)
-            _headers, rows = read_table(file)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        handler = StockRowHandler(source=Path(file).name, by=by)
-        report = run_rows(rows, handler, source=Path(file).name, dry_run=dry_run)
-        report.write_to(self)
+    def prepare(self, path, *, by, options):
+        _headers, rows = read_table(path)
+        return rows, StockRowHandler(source=path.name, by=by)

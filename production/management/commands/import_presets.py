@@ -13,10 +13,8 @@ parameters go through preset_update and into the preset's change log.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, models, transaction
 
 from inventory.management.cells import (
@@ -25,9 +23,8 @@ from inventory.management.cells import (
     parse_bool,
     parse_decimal,
     parse_int,
-    user_named,
 )
-from laseros.importing import CREATED, UNCHANGED, UPDATED, RowSkipped, read_table, run_rows
+from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, RowSkipped, read_table
 from production.fsm_names import UnreadableName, parse_fsm_name
 from production.models import PRESET_TUNED_FIELDS, CutPreset, Gas
 from production.services import preset_create, preset_update
@@ -235,20 +232,16 @@ class PresetImporter:
         return UPDATED, f"{label} ({entry.fields_changed})"
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import cut presets from a CSV/XLSX file (CutPreset columns) or from a folder of CypCut "
         ".fsm files (their names: thickness, material, gas, nozzle, note)."
     )
 
+    source_help = "A .csv/.xlsx file, or a folder of .fsm files."
+
     def add_arguments(self, parser):
-        parser.add_argument("path", help="A .csv/.xlsx file, or a folder of .fsm files.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check and report, but save nothing."
-        )
-        parser.add_argument(
-            "--user", help="Username the changes are recorded under (default: the system)."
-        )
+        super().add_arguments(parser)
         parser.add_argument(
             "--default-material",
             default="",
@@ -259,29 +252,20 @@ class Command(BaseCommand):
             "--default-nozzle", default="", help="Nozzle for names that carry none, e.g. 1.5SN."
         )
 
-    def handle(self, *args, path, dry_run, user, **options):
-        target = Path(path)
-        try:
-            by = user_named(user)
-            importer = PresetImporter(
-                source=target.name,
-                by=by,
-                default_material=options["default_material"],
-                default_gas=options["default_gas"],
-                default_nozzle=options["default_nozzle"],
+    def prepare(self, path, *, by, options):
+        importer = PresetImporter(
+            source=path.name,
+            by=by,
+            default_material=options["default_material"],
+            default_gas=options["default_gas"],
+            default_nozzle=options["default_nozzle"],
+        )
+        if path.is_dir():
+            names = sorted(
+                p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".fsm"
             )
-            if target.is_dir():
-                names = sorted(
-                    p.name for p in target.iterdir() if p.is_file() and p.suffix.lower() == ".fsm"
-                )
-                if not names:
-                    raise ValueError(f"{target}: no .fsm files in this folder")
-                rows = [(n, {"file": name}) for n, name in enumerate(names, start=1)]
-                handler = importer.fsm_row
-            else:
-                _headers, rows = read_table(target)
-                handler = importer.table_row
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        report = run_rows(rows, handler, source=target.name, dry_run=dry_run)
-        report.write_to(self)
+            if not names:
+                raise ValueError(f"{path}: no .fsm files in this folder")
+            return [(n, {"file": name}) for n, name in enumerate(names, start=1)], importer.fsm_row
+        _headers, rows = read_table(path)
+        return rows, importer.table_row

@@ -30,7 +30,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, transaction
 
 from clients.models import Client, normalise_client_code
@@ -42,9 +41,8 @@ from inventory.management.cells import (
     parse_int,
     parse_money,
     split_material_type,
-    user_named,
 )
-from laseros.importing import CREATED, UNCHANGED, UPDATED, read_table, run_rows
+from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, read_table
 from projects.models import Project, ProjectStatus
 from projects.services import TransitionError, project_create, project_transition, project_update
 
@@ -434,44 +432,27 @@ class ProjectRowHandler:
         return ""
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import jobs from the shop's old project CSV/XLSX (30 template columns), walking each to "
         "its old status through the workflow with the reason 'imported'."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="The .csv or .xlsx file.")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Check and report, but save nothing."
-        )
-        parser.add_argument(
-            "--user",
-            help="Username the changes are recorded under; a manager, so the gates the old "
-            "records cannot pass (no design files in a CSV) are overridden with a reason.",
-        )
+    user_help = (
+        "Username the changes are recorded under; a manager, so the gates the old records cannot "
+        "pass (no design files in a CSV) are overridden with a reason."
+    )
 
-    def handle(self, *args, file, dry_run, user, **options):
-        path = Path(file)
-        try:
-            by = user_named(user)
-            headers, rows = read_table(path)
-            extras = raw_extras(path, len(headers))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+    def prepare(self, path, *, by, options):
+        headers, rows = read_table(path)
+        extras = raw_extras(path, len(headers))
         keys = {header_key(h) for h in headers}
         missing = [c for c in ("client_code", "name") if c not in keys]
         if missing:
-            raise CommandError(f"{path.name}: no {', '.join(missing)} column")
+            raise ValueError(f"{path.name}: no {', '.join(missing)} column")
         unknown = sorted(keys - set(TEMPLATE_COLUMNS))
         if unknown:
             self.stdout.write(f"ignoring columns the import does not know: {', '.join(unknown)}")
         handler = ProjectRowHandler(by=by, extras=extras)
         handler.width = len(headers)
-        report = run_rows(
-            ((n, (n, row)) for n, row in rows),
-            handler,
-            source=path.name,
-            dry_run=dry_run,
-        )
-        report.write_to(self)
+        return ((n, (n, row)) for n, row in rows), handler
