@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from laseros.admin import ReadOnlyAdmin, ReadOnlyMixin
 from laseros.audit.admin import AuditedAdminMixin
 
 from . import services
@@ -45,7 +46,7 @@ logger = logging.getLogger(__name__)
 # --- files ---------------------------------------------------------------------------------------
 
 
-class ExtractionHistoryInline(admin.TabularInline):
+class ExtractionHistoryInline(ReadOnlyMixin, admin.TabularInline):
     """Every reading of the file, newest first (read-only history)."""
 
     model = FileExtraction
@@ -65,15 +66,6 @@ class ExtractionHistoryInline(admin.TabularInline):
     @admin.display(description="warnings")
     def warning_total(self, obj):
         return len(obj.warnings or [])
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(FileIngest)
@@ -498,21 +490,8 @@ def _stream(name: str, content_type: str, download_name: str | None = None):
     return response
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the worker only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(FileMetadata)
-class FileMetadataAdmin(_ReadOnlyAdmin):
+class FileMetadataAdmin(ReadOnlyAdmin):
     """What each file measures, as one table to sort and filter (the file's page shows it too)."""
 
     list_display = [
@@ -538,7 +517,7 @@ class FileMetadataAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(FileExtraction)
-class FileExtractionAdmin(_ReadOnlyAdmin):
+class FileExtractionAdmin(ReadOnlyAdmin):
     """Every reading of every file, kept as history."""
 
     list_display = ["file", "parser", "parser_version", "is_current", "warning_total", "created_at"]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from laseros.admin import ReadOnlyMixin
 from projects.models import Project
 
 from .admin_parts import _metadata, _number, _thickness, status_html, thumbnail_html, warnings_html
@@ -17,7 +18,7 @@ from .models import FileIngest
 logger = logging.getLogger(__name__)
 
 
-class ProjectFilesInline(admin.TabularInline):
+class ProjectFilesInline(ReadOnlyMixin, admin.TabularInline):
     """A project's files with preview, measurements and warnings (read-only; the link under the
     table opens the upload page with the project chosen)."""
 
@@ -53,15 +54,6 @@ class ProjectFilesInline(admin.TabularInline):
             .select_related("metadata", "client", "project")
             .order_by("part", "kind", "-version")
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="")
     def thumbnail(self, obj):

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from laseros.admin import ReadOnlyAdmin
 from laseros.audit.admin import AuditedAdminMixin
 
 from . import services
@@ -340,17 +341,6 @@ class StockMoveForm(forms.Form):
                 reason=reason,
                 reference=reference,
             )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockMovement)

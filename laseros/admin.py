@@ -8,10 +8,12 @@ from django.utils.html import format_html_join
 from .models import ActivityLog, WorkerHeartbeat
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Nothing here is added, changed or deleted by a person."""
+class ReadOnlyMixin:
+    """For records that services or the worker write (ledgers, histories, readings): a person
+    may look, filter and export, but adds, changes and deletes nothing here. Works for a
+    ModelAdmin and for an inline."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -19,6 +21,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A changelist and view page only."""
+
+
+class ReadOnlyInline(ReadOnlyMixin):
+    """Mix into a TabularInline / StackedInline: the rows are shown, never edited."""
+
+    can_delete = False
+    extra = 0
+    max_num = 0
 
 
 @admin.register(ActivityLog)

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from laseros.admin import ReadOnlyAdmin, ReadOnlyInline
 from laseros.audit.admin import AuditedAdminMixin
 
 from . import services
@@ -51,21 +52,6 @@ class ProjectAutocompleteMixin:
         if registered_with_search(self.admin_site, Project):
             fields.append("project")
         return fields
-
-
-class ReadOnlyInline:
-    can_delete = False
-    extra = 0
-    max_num = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- machines and operators -----------------------------------------------------------------------
@@ -215,7 +201,7 @@ class CutPresetAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CutPresetChange)
-class CutPresetChangeAdmin(admin.ModelAdmin):
+class CutPresetChangeAdmin(ReadOnlyAdmin):
     """The change log across all presets (written only by preset_update)."""
 
     list_display = ["changed_at", "preset", "by", "reason", "quality_effect", "fields_changed"]
@@ -232,15 +218,6 @@ class CutPresetChangeAdmin(admin.ModelAdmin):
         "quality_note",
         "changes",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- the queue ------------------------------------------------------------------------------------

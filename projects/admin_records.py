@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 
 from clients.admin import copy_saved
+from laseros.admin import ReadOnlyAdmin
 from laseros.audit.admin import AuditedAdminMixin
 
 from . import selectors, services
@@ -22,7 +23,7 @@ from .uploads import check_upload
 
 
 @admin.register(ProjectStatusChange)
-class ProjectStatusChangeAdmin(admin.ModelAdmin):
+class ProjectStatusChangeAdmin(ReadOnlyAdmin):
     """Every move of every job, read-only: who moved what, when and why."""
 
     list_display = [
@@ -38,15 +39,6 @@ class ProjectStatusChangeAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name", "reason", "changed_by__username"]
     date_hierarchy = "changed_at"
     list_select_related = ["project", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="overrode")
     def overridden(self, obj):
@@ -226,7 +218,7 @@ class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ProjectLine)
-class ProjectLineAdmin(admin.ModelAdmin):
+class ProjectLineAdmin(ReadOnlyAdmin):
     """Which jobs ordered which products (edit lines on the job's page)."""
 
     list_display = ["project", "product", "quantity", "unit_price", "total", "project_status"]
@@ -234,15 +226,6 @@ class ProjectLineAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name", "product__sku", "product__name"]
     list_select_related = ["project", "product"]
     autocomplete_fields = ["project", "product"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="total (R)")
     def total(self, obj):
