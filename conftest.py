@@ -43,3 +43,20 @@ def admin_user_client(client, make_user):
     client.force_login(user)
     client.user = user
     return client
+
+
+@pytest.fixture
+def api(make_user):
+    """api("Operator") -> a DRF APIClient signed in as a staff user in that role (Admin is also
+    a superuser); the user is `client.user`."""
+    from rest_framework.test import APIClient
+
+    def _as(role="Admin"):
+        user = make_user(f"api-{role.lower()}", role=role, superuser=role == "Admin")
+        user.get_all_permissions()  # cached on the user, as on any later request of a session
+        client = APIClient()
+        client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return _as

@@ -1,25 +1,12 @@
 """/api/v1/clients/ and /contacts/: roles, filters, codes generated, constant queries."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from clients.models import Client
 from clients.tests.factories import ClientFactory, ContactFactory
 from laseros.testing import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(make_user):
-    def _as(role):
-        user = make_user(f"api-{role.lower()}", role=role)
-        user.get_all_permissions()  # cached on the user, as on any later request of a session
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return _as
 
 
 def test_list_queries_do_not_grow(api):

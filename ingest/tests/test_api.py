@@ -28,18 +28,6 @@ pytestmark = pytest.mark.django_db
 FILES = "/api/v1/files/"
 
 
-@pytest.fixture
-def api(make_user):
-    def _api(role="Admin"):
-        client = APIClient()
-        user = make_user(role.lower(), role=role, superuser=role == "Admin")
-        client.force_authenticate(user)
-        client.user = user
-        return client
-
-    return _api
-
-
 def _upload(api_client, committed, *files, **data):
     with committed():
         return api_client.post(FILES, {"file": list(files), **data}, format="multipart")

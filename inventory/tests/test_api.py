@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from inventory.models import Material, Offcut, SheetStock, StockMovement
 from inventory.services import offcut_create, stock_move
@@ -11,16 +10,6 @@ from inventory.tests.factories import MaterialFactory, SheetStockFactory
 from laseros.testing import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(make_user):
-    def _api(role="Admin"):
-        client = APIClient()
-        client.force_authenticate(make_user(role.lower(), role=role, superuser=role == "Admin"))
-        return client
-
-    return _api
 
 
 def grow_to(model, make):
@@ -71,7 +60,7 @@ def test_operator_moves_stock_viewer_cannot(api):
     operator = api("Operator")
     response = operator.post(url, {"kind": "usage", "quantity": -2, "reference": "Run 4"})
     assert response.status_code == 201, response.json()
-    assert response.json()["balance_after"] == 1 and response.json()["by"] == "operator"
+    assert response.json()["balance_after"] == 1 and response.json()["by"] == "api-operator"
     stock.refresh_from_db()
     assert stock.quantity_on_hand == 1
 

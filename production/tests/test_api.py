@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
-from rest_framework.test import APIClient
 
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
 from laseros.testing import assert_constant_queries
@@ -22,16 +21,6 @@ from production.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api(make_user):
-    def _api(role="Admin"):
-        client = APIClient()
-        client.force_authenticate(make_user(role.lower(), role=role, superuser=role == "Admin"))
-        return client
-
-    return _api
 
 
 def grow_to(model, make):
@@ -185,7 +174,7 @@ def test_preset_change_needs_a_reason_and_is_logged(api):
     )
     assert ok.status_code == 200 and ok.json()["change_count"] == 1
     log = client.get(f"{url}changes/").json()
-    assert log[0]["reason"] == "striations" and log[0]["by"] == "manager"
+    assert log[0]["reason"] == "striations" and log[0]["by"] == "api-manager"
     assert log[0]["changes"] == {"cut_speed_mm_min": ["4000.0", "4100.0"]}
     created = client.post(
         "/api/v1/presets/",

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from clients.tests.factories import ClientFactory
 from laseros.testing import assert_constant_queries
@@ -21,18 +20,6 @@ from projects.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 S = ProjectStatus
-
-
-@pytest.fixture
-def api(make_user):
-    def _as(role):
-        user = make_user(f"api-{role.lower()}", role=role)
-        user.get_all_permissions()  # cached on the user, as on any later request of a session
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return _as
 
 
 def _grow(n):
