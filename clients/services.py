@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from laseros.audit import diff_instances, instance_values, record
+from laseros.audit import diff_instances, instance_values, record, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
 
@@ -104,12 +104,7 @@ def client_update(*, client: Client, by: Any, **fields: Any) -> Client:
         setattr(
             current, name, value.strip() if isinstance(value, str) and name != "notes" else value
         )
-    current.full_clean()
-    changes = diff_instances(before, instance_values(current))
-    changes.pop("updated_at", None)
-    if changes:
-        current.save()
-        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    save_changes(current, before, by=by)
     return current
 
 
@@ -164,11 +159,7 @@ def contact_update(*, contact: Contact, by: Any, **fields: Any) -> Contact:
         Contact.objects.filter(client_id=current.client_id, is_primary=True).exclude(
             pk=current.pk
         ).update(is_primary=False)
-    current.full_clean()
-    changes = diff_instances(before, instance_values(current))
-    if changes:
-        current.save()
-        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    save_changes(current, before, by=by)
     return current
 
 

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from laseros.audit import diff_instances, instance_values, record
+from laseros.audit import diff_instances, instance_values, record, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
 
@@ -257,11 +257,7 @@ def stock_update(*, stock: SheetStock, by: Any = None, **changes: Any) -> SheetS
     before = instance_values(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
-    locked.full_clean()
-    locked.save()
-    diff = diff_instances(before, instance_values(locked))
-    if diff:
-        record(action=ActivityLog.Action.UPDATE, obj=locked, changes=diff, user=by)
+    save_changes(locked, before, by=by)
     for name in changes:
         setattr(stock, name, getattr(locked, name))
     return locked
@@ -337,11 +333,7 @@ def offcut_update(*, offcut: Offcut, by: Any = None, **changes: Any) -> Offcut:
     before = instance_values(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
-    locked.full_clean()
-    locked.save()
-    diff = diff_instances(before, instance_values(locked))
-    if diff:
-        record(action=ActivityLog.Action.UPDATE, obj=locked, changes=diff, user=by)
+    save_changes(locked, before, by=by)
     return locked
 
 

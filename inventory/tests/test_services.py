@@ -101,6 +101,22 @@ def test_stock_update_refuses_the_count():
     assert (stock.reorder_level, stock.location) == (5, "Bay 2")
 
 
+def test_an_update_that_changes_nothing_records_nothing(make_user):
+    user = make_user("storeman")
+    stock = SheetStockFactory(location="Bay 1")
+    MaterialFactory(code="MS")
+    offcut = services.offcut_create(
+        material="MS", thickness_mm=Decimal("3"), width_mm=900, length_mm=400, location="Rack A"
+    )
+    entries = ActivityLog.objects.count()
+    services.stock_update(stock=stock, by=user, location="Bay 1")
+    services.offcut_update(offcut=offcut, by=user, location="Rack A")
+    assert ActivityLog.objects.count() == entries  # an edit with no change is not history
+    services.stock_update(stock=stock, by=user, location="Bay 3")
+    entry = ActivityLog.objects.latest("id")
+    assert entry.changes == {"location": ["Bay 1", "Bay 3"]} and entry.actor == user
+
+
 def test_find_stock_honours_tolerance(settings):
     ms = MaterialFactory(code="MS")
     near = SheetStockFactory(material=ms, thickness_mm=Decimal("3.2"), quantity_on_hand=1)

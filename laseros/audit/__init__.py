@@ -6,7 +6,7 @@ Services call `record()` for every change they make; admin saves and deletes go 
 
 from .chain import ChainBreak, compute_hash, verify_chain
 from .context import current_ip, current_user, request_context
-from .services import diff_instances, instance_values, record
+from .services import diff_instances, instance_values, record, save_changes
 
 __all__ = [
     "ChainBreak",
@@ -17,5 +17,6 @@ __all__ = [
     "instance_values",
     "record",
     "request_context",
+    "save_changes",
     "verify_chain",
 ]

@@ -59,6 +59,31 @@ def diff_instances(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return changes
 
 
+def save_changes(
+    instance: models.Model, before: dict[str, Any], *, by: Any, message: str = ""
+) -> dict:
+    """The end of every plain update service: validate `instance`, and only when its values
+    differ from `before` (its `instance_values` taken before the change; auto-updated
+    timestamps do not count) save it and record the UPDATE. Returns the changes, {} for none."""
+    from laseros.models import ActivityLog
+
+    instance.full_clean()
+    changes = diff_instances(before, instance_values(instance))
+    for field in instance._meta.concrete_fields:
+        if getattr(field, "auto_now", False):
+            changes.pop(field.name, None)
+    if changes:
+        instance.save()
+        record(
+            action=ActivityLog.Action.UPDATE,
+            obj=instance,
+            changes=changes,
+            message=message,
+            user=by,
+        )
+    return changes
+
+
 def _resolve_user(user: Any):
     if user is None:
         user = current_user()

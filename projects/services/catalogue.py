@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inventory.models import Material
-from laseros.audit import diff_instances, instance_values, record
+from laseros.audit import diff_instances, instance_values, record, save_changes
 from laseros.models import ActivityLog
 
 from .. import workflow
@@ -21,7 +21,6 @@ from ..models import (
 )
 from ..sku import parse_sku
 from ..uploads import check_upload
-from .jobs import _changes
 
 # --- products -------------------------------------------------------------------------------------
 
@@ -118,11 +117,7 @@ def product_update(*, product: Product, by: Any, **fields: Any) -> Product:
         name in fields and instance_values(current)[name] != before[name] for name in _SKU_PARTS
     ):
         current.sku = ""
-    current.full_clean()
-    changes = _changes(before, current)
-    if changes:
-        current.save()
-        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    save_changes(current, before, by=by)
     return current
 
 
@@ -203,11 +198,7 @@ def project_line_update(*, line: ProjectLine, by: Any, **fields: Any) -> Project
     before = instance_values(current)
     for name, value in fields.items():
         setattr(current, name, value)
-    current.full_clean()
-    changes = _changes(before, current)
-    if changes:
-        current.save()
-        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    save_changes(current, before, by=by)
     return current
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from inventory.models import Material
-from laseros.audit import diff_instances, instance_values, record
+from laseros.audit import diff_instances, instance_values, record, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
 from laseros.workdays import add_working_days
@@ -222,11 +222,7 @@ def project_update(*, project: Project, by: Any, **fields: Any) -> Project:
     for name, value in fields.items():
         setattr(current, name, value)
     _refresh_dates(current)
-    current.full_clean()
-    changes = _changes(before, current)
-    if changes:
-        current.save()
-        record(action=ActivityLog.Action.UPDATE, obj=current, changes=changes, user=by)
+    save_changes(current, before, by=by)
     _copy_into(project, current)
     return current
 
