@@ -13,8 +13,7 @@ import logging
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,7 +31,6 @@ from .admin_parts import (
     StatusFilter,
     ThicknessFilter,
     UploadForm,
-    _metadata,
     _number,
     _thickness,
     status_html,
@@ -40,6 +38,7 @@ from .admin_parts import (
     warnings_html,
 )
 from .models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
+from .selectors import file_metadata, stored_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -230,22 +229,22 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="material", ordering="metadata__material_code")
     def material(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return (metadata.material_code if metadata else "") or "—"
 
     @admin.display(description="thickness", ordering="metadata__thickness_mm")
     def thickness(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return _thickness(metadata.thickness_mm if metadata else None)
 
     @admin.display(description="cut length", ordering="metadata__cut_length_mm")
     def cut_length(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return _number(metadata.cut_length_mm if metadata else None, "mm", 0)
 
     @admin.display(description="warnings", ordering="metadata__warning_count")
     def warning_total(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         count = metadata.warning_count if metadata else len(obj.ingest_warnings or [])
         if not count:
             return "—"
@@ -279,7 +278,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="measurements")
     def measurements(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         if metadata is None:
             return "Not read yet."
         holes = metadata.holes or []
@@ -326,7 +325,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="warnings")
     def all_warnings(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return warnings_html(metadata.warnings if metadata else obj.ingest_warnings)
 
     @admin.display(description="traceback")
@@ -410,16 +409,21 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
         file = get_object_or_404(FileIngest.objects.select_related("metadata"), pk=object_id)
         if not self.has_view_permission(request, file):
             raise PermissionDenied
-        metadata = _metadata(file)
+        metadata = file_metadata(file)
         if metadata is None or not metadata.preview:
             raise Http404("This file has no preview.")
-        return _stream(metadata.preview.name, "image/png")
+        return stored_file_response(metadata.preview.name, "image/png", cache_seconds=300)
 
     def download_view(self, request, object_id: int):
         file = get_object_or_404(FileIngest, pk=object_id)
         if not self.has_view_permission(request, file):
             raise PermissionDenied
-        return _stream(file.file.name, file.mime or "application/octet-stream", file.stored_name)
+        return stored_file_response(
+            file.file.name,
+            file.mime or "application/octet-stream",
+            file.stored_name,
+            cache_seconds=300,
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         """The add page is the upload page: one or many files, with their client or project."""
@@ -472,22 +476,6 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 messages.SUCCESS if outcome.created else messages.WARNING,
             )
         return results
-
-
-def _stream(name: str, content_type: str, download_name: str | None = None):
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("The stored file is missing.") from exc
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=download_name is not None,
-        filename=download_name or "",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=300"
-    return response
 
 
 @admin.register(FileMetadata)

@@ -17,6 +17,7 @@ from clients.models import Client
 from projects.models import Project
 
 from .models import FileIngest, FileMetadata, FileStatus
+from .selectors import file_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -26,20 +27,12 @@ THUMB_PX = 48
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _metadata(file: FileIngest) -> FileMetadata | None:
-    """The file's metadata without a query when it was select_related (None if not read yet)."""
-    try:
-        return file.metadata
-    except FileMetadata.DoesNotExist:
-        return None
-
-
 def preview_url(file: FileIngest) -> str:
     return reverse("admin:ingest_fileingest_preview", args=[file.pk])
 
 
 def thumbnail_html(file: FileIngest, size: int = THUMB_PX):
-    metadata = _metadata(file)
+    metadata = file_metadata(file)
     if metadata is None or not metadata.preview:
         return format_html(
             '<span style="display:inline-block;width:{0}px;height:{0}px;line-height:{0}px;'

@@ -12,8 +12,9 @@ from django.utils.text import Truncator
 from laseros.admin import ReadOnlyMixin
 from projects.models import Project
 
-from .admin_parts import _metadata, _number, _thickness, status_html, thumbnail_html, warnings_html
+from .admin_parts import _number, _thickness, status_html, thumbnail_html, warnings_html
 from .models import FileIngest
+from .selectors import file_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -78,39 +79,39 @@ class ProjectFilesInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="material")
     def material(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return (metadata.material_code if metadata else "") or "—"
 
     @admin.display(description="thickness")
     def thickness(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return _thickness(metadata.thickness_mm if metadata else None)
 
     @admin.display(description="qty")
     def quantity(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return metadata.quantity if metadata and metadata.quantity is not None else "—"
 
     @admin.display(description="cut length")
     def cut_length(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return _number(metadata.cut_length_mm if metadata else None, "mm", 0)
 
     @admin.display(description="pierces")
     def pierces(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return metadata.pierce_count if metadata and metadata.pierce_count is not None else "—"
 
     @admin.display(description="size")
     def bbox(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         if metadata is None or metadata.bbox_mm is None:
             return "—"
         return f"{_number(metadata.bbox_width_mm)} × {_number(metadata.bbox_height_mm, 'mm')}"
 
     @admin.display(description="warnings")
     def warning_list(self, obj):
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return warnings_html(metadata.warnings if metadata else obj.ingest_warnings)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -32,6 +30,7 @@ from projects.models import Project
 from . import selectors, services
 from .filters import FileIngestFilter
 from .models import FileIngest, FileMetadata, FileSource
+from .selectors import file_metadata, stored_file_response
 
 
 class HasPerm(permissions.BasePermission):
@@ -55,19 +54,15 @@ class BinaryRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, bytes):
             return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:  # an error: say it is JSON, whatever the client asked for
+            response["Content-Type"] = "application/json"
         return json.dumps(data).encode("utf-8")
 
 
 class PNGRenderer(BinaryRenderer):
     media_type = "image/png"
     format = "png"
-
-
-def _metadata(file: FileIngest) -> FileMetadata | None:
-    try:
-        return file.metadata
-    except FileMetadata.DoesNotExist:
-        return None
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -182,7 +177,7 @@ class FileIngestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MetadataSummarySerializer(allow_null=True))
     def get_metadata(self, obj) -> dict | None:
-        metadata = _metadata(obj)
+        metadata = file_metadata(obj)
         return MetadataSummarySerializer(metadata).data if metadata is not None else None
 
     def get_traceback(self, obj) -> str | None:
@@ -376,32 +371,19 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], renderer_classes=[PNGRenderer, renderers.JSONRenderer])
     def preview(self, request, pk=None):
         """The preview picture (PNG); 404 when the file has none."""
-        metadata = _metadata(self.get_object())
+        metadata = file_metadata(self.get_object())
         if metadata is None or not metadata.preview:
             raise NotFound("This file has no preview.")
-        return _stream(metadata.preview.name, "image/png")
+        return stored_file_response(metadata.preview.name, "image/png")
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], renderer_classes=[BinaryRenderer, renderers.JSONRenderer])
     def download(self, request, pk=None):
         """The stored bytes, under the stored name."""
         file = self.get_object()
-        return _stream(file.file.name, file.mime or "application/octet-stream", file.stored_name)
-
-
-def _stream(name: str, content_type: str, download_name: str | None = None):
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise NotFound("The stored file is missing from the file store.") from exc
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=download_name is not None,
-        filename=download_name or "",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        return stored_file_response(
+            file.file.name, file.mime or "application/octet-stream", file.stored_name
+        )
 
 
 def _find_client(value) -> Client | None:

@@ -283,6 +283,14 @@ def test_preview_is_404_when_there_is_none(admin_user_client):
     )
 
 
+def test_download_of_bytes_gone_from_the_store_is_404(admin_user_client, committed):
+    file = _read_file(committed)
+    file.file.storage.delete(file.file.name)
+    url = reverse("admin:ingest_fileingest_download", args=[file.pk])
+    assert admin_user_client.get(url).status_code == 404
+    assert admin_user_client.get(f"{CHANGELIST}{file.pk}/change/").status_code == 200
+
+
 def test_a_hostile_name_is_shown_escaped(admin_user_client):
     file_row(original_name="<script>alert(1)</script>.dxf")
     html = admin_user_client.get(CHANGELIST).content.decode()

@@ -219,6 +219,21 @@ def test_preview_and_download(api, committed):
     assert response.status_code == 404
 
 
+def test_download_of_bytes_gone_from_the_store_is_a_clear_404(api, committed):
+    client = api("Operator")
+    file_id = _upload(client, committed, _dxf()).json()[0]["id"]
+    file = FileIngest.objects.get(pk=file_id)
+    file.file.storage.delete(file.file.name)  # lost outside Laser OS (a restored backup, a disk)
+    response = client.get(f"{FILES}{file_id}/download/")
+    assert response.status_code == 404
+    assert "missing from the file store" in response.json()["detail"]
+    preview = file.metadata.preview
+    preview.storage.delete(preview.name)
+    as_png = client.get(f"{FILES}{file_id}/preview/", HTTP_ACCEPT="image/png")
+    assert as_png.status_code == 404 and as_png["Content-Type"] == "application/json"
+    assert client.get(f"{FILES}{file_id}/").status_code == 200  # the record is still there
+
+
 def test_traceback_only_for_superusers(api):
     file = file_row(status="failed", metadata=False, traceback="Traceback: boom")
     assert api("Admin").get(f"{FILES}{file.pk}/").json()["traceback"] == "Traceback: boom"
