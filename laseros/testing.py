@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
+from pathlib import Path
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -54,3 +56,16 @@ def run_import(command: str, path, *args) -> str:
             raise
         return out.getvalue()
     return out.getvalue()
+
+
+def as_xlsx(csv_path: Path, target: Path) -> Path:
+    """The rows of a CSV as an Excel workbook, the way a person would save the template."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    workbook.save(target)
+    return target

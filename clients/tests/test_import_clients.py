@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -11,25 +10,12 @@ from django.core.management import CommandError
 from clients.models import Client, Contact
 from clients.services import client_create
 from laseros.models import ActivityLog
-from laseros.testing import run_import
+from laseros.testing import as_xlsx, run_import
 
 SAMPLES = Path(__file__).parent / "samples"
 TEMPLATE = SAMPLES / "clients_import_template.csv"
 
 pytestmark = pytest.mark.django_db
-
-
-def as_xlsx(csv_path: Path, target: Path) -> Path:
-    """The same rows as an Excel workbook, the way a person would save the template."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.reader(handle):
-            sheet.append(row)
-    workbook.save(target)
-    return target
 
 
 def run(path, *args) -> str:

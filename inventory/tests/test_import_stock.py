@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from inventory.models import Material, MovementKind, SheetStock, StockMovement
-from laseros.testing import run_import
+from laseros.testing import as_xlsx, run_import
 
 SAMPLE = Path(__file__).parent / "samples" / "stock.csv"
 
 pytestmark = pytest.mark.django_db
-
-
-def as_xlsx(csv_path: Path, target: Path) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.reader(handle):
-            sheet.append(row)
-    workbook.save(target)
-    return target
 
 
 def run(path, *args) -> str:

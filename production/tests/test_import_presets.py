@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from django.core.management import CommandError
 
 from laseros.models import ActivityLog
-from laseros.testing import run_import
+from laseros.testing import as_xlsx, run_import
 from production.models import CutPreset, CutPresetChange
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -18,18 +17,6 @@ FSM_FOLDER = SAMPLES / "presets"
 TABLE = SAMPLES / "presets.csv"
 
 pytestmark = pytest.mark.django_db
-
-
-def as_xlsx(csv_path: Path, target: Path) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.reader(handle):
-            sheet.append(row)
-    workbook.save(target)
-    return target
 
 
 def run(path, *args) -> str:

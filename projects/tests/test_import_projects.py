@@ -11,7 +11,7 @@ import pytest
 
 from clients.services import client_create
 from laseros.models import ActivityLog
-from laseros.testing import run_import
+from laseros.testing import as_xlsx, run_import
 from projects.management.commands.import_projects import TEMPLATE_COLUMNS, walk
 from projects.models import Project, ProjectStatus, ProjectStatusChange
 from projects.services import project_create
@@ -20,19 +20,6 @@ S = ProjectStatus
 TEMPLATE = Path(__file__).parent / "samples" / "projects_import_template.csv"
 
 pytestmark = pytest.mark.django_db
-
-
-def as_xlsx(csv_path: Path, target: Path) -> Path:
-    """The same rows (extra cells included) as an Excel workbook."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-        for row in csv.reader(handle):
-            sheet.append(row)
-    workbook.save(target)
-    return target
 
 
 def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
