@@ -139,19 +139,7 @@ class SheetStockAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return super().get_queryset(request).with_value()
 
     def get_fields(self, request, obj=None):
-        fields = [
-            "material",
-            "thickness_mm",
-            "width_mm",
-            "length_mm",
-            "location",
-            "reorder_level",
-            "reorder_quantity",
-            "unit_cost",
-            "supplier",
-            "notes",
-            "is_active",
-        ]
+        fields = list(SheetStockForm.Meta.fields)
         if obj is None:
             return [*fields, "opening_quantity"]
         return [*fields, "quantity_on_hand", "value_now", "recent_movements"]
