@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -69,3 +71,34 @@ def as_xlsx(csv_path: Path, target: Path) -> Path:
             sheet.append(row)
     workbook.save(target)
     return target
+
+
+SQLITE_RACE = "threads against one SQLite file only queue; the real race needs PostgreSQL"
+
+
+def needs_postgresql(reason: str = SQLITE_RACE):
+    """Mark a race test: it runs against PostgreSQL (make test runs the suite on both)."""
+    return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
+
+
+def run_at_once(worker: Callable[[int], object], count: int) -> list[Exception]:
+    """Call worker(0) .. worker(count - 1) in `count` threads released together (a barrier),
+    each on its own database connection (closed after); returns what they raised."""
+    barrier = threading.Barrier(count)
+    errors: list[Exception] = []
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            worker(n)
+        except Exception as exc:  # surfaced by the caller's assert
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

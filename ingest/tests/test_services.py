@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from ingest import services
 from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
 from laseros.models import ActivityLog, CodeSequence
+from laseros.testing import needs_postgresql
 
 from .factories import (  # noqa: F401 - fixtures
     ClientFactory,
@@ -420,16 +421,15 @@ def test_nothing_is_announced_for_a_rolled_back_ingest(committed, events, settin
     assert events == [] and not FileIngest.objects.exists()
 
 
+@needs_postgresql("needs PostgreSQL's row locks")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_uploads_of_one_part_get_distinct_versions_and_one_copy_of_the_same_bytes(
     settings,
 ):
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's row locks")
     project = make_project()
     payloads = {width: dxf_bytes(width=width) for width in (200, 201, 202, 203)}
 

@@ -1,17 +1,17 @@
 """Stock moves only through the service: locked, ledgered, audited, never below zero."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from inventory import selectors, services
 from inventory.models import Material, MovementKind, Offcut, OffcutStatus, SheetStock, StockMovement
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
 from laseros.models import ActivityLog
+from laseros.testing import needs_postgresql, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -173,39 +173,24 @@ def test_offcut_status_moves_are_data():
         services.offcut_set_status(offcut=oc, to=OffcutStatus.AVAILABLE)
 
 
-def _run_threads(worker, count):
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-
 def _concurrent_deductions(stock_pk, count):
-    ok, refused, errors = [], [], []
-    barrier = threading.Barrier(count)
+    ok, refused = [], []
 
-    def worker():
+    def worker(n):
+        stock = SheetStock.objects.get(pk=stock_pk)
         try:
-            barrier.wait()
-            stock = SheetStock.objects.get(pk=stock_pk)
             services.stock_use(stock=stock, quantity=1, reason="race")
             ok.append(1)
         except ValidationError:
             refused.append(1)
-        except Exception as exc:  # surfaced by the asserts
-            errors.append(exc)
-        finally:
-            connection.close()
 
-    _run_threads(worker, count)
+    errors = run_at_once(worker, count)
     return ok, refused, errors
 
 
+@needs_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_deductions():
-    if connection.vendor != "postgresql":
-        pytest.skip("threads against one SQLite file only queue; the real race needs PostgreSQL")
     stock = SheetStockFactory(quantity_on_hand=80)
     ok, refused, errors = _concurrent_deductions(stock.pk, 50)
     assert errors == [] and len(ok) == 50 and refused == []
@@ -216,10 +201,9 @@ def test_fifty_concurrent_deductions():
     assert sorted(movements.values_list("balance_after", flat=True)) == list(range(30, 80))
 
 
+@needs_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deductions_beyond_stock_fail_cleanly():
-    if connection.vendor != "postgresql":
-        pytest.skip("threads against one SQLite file only queue; the real race needs PostgreSQL")
     stock = SheetStockFactory(quantity_on_hand=30)
     ok, refused, errors = _concurrent_deductions(stock.pk, 50)
     assert errors == [] and len(ok) == 30 and len(refused) == 20

@@ -1,14 +1,13 @@
 """Shared tools: code sequences, working days, export actions, the import frame."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from laseros.importing import CREATED, FAILED, SKIPPED, RowSkipped, read_table, run_rows
 from laseros.sequences import bump_to, next_number
+from laseros.testing import needs_postgresql, run_at_once
 from laseros.workdays import add_working_days, is_working_day, working_days_between, working_minutes
 
 
@@ -19,27 +18,16 @@ def test_sequence_numbers_are_never_reused():
     assert next_number("t") == 11
 
 
+@needs_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_sequence_under_concurrent_creation():
-    if connection.vendor != "postgresql":
-        pytest.skip("threads against one SQLite file only queue; the real race needs PostgreSQL")
-    got, errors = [], []
+    got = []
 
-    def worker():
-        try:
-            for _ in range(10):
-                got.append(next_number("race"))
-        except Exception as exc:  # surfaced by the assert below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def worker(n):
+        for _ in range(10):
+            got.append(next_number("race"))
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert run_at_once(worker, 8) == []
     assert sorted(got) == list(range(1, 81))
 
 

@@ -3,16 +3,15 @@
 import contextlib
 import datetime as dt
 import random
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from inventory.models import SheetStock, StockMovement
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
+from laseros.testing import needs_postgresql, run_at_once
 from production import services
 from production.models import (
     CutPresetChange,
@@ -102,70 +101,42 @@ def test_queue_item_update_only_touches_planning_fields():
         services.queue_item_update(item=item, position=3)
 
 
+@needs_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_moves_keep_positions_unique_and_gap_free():
-    if connection.vendor != "postgresql":
-        pytest.skip("threads against one SQLite file only queue; the real race needs PostgreSQL")
     machine = MachineFactory()
     items = fill_queue(machine, 12)
     ids = [i.pk for i in items]
-    errors = []
-    barrier = threading.Barrier(10)
 
     def worker(seed):
         rng = random.Random(seed)
-        try:
-            barrier.wait()
-            for _ in range(15):
-                item = QueueItem.objects.select_related("machine").get(pk=rng.choice(ids))
-                services.queue_move(item=item, to_position=rng.randint(1, 12))
-        except Exception as exc:  # surfaced by the assert
-            errors.append(exc)
-        finally:
-            connection.close()
+        for _ in range(15):
+            item = QueueItem.objects.select_related("machine").get(pk=rng.choice(ids))
+            services.queue_move(item=item, to_position=rng.randint(1, 12))
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_at_once(worker, 10) == []
     assert sorted(p for _, p in positions(machine)) == list(range(1, 13))
 
 
+@needs_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_adds_removes_and_moves_stay_gap_free():
-    if connection.vendor != "postgresql":
-        pytest.skip("threads against one SQLite file only queue; the real race needs PostgreSQL")
     machine = MachineFactory()
     fill_queue(machine, 6)
     projects = [make_project(name=f"N{i}") for i in range(8)]
-    errors = []
-    barrier = threading.Barrier(8)
 
     def worker(n):
         rng = random.Random(n)
-        try:
-            barrier.wait()
-            item = services.queue_add(project=projects[n], machine=machine)
-            for _ in range(5):
-                active = list(QueueItem.objects.active().filter(machine=machine))
-                target = rng.choice(active)
-                with contextlib.suppress(ValidationError):  # it left the queue meanwhile
-                    services.queue_move(item=target, to_position=1)
-            if n % 2:
-                services.queue_remove(item=item)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+        item = services.queue_add(project=projects[n], machine=machine)
+        for _ in range(5):
+            active = list(QueueItem.objects.active().filter(machine=machine))
+            target = rng.choice(active)
+            with contextlib.suppress(ValidationError):  # it left the queue meanwhile
+                services.queue_move(item=target, to_position=1)
+        if n % 2:
+            services.queue_remove(item=item)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_at_once(worker, 8) == []
     assert sorted(p for _, p in positions(machine)) == list(range(1, 11))
 
 

@@ -1,14 +1,13 @@
 """Project codes: JB-YYYY-MM-CL0001-###, per client per month, never reused, race-safe."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
+from laseros.testing import needs_postgresql, run_at_once
 from projects.models import Project, ProjectStatusChange
 from projects.services import project_create
 
@@ -65,29 +64,17 @@ def test_bad_input_changes_nothing():
     assert not Project.objects.exists()
 
 
+@needs_postgresql()
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creation_gives_distinct_consecutive_codes():
-    if connection.vendor != "postgresql":
-        pytest.skip("threads against one SQLite file only queue; the real race needs PostgreSQL")
     client = ClientFactory()
-    barrier = threading.Barrier(8)
-    codes, errors = [], []
+    codes = []
 
     def worker(n):
-        try:
-            barrier.wait()
-            for i in range(5):
-                codes.append(project_create(client=client, name=f"T{n}-{i}", by=None).code)
-        except Exception as exc:  # surfaced by the assert below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(5):
+            codes.append(project_create(client=client, name=f"T{n}-{i}", by=None).code)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_at_once(worker, 8)
     assert not errors, errors
     numbers = sorted(int(code.rsplit("-", 1)[1]) for code in codes)
     assert numbers == list(range(1, 41))
