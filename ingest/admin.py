@@ -137,6 +137,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "finished_at",
         "deleted_at",
         "measurements",
+        "given_values",
         "all_warnings",
         "traceback_text",
     ]
@@ -156,7 +157,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     ]
                 },
             ),
-            ("Measurements", {"fields": ["measurements"]}),
+            ("Measurements", {"fields": ["measurements", "given_values"]}),
             ("Warnings", {"fields": ["all_warnings"]}),
             (
                 "The file",
@@ -194,6 +195,21 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
             .get_queryset(request)
             .select_related("client", "project", "metadata", "uploaded_by")
         )
+
+    @admin.display(description="values given")
+    def given_values(self, obj):
+        """What the sender said with the file; these win over what the file says."""
+        given = obj.given or {}
+        parts = [
+            f"{label} {given[key]}{unit}"
+            for key, label, unit in (
+                ("material", "material", ""),
+                ("thickness_mm", "thickness", " mm"),
+                ("quantity", "quantity", ""),
+            )
+            if given.get(key) not in (None, "")
+        ]
+        return ", ".join(parts) or "—"
 
     # columns
 
@@ -462,6 +478,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     uploaded_by=request.user,
                     source=FileSource.ADMIN,
                     part=data.get("part") or None,
+                    given=data.get("given"),
                 )
             except ValidationError as exc:
                 text = "; ".join(exc.messages)

@@ -18,6 +18,7 @@ from projects.models import Project
 
 from .models import FileIngest, FileMetadata, FileStatus
 from .selectors import file_metadata
+from .services import GIVEN_KEYS, clean_given
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +261,22 @@ class UploadForm(forms.Form):
             max_length=100,
             help_text="The part name, when the file names do not say it (one file only).",
         )
+        self.fields["material"] = forms.CharField(
+            required=False,
+            max_length=40,
+            help_text="When you know it (MS, SS, galv, ...): used instead of what the files say.",
+        )
+        self.fields["thickness_mm"] = forms.CharField(
+            label="Thickness (mm)",
+            required=False,
+            max_length=20,
+            help_text="When you know it: used instead of what the files say.",
+        )
+        self.fields["quantity"] = forms.IntegerField(
+            required=False,
+            min_value=1,
+            help_text="When you know it: used instead of what the files say.",
+        )
 
     def clean(self):
         data = super().clean()
@@ -270,4 +287,10 @@ class UploadForm(forms.Form):
             )
         if data.get("part") and len(data.get("files") or []) > 1:
             self.add_error("part", "A part name can be given for one file at a time.")
+        given = {key: data.get(key) for key in GIVEN_KEYS}
+        try:
+            data["given"] = clean_given(given)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in GIVEN_KEYS else None, errors)
         return data

@@ -29,7 +29,7 @@ from projects.models import Project
 
 from . import selectors, services
 from .filters import FileIngestFilter
-from .models import FileIngest, FileMetadata, FileSource
+from .models import FileExtraction, FileIngest, FileKind, FileMetadata, FileSource
 from .selectors import file_metadata, stored_file_response
 
 
@@ -127,6 +127,29 @@ class MetadataSerializer(MetadataSummarySerializer):
         return obj.extraction.parser_version if obj.extraction_id else None
 
 
+class ExtractionSerializer(serializers.ModelSerializer):
+    """One reading of a file (GET /files/{id}/extractions/, newest first)."""
+
+    class Meta:
+        model = FileExtraction
+        fields = [
+            "id",
+            "parser",
+            "parser_version",
+            "is_current",
+            "created_at",
+            "metadata",
+            "warnings",
+        ]
+        read_only_fields = fields
+
+
+class ExtractionWithRawSerializer(ExtractionSerializer):
+    class Meta(ExtractionSerializer.Meta):
+        fields = [*ExtractionSerializer.Meta.fields, "raw"]
+        read_only_fields = fields
+
+
 class FileIngestSerializer(serializers.ModelSerializer):
     client = serializers.SlugRelatedField(slug_field="code", read_only=True)
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -161,6 +184,7 @@ class FileIngestSerializer(serializers.ModelSerializer):
             "traceback",
             "attempts",
             "ingest_warnings",
+            "given",
             "received_at",
             "started_at",
             "finished_at",
@@ -193,6 +217,7 @@ class FileIngestSerializer(serializers.ModelSerializer):
         links = {
             "self": base,
             "metadata": f"{base}metadata/",
+            "extractions": f"{base}extractions/",
             "preview": f"{base}preview/",
             "download": f"{base}download/",
         }
@@ -260,6 +285,27 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
                         required=False, help_text="The project's code or id"
                     ),
                     "part": serializers.CharField(required=False),
+                    "material": serializers.CharField(
+                        required=False,
+                        help_text="Known material (MS, galv, ...): wins over the file",
+                    ),
+                    "thickness_mm": serializers.CharField(
+                        required=False, help_text="Known thickness in mm: wins over the file"
+                    ),
+                    "quantity": serializers.IntegerField(
+                        required=False, help_text="Known quantity: wins over the file"
+                    ),
+                    "override_metadata": serializers.CharField(
+                        required=False,
+                        help_text='The same as JSON, as the old Module N took it: {"material": '
+                        '"MS", "thickness_mm": 3, "quantity": 10}',
+                    ),
+                    "kind": serializers.ChoiceField(
+                        choices=FileKind.choices,
+                        required=False,
+                        help_text="What the files must be; one of another kind is refused "
+                        "(`mode` is taken too; AUTO means any)",
+                    ),
                 },
             )
         },
@@ -278,6 +324,7 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
         part = (request.data.get("part") or "").strip() or None
         if part and len(uploads) > 1:
             raise serializers.ValidationError({"part": ["A part name is for one file at a time."]})
+        given, kind = _given_and_kind(request.data)
         results = []
         for upload in uploads:
             try:
@@ -289,6 +336,8 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
                     uploaded_by=request.user,
                     source=FileSource.API,
                     part=part,
+                    given=given,
+                    expect_kind=kind,
                 )
             except DjangoValidationError as exc:
                 results.append(
@@ -367,6 +416,25 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound(f"{file} has not been read yet (status: {file.status}).")
         return Response(MetadataSerializer(metadata).data)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "raw", OpenApiTypes.BOOL, description="true: each reading's raw extraction too"
+            )
+        ],
+        responses={200: ExtractionWithRawSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def extractions(self, request, pk=None):
+        """Every reading of the file, newest first: the history re-extract keeps."""
+        file = self.get_object()
+        raw = str(request.query_params.get("raw", "")).lower() in ("1", "true", "yes")
+        readings = FileExtraction.objects.filter(file=file).order_by("-created_at", "-id")
+        if not raw:
+            readings = readings.defer("raw")
+        serializer = ExtractionWithRawSerializer if raw else ExtractionSerializer
+        return Response(serializer(readings, many=True).data)
+
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], renderer_classes=[PNGRenderer, renderers.JSONRenderer])
     def preview(self, request, pk=None):
@@ -384,6 +452,44 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
         return stored_file_response(
             file.file.name, file.mime or "application/octet-stream", file.stored_name
         )
+
+
+def _given_and_kind(data) -> tuple[dict, str | None]:
+    """The values given with an upload (fields, or the old `override_metadata` JSON) checked by
+    the service's rules, and the expected kind (`kind`, or the old `mode`; AUTO is any). A
+    mistake is a 400 naming the field, before any file is stored."""
+    given: dict = {}
+    override = data.get("override_metadata")
+    if override not in (None, ""):
+        try:
+            given = json.loads(override) if isinstance(override, str) else dict(override)
+        except (ValueError, TypeError):
+            raise serializers.ValidationError(
+                {"override_metadata": ['Give a JSON object, e.g. {"material": "MS"}.']}
+            ) from None
+        if not isinstance(given, dict):
+            raise serializers.ValidationError({"override_metadata": ["Give a JSON object."]})
+        given = {k: v for k, v in given.items() if v not in (None, "")}
+    for key in services.GIVEN_KEYS:
+        if data.get(key) not in (None, ""):
+            given[key] = data.get(key)
+    try:
+        given = services.clean_given(given)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(
+            {("override_metadata" if k == "given" else k): v for k, v in exc.message_dict.items()}
+        ) from None
+    kind = str(data.get("kind") or data.get("mode") or "").strip().lower()
+    if kind in ("", "auto"):
+        return given, None
+    kind = {"lbrn": "lightburn", "lbrn2": "lightburn", "xlsx": "excel", "xls": "excel"}.get(
+        kind, kind
+    )
+    if kind not in FileKind.values:
+        raise serializers.ValidationError(
+            {"kind": [f"Unknown kind {kind!r}; one of {', '.join(FileKind.values)} or auto."]}
+        )
+    return given, kind
 
 
 def _find_client(value) -> Client | None:

@@ -156,6 +156,14 @@ class FileIngest(models.Model):
         help_text="Problems seen on arrival ([{code, message}]), e.g. an extension that does "
         "not match the content.",
     )
+    given = models.JSONField(
+        "values given",
+        default=dict,
+        blank=True,
+        help_text="Material, thickness and quantity the sender gave with the file "
+        '({"material": "MS", "thickness_mm": "3", "quantity": 10}). They are used instead of '
+        "what the file itself says, and a disagreement is shown as a warning.",
+    )
     status = models.CharField(
         max_length=20,
         choices=FileStatus.choices,

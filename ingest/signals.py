@@ -30,7 +30,8 @@ Every payload has:
 and, per event:
 
     file_ingested      `uploaded_by` (username or None), `warnings` ([{code, message}] seen on
-                       arrival, e.g. extension_mismatch)
+                       arrival, e.g. extension_mismatch), `given` ({material, thickness_mm,
+                       quantity} the sender gave; {} when nothing was)
     file_processed     `extraction_id`, `parser`, `parser_version`, `metadata`: {material,
                        thickness_mm, quantity, cut_length_mm, pierce_count, part_count, area_mm2,
                        bbox_mm, warning_count, warning_codes}

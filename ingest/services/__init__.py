@@ -29,15 +29,25 @@ from .reading import (
     start_processing,
     sweep_stuck_files,
 )
-from .receiving import ACCEPTED_TYPES, IngestOutcome, ingest, max_upload_bytes, storage_folder
+from .receiving import (
+    ACCEPTED_TYPES,
+    GIVEN_KEYS,
+    IngestOutcome,
+    clean_given,
+    ingest,
+    max_upload_bytes,
+    storage_folder,
+)
 
 __all__ = [
     "ACCEPTED_TYPES",
+    "GIVEN_KEYS",
     "PROCESS_TASK",
     "WORKER_STOPPED_REASON",
     "IngestOutcome",
     "_move",
     "build_parse_context",
+    "clean_given",
     "clean_original_name",
     "file_payload",
     "hard_delete",

@@ -71,13 +71,15 @@ def build_parse_context(
 def parse_context_for(
     file: FileIngest, progress: Callable[[float, str], None] | None = None
 ) -> ParseContext:
-    """The context the worker reads `file` with: its name (folders included) and its project's
-    material and thickness."""
+    """The context the worker reads `file` with: its name (folders included), and the material
+    and thickness given with it, else its project's."""
     project = file.project
+    given = file.given or {}
     return build_parse_context(
         original_name=file.source_path or file.original_name,
-        material=_project_material(project),
-        thickness_mm=project.thickness_mm if project is not None else None,
+        material=given.get("material") or _project_material(project),
+        thickness_mm=given.get("thickness_mm")
+        or (project.thickness_mm if project is not None else None),
         progress=progress,
     )
 
@@ -139,6 +141,7 @@ def record_extraction(*, file_id: int, attempt: int, result: ParseResult) -> Fil
             now = timezone.now()
             metadata_values = _metadata_values(result.metadata)
             warnings = _merged_warnings(file.ingest_warnings, result)
+            warnings += _apply_given(file.given or {}, metadata_values)
             if result.preview_png and preview is None:
                 warnings.append(
                     {"code": "preview_unusable", "message": "The preview was not a PNG image."}
@@ -279,6 +282,31 @@ def _merged_warnings(ingest_warnings: list, result: ParseResult) -> list[dict[st
             seen.add(key)
             unique.append(warning)
     return unique
+
+
+def _apply_given(given: dict[str, Any], values: dict[str, Any]) -> list[dict[str, str]]:
+    """Put the values given with the file over what the parser found (`values`, in place);
+    a warning for each the file disagrees with."""
+    warnings = []
+    for key, column, label, clean, unit in (
+        ("material", "material_code", "material", _material, ""),
+        ("thickness_mm", "thickness_mm", "thickness", _thickness, " mm"),
+        ("quantity", "quantity", "quantity", _count, ""),
+    ):
+        value = clean(given.get(key))
+        if value in (None, ""):
+            continue
+        found = values.get(column)
+        if found not in (None, "") and found != value:
+            warnings.append(
+                {
+                    "code": "given_differs",
+                    "message": f"The file says {label} {found}{unit}, but {value}{unit} was given "
+                    f"with it; {value}{unit} is used.",
+                }
+            )
+        values[column] = value
+    return warnings
 
 
 def _metadata_values(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from inventory.constants import MATERIAL_CODES, material_code
 from laseros.audit import diff_instances, instance_values, record
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
@@ -26,7 +28,7 @@ from laseros.tasks import enqueue_on_commit
 
 from .. import signals
 from ..detect import detect_type, extension_mismatch
-from ..models import FileIngest, FileSource, FileStatus
+from ..models import FileIngest, FileKind, FileSource, FileStatus
 from ..naming import parse_name, safe_filename, safe_part_name, stored_name
 from .common import (
     PROCESS_TASK,
@@ -73,13 +75,17 @@ def ingest(
     source: str = FileSource.API,
     part: str | None = None,
     source_path: str = "",
+    given: dict[str, Any] | None = None,
+    expect_kind: str | None = None,
 ) -> IngestOutcome:
     """Receive one file: check it, store it once under its conventional name, queue its reading.
 
     Refuses (ValidationError, nothing stored) a file that is empty, over INGEST_MAX_UPLOAD_MB or
     of a type Laser OS does not read. The same bytes already stored come back as that file with
     "duplicate of ...". `source_path` is where the file came from (folders included) when known:
-    its folder names are read for material and thickness too.
+    its folder names are read for material and thickness too. `given` holds the material,
+    thickness_mm and quantity the sender knows (they win over what the file says; see
+    clean_given); `expect_kind` refuses a file whose content is another kind than the sender said.
 
     The transaction is handled here rather than with @transaction.atomic so that stored bytes are
     removed again if the row cannot be written.
@@ -89,6 +95,11 @@ def ingest(
     original_name = clean_original_name(original_name or _name_of(source_file))
     display = original_name or "the file"
     client, project = _client_and_project(client, project)
+    given = clean_given(given)
+    if expect_kind and expect_kind not in FileKind.values:
+        raise ValidationError(
+            {"kind": f"Unknown file kind {expect_kind!r}; one of {', '.join(FileKind.values)}."}
+        )
     limit = max_upload_bytes()
 
     with _local_copy(source_file, display, limit) as (path, size, sha256):
@@ -104,6 +115,12 @@ def ingest(
                 f"'{display}' is not a file type Laser OS reads ({what}). Accepted: "
                 f"{ACCEPTED_TYPES}.",
                 code="unsupported_type",
+            )
+        if expect_kind and detected.kind != expect_kind:
+            raise ValidationError(
+                f"'{display}' is a {_kind_label(detected.kind)}, not a "
+                f"{_kind_label(expect_kind)} as the upload said: nothing was stored.",
+                code="kind_mismatch",
             )
         if not original_name:
             original_name = f"unnamed.{detected.extension}"
@@ -126,10 +143,13 @@ def ingest(
                     client.code if client else None,
                     project.code if project else None,
                     part_name,
-                    _confident(names, "material") or _project_material(project),
-                    _confident(names, "thickness_mm")
+                    given.get("material")
+                    or _confident(names, "material")
+                    or _project_material(project),
+                    given.get("thickness_mm")
+                    or _confident(names, "thickness_mm")
                     or (project.thickness_mm if project else None),
-                    _confident(names, "quantity"),
+                    given.get("quantity") or _confident(names, "quantity"),
                     version,
                     detected.extension,
                 )
@@ -153,6 +173,7 @@ def ingest(
                     extension=detected.extension[:10],
                     detail=detected.detail[:100],
                     ingest_warnings=warnings,
+                    given=given,
                     status=FileStatus.QUEUED,
                     received_at=timezone.now(),
                     uploaded_by=_user(uploaded_by),
@@ -175,6 +196,7 @@ def ingest(
                         **file_payload(file),
                         "uploaded_by": _username(uploaded_by),
                         "warnings": warnings,
+                        "given": dict(given),
                     },
                 )
                 enqueue_on_commit(PROCESS_TASK, file.pk)
@@ -192,6 +214,72 @@ def ingest(
     if warnings:
         message += " (" + "; ".join(w["message"].rstrip(".") for w in warnings) + ")"
     return IngestOutcome(file=file, created=True, duplicate_of=None, message=message)
+
+
+GIVEN_KEYS = ("material", "thickness_mm", "quantity")
+MAX_GIVEN_THICKNESS_MM = Decimal("100")
+MAX_GIVEN_QUANTITY = 1_000_000
+
+
+def clean_given(given: dict[str, Any] | None) -> dict[str, Any]:
+    """The values a sender gave with a file, checked: a material code of DOMAIN.md (any name
+    people type: "galv", "Mild Steel"), a thickness in mm (stored as text, e.g. "3" or "0.55")
+    and a whole quantity. Empty values are left out; anything else is a ValidationError naming
+    the field, so nothing is stored."""
+    if not given:
+        return {}
+    if not isinstance(given, dict):
+        raise ValidationError(
+            {"given": "Give the values as an object: material, thickness_mm, quantity."}
+        )
+    unknown = sorted(str(k) for k in given if k not in GIVEN_KEYS)
+    if unknown:
+        raise ValidationError(
+            {
+                "given": f"Unknown value(s) {', '.join(unknown)}; a file takes {', '.join(GIVEN_KEYS)}."
+            }
+        )
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    material = str(given.get("material") or "").strip()
+    if material:
+        code = material.upper() if material.upper() in MATERIAL_CODES else material_code(material)
+        if code:
+            cleaned["material"] = code
+        else:
+            errors["material"] = (
+                f"{material!r} is not a material the shop knows ({', '.join(MATERIAL_CODES)})."
+            )
+    thickness = str(given.get("thickness_mm") or "").strip().lower().removesuffix("mm").strip()
+    if thickness:
+        try:
+            number = Decimal(thickness.replace(",", "."))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or not 0 < number <= MAX_GIVEN_THICKNESS_MM:
+            errors["thickness_mm"] = (
+                f"{given['thickness_mm']!r} is not a thickness: give millimetres, more than 0 and "
+                f"at most {MAX_GIVEN_THICKNESS_MM}."
+            )
+        else:
+            cleaned["thickness_mm"] = format(number.normalize(), "f")
+    quantity = given.get("quantity")
+    if quantity not in (None, ""):
+        try:
+            count = int(str(quantity).strip())
+        except ValueError:
+            count = 0
+        if not 0 < count <= MAX_GIVEN_QUANTITY:
+            errors["quantity"] = f"{quantity!r} is not a quantity: give a whole number from 1."
+        else:
+            cleaned["quantity"] = count
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _kind_label(kind: str) -> str:
+    return FileKind(kind).label if kind in FileKind.values else kind
 
 
 def storage_folder(client, project) -> str:

@@ -182,6 +182,32 @@ def test_upload_page_takes_several_files_with_a_project(admin_user_client, commi
     assert all(f.status == FileStatus.PROCESSED for f in stored)
 
 
+def test_upload_page_takes_known_material_thickness_and_quantity(admin_user_client, committed):
+    with committed():
+        response = admin_user_client.post(
+            f"{CHANGELIST}add/",
+            {
+                "files": [SimpleUploadedFile("plate.dxf", dxf_bytes(width=15))],
+                "material": "aluminium",
+                "thickness_mm": "4",
+                "quantity": "6",
+            },
+        )
+    assert response.status_code == 302
+    file = FileIngest.objects.get()
+    assert file.given == {"material": "AL", "thickness_mm": "4", "quantity": 6}
+    page = admin_user_client.get(f"{CHANGELIST}{file.pk}/change/").content.decode()
+    assert "material AL, thickness 4 mm, quantity 6" in page
+    response = admin_user_client.post(
+        f"{CHANGELIST}add/",
+        {"files": [SimpleUploadedFile("b.dxf", dxf_bytes(width=16))], "material": "cheese"},
+    )
+    assert (
+        response.status_code == 200 and "not a material the shop knows" in response.content.decode()
+    )
+    assert FileIngest.objects.count() == 1
+
+
 def test_upload_page_reports_refused_files_and_duplicates(admin_user_client, committed):
     with committed():
         admin_user_client.post(

@@ -299,3 +299,68 @@ def test_services_refuse_what_the_api_lets_through_nothing(api, committed):
     assert response.status_code == 400
     assert not FileIngest.objects.exists()
     assert services.max_upload_bytes() == 50 * 1024 * 1024
+
+
+def test_upload_with_values_given_as_fields_or_as_the_old_override_metadata(api, committed):
+    client = api("Operator")
+    response = _upload(client, committed, _dxf("a.dxf", 10), material="SS", thickness_mm="1.5")
+    assert response.status_code == 202, response.content
+    detail = client.get(f"{FILES}{response.json()[0]['id']}/").json()
+    assert detail["given"] == {"material": "SS", "thickness_mm": "1.5"}
+    assert detail["metadata"]["material"] == "SS"
+    assert float(detail["metadata"]["thickness_mm"]) == 1.5
+    response = _upload(
+        client,
+        committed,
+        _dxf("b.dxf", 20),
+        override_metadata='{"material": "galv", "quantity": 12, "thickness_mm": null}',
+        mode="dxf",
+    )
+    assert response.status_code == 202, response.content
+    file = FileIngest.objects.get(pk=response.json()[0]["id"])
+    assert file.given == {"material": "GALV", "quantity": 12}
+    assert file.metadata.quantity == 12
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"material": "cheese"}, "material"),
+        ({"quantity": "lots"}, "quantity"),
+        ({"override_metadata": "{not json"}, "override_metadata"),
+        ({"override_metadata": '{"colour": "red"}'}, "override_metadata"),
+        ({"kind": "spreadsheet"}, "kind"),
+    ],
+)
+def test_bad_values_given_are_a_400_naming_the_field_and_store_nothing(
+    api, committed, settings, data, field
+):
+    response = _upload(api("Operator"), committed, _dxf(), **data)
+    assert response.status_code == 400 and field in response.json()
+    assert not FileIngest.objects.exists() and media_files(settings) == []
+
+
+def test_a_file_of_another_kind_than_the_mode_says_is_refused(api, committed):
+    response = _upload(api("Operator"), committed, _dxf(), mode="pdf")
+    assert response.status_code == 400
+    [result] = response.json()
+    assert result["status"] == "refused" and "not a PDF as the upload said" in result["message"]
+    assert _upload(api("Manager"), committed, _dxf(), mode="AUTO").status_code == 202
+
+
+def test_extractions_list_every_reading_newest_first(api, committed):
+    client = api("Manager")
+    file_id = _upload(client, committed, _dxf()).json()[0]["id"]
+    with committed():
+        assert client.post(f"{FILES}{file_id}/re-extract/").status_code == 202
+    readings = client.get(f"{FILES}{file_id}/extractions/").json()
+    assert [r["is_current"] for r in readings] == [True, False]
+    assert readings[0]["parser"] == "dxf" and "raw" not in readings[0]
+    assert readings[1]["metadata"]["cut_length_mm"] > 0
+    with_raw = client.get(f"{FILES}{file_id}/extractions/?raw=true").json()
+    assert with_raw[0]["raw"]["dxfversion"] == "AC1024"  # R2010, as drawn
+    assert (
+        client.get(f"{FILES}{file_id}/")
+        .json()["urls"]["extractions"]
+        .endswith(f"/api/v1/files/{file_id}/extractions/")
+    )

@@ -185,6 +185,21 @@ def test_ingest_one_file_with_a_part_name(bracket):
 
 
 @pytest.mark.django_db
+def test_ingest_with_known_material_thickness_and_quantity(
+    bracket, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "ingest", str(bracket), "--material", "ss", "--thickness", "2", "--quantity", "3",
+            stdout=StringIO(),
+        )  # fmt: skip
+    file = FileIngest.objects.get()
+    assert file.stored_name.endswith("-SS-2mm-x3-v001.dxf")
+    assert (file.metadata.material_code, file.metadata.quantity) == ("SS", 3)
+    assert "given_differs" in {w["code"] for w in file.metadata.warnings}  # the name says GALV
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -192,6 +207,8 @@ def test_ingest_one_file_with_a_part_name(bracket):
         (["{bracket}", "--client", "CL-0999"], "no client CL-0999"),
         (["{bracket}", "--client", "nonsense"], "is not a client code"),
         (["{bracket}", "--project", "JB-2099-01-CL0001-001"], "no project"),
+        (["{bracket}", "--material", "cheese"], "not a material the shop knows"),
+        (["{bracket}", "--thickness", "0"], "not a thickness"),
     ],
 )
 def test_ingest_refuses_bad_arguments_with_one_line(bracket, args, message):

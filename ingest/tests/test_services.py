@@ -391,7 +391,7 @@ def test_every_event_fires_once_with_its_documented_payload(committed, events, m
         "file.failed",
     ]
     extra = {
-        "file.ingested": {"uploaded_by", "warnings"},
+        "file.ingested": {"uploaded_by", "warnings", "given"},
         "file.processed": {"extraction_id", "parser", "parser_version", "metadata"},
         "file.failed": {"reason", "attempts"},
         "file.re_extracted": {"previous_extraction_id", "requested_by"},
@@ -406,6 +406,7 @@ def test_every_event_fires_once_with_its_documented_payload(committed, events, m
     assert ingested["client_code"] == "CL-0009" and ingested["project_code"] == project.code
     assert ingested["uploaded_by"] == "nomsa" and ingested["version"] == 1
     assert ingested["status"] == "queued" and ingested["kind"] == "dxf"
+    assert ingested["given"] == {}
     processed = events[1][1]["metadata"]
     assert processed["material"] == "MS" and processed["thickness_mm"] == 3.0
     assert processed["part_count"] == 1 and processed["bbox_mm"] == [100.0, 50.0]
@@ -500,3 +501,68 @@ def test_the_non_cut_layers_setting_reaches_the_parsers(settings):
 
     settings.INGEST_NON_CUT_LAYERS = ("MARKING*",)
     assert build_parse_context().non_cut_layers == ("MARKING*",)
+
+
+# --- values given with a file ---------------------------------------------------------------------
+
+
+def test_values_given_with_a_file_win_over_the_file_and_disagreements_are_warnings(
+    committed, events
+):
+    project = make_project(ClientFactory(code="CL-0001"))
+    given = {"material": "galv", "thickness_mm": "2,0 mm", "quantity": "10"}
+    outcome = _ingest(committed, project=project, given=given)
+
+    file = FileIngest.objects.get()
+    assert outcome.created and file.given == {
+        "material": "GALV",
+        "thickness_mm": "2",
+        "quantity": 10,
+    }
+    assert file.stored_name == f"CL0001-{project.code}-Bracket-GALV-2mm-x10-v001.dxf"
+    assert events[0][1]["given"] == file.given  # announced with the file
+    metadata = FileMetadata.objects.get(file=file)
+    assert (metadata.material_code, metadata.thickness_mm, metadata.quantity) == ("GALV", 2, 10)
+    differs = [w["message"] for w in metadata.warnings if w["code"] == "given_differs"]
+    assert len(differs) == 3  # the name says MS, 3 mm, x4
+    assert "The file says material MS, but GALV was given with it" in differs[0]
+    assert metadata.cut_length_mm == pytest.approx(300 + 3.14159265 * 10, rel=1e-3)  # measured
+
+    with committed():
+        services.re_extract(file=file)  # a new reading keeps what was given
+    metadata = FileMetadata.objects.get(file=file)
+    assert (metadata.material_code, metadata.quantity) == ("GALV", 10)
+
+
+def test_a_value_given_that_agrees_with_the_file_gives_no_warning(committed):
+    _ingest(committed, given={"material": "Mild Steel", "quantity": 4})
+    metadata = FileMetadata.objects.get()
+    assert not [w for w in metadata.warnings if w["code"] == "given_differs"]
+    assert (metadata.material_code, metadata.quantity) == ("MS", 4)
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "text"),
+    [
+        ({"material": "unobtainium"}, "material", "not a material the shop knows"),
+        ({"thickness_mm": "thick"}, "thickness_mm", "not a thickness"),
+        ({"thickness_mm": "-3"}, "thickness_mm", "more than 0"),
+        ({"quantity": "many"}, "quantity", "not a quantity"),
+        ({"quantity": 0}, "quantity", "from 1"),
+        ({"colour": "red"}, "given", "Unknown value(s) colour"),
+    ],
+)
+def test_bad_values_given_refuse_the_file_and_store_nothing(
+    committed, settings, events, given, field, text
+):
+    with pytest.raises(ValidationError) as caught:
+        _ingest(committed, given=given)
+    assert text in " ".join(caught.value.message_dict[field])
+    assert not FileIngest.objects.exists() and media_files(settings) == [] and events == []
+
+
+def test_a_file_of_another_kind_than_the_sender_said_is_refused(committed, settings):
+    with pytest.raises(ValidationError, match="is a DXF drawing, not a PDF as the upload said"):
+        _ingest(committed, expect_kind="pdf")
+    assert not FileIngest.objects.exists() and media_files(settings) == []
+    assert _ingest(committed, expect_kind="dxf").created

@@ -1,5 +1,7 @@
-"""manage.py ingest PATH... [--client CODE] [--project CODE] [--part NAME] [--sync]: send files and
-folders (recursively) through ingest.services.ingest, with a progress bar and a summary.
+"""manage.py ingest PATH... [--client CODE] [--project CODE] [--part NAME] [--material CODE]
+[--thickness MM] [--quantity N] [--sync]: send files and folders (recursively) through
+ingest.services.ingest, with a progress bar and a summary. Material, thickness and quantity,
+when given, win over what the files say (a disagreement is a warning on the file).
 
 Files are read by the worker afterwards; with --sync each is read here, at once, and the summary
 says which were processed and which failed (and why). Hidden files (.DS_Store, …) are skipped.
@@ -31,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--client", help="The client's code (CL-0001 or CL0001).")
         parser.add_argument("--project", help="The project's code (JB-2025-10-CL0001-001).")
         parser.add_argument("--part", help="The part name (one file only).")
+        parser.add_argument("--material", help="The material, when known (MS, SS, galv, ...).")
+        parser.add_argument("--thickness", help="The thickness in mm, when known.")
+        parser.add_argument("--quantity", help="The quantity, when known.")
         parser.add_argument(
             "--sync", action="store_true", help="Read each file now instead of in the worker."
         )
@@ -40,6 +45,16 @@ class Command(BaseCommand):
         project = _project(options.get("project"))
         if client and project and project.client_id != client.pk:
             raise CommandError(f"Project {project.code} belongs to {project.client.code}.")
+        try:
+            given = services.clean_given(
+                {
+                    "material": options.get("material"),
+                    "thickness_mm": options.get("thickness"),
+                    "quantity": options.get("quantity"),
+                }
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
         files = self._collect(options["paths"])
         if not files:
             raise CommandError("no files found in " + ", ".join(options["paths"]))
@@ -67,6 +82,7 @@ class Command(BaseCommand):
                         source=FileSource.CLI,
                         part=options.get("part"),
                         source_path=source_path,
+                        given=given,
                     )
                 except ValidationError as exc:
                     refused.append(f"{source_path}: {'; '.join(exc.messages)}")
