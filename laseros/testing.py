@@ -18,6 +18,16 @@ def count_queries(func: Callable[[], object]) -> tuple[int, object]:
     return len(ctx.captured_queries), result
 
 
+def grow_to(model, make: Callable[[int], object]) -> Callable[[int], None]:
+    """A `grow` for assert_constant_queries: make(i) until `model` holds n rows."""
+
+    def grow(n: int) -> None:
+        for i in range(model.objects.count(), n):
+            make(i)
+
+    return grow
+
+
 def assert_constant_queries(
     fetch: Callable[[], object], grow: Callable[[int], None], *, small: int = 5, large: int = 50
 ) -> tuple[int, int]:

@@ -7,17 +7,9 @@ import pytest
 from inventory.models import Material, Offcut, SheetStock, StockMovement
 from inventory.services import offcut_create, stock_move
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
-from laseros.testing import assert_constant_queries
+from laseros.testing import assert_constant_queries, grow_to
 
 pytestmark = pytest.mark.django_db
-
-
-def grow_to(model, make):
-    def grow(n):
-        for i in range(model.objects.count(), n):
-            make(i)
-
-    return grow
 
 
 def _stock(i):

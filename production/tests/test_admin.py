@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
-from laseros.testing import assert_constant_queries
+from laseros.testing import assert_constant_queries, grow_to
 from production import services
 from production.models import (
     CutPreset,
@@ -26,14 +26,6 @@ from production.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def grow_to(model, make):
-    def grow(n):
-        for i in range(model.objects.count(), n):
-            make(i)
-
-    return grow
 
 
 def _operator(i):
