@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from laseros.audit import diff_instances, instance_values, record, save_changes
+from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
 
@@ -81,12 +81,7 @@ def client_create(
     )
     client.full_clean()
     client.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=client,
-        changes=diff_instances(None, instance_values(client)),
-        user=by,
-    )
+    record_created(client, by=by)
     return client
 
 
@@ -134,12 +129,7 @@ def contact_create(
     )
     contact.full_clean()
     contact.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=contact,
-        changes=diff_instances(None, instance_values(contact)),
-        user=by,
-    )
+    record_created(contact, by=by)
     return contact
 
 

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from laseros.audit import diff_instances, instance_values, record, save_changes
+from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
 
@@ -229,12 +229,7 @@ def stock_create(
     )
     stock.full_clean()
     stock.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=stock,
-        changes=diff_instances(None, instance_values(stock)),
-        user=by,
-    )
+    record_created(stock, by=by)
     if opening_quantity:
         stock_move(
             stock=stock,
@@ -314,12 +309,7 @@ def offcut_create(
     offcut.full_clean(exclude=["tag"])  # runs clean(): shorter side first, minimum size
     offcut.tag = f"OC-{next_number('offcut'):04d}"
     offcut.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=offcut,
-        changes=diff_instances(None, instance_values(offcut)),
-        user=by,
-    )
+    record_created(offcut, by=by)
     return offcut
 
 

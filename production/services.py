@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from inventory import services as inventory_services
 from inventory.models import SheetStock
-from laseros.audit import diff_instances, instance_values, record
+from laseros.audit import diff_instances, instance_values, record, record_created
 from laseros.models import ActivityLog
 
 from .models import (
@@ -491,13 +491,7 @@ def run_photo_add(*, run: LaserRun, image: Any, caption: str = "", by: Any = Non
     try:
         photo.full_clean()
         photo.save()
-        record(
-            action=ActivityLog.Action.CREATE,
-            obj=photo,
-            changes=diff_instances(None, instance_values(photo)),
-            message=f"photo for {run}",
-            user=by,
-        )
+        record_created(photo, by=by, message=f"photo for {run}")
     except Exception:
         photo.image.delete(save=False)  # the row is rolled back; its file must not stay
         raise
@@ -531,12 +525,7 @@ def preset_create(*, by: Any = None, **fields: Any) -> CutPreset:
     _normalise_preset(preset)
     preset.full_clean()
     preset.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=preset,
-        changes=diff_instances(None, instance_values(preset)),
-        user=by,
-    )
+    record_created(preset, by=by)
     return preset
 
 

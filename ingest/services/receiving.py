@@ -21,8 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.constants import MATERIAL_CODES, material_code
-from laseros.audit import diff_instances, instance_values, record
-from laseros.models import ActivityLog
+from laseros.audit import record_created
 from laseros.sequences import next_number
 from laseros.tasks import enqueue_on_commit
 
@@ -182,12 +181,10 @@ def ingest(
                 file.file.name = written
                 file.full_clean(exclude=["sha256"])  # a race on sha256 is handled below
                 file.save()
-                record(
-                    action=ActivityLog.Action.CREATE,
-                    obj=file,
-                    changes=diff_instances(None, instance_values(file)),
+                record_created(
+                    file,
+                    by=_user(uploaded_by),
                     message=f"received via {file.get_source_display()}: {original_name}"[:500],
-                    user=_user(uploaded_by),
                 )
                 signals.send_on_commit(
                     signals.file_ingested,

@@ -213,10 +213,10 @@ def test_when_storage_fails_no_record_is_created(monkeypatch, settings):
 
 
 def test_when_the_database_fails_the_stored_bytes_are_removed(monkeypatch, settings):
-    def broken_record(**kwargs):
+    def broken_record(*args, **kwargs):
         raise RuntimeError("audit trail unavailable")
 
-    monkeypatch.setattr(services.receiving, "record", broken_record)
+    monkeypatch.setattr(services.receiving, "record_created", broken_record)
     with pytest.raises(RuntimeError):
         services.ingest(source_file=dxf_file(), original_name="a.dxf")
     assert not FileIngest.objects.exists() and media_files(settings) == []

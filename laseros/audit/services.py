@@ -59,6 +59,19 @@ def diff_instances(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return changes
 
 
+def record_created(instance: models.Model, *, by: Any, message: str = ""):
+    """The CREATE entry for a record a service just saved, with all its fields."""
+    from laseros.models import ActivityLog
+
+    return record(
+        action=ActivityLog.Action.CREATE,
+        obj=instance,
+        changes=diff_instances(None, instance_values(instance)),
+        message=message,
+        user=by,
+    )
+
+
 def save_changes(
     instance: models.Model, before: dict[str, Any], *, by: Any, message: str = ""
 ) -> dict:

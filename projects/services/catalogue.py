@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inventory.models import Material
-from laseros.audit import diff_instances, instance_values, record, save_changes
+from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
 from laseros.models import ActivityLog
 
 from .. import workflow
@@ -92,12 +92,7 @@ def product_create(
     )
     product.full_clean()
     product.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=product,
-        changes=diff_instances(None, instance_values(product)),
-        user=by,
-    )
+    record_created(product, by=by)
     return product
 
 
@@ -134,13 +129,7 @@ def product_file_add(*, product: Product, file, by: Any, note: str = "") -> Prod
     except Exception:
         product_file.file.delete(save=False)
         raise
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=product_file,
-        changes=diff_instances(None, instance_values(product_file)),
-        message=f"file for {product.sku}",
-        user=by,
-    )
+    record_created(product_file, by=by, message=f"file for {product.sku}")
     return product_file
 
 
@@ -173,13 +162,7 @@ def project_line_add(
     )
     line.full_clean()
     line.save()
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=line,
-        changes=diff_instances(None, instance_values(line)),
-        message=f"line on {project.code}",
-        user=by,
-    )
+    record_created(line, by=by, message=f"line on {project.code}")
     return line
 
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from laseros.audit import diff_instances, instance_values, record
+from laseros.audit import diff_instances, instance_values, record, record_created
 from laseros.models import ActivityLog
 
 from ..models import (
@@ -82,13 +82,7 @@ def project_document_add(
     try:
         document.full_clean()
         document.save()
-        record(
-            action=ActivityLog.Action.CREATE,
-            obj=document,
-            changes=diff_instances(None, instance_values(document)),
-            message=f"{document.get_kind_display()} for {current.code}",
-            user=by,
-        )
+        record_created(document, by=by, message=f"{document.get_kind_display()} for {current.code}")
         _after_document(current, document, by=by, override=override, reason=reason)
     except Exception:
         # the record is rolled back with the transaction; its file must not stay behind

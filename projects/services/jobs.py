@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from inventory.models import Material
-from laseros.audit import diff_instances, instance_values, record, save_changes
+from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
 from laseros.workdays import add_working_days
@@ -199,12 +199,7 @@ def project_create(
         changed_by=_user(by),
         reason="created",
     )
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=project,
-        changes=diff_instances(None, instance_values(project)),
-        user=by,
-    )
+    record_created(project, by=by)
     return project
 
 
