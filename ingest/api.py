@@ -474,22 +474,14 @@ def _given_and_kind(data) -> tuple[dict, str | None]:
         if data.get(key) not in (None, ""):
             given[key] = data.get(key)
     try:
-        given = services.clean_given(given)
+        return (
+            services.clean_given(given),
+            services.clean_kind(data.get("kind") or data.get("mode")),
+        )
     except DjangoValidationError as exc:
         raise serializers.ValidationError(
             {("override_metadata" if k == "given" else k): v for k, v in exc.message_dict.items()}
         ) from None
-    kind = str(data.get("kind") or data.get("mode") or "").strip().lower()
-    if kind in ("", "auto"):
-        return given, None
-    kind = {"lbrn": "lightburn", "lbrn2": "lightburn", "xlsx": "excel", "xls": "excel"}.get(
-        kind, kind
-    )
-    if kind not in FileKind.values:
-        raise serializers.ValidationError(
-            {"kind": [f"Unknown kind {kind!r}; one of {', '.join(FileKind.values)} or auto."]}
-        )
-    return given, kind
 
 
 def _find_client(value) -> Client | None:

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 
 from clients.models import normalise_client_code
-from inventory.constants import MATERIAL_CODES, material_code
+from inventory.constants import material_code
 
 from .models import FileIngest, FileKind, FileSource, FileStatus
 
@@ -77,7 +77,7 @@ class FileIngestFilter(django_filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        code = value.upper() if value.upper() in MATERIAL_CODES else material_code(value)
+        code = material_code(value)
         return queryset.filter(metadata__material_code=code or value.upper())
 
     def filter_thickness(self, queryset, name, value):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from inventory.constants import COMMON_THICKNESSES_MM, MATERIAL_CODES, material_code
+from inventory.constants import COMMON_THICKNESSES_MM, material_code
 
 # Extensions stripped from a file name before it is read (anything else stays part of the name:
 # "Sureaz-0.47-x1" has no extension, and ".47-x1" is not one).
@@ -197,7 +197,7 @@ def stored_name(
         pieces.append(normalise_project_code(project_code) or _safe_code(project_code))
     pieces.append(safe_part_name(part))
     if material:
-        code = material.upper() if material.upper() in MATERIAL_CODES else material_code(material)
+        code = material_code(material)
         pieces.append(code or _safe_code(material)[:8].upper())
     thickness = _thickness_text(thickness_mm)
     if thickness:

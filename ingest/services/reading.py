@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.constants import MATERIAL_CODES, SHEET_SIZES_MM, material_code
+from inventory.constants import SHEET_SIZES_MM, material_code
 from laseros.tasks import enqueue_on_commit
 
 from .. import signals
@@ -338,12 +338,7 @@ def _metadata_values(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 def _material(value: Any) -> str:
-    if not value:
-        return ""
-    text = str(value).strip()
-    if text.upper() in MATERIAL_CODES:
-        return text.upper()
-    return material_code(text) or ""
+    return (material_code(str(value)) if value else None) or ""
 
 
 def _thickness(value: Any) -> Decimal | None:

@@ -95,10 +95,7 @@ def ingest(
     display = original_name or "the file"
     client, project = _client_and_project(client, project)
     given = clean_given(given)
-    if expect_kind and expect_kind not in FileKind.values:
-        raise ValidationError(
-            {"kind": f"Unknown file kind {expect_kind!r}; one of {', '.join(FileKind.values)}."}
-        )
+    expect_kind = clean_kind(expect_kind)
     limit = max_upload_bytes()
 
     with _local_copy(source_file, display, limit) as (path, size, sha256):
@@ -240,7 +237,7 @@ def clean_given(given: dict[str, Any] | None) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     material = str(given.get("material") or "").strip()
     if material:
-        code = material.upper() if material.upper() in MATERIAL_CODES else material_code(material)
+        code = material_code(material)
         if code:
             cleaned["material"] = code
         else:
@@ -273,6 +270,23 @@ def clean_given(given: dict[str, Any] | None) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+KIND_ALIASES = {"lbrn": "lightburn", "lbrn2": "lightburn", "xlsx": "excel", "xls": "excel"}
+
+
+def clean_kind(value: Any) -> str | None:
+    """The file kind a sender expects ("dxf", "lightburn", ... or the old Module N's mode names
+    "lbrn2", "xlsx"), None for "auto" or nothing; ValidationError for anything else."""
+    kind = str(value or "").strip().lower()
+    if kind in ("", "auto"):
+        return None
+    kind = KIND_ALIASES.get(kind, kind)
+    if kind not in FileKind.values:
+        raise ValidationError(
+            {"kind": f"Unknown kind {value!r}; one of {', '.join(FileKind.values)} or auto."}
+        )
+    return kind
 
 
 def _kind_label(kind: str) -> str:

@@ -566,3 +566,7 @@ def test_a_file_of_another_kind_than_the_sender_said_is_refused(committed, setti
         _ingest(committed, expect_kind="pdf")
     assert not FileIngest.objects.exists() and media_files(settings) == []
     assert _ingest(committed, expect_kind="dxf").created
+    assert services.clean_kind("LBRN2") == "lightburn" and services.clean_kind("auto") is None
+    with pytest.raises(ValidationError) as caught:
+        services.clean_kind("spreadsheet")
+    assert "Unknown kind 'spreadsheet'" in caught.value.message_dict["kind"][0]
