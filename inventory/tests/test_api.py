@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def _stock(i):
     return SheetStockFactory(
-        material=MaterialFactory(code=["MS", "SS"][i % 2]), thickness_mm=Decimal(1 + i % 9)
+        material=MaterialFactory(code=["MS", "SS"][i % 2]),
+        thickness_mm=Decimal(1 + i % 9),
+        quantity_on_hand=i % 4,  # some at or below the reorder level (2): ?low=true lists them
     )
 
 
