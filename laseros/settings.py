@@ -348,6 +348,8 @@ INGEST_OCR_LANGUAGE = env.str("INGEST_OCR_LANGUAGE", default="eng")
 INGEST_MAX_IMAGE_PIXELS = env.int("INGEST_MAX_IMAGE_PIXELS", default=89_478_485)
 INGEST_EXCEL_MAX_ROWS = env.int("INGEST_EXCEL_MAX_ROWS", default=5000)
 INGEST_MAX_BLOCK_DEPTH = env.int("INGEST_MAX_BLOCK_DEPTH", default=16)
+# A DXF with more closed contours (counted before its blocks are exploded) is refused.
+INGEST_MAX_CLOSED_CONTOURS = env.int("INGEST_MAX_CLOSED_CONTOURS", default=100_000)
 # DXF layers that hold drawing aids (centre lines, dimensions, notes), not cuts: fnmatch patterns.
 INGEST_NON_CUT_LAYERS = tuple(
     env.list(

@@ -26,7 +26,7 @@ from .checks import (
     fmt_point,
     hole_warnings,
 )
-from .flatten import FlatDrawing, flatten_modelspace
+from .flatten import FlatDrawing, flatten_modelspace, too_many_closed
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
 from .measure import Measures, measure, sample_pieces
 from .preview import render_preview
@@ -67,6 +67,7 @@ def analyse_dxf(path: Path, context: ParseContext) -> DrawingAnalysis:
             curve_tolerance=SPLINE_TOLERANCE_MM / units.mm_per_unit,
             max_depth=context.max_block_depth,
             max_pieces=MAX_PIECES,
+            max_closed=context.max_closed_contours,
             progress=lambda f, msg: context.report(0.35 + 0.3 * f, msg),
             non_cut_layers=tuple(context.non_cut_layers),
         )
@@ -100,6 +101,9 @@ def _analyse_flat(
         m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol, alone=twins
     )
     context.report(0.75, "chaining contours")
+    closed_count = int(contours.closed.sum())
+    if closed_count > context.max_closed_contours:  # loose lines chained into many loops
+        raise too_many_closed(closed_count, context.max_closed_contours)
     ct = contour_table(table, m, contours, tol)
     samples = sample_pieces(table, sample_tol)
     shapes = Shapes(table, m, samples, ct)

@@ -57,6 +57,7 @@ class BlockGeometry:
     text_count: int
     height: int  # 1 for a block without nested blocks
     tolerance_dependent: bool  # holds flattened splines, so depends on the chosen tolerance
+    closed_edges: int = 0  # circles, closed polylines and ellipses (each a closed contour)
 
 
 @dataclass
@@ -90,6 +91,7 @@ class _Collector:
         self.height = 0
         self.tolerance_dependent = False
         self.expanded = 0  # pieces that instances will add
+        self.expanded_closed = 0  # closed edges (closed contours) that instances will add
 
     def target(self, extrusion: Vec3, elevation: float) -> PieceBuilder:
         """The builder for entities in this OCS (the main one when the OCS is the WCS)."""
@@ -104,6 +106,10 @@ class _Collector:
 
     def own_pieces(self) -> int:
         return len(self.pieces) + sum(len(b) for b in self.ocs_groups.values())
+
+    def own_closed_edges(self) -> int:
+        builders = (self.pieces, *self.ocs_groups.values())
+        return sum(b.edge_closed.count(1) for b in builders)
 
 
 def ocs_affine(key: tuple[float, float, float, float]) -> tuple[float, ...]:
@@ -124,6 +130,7 @@ class Flattener:
         curve_tolerance: float,
         max_depth: int,
         max_pieces: int,
+        max_closed: int | None = None,
         progress: Callable[[float, str], None] | None = None,
         non_cut_layers: tuple[str, ...] = (),
     ) -> None:
@@ -131,6 +138,7 @@ class Flattener:
         self.curve_tolerance = curve_tolerance
         self.max_depth = max(0, min(int(max_depth), HARD_DEPTH_CAP))
         self.max_pieces = max_pieces
+        self.max_closed = max_pieces if max_closed is None else max_closed
         self.progress = progress
         self.layer_ids: dict[str, int] = {"0": 0}
         self.layer_names: list[str] = ["0"]
@@ -252,6 +260,13 @@ class Flattener:
                 "blocks are exploded; it is too large to analyse.",
                 code="too_complex",
             )
+        self._check_closed(col.expanded_closed + col.own_closed_edges(), col.expanded_closed)
+
+    def _check_closed(self, count: int, from_blocks: int) -> None:
+        """Refuse before the blocks are exploded: nesting thousands of contours inside each
+        other is the costly part of the analysis."""
+        if count > self.max_closed:
+            raise too_many_closed(count, self.max_closed, blocks=from_blocks > 0)
 
     # --------------------------------------------------------------------------- entities
 
@@ -415,6 +430,7 @@ class Flattener:
         entry[1].extend(affines)
         entry[2].extend([lid] * n_inst)
         col.expanded += n_inst * block.table.n_pieces
+        col.expanded_closed += n_inst * block.closed_edges
         if col.expanded > self.max_pieces:
             self._check_size(col)
 
@@ -498,6 +514,7 @@ class Flattener:
             text_count=col.text_count,
             height=col.height + 1,
             tolerance_dependent=col.tolerance_dependent,
+            closed_edges=int(table.edge_closed.sum()),
         )
         self.cache[(name, level if block.tolerance_dependent else None)] = block
         return block
@@ -538,12 +555,28 @@ class Flattener:
         return found
 
 
+def too_many_closed(count: int, limit: int, *, blocks: bool = False) -> ParseError:
+    """The refusal of a drawing with more closed contours than Laser OS reads."""
+    if blocks:
+        found, advice = (
+            f"at least {count:,} closed contours once its blocks are exploded",
+            ("draw fewer copies or split it into several files"),
+        )
+    else:
+        found, advice = f"{count:,} closed contours", "split it into several files"
+    return ParseError(
+        f"The drawing has {found}; Laser OS reads at most {limit:,} in one drawing: {advice}.",
+        code="too_many_contours",
+    )
+
+
 def flatten_modelspace(
     doc: Drawing,
     *,
     curve_tolerance: float,
     max_depth: int,
     max_pieces: int = 2_000_000,
+    max_closed: int | None = None,
     progress: Callable[[float, str], None] | None = None,
     non_cut_layers: tuple[str, ...] = (),
 ) -> FlatDrawing:
@@ -551,7 +584,8 @@ def flatten_modelspace(
 
     `curve_tolerance` is the largest distance, in drawing units, between a spline and its
     flattened points; blocks scaled up are flattened proportionally finer. Raises ParseError
-    when blocks nest deeper than `max_depth` or expand to more than `max_pieces` pieces.
+    when blocks nest deeper than `max_depth`, expand to more than `max_pieces` pieces or to
+    more than `max_closed` closed edges (counted before any block is exploded).
     Entities on layers matching `non_cut_layers` (centre lines, dimensions, notes) are not cut.
     """
     return Flattener(
@@ -559,6 +593,7 @@ def flatten_modelspace(
         curve_tolerance=curve_tolerance,
         max_depth=max_depth,
         max_pieces=max_pieces,
+        max_closed=max_closed,
         progress=progress,
         non_cut_layers=non_cut_layers,
     ).run()

@@ -24,6 +24,7 @@ PART_FILL = (226, 230, 236)
 HOLE = (20, 70, 160)
 OPEN = (200, 30, 30)
 MAX_FILLED = 20_000  # above this many closed contours, outlines only (the fill is cosmetic)
+MAX_FILL_SCREENS = 40  # ... and when filling them would paint the picture more than this often
 _CHUNK = 250_000  # pixel samples per pass
 
 
@@ -60,7 +61,9 @@ def render_preview(
         return to_px(fine[shapes.poly_idx[shapes.poly_start[cid] : shapes.poly_start[cid + 1]]])
 
     img = Image.new("RGB", (width, height), BACKGROUND)
-    if 0 < nesting.closed.size <= MAX_FILLED:
+    boxes = ct.bbox[nesting.closed] * scale
+    painted = float(((boxes[:, 2] - boxes[:, 0] + 1) * (boxes[:, 3] - boxes[:, 1] + 1)).sum())
+    if 0 < nesting.closed.size <= MAX_FILLED and painted <= MAX_FILL_SCREENS * width * height:
         draw = ImageDraw.Draw(img)
         for k in np.argsort(nesting.depth, kind="stable").tolist():
             poly = outline(int(nesting.closed[k]))

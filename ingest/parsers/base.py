@@ -58,6 +58,7 @@ class ParseContext:
     max_image_pixels: int = 89_478_485
     excel_max_rows: int = 5000
     max_block_depth: int = 16
+    max_closed_contours: int = 100_000  # a drawing with more is refused (nesting costs)
     # Layers that carry drawing aids, not cuts (fnmatch patterns, case-insensitive).
     non_cut_layers: tuple[str, ...] = (
         "CENTER*",

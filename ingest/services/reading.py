@@ -62,6 +62,7 @@ def build_parse_context(
         max_image_pixels=int(settings.INGEST_MAX_IMAGE_PIXELS),
         excel_max_rows=int(settings.INGEST_EXCEL_MAX_ROWS),
         max_block_depth=int(settings.INGEST_MAX_BLOCK_DEPTH),
+        max_closed_contours=int(settings.INGEST_MAX_CLOSED_CONTOURS),
         non_cut_layers=tuple(settings.INGEST_NON_CUT_LAYERS),
         make_preview=make_preview,
         progress=progress,
