@@ -139,14 +139,14 @@ LOGIN_REDIRECT_URL = "/"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# An account is locked from the address the failures came from, not everywhere: by username
+# alone, five requests from a stranger would lock a manager out; by address alone, five typos on
+# one shop-floor tablet would lock out every operator behind the shop's one public address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# The shop locks the account, not the address: the shop floor shares one public address, and an
-# IP lockout after five typos on one tablet would lock every operator out (axes.W006 says so).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- internationalisation: South Africa ----------------------------------------------------------
 
@@ -238,7 +238,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
+        # POST /api/v1/auth/token/, per address: password guessing across many accounts
+        "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
     },
+    # Throttles count by REMOTE_ADDR, like axes and the audit trail; without this DRF would trust
+    # whatever X-Forwarded-For the client sends, and a new header would make a new client.
+    "NUM_PROXIES": 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

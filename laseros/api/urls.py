@@ -2,14 +2,17 @@
 
 import importlib
 
+from axes.helpers import get_cool_off
 from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework import serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from .routers import router
 
@@ -44,8 +47,37 @@ def me(request):
     )
 
 
+class TokenView(ObtainAuthToken):
+    """A token for a username and password. Throttled per address (API_THROTTLE_TOKEN; DRF's own
+    view has no throttle), and a failure counts toward the same django-axes lockout as the login
+    page: once an account is locked from this address, it says so (429) instead of "unable to
+    log in", and no token is issued even for the right password."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # AxesStandaloneBackend refused, or this failure reached the limit: axes marks the
+            # request it was given (DRF's), which its middleware never sees.
+            if not getattr(request, "axes_locked_out", False):
+                raise
+        seconds = int(get_cool_off(request).total_seconds())
+        return Response(
+            {
+                "detail": "Too many failed logins for this account from this address. It is "
+                f"locked for {seconds // 60} minutes after the last failed try; ask an admin "
+                "to unlock it sooner."
+            },
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(seconds)},
+        )
+
+
 urlpatterns = [
     path("me/", me, name="api-me"),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
 ]
