@@ -104,3 +104,18 @@ class CodeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_value}"
+
+
+class Money(models.Model):
+    """No table: it holds `laseros.view_money`, the one permission to see prices, costs, stock
+    values and money documents (quotes, invoices, proofs of payment). The role matrix grants it
+    (`laseros.money` row); `laseros.money.can_see_money()` reads it."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_money", "Can see prices, costs, stock values and proofs of payment"),
+        ]
+        verbose_name = "money"
+        verbose_name_plural = "money"

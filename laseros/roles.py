@@ -29,6 +29,9 @@ PERMISSION_MATRIX: dict[str, dict[str, str]] = {
     "laseros": {ADMIN: VIEW, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
     "laseros.auditchainhead": {ADMIN: NONE, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},
     "laseros.workerheartbeat": {ADMIN: VIEW, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
+    # money: prices, costs, stock values, quotes, invoices and proofs of payment (laseros.money).
+    # Operators see what they cut, not what it costs; viewers are office staff and see finance.
+    "laseros.money": {ADMIN: VIEW, MANAGER: VIEW, OPERATOR: NONE, VIEWER: VIEW},
     # users, groups, API tokens and login protection: Admins only (managers may look at logins)
     "auth": {ADMIN: ALL, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},
     "authtoken": {ADMIN: ALL, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},

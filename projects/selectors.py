@@ -7,7 +7,17 @@ import datetime as dt
 from django.db.models import Count, Prefetch
 from django.utils import timezone
 
-from .models import Product, Project, ProjectQuerySet, ProjectStatus, ProjectStatusChange
+from laseros.money import can_see_money
+
+from .models import (
+    DocumentKind,
+    Product,
+    Project,
+    ProjectDocument,
+    ProjectQuerySet,
+    ProjectStatus,
+    ProjectStatusChange,
+)
 from .workflow import ProjectStatusGroups
 
 
@@ -52,3 +62,24 @@ def quotes_expiring(start: dt.date, end: dt.date) -> ProjectQuerySet:
 def product_list():
     """Products with their material and how many jobs ordered them."""
     return Product.objects.for_list().annotate(line_count=Count("project_lines"))
+
+
+# Documents that carry sums: only users who may see money (laseros.money) list or open them.
+MONEY_DOCUMENT_KINDS = frozenset(
+    {DocumentKind.QUOTE, DocumentKind.INVOICE, DocumentKind.PROOF_OF_PAYMENT}
+)
+
+
+def documents_visible_to(user, queryset=None):
+    """The job documents `user` may list and open: all of them, or, for a user who may not see
+    money (operators), all but quotes, invoices and proofs of payment. The admin, the API and
+    the file download use it."""
+    queryset = ProjectDocument.objects.all() if queryset is None else queryset
+    if can_see_money(user):
+        return queryset
+    return queryset.exclude(kind__in=MONEY_DOCUMENT_KINDS)
+
+
+def can_see_document(user, document: ProjectDocument) -> bool:
+    """Whether `user` may open `document` (the same rule as documents_visible_to, for one)."""
+    return document.kind not in MONEY_DOCUMENT_KINDS or can_see_money(user)
