@@ -9,16 +9,15 @@ class IngestConfig(AppConfig):
 
     def ready(self) -> None:
         from laseros.dashboard import Tile, register_tile
-        from laseros.tasks import declare_schedule
+        from laseros.health import declare_check
+        from laseros.workers import declare_recovery
 
         from . import selectors
 
-        declare_schedule(
-            "ingest.sweep_stuck_files",
-            func="ingest.tasks.sweep_stuck_files",
-            schedule_type="I",  # minutes
-            minutes=5,
-        )
+        # Files a dead worker left behind: put back by every cluster (at its start, then every
+        # WORKER_SWEEP_SECONDS), and named by /healthz while they wait.
+        declare_recovery("ingest.sweep_stuck_files", "ingest.tasks.sweep_stuck_files")
+        declare_check("files", "ingest.services.stuck_files_check")
         register_tile(
             Tile(
                 key="ingest.waiting",

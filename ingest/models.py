@@ -185,7 +185,17 @@ class FileIngest(models.Model):
         default=0, help_text="How many times the worker started reading this file."
     )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    queued_at = models.DateTimeField(
+        default=timezone.now, help_text="When the file last went into the queue to be read."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text="The worker cluster that claimed the file for its current attempt "
+        "(laseros.workers); empty when read outside a cluster. Its work is put back when it dies.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,9 +1,10 @@
 """Background work on files (django-q2): read one file; sweep files a dead worker left behind.
 
 Tasks take ids and call `ingest.services`; they never leave a file "processing" on an error they
-can see. A worker killed mid-parse leaves the row "processing": django-q2 runs the task again after
-Q_RETRY seconds (the task is idempotent: a file already read is skipped, and only the latest
-attempt may record its result), and `sweep_stuck_files` fails or re-queues what is left.
+can see. A worker killed mid-parse leaves the row "processing", claimed by its cluster: the next
+cluster to start (or a live one, once the dead one's heartbeat is stale) hands its tasks out again
+and `sweep_stuck_files` fails or re-queues what is left (the task is idempotent: a file already
+read is skipped, and only the latest attempt may record its result).
 """
 
 from __future__ import annotations
@@ -74,9 +75,10 @@ def process_file(file_id: int) -> str:
     return f"file #{file.pk}: processed"
 
 
-def sweep_stuck_files() -> str:
-    """Scheduled: fail or re-queue files left "processing" by a worker that died."""
-    counts = services.sweep_stuck_files()
+def sweep_stuck_files(*, alone: bool = False) -> str:
+    """Run by each worker cluster at its start and every WORKER_SWEEP_SECONDS (laseros.workers):
+    fail or re-queue the files a dead worker left behind."""
+    counts = services.sweep_stuck_files(alone=alone)
     return f"{counts['failed']} failed, {counts['requeued']} queued again"
 
 

@@ -88,4 +88,4 @@ class ActivityLogAdmin(ReadOnlyAdmin):
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
-    list_display = ["name", "beat_at", "host"]
+    list_display = ["name", "label", "host", "pid", "started_at", "beat_at", "stopped_at"]

@@ -1,17 +1,36 @@
-"""/healthz: is the database answering, is storage writable, is the worker alive?"""
+"""/healthz: is the database answering, is storage writable, is a worker alive, and what the apps
+declare (ingest: files stuck with a dead worker)? 503 when any says no."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+MAX_NAMED = 20  # workers or files named in one check
+
+# More checks (name -> dotted path of a function() -> {"ok": bool, ...}); apps add theirs with
+# `declare_check` in AppConfig.ready().
+CHECKS: dict[str, str] = {}
+
+
+def declare_check(name: str, func: str) -> None:
+    CHECKS[name] = func
+
+
+def _declared(path: str) -> dict:
+    try:
+        return import_string(path)()
+    except Exception as exc:  # reported, not raised
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
 
 
 def check_database() -> dict:
@@ -35,27 +54,49 @@ def check_storage() -> dict:
 
 
 def check_worker() -> dict:
-    from .models import WorkerHeartbeat
+    """Alive when at least one cluster beat within WORKER_HEARTBEAT_STALE_SECONDS (and, on this
+    machine, its process still runs); the dead ones are named."""
+    from . import workers
 
     try:
-        beat = WorkerHeartbeat.objects.filter(name="qcluster").first()
+        alive, dead = workers.clusters()
     except Exception as exc:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    if beat is None:
-        return {
-            "ok": False,
-            "error": "no heartbeat yet: is the worker (manage.py qcluster) running?",
-        }
-    age = (timezone.now() - beat.beat_at).total_seconds()
-    stale = settings.WORKER_HEARTBEAT_STALE_SECONDS
-    result = {
-        "ok": age <= stale,
-        "last_heartbeat": beat.beat_at.isoformat(),
-        "age_seconds": int(age),
+    result: dict[str, Any] = {
+        "ok": bool(alive),
+        "alive": [_cluster(row) for row in alive],
+        "dead": [_cluster(row) for row in dead[:MAX_NAMED]],
     }
-    if age > stale:
-        result["error"] = f"last heartbeat {int(age)} s ago (more than {stale} s)"
+    if alive:
+        newest = alive[0]
+        result["last_heartbeat"] = newest.beat_at.isoformat()
+        result["age_seconds"] = int((timezone.now() - newest.beat_at).total_seconds())
+    elif not dead:
+        result["error"] = "no heartbeat yet: is the worker (manage.py qcluster) running?"
+    else:
+        named = "; ".join(f"{_name(row)}: {row.dead_because}" for row in dead[:MAX_NAMED])
+        result["error"] = f"no worker is alive: {named}"
     return result
+
+
+def _name(row) -> str:
+    pid = f" pid {row.pid}" if row.pid else ""
+    return f"worker {row.label or row.name} on {row.host or '?'}{pid}"
+
+
+def _cluster(row) -> dict[str, Any]:
+    data = {
+        "name": row.name,
+        "label": row.label,
+        "host": row.host,
+        "pid": row.pid,
+        "started_at": row.started_at.isoformat() if row.started_at else None,
+        "last_heartbeat": row.beat_at.isoformat(),
+        "age_seconds": int((timezone.now() - row.beat_at).total_seconds()),
+    }
+    if row.dead_because:
+        data["dead_because"] = row.dead_because
+    return data
 
 
 @never_cache
@@ -66,6 +107,8 @@ def healthz(request):
         "storage": check_storage(),
         "worker": check_worker(),
     }
+    for name, path in CHECKS.items():
+        checks[name] = _declared(path)
     failed = [name for name, result in checks.items() if not result["ok"]]
     body = {"status": "ok" if not failed else "fail", "failed": failed, "checks": checks}
     return JsonResponse(body, status=200 if not failed else 503)

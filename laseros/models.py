@@ -1,4 +1,4 @@
-"""Laser OS core records: the audit trail (a hash chain) and the worker's heartbeat."""
+"""Laser OS core records: the audit trail (a hash chain) and the workers' heartbeats."""
 
 from __future__ import annotations
 
@@ -79,14 +79,35 @@ class AuditChainHead(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """The background worker's last sign of life, written by a scheduled task every minute."""
+    """One worker cluster (`manage.py qcluster`) and its last sign of life, written by its main
+    process every few seconds (laseros.workers). /healthz reads it, and a starting cluster puts
+    back what a dead one had taken."""
 
-    name = models.CharField(max_length=100, unique=True, default="qcluster")
-    beat_at = models.DateTimeField()
+    name = models.CharField(
+        max_length=100, unique=True, help_text="The cluster's id (its processes know it)."
+    )
+    label = models.CharField(max_length=100, blank=True, help_text="django-q2's name for it.")
     host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True, help_text="Its main process.")
+    pid_start = models.BigIntegerField(
+        null=True, blank=True, help_text="When that process started (ticks since boot)."
+    )
+    process_space = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The boot and PID namespace where `pid` means this process.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    beat_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when it stopped cleanly (or its processes died)."
+    )
+
+    class Meta:
+        verbose_name = "worker heartbeat"
 
     def __str__(self) -> str:
-        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.label or self.name} on {self.host} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
 class CodeSequence(models.Model):

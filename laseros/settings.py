@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_q",
     "django_htmx",
     "axes",
     # Laser OS, lowest layer first (ARCHITECTURE.md, "Layers")
     "laseros.apps.LaserOSConfig",
+    # After laseros: its `qcluster` command (heartbeats, recovery after a dead cluster) wraps
+    # django-q2's, and the first app listed wins a command's name.
+    "django_q",
     "clients",
     "inventory",
     "projects",
@@ -279,7 +281,9 @@ Q_CLUSTER = {
     "name": "laseros",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=600),  # seconds one task may run
-    "retry": env.int("Q_RETRY", default=720),  # seconds before an unacknowledged task runs again
+    # Seconds before a task that was taken and not finished is handed out again. The last resort:
+    # a starting cluster releases at once what a dead one had taken (laseros.workers).
+    "retry": env.int("Q_RETRY", default=720),
     "max_attempts": env.int("Q_MAX_ATTEMPTS", default=3),
     "save_limit": 1000,
     "queue_limit": 50,
@@ -294,7 +298,12 @@ else:
     Q_CLUSTER["orm"] = "default"
 # Tests and `manage.py ... --sync` run background tasks in-process, after the commit.
 TASKS_RUN_INLINE = env.bool("TASKS_RUN_INLINE", default=False)
-WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=180)
+# Each cluster's main process writes its heartbeat this often; silent for STALE seconds, it is taken
+# for dead: /healthz says 503 and another cluster puts back its work. It also looks for dead
+# clusters' work every WORKER_SWEEP_SECONDS (and when it starts).
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=60)
+WORKER_SWEEP_SECONDS = env.int("WORKER_SWEEP_SECONDS", default=30)
 
 # --- logging --------------------------------------------------------------------------------------
 
@@ -374,3 +383,5 @@ INGEST_NON_CUT_LAYERS = tuple(
 )
 # A file stuck "processing" this long past the task timeout is retried or failed by the sweep.
 INGEST_SWEEP_MARGIN_SECONDS = env.int("INGEST_SWEEP_MARGIN_SECONDS", default=120)
+# /healthz names a file queued this long while no worker is alive.
+INGEST_QUEUED_STUCK_SECONDS = env.int("INGEST_QUEUED_STUCK_SECONDS", default=120)

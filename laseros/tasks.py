@@ -1,26 +1,21 @@
-"""Background work: the enqueue helper every app uses, the heartbeat, and schedules in code."""
+"""Background work: the enqueue helper every app uses, and schedules in code.
+
+The workers' heartbeats and the recovery after a dead worker are in laseros.workers (written by
+the cluster's own process, every few seconds: a scheduled task runs once a minute at best)."""
 
 from __future__ import annotations
 
 import logging
-import socket
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
 # Schedules declared in code (name -> keyword arguments for django_q.models.Schedule).
 # Apps add theirs with `declare_schedule` in AppConfig.ready(); `migrate` writes them.
-SCHEDULES: dict[str, dict[str, Any]] = {
-    "laseros.heartbeat": {
-        "func": "laseros.tasks.heartbeat",
-        "schedule_type": "I",  # minutes
-        "minutes": 1,
-    },
-}
+SCHEDULES: dict[str, dict[str, Any]] = {}
 
 
 def declare_schedule(name: str, **kwargs: Any) -> None:
@@ -45,17 +40,6 @@ def enqueue_on_commit(func: str, *args: Any, task_name: str | None = None, **kwa
         async_task(func, *args, **options, **kwargs)
 
     transaction.on_commit(_send, robust=False)
-
-
-def heartbeat() -> str:
-    """Written every minute by the worker; /healthz reads it."""
-    from .models import WorkerHeartbeat
-
-    now = timezone.now()
-    WorkerHeartbeat.objects.update_or_create(
-        name="qcluster", defaults={"beat_at": now, "host": socket.gethostname()[:255]}
-    )
-    return now.isoformat()
 
 
 def declare_schedules(sender=None, app_config=None, **kwargs) -> None:

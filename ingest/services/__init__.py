@@ -18,7 +18,15 @@ from .common import (
     max_attempts,
     metadata_summary,
 )
-from .lifecycle import hard_delete, re_extract, restore, soft_delete
+from .lifecycle import (
+    hard_delete,
+    re_extract,
+    restore,
+    soft_delete,
+    stuck_files,
+    stuck_files_check,
+    sweep_stuck_files,
+)
 from .reading import (
     build_parse_context,
     json_safe,
@@ -27,7 +35,6 @@ from .reading import (
     record_failure,
     report_progress,
     start_processing,
-    sweep_stuck_files,
 )
 from .receiving import (
     ACCEPTED_TYPES,
@@ -67,5 +74,7 @@ __all__ = [
     "soft_delete",
     "start_processing",
     "storage_folder",
+    "stuck_files",
+    "stuck_files_check",
     "sweep_stuck_files",
 ]

@@ -1,18 +1,35 @@
-"""Re-extract, soft delete, restore and hard delete: each audited and announced once."""
+"""Re-extract, soft delete, restore and hard delete: each audited and announced once; and the
+sweep that puts back what a dead worker left behind."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from laseros import workers
 from laseros.audit import diff_instances, instance_values, record
 from laseros.models import ActivityLog
 from laseros.tasks import enqueue_on_commit
 
 from .. import signals
 from ..models import FileIngest, FileMetadata, FileStatus
-from .common import PROCESS_TASK, _move, _remove_stored, _user, _username, file_payload
+from .common import (
+    PROCESS_TASK,
+    _fail,
+    _move,
+    _remove_stored,
+    _user,
+    _username,
+    _worker_stopped_reason,
+    file_payload,
+    max_attempts,
+)
 
 
 @transaction.atomic
@@ -34,12 +51,16 @@ def re_extract(*, file: FileIngest, by=None) -> FileIngest:
             attempts=0,
             progress=0.0,
             progress_message="",
+            queued_at=timezone.now(),
+            worker="",
             started_at=None,
             finished_at=None,
             failure_reason="",
             traceback="",
         )
     else:  # still queued (e.g. the queue lost it): queue it again; a second run is harmless
+        current.queued_at = timezone.now()
+        current.save(update_fields=["queued_at"])
         record(
             action=ActivityLog.Action.OTHER,
             obj=current,
@@ -112,7 +133,17 @@ def restore(*, file: FileIngest, by=None) -> FileIngest:
     )
     if current.status in FileStatus.waiting():
         if current.status == FileStatus.PROCESSING:
-            _move(current, FileStatus.QUEUED, message="restored before it was read", user=by)
+            _move(
+                current,
+                FileStatus.QUEUED,
+                message="restored before it was read",
+                user=by,
+                queued_at=timezone.now(),
+                worker="",
+            )
+        else:
+            current.queued_at = timezone.now()
+            current.save(update_fields=["queued_at"])
         enqueue_on_commit(PROCESS_TASK, current.pk)
     signals.send_on_commit(
         signals.file_restored,
@@ -144,3 +175,133 @@ def hard_delete(*, file: FileIngest, by=None) -> None:
     current.delete()
     transaction.on_commit(lambda: [_remove_stored(name) for name in names])
     signals.send_on_commit(signals.file_deleted, "file.deleted", payload)
+
+
+# --- after a dead worker ---------------------------------------------------------------------------
+
+ENQUEUE_GRACE = timedelta(seconds=30)  # a file's task is sent just after its row commits
+
+
+def sweep_stuck_files(*, margin_seconds: int | None = None, alone: bool = False) -> dict[str, int]:
+    """Put back the files a dead worker left behind. Every worker cluster runs this when it starts
+    and every WORKER_SWEEP_SECONDS (laseros.workers.recover).
+
+    A file "processing" on a cluster that died, or for longer than Q_TIMEOUT + the margin, is
+    failed once it used up its attempts (Q_MAX_ATTEMPTS), otherwise queued again. A file "queued"
+    whose task is gone from the queue is queued again: Redis hands a task out once, so a dead
+    cluster took the ones it had fetched with it (`alone`: this cluster is starting and no other is
+    alive, so none is in a live worker's hands). A task still in the queue for a file is not sent
+    twice. Returns {"failed": n, "requeued": n}."""
+    now = timezone.now()
+    overdue = now - timedelta(seconds=_reading_limit(margin_seconds))
+    alive = workers.live_worker_names()
+    waiting = workers.waiting_task_args(PROCESS_TASK)
+    counts = {"failed": 0, "requeued": 0}
+    processing = FileIngest.objects.live().filter(
+        _claimed_by_dead(alive) | Q(status=FileStatus.PROCESSING, started_at__lt=overdue)
+    )
+    for file_id in processing.values_list("pk", flat=True):
+        with transaction.atomic():
+            file = FileIngest.objects.select_for_update(of=("self",)).filter(pk=file_id).first()
+            if file is None or file.is_deleted or file.status != FileStatus.PROCESSING:
+                continue
+            dead = bool(file.worker) and file.worker not in alive
+            if not dead and (file.started_at is None or file.started_at >= overdue):
+                continue
+            if file.attempts >= max_attempts():
+                _fail(file, reason=_worker_stopped_reason(file.attempts), traceback_text="")
+                counts["failed"] += 1
+                continue
+            _requeue(file, "the worker stopped while reading; queued again", waiting)
+            counts["requeued"] += 1
+    if waiting is None:  # the queue cannot be read: a queued file's task may be there
+        return counts
+    lost = FileIngest.objects.live().filter(
+        status=FileStatus.QUEUED, queued_at__lt=now - ENQUEUE_GRACE
+    )
+    if not (alone or workers.broker_keeps_taken_tasks()):
+        lost = lost.filter(queued_at__lt=overdue)
+    for file_id in lost.values_list("pk", flat=True):
+        if (file_id,) in waiting:
+            continue
+        with transaction.atomic():
+            file = FileIngest.objects.select_for_update(of=("self",)).filter(pk=file_id).first()
+            if file is None or file.is_deleted or file.status != FileStatus.QUEUED:
+                continue
+            _requeue(file, "its task was lost with a worker; queued again", waiting)
+            counts["requeued"] += 1
+    return counts
+
+
+def _requeue(file: FileIngest, message: str, waiting: set[tuple] | None) -> None:
+    if file.status == FileStatus.QUEUED:
+        record(action=ActivityLog.Action.OTHER, obj=file, message=message)
+        file.queued_at = timezone.now()
+        file.save(update_fields=["queued_at"])
+    else:
+        _move(
+            file,
+            FileStatus.QUEUED,
+            message=message,
+            queued_at=timezone.now(),
+            worker="",
+            progress=0.0,
+            progress_message="queued again after the worker stopped",
+        )
+    if waiting is None or (file.pk,) not in waiting:
+        enqueue_on_commit(PROCESS_TASK, file.pk)
+
+
+def _reading_limit(margin_seconds: int | None = None) -> int:
+    """Seconds a reading may take before it is taken for stuck: Q_TIMEOUT + the sweep margin."""
+    if margin_seconds is None:
+        margin_seconds = int(getattr(settings, "INGEST_SWEEP_MARGIN_SECONDS", 120))
+    return int(settings.Q_CLUSTER.get("timeout", 600)) + margin_seconds
+
+
+def _claimed_by_dead(alive: set[str]) -> Q:
+    return Q(status=FileStatus.PROCESSING) & ~Q(worker="") & ~Q(worker__in=alive)
+
+
+def stuck_files(*, limit: int = 20) -> tuple[int, list[tuple[FileIngest, str]]]:
+    """Files that wait for nothing: "processing" on a worker that is gone or for longer than the
+    reading limit, or "queued" for more than INGEST_QUEUED_STUCK_SECONDS while no worker is
+    alive. (How many, [(file, why)] for the first `limit`, longest waiting first.)"""
+    now = timezone.now()
+    limit_s = _reading_limit()
+    alive = workers.live_worker_names()
+    stuck = _claimed_by_dead(alive) | Q(
+        status=FileStatus.PROCESSING, started_at__lt=now - timedelta(seconds=limit_s)
+    )
+    queued_s = int(getattr(settings, "INGEST_QUEUED_STUCK_SECONDS", 120))
+    if not alive:
+        stuck |= Q(status=FileStatus.QUEUED, queued_at__lt=now - timedelta(seconds=queued_s))
+    files = FileIngest.objects.live().filter(stuck).order_by("queued_at", "pk")
+    named = []
+    for file in files[:limit]:
+        if file.status == FileStatus.QUEUED:
+            why = f"queued for {_seconds(now, file.queued_at)} s and no worker is alive"
+        elif file.worker and file.worker not in alive:
+            why = f"being read by worker {file.worker}, which is gone"
+        else:
+            why = f"being read for {_seconds(now, file.started_at)} s (limit {limit_s} s)"
+        named.append((file, why))
+    return (files.count() if len(named) == limit else len(named)), named
+
+
+def stuck_files_check() -> dict[str, Any]:
+    """/healthz's "files": fails while a file is stuck, and names it (laseros.health)."""
+    count, named = stuck_files()
+    files = [
+        {"id": file.pk, "name": str(file), "status": file.status, "why": why} for file, why in named
+    ]
+    result: dict[str, Any] = {"ok": count == 0, "stuck": count, "files": files}
+    if count:
+        listed = "; ".join(f"#{f['id']} {f['name']}: {f['why']}" for f in files)
+        more = f" (and {count - len(files)} more)" if count > len(files) else ""
+        result["error"] = f"{count} file(s) stuck: {listed}{more}"
+    return result
+
+
+def _seconds(now, then) -> int:
+    return int((now - then).total_seconds()) if then else 0

@@ -1,4 +1,4 @@
-"""The worker's steps while it reads a file, and the sweep after a dead worker."""
+"""The worker's steps while it reads a file."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import contextlib
 import math
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
 from typing import Any
@@ -18,13 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.constants import SHEET_SIZES_MM, material_code
-from laseros.tasks import enqueue_on_commit
+from laseros.workers import current_worker
 
 from .. import signals
 from ..models import FileExtraction, FileIngest, FileMetadata, FileStatus
 from ..parsers.base import ParseContext, ParseResult
 from .common import (
-    PROCESS_TASK,
     _fail,
     _move,
     _remove_stored,
@@ -106,6 +104,7 @@ def start_processing(*, file_id: int) -> FileIngest | None:
         message=f"reading started (attempt {file.attempts + 1})",
         attempts=file.attempts + 1,
         started_at=timezone.now(),
+        worker=current_worker(),
         finished_at=None,
         progress=0.0,
         progress_message="starting",
@@ -230,42 +229,6 @@ def _is_current_attempt(file: FileIngest | None, attempt: int) -> bool:
     """Only the latest attempt may record. A file soft-deleted while it was read still gets its
     result (it is hidden, not gone), so it is never left "processing"."""
     return file is not None and file.status == FileStatus.PROCESSING and file.attempts == attempt
-
-
-def sweep_stuck_files(*, margin_seconds: int | None = None) -> dict[str, int]:
-    """Files left "processing" by a worker that died: failed once they used up their attempts
-    (Q_MAX_ATTEMPTS), otherwise put back in the queue. Returns {"failed": n, "requeued": n}."""
-    if margin_seconds is None:
-        margin_seconds = int(getattr(settings, "INGEST_SWEEP_MARGIN_SECONDS", 120))
-    timeout = int(settings.Q_CLUSTER.get("timeout", 600))
-    cutoff = timezone.now() - timedelta(seconds=timeout + margin_seconds)
-    counts = {"failed": 0, "requeued": 0}
-    stuck = FileIngest.objects.live().filter(status=FileStatus.PROCESSING, started_at__lt=cutoff)
-    for file_id in stuck.values_list("pk", flat=True):
-        with transaction.atomic():
-            file = FileIngest.objects.select_for_update(of=("self",)).filter(pk=file_id).first()
-            if (
-                file is None
-                or file.is_deleted
-                or file.status != FileStatus.PROCESSING
-                or file.started_at is None
-                or file.started_at >= cutoff
-            ):
-                continue
-            if file.attempts >= max_attempts():
-                _fail(file, reason=_worker_stopped_reason(file.attempts), traceback_text="")
-                counts["failed"] += 1
-            else:
-                _move(
-                    file,
-                    FileStatus.QUEUED,
-                    message="the worker stopped while reading; queued again",
-                    progress=0.0,
-                    progress_message="queued again after the worker stopped",
-                )
-                enqueue_on_commit(PROCESS_TASK, file.pk)
-                counts["requeued"] += 1
-    return counts
 
 
 def _merged_warnings(ingest_warnings: list, result: ParseResult) -> list[dict[str, str]]:

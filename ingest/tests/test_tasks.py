@@ -228,11 +228,11 @@ def test_the_sweep_fails_exhausted_files_and_requeues_the_others(committed, sett
     assert [p["file_id"] for e, p in events if e == "file.failed"] == [exhausted.pk]
 
 
-def test_the_sweep_is_a_declared_schedule():
-    from laseros.tasks import SCHEDULES
+def test_the_sweep_runs_in_every_worker_cluster():
+    """At a cluster's start and every WORKER_SWEEP_SECONDS (laseros.workers.recover)."""
+    from laseros.workers import RECOVERIES
 
-    schedule = SCHEDULES["ingest.sweep_stuck_files"]
-    assert schedule["func"] == "ingest.tasks.sweep_stuck_files"
+    assert RECOVERIES["ingest.sweep_stuck_files"] == "ingest.tasks.sweep_stuck_files"
 
 
 def test_invalid_transitions_are_refused():
