@@ -10,8 +10,8 @@ STAMPS := .make
 .PHONY: help run dev test lint check pytest pytest-postgres setup setup-test system system-test migrate demo static clean
 
 help:
-	@echo "make run    set up (first time) and start web + worker on http://127.0.0.1:8000"
-	@echo "make dev    the same with Django's runserver (auto-reload)"
+	@echo "make run    set up (first time) and start web + worker on http://127.0.0.1:8000, DEBUG off"
+	@echo "make dev    the same with DEBUG on and Django's runserver (auto-reload)"
 	@echo "make test   set up, then ruff, checks, and the test suite on SQLite and PostgreSQL"
 
 run: setup

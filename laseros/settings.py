@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from laseros.secret_key import read_or_create_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -18,8 +20,14 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEV_SECRET_KEY = "dev-insecure-laseros-change-me"
 
+# DEBUG is on for `make dev`, tests and a bare manage.py; `make run` (scripts/serve.sh) turns it off.
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
+# SECRET_KEY from the environment; else, with DEBUG off, the one kept in DATA_DIR/secret-key
+# (made on the first start, mode 0600); else, with DEBUG on, the development key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    DEV_SECRET_KEY if DEBUG else read_or_create_secret_key(DATA_DIR / "secret-key")
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -28,8 +36,6 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
         "Laser OS refuses to start with DEBUG off and the development SECRET_KEY. "
         "Set SECRET_KEY in the environment (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
-
-DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
 
 # --- applications ------------------------------------------------------------------------------
 
@@ -201,12 +207,17 @@ STORAGES = {
 # --- security (production values come from the environment) -------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Is the site reached over HTTPS (TLS ended by a proxy in front)? Then http is redirected, the
+# cookies are https-only and browsers are told to keep to https (HSTS). Production says yes by
+# default; `make run` serves plain http (https-only cookies would make logging in impossible)
+# and says no unless SITE_HTTPS is set.
+SITE_HTTPS = env.bool("SITE_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=SITE_HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SITE_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SITE_HTTPS)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SITE_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SITE_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SITE_HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # a view that must be framed says so with @xframe_options_sameorigin

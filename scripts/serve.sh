@@ -1,14 +1,35 @@
 #!/usr/bin/env bash
 # Start the web server and the worker together; Ctrl-C stops both.
 # Usage: scripts/serve.sh gunicorn|runserver
+#        scripts/serve.sh manage COMMAND ...   (a manage.py command with `make run`'s settings)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST_PORT="${LASEROS_BIND:-127.0.0.1:8000}"
+MODE="${1:-gunicorn}"
 
-if [ "${1:-gunicorn}" = "runserver" ]; then
+if [ "$MODE" = "runserver" ]; then
+  export DEBUG=1  # debug pages and auto-reload belong to `make dev` only
+else
+  # `make run`: DEBUG off, so a secret key is made once and kept in data/secret-key (settings.py),
+  # and static files are served hashed and compressed by WhiteNoise.
+  export DEBUG=0
+  # gunicorn speaks plain http here: https-only cookies would make logging in impossible. A proxy
+  # that ends TLS in front of it says so with SITE_HTTPS=1 (in the environment or .env).
+  if [ -z "${SITE_HTTPS:-}" ] && ! grep -qsE '^[[:space:]]*SITE_HTTPS=' .env; then
+    export SITE_HTTPS=0
+  fi
+fi
+
+if [ "$MODE" = "manage" ]; then
+  shift
+  exec $PY manage.py "$@"
+fi
+
+if [ "$MODE" = "runserver" ]; then
   $PY manage.py runserver "$HOST_PORT" &
 else
+  $PY manage.py collectstatic_when_changed || exit 1
   .venv/bin/gunicorn laseros.wsgi:application --bind "$HOST_PORT" \
     --workers "${WEB_CONCURRENCY:-3}" --timeout 120 --access-logfile - &
 fi
