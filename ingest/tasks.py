@@ -31,7 +31,14 @@ PROGRESS_MIN_STEP = 0.1  # ... unless it moved at least this much
 
 
 def process_file(file_id: int) -> str:
-    """Read one file: claim it, parse it, keep the reading, mark it processed or failed."""
+    """Read one file: claim it, parse it, keep the reading, mark it processed or failed.
+
+    The reading may map at most INGEST_MEMORY_LIMIT_MB more than the worker already does; a
+    file that needs more is failed with that reason, and the worker goes on with the next."""
+    from django.conf import settings
+
+    from .memory import give_back, memory_ceiling, out_of_memory_reason, ran_out_of_memory
+    from .parsers import registry
     from .pipeline import analyse
 
     file = services.start_processing(file_id=file_id)
@@ -39,26 +46,34 @@ def process_file(file_id: int) -> str:
         return f"file #{file_id}: nothing to do"
     attempt = file.attempts
     progress = ProgressWriter(file.pk, attempt)
+    limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
+    registry.registered()  # the readers' libraries are imported before the ceiling is set
     try:
-        with readable_copy(file) as path:
-            result = analyse(path, services.parse_context_for(file, progress=progress))
-    except ParseError as exc:
-        services.record_failure(
-            file_id=file.pk,
-            attempt=attempt,
-            reason=str(exc),
-            traceback_text=traceback.format_exc(),
-        )
-        return f"file #{file.pk}: failed: {exc}"
+        context = services.parse_context_for(file, progress=progress)
+        with readable_copy(file) as path, memory_ceiling(limit_mb):
+            result = analyse(path, context)
     except Exception as exc:
-        logger.exception("reading file #%s failed", file.pk)
+        if ran_out_of_memory(exc):  # MemoryError, or a parser's error raised from one
+            logger.warning("reading file #%s needed more than %s MB", file.pk, limit_mb)
+            reason, outcome = out_of_memory_reason(limit_mb), "failed: out of memory"
+        elif isinstance(exc, ParseError):
+            reason, outcome = str(exc), f"failed: {exc}"
+        else:
+            logger.exception("reading file #%s failed", file.pk)
+            reason = f"could not be read: {type(exc).__name__}: {exc}"
+            outcome = f"failed: {type(exc).__name__}"
         services.record_failure(
             file_id=file.pk,
             attempt=attempt,
-            reason=f"could not be read: {type(exc).__name__}: {exc}",
+            reason=reason,
             traceback_text=traceback.format_exc(),
         )
-        return f"file #{file.pk}: failed: {type(exc).__name__}"
+        failed = f"file #{file.pk}: {outcome}"
+    else:
+        failed = ""
+    if failed:
+        give_back()  # what the reading left, once its traceback is gone
+        return failed
     try:
         saved = services.record_extraction(file_id=file.pk, attempt=attempt, result=result)
     except Exception as exc:

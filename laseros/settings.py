@@ -375,6 +375,8 @@ INGEST_EXCEL_MAX_ROWS = env.int("INGEST_EXCEL_MAX_ROWS", default=5000)
 INGEST_MAX_BLOCK_DEPTH = env.int("INGEST_MAX_BLOCK_DEPTH", default=16)
 # A DXF with more closed contours (counted before its blocks are exploded) is refused.
 INGEST_MAX_CLOSED_CONTOURS = env.int("INGEST_MAX_CLOSED_CONTOURS", default=100_000)
+# Memory one reading may take on top of what the worker (or manage.py inspect) holds; 0: no limit.
+INGEST_MEMORY_LIMIT_MB = env.int("INGEST_MEMORY_LIMIT_MB", default=2048)
 # DXF layers that hold drawing aids (centre lines, dimensions, notes), not cuts: fnmatch patterns.
 INGEST_NON_CUT_LAYERS = tuple(
     env.list(

@@ -5,14 +5,20 @@ a reason a person understands, before the work is done. The drawings are made he
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 
 import ezdxf
 import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
 
+from ingest import services, tasks
+from ingest.models import FileIngest, FileStatus
 from ingest.parsers.base import ParseError
 
 from .dxf_helpers import add_rect_lines, new_doc, parse_path
+from .factories import dxf_file
 
 
 def concentric_circles(path: Path, count: int) -> Path:
@@ -127,3 +133,66 @@ def test_ezdxf_writes_the_shapes_the_tests_mean(tmp_path):
     path = nested_blocks(tmp_path / "small.dxf", 2, 3, rings=2, spacing=10)
     doc = ezdxf.readfile(path)
     assert len(doc.blocks.get("LEVEL0")) == 3 and len(doc.blocks.get("LEVEL1")) == 2
+
+
+def _queued(path: Path) -> FileIngest:
+    """A received DXF whose reading has not run yet."""
+    file = services.ingest(
+        source_file=ContentFile(path.read_bytes(), name=path.name), original_name=path.name
+    ).file
+    assert file.status == FileStatus.QUEUED
+    return file
+
+
+@pytest.mark.django_db
+def test_the_worker_fails_a_block_bomb_with_the_reason(tmp_path):
+    file = _queued(nested_blocks(tmp_path / "bomb.dxf", 100, 100, 100))
+    tasks.process_file(file.pk)
+    file.refresh_from_db()
+    assert file.status == FileStatus.FAILED
+    assert file.failure_reason.startswith("The drawing has at least 1,000,000 closed contours")
+
+
+@pytest.mark.django_db
+def test_the_contour_limit_is_a_setting(settings, tmp_path):
+    settings.INGEST_MAX_CLOSED_CONTOURS = 99
+    assert services.build_parse_context().max_closed_contours == 99
+    file = _queued(concentric_circles(tmp_path / "rings.dxf", 100))
+    tasks.process_file(file.pk)
+    file.refresh_from_db()
+    assert file.status == FileStatus.FAILED and "at most 99 " in file.failure_reason
+
+
+@pytest.mark.django_db
+def test_a_file_needing_more_memory_than_allowed_fails_and_the_next_one_is_read(settings, tmp_path):
+    settings.INGEST_MEMORY_LIMIT_MB = 16
+    limit_before = resource.getrlimit(resource.RLIMIT_AS)
+    heavy = _queued(concentric_circles(tmp_path / "rings.dxf", 5000))
+    light = services.ingest(source_file=dxf_file(), original_name="0001-Bracket-MS-3mm-x4.dxf")
+    assert tasks.process_file(heavy.pk) == f"file #{heavy.pk}: failed: out of memory"
+    heavy.refresh_from_db()
+    assert heavy.status == FileStatus.FAILED
+    assert heavy.failure_reason == (
+        "Needed more than 16 MB of memory to read; the drawing is too complex."
+    )
+    assert "MemoryError" in heavy.traceback
+    assert resource.getrlimit(resource.RLIMIT_AS) == limit_before  # the worker is not limited
+    assert tasks.process_file(light.file.pk) == f"file #{light.file.pk}: processed"
+    light.file.refresh_from_db()
+    assert light.file.status == FileStatus.PROCESSED and light.file.metadata.part_count == 1
+
+
+def test_inspect_reports_a_file_needing_more_memory_than_allowed(settings, tmp_path):
+    settings.INGEST_MEMORY_LIMIT_MB = 16
+    path = concentric_circles(tmp_path / "rings.dxf", 5000)
+    with pytest.raises(CommandError) as failed:
+        call_command("inspect", str(path))
+    assert str(failed.value) == (
+        f"{path}: needed more than 16 MB of memory to read; the drawing is too complex"
+    )
+
+
+def test_inspect_refuses_a_block_bomb(tmp_path):
+    path = nested_blocks(tmp_path / "bomb.dxf", 100, 100, 100)
+    with pytest.raises(CommandError, match="at least 1,000,000 closed contours"):
+        call_command("inspect", str(path))

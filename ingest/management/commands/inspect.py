@@ -1,9 +1,10 @@
 """manage.py inspect FILE [--json] [--preview OUT.png]: read a file and print what it measures,
 storing nothing.
 
-It runs exactly what the worker runs (ingest.pipeline.analyse with the settings' context). With
---json it prints one JSON object (ingest.pipeline.result_as_json) and nothing else on stdout. A
-file that cannot be read gives exit status 1 and one line on stderr, never a traceback.
+It runs exactly what the worker runs (ingest.pipeline.analyse with the settings' context, under
+the same INGEST_MEMORY_LIMIT_MB ceiling). With --json it prints one JSON object
+(ingest.pipeline.result_as_json) and nothing else on stdout. A file that cannot be read gives exit
+status 1 and one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import sys
 import warnings
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ingest import services
+from ingest.memory import memory_ceiling, out_of_memory_reason, ran_out_of_memory
+from ingest.parsers import registry
 from ingest.parsers.base import ParseError
 
 
@@ -47,12 +51,17 @@ class Command(BaseCommand):
             original_name=str(path), make_preview=bool(options["preview"])
         )
         verbose = options["verbosity"] >= 2
+        limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
+        registry.registered()  # the readers' libraries are imported before the ceiling is set
         try:
-            with _quiet(verbose):
+            with _quiet(verbose), memory_ceiling(limit_mb):
                 result = analyse(path, context)
-        except ParseError as exc:
-            raise CommandError(_one_line(f"{name}: {exc}")) from None
-        except Exception as exc:  # anything else still ends as one line
+        except Exception as exc:
+            if ran_out_of_memory(exc):
+                raise CommandError(f"{name}: {out_of_memory_reason(limit_mb)}") from None
+            if isinstance(exc, ParseError):
+                raise CommandError(_one_line(f"{name}: {exc}")) from None
+            # anything else still ends as one line
             raise CommandError(
                 _one_line(f"{name}: could not be read: {type(exc).__name__}: {exc}")
             ) from None
