@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 
 from laseros.admin import ReadOnlyAdmin, ReadOnlyMixin
 from laseros.audit.admin import AuditedAdminMixin
+from laseros.files import stored_file_response
 
 from . import services
 from .admin_parts import (
@@ -38,7 +39,7 @@ from .admin_parts import (
     warnings_html,
 )
 from .models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
-from .selectors import file_metadata, stored_file_response
+from .selectors import file_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -428,7 +429,9 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
         metadata = file_metadata(file)
         if metadata is None or not metadata.preview:
             raise Http404("This file has no preview.")
-        return stored_file_response(metadata.preview.name, "image/png", cache_seconds=300)
+        return stored_file_response(
+            metadata.preview.name, "image/png", inline=True, cache_seconds=300
+        )
 
     def download_view(self, request, object_id: int):
         file = get_object_or_404(FileIngest, pk=object_id)

@@ -24,13 +24,15 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from clients.models import Client, normalise_client_code
+from laseros.api.renderers import BinaryRenderer, PNGRenderer
 from laseros.api.routers import router
+from laseros.files import stored_file_response
 from projects.models import Project
 
 from . import selectors, services
 from .filters import FileIngestFilter
 from .models import FileExtraction, FileIngest, FileKind, FileMetadata, FileSource
-from .selectors import file_metadata, stored_file_response
+from .selectors import file_metadata
 
 
 class HasPerm(permissions.BasePermission):
@@ -42,27 +44,6 @@ class HasPerm(permissions.BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_authenticated and user.has_perm(self.perm))
-
-
-class BinaryRenderer(renderers.BaseRenderer):
-    """Streams a file response; an error (a dict) still goes out as JSON."""
-
-    media_type = "*/*"
-    format = "bin"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        response = (renderer_context or {}).get("response")
-        if response is not None:  # an error: say it is JSON, whatever the client asked for
-            response["Content-Type"] = "application/json"
-        return json.dumps(data).encode("utf-8")
-
-
-class PNGRenderer(BinaryRenderer):
-    media_type = "image/png"
-    format = "png"
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -442,7 +423,7 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
         metadata = file_metadata(self.get_object())
         if metadata is None or not metadata.preview:
             raise NotFound("This file has no preview.")
-        return stored_file_response(metadata.preview.name, "image/png")
+        return stored_file_response(metadata.preview.name, "image/png", inline=True)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], renderer_classes=[BinaryRenderer, renderers.JSONRenderer])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
 
 from .models import FileExtraction, FileIngest, FileKind, FileMetadata, FileStatus
 
@@ -57,24 +55,3 @@ def file_metadata(file: FileIngest) -> FileMetadata | None:
         return file.metadata
     except FileMetadata.DoesNotExist:
         return None
-
-
-def stored_file_response(
-    name: str, content_type: str, download_name: str | None = None, *, cache_seconds: int = 0
-) -> FileResponse:
-    """Stream a stored file (bytes or preview) from the storage; a download when
-    `download_name` is given. Http404 (the API answers it as 404 too) when the bytes are gone."""
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404("The stored file is missing from the file store.") from exc
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=download_name is not None,
-        filename=download_name or "",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    if cache_seconds:
-        response["Cache-Control"] = f"private, max-age={cache_seconds}"
-    return response

@@ -15,7 +15,16 @@ from laseros.api.routers import router
 
 from . import selectors, services
 from .filters import MaterialFilter, OffcutFilter, SheetStockFilter, StockMovementFilter
-from .models import Material, MovementKind, Offcut, OffcutStatus, SheetStock, StockMovement
+from .models import (
+    ALIAS_MAX_LENGTH,
+    MAX_ALIASES,
+    Material,
+    MovementKind,
+    Offcut,
+    OffcutStatus,
+    SheetStock,
+    StockMovement,
+)
 
 
 @contextlib.contextmanager
@@ -45,6 +54,14 @@ class HasModelPerm(permissions.BasePermission):
 
 
 class MaterialSerializer(serializers.ModelSerializer):
+    # a list of names (the model field is any JSON; null there was a 500)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=ALIAS_MAX_LENGTH),
+        max_length=MAX_ALIASES,
+        required=False,
+        help_text=Material._meta.get_field("aliases").help_text,
+    )
+
     class Meta:
         model = Material
         fields = ["id", "code", "name", "density_g_cm3", "aliases", "max_thickness_mm", "is_active"]

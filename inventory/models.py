@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
@@ -19,6 +20,22 @@ from django.utils import timezone
 
 MM = {"max_digits": 6, "decimal_places": 2}
 ZERO = Decimal("0")
+MAX_ALIASES = 50
+ALIAS_MAX_LENGTH = 60
+
+
+def validate_aliases(value) -> None:
+    """Aliases are a list of names: strings of at most 60 characters (no NUL, which PostgreSQL
+    refuses in JSON), at most 50 of them."""
+    if not isinstance(value, list) or not all(isinstance(alias, str) for alias in value):
+        raise ValidationError('Give a list of names, e.g. ["mild", "mild steel"].')
+    if len(value) > MAX_ALIASES:
+        raise ValidationError(f"At most {MAX_ALIASES} aliases.")
+    for alias in value:
+        if len(alias) > ALIAS_MAX_LENGTH or "\x00" in alias:
+            raise ValidationError(
+                f"An alias is a name of at most {ALIAS_MAX_LENGTH} characters: {alias[:20]!r}…"
+            )
 
 
 class Material(models.Model):
@@ -51,6 +68,14 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """The aliases are a list of names (null, a number or an object are refused)."""
+        super().clean()
+        try:
+            validate_aliases(self.aliases)
+        except ValidationError as exc:
+            raise ValidationError({"aliases": exc.messages}) from exc
 
 
 class SheetStockQuerySet(models.QuerySet):

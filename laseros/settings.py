@@ -172,6 +172,17 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Stored files go out only through views that check the user (laseros/files.py). Behind nginx or
+# Apache the web server can send the bytes: "X-Accel-Redirect" (nginx: an `internal` location at
+# FILES_SENDFILE_PREFIX aliased to MEDIA_ROOT) or "X-Sendfile" (the file's path); empty: Django
+# streams them. Local storage only: S3 files are always streamed from the bucket.
+FILES_SENDFILE_HEADER = env.str("FILES_SENDFILE_HEADER", default="")
+FILES_SENDFILE_PREFIX = env.str("FILES_SENDFILE_PREFIX", default="/protected-media/")
+if FILES_SENDFILE_HEADER not in ("", "X-Accel-Redirect", "X-Sendfile"):
+    raise ImproperlyConfigured(
+        "FILES_SENDFILE_HEADER must be empty, 'X-Accel-Redirect' or 'X-Sendfile', "
+        f"not {FILES_SENDFILE_HEADER!r}."
+    )
 
 # File storage: local disk by default; S3/MinIO by setting STORAGE_BACKEND=s3 and the AWS_* vars.
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")

@@ -1,11 +1,15 @@
-"""Root URLs: the admin, the API (with its schema and docs), health, and the HTMX pages."""
+"""Root URLs: the admin, the API (with its schema and docs), health, stored files, and the HTMX
+pages."""
+
+import re
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from .files import media_file
 from .health import healthz
 
 urlpatterns = [
@@ -17,7 +21,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Stored files (MEDIA_URL) only through a view that checks who asks, with DEBUG on or off
+# (laseros/files.py); nothing under MEDIA_ROOT is served by its URL alone.
+if settings.MEDIA_URL.startswith("/"):
+    urlpatterns.append(
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<name>.+)$", media_file)
+    )

@@ -7,6 +7,8 @@ with the job, or 400 with {"gate": ..., "detail": ...} naming the rule that refu
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -194,9 +196,10 @@ class ProductSerializer(serializers.ModelSerializer):
 class ProjectLineSerializer(serializers.ModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
-    line_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    # no digit limit on the way out: a total stored before the model bounded it still reads
+    line_total = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
     unit_price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, required=False, allow_null=True
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
     )
 
     class Meta:

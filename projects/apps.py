@@ -13,9 +13,14 @@ class ProjectsConfig(AppConfig):
         from django.utils import timezone
 
         from laseros.dashboard import Tile, register_tile
+        from laseros.files import register_file_rule
         from laseros.tasks import declare_schedule
 
         from . import selectors
+        from .models import ProjectDocument
+
+        # A stored quote, invoice or proof of payment goes only to those who may see money.
+        register_file_rule(ProjectDocument, selectors.can_see_document)
 
         # Expired quotes cancel their jobs every morning before the shop opens.
         now = timezone.localtime()

@@ -7,13 +7,17 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.text import get_valid_filename
 
 from .sku import SkuParts, build_sku, format_thickness, parse_sku
 
 PROJECT_CODE_RE = r"^JB-\d{4}-\d{2}-CL\d{4,}-\d{3,}$"
+# Bounds on what a user can send, so products and sums fit their columns (and the database's
+# integers): a line's quantity × its unit price is kept and shown with 14 digits, 2 decimals.
+MAX_QUANTITY = 1_000_000
+MAX_TOTAL = Decimal("999999999999.99")
 
 
 class ProjectStatus(models.TextChoices):
@@ -425,7 +429,9 @@ class ProjectLine(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="project_lines")
-    quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
+    )
     unit_price = models.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -446,9 +452,16 @@ class ProjectLine(models.Model):
         return f"{self.quantity} × {self.product.sku}" if self.product_id else "line"
 
     def clean(self) -> None:
+        """The price defaults to the product's; the total must fit where totals are kept (14
+        digits: a bigger one made every list of lines fail)."""
         super().clean()
         if self.unit_price is None and self.product_id:
             self.unit_price = self.product.unit_price
+        total = self.line_total
+        if total is not None and abs(total) > MAX_TOTAL:
+            raise ValidationError(
+                {"quantity": f"{self.quantity} × {self.unit_price} is more than {MAX_TOTAL:,}."}
+            )
 
     @property
     def line_total(self):

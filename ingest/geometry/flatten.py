@@ -224,7 +224,7 @@ class Flattener:
                 self.layer_names.append(layer)
             try:
                 handler(entity, col, lid, depth, level)
-            except ParseError:
+            except (ParseError, MemoryError):
                 raise
             except Exception as exc:  # one odd entity must not sink the drawing
                 self.skipped[dxftype] += 1

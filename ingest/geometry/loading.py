@@ -112,6 +112,8 @@ def load_drawing(path: Path) -> LoadedDrawing:
         return LoadedDrawing(doc, binary, False, has_header=has_header, size_bytes=size)
     except RecursionError as exc:  # deeply nested structures inside ezdxf itself
         raise ParseError("The DXF structure is nested too deeply to read.") from exc
+    except MemoryError:  # a large file, not a damaged one: recovering it would only take more
+        raise
     except Exception as exc:  # ezdxf raises many kinds (even StopIteration) on broken input
         first_error = _one_line(exc)
     logger.info("ezdxf.readfile failed on %s (%s); trying ezdxf.recover", path.name, first_error)

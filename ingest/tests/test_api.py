@@ -360,3 +360,18 @@ def test_extractions_list_every_reading_newest_first(api, committed):
         .json()["urls"]["extractions"]
         .endswith(f"/api/v1/files/{file_id}/extractions/")
     )
+
+
+def test_a_preview_is_shown_a_download_is_an_attachment_both_locked_down(api, committed):
+    client = api("Viewer")
+    file_id = _upload(api("Operator"), committed, _dxf()).json()[0]["id"]
+    file = FileIngest.objects.get(pk=file_id)
+    preview = client.get(f"{FILES}{file_id}/preview/")
+    download = client.get(f"{FILES}{file_id}/download/")
+    assert preview["Content-Disposition"].startswith("inline")
+    assert download["Content-Disposition"] == f'attachment; filename="{file.stored_name}"'
+    for response in (preview, download):
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert response["Cache-Control"].startswith("private")
+    assert APIClient().get(f"{FILES}{file_id}/download/").status_code in (401, 403)

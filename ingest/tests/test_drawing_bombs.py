@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from ingest import services, tasks
+from ingest.geometry import flatten
 from ingest.models import FileIngest, FileStatus
 from ingest.parsers.base import ParseError
 
@@ -196,3 +197,13 @@ def test_inspect_refuses_a_block_bomb(tmp_path):
     path = nested_blocks(tmp_path / "bomb.dxf", 100, 100, 100)
     with pytest.raises(CommandError, match="at least 1,000,000 closed contours"):
         call_command("inspect", str(path))
+
+
+def test_running_out_of_memory_is_not_taken_for_one_odd_entity(monkeypatch, tmp_path):
+    # The flattener skips an entity it cannot read; an allocation that failed is not that.
+    def no_memory_left(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(flatten.Flattener, "_circle", no_memory_left)
+    with pytest.raises(MemoryError):
+        parse_path(concentric_circles(tmp_path / "rings.dxf", 3))

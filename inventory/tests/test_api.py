@@ -171,3 +171,37 @@ def test_materials_api(api):
     assert response.status_code == 201 and response.json()["code"] == "TI"
     assert api("Operator").get("/api/v1/materials/?q=titanium").json()["count"] == 1
     assert api("Viewer").post("/api/v1/materials/", {"code": "X", "name": "X"}).status_code == 403
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+def test_material_aliases_null_is_a_400_and_changes_nothing(api, method):
+    """The schema and serializer took `aliases: null` (a form's "null" was read as JSON) and the
+    database refused it: a 500 (IntegrityError). Found by schemathesis."""
+    client = api()
+    material = MaterialFactory(code="TI", name="Titanium", aliases=["ti6al4v"])
+    url = "/api/v1/materials/" if method == "post" else f"/api/v1/materials/{material.pk}/"
+    body = {"code": "ZR", "name": "Zirconium", "aliases": None}
+    response = getattr(client, method)(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert "aliases" in response.json()
+    # a form field is a name, never JSON: "null" is the alias "null", not a null
+    body["aliases"] = "null"
+    response = getattr(client, method)(url, body, format="multipart")
+    assert response.status_code in (200, 201), response.content
+    assert response.json()["aliases"] == ["null"]
+    for junk in ({"a": 1}, "mild", [1, ["x"]], ["x\x00y"], ["x" * 61], ["x"] * 51):
+        response = getattr(client, method)(url, {**body, "aliases": junk}, format="json")
+        assert response.status_code == 400, (junk, response.content)
+    assert all(isinstance(m.aliases, list) for m in Material.objects.all())
+
+
+def test_a_material_without_an_alias_list_is_refused_by_the_model(db):
+    from django.core.exceptions import ValidationError
+
+    from inventory.services import material_save
+
+    for aliases in (None, "mild", {"a": "b"}, [3], ["ok", None]):
+        with pytest.raises(ValidationError) as refused:
+            material_save(material=Material(code="ZR", name="Zirconium", aliases=aliases))
+        assert "aliases" in refused.value.message_dict
+    assert not Material.objects.filter(code="ZR").exists()

@@ -208,3 +208,29 @@ def test_lines_take_the_products_price(api):
     assert response.status_code == 201, response.json()
     assert response.json()["unit_price"] == "12.50" and response.json()["line_total"] == "50.00"
     assert ProjectLine.objects.get().line_total == Decimal("50.00")
+
+
+def test_a_line_whose_total_overflows_is_a_400_and_the_lines_still_list(api):
+    """quantity × unit price past the stored total (14 digits) was accepted; from then on every
+    GET of the lines (and the line) failed with decimal.InvalidOperation. Found by schemathesis."""
+    project = ProjectFactory()
+    product = ProductFactory(unit_price=Decimal("9999999999.99"))
+    manager = api("Manager")
+    project_line_add(project=project, product=product, quantity=1, by=None)
+    line = ProjectLine.objects.get()
+    for quantity in (1_000_000, 2_000_000_000):  # a total past 14 digits; past the quantity bound
+        big = {"project": project.pk, "product": product.pk, "quantity": quantity}
+        response = manager.post("/api/v1/project-lines/", big)
+        assert response.status_code == 400, response.content
+        assert "quantity" in response.json()
+        response = manager.patch(f"/api/v1/project-lines/{line.pk}/", {"quantity": quantity})
+        assert response.status_code == 400, response.content
+    assert ProjectLine.objects.count() == 1
+    line.refresh_from_db()
+    assert line.quantity == 1
+    # a line stored before the check (here written past the service) still lists and reads
+    ProjectLine.objects.filter(pk=line.pk).update(quantity=2_000_000_000)
+    response = manager.get("/api/v1/project-lines/")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["line_total"] == "19999999999980000000.00"
+    assert manager.get(f"/api/v1/project-lines/{line.pk}/").status_code == 200
