@@ -21,6 +21,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+# Error pages with DEBUG off: the shop's own, and JSON under /api/ (laseros/errors.py).
+handler403 = "laseros.errors.permission_denied"
+handler404 = "laseros.errors.page_not_found"
+handler500 = "laseros.errors.server_error"
+
 # Stored files (MEDIA_URL) only through a view that checks who asks, with DEBUG on or off
 # (laseros/files.py); nothing under MEDIA_ROOT is served by its URL alone.
 if settings.MEDIA_URL.startswith("/"):
