@@ -324,7 +324,7 @@ TASKS_RUN_INLINE = env.bool("TASKS_RUN_INLINE", default=False)
 # for dead: /healthz says 503 and another cluster puts back its work. It also looks for dead
 # clusters' work every WORKER_SWEEP_SECONDS (and when it starts).
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
-WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=60)
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=45)
 WORKER_SWEEP_SECONDS = env.int("WORKER_SWEEP_SECONDS", default=30)
 
 # --- logging --------------------------------------------------------------------------------------

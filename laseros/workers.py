@@ -150,6 +150,12 @@ def clusters(*, now: datetime | None = None) -> tuple[list[WorkerHeartbeat], lis
     return alive, dead
 
 
+def labels(names: set[str]) -> dict[str, str]:
+    """How to name these clusters to a person: "label (id…)", or the id where no label is known."""
+    rows = WorkerHeartbeat.objects.filter(name__in=names).exclude(label="")
+    return {name: f"{label} ({name[:8]})" for name, label in rows.values_list("name", "label")}
+
+
 def live_worker_names() -> set[str]:
     alive, _ = clusters()
     return {row.name for row in alive}

@@ -277,12 +277,14 @@ def stuck_files(*, limit: int = 20) -> tuple[int, list[tuple[FileIngest, str]]]:
     if not alive:
         stuck |= Q(status=FileStatus.QUEUED, queued_at__lt=now - timedelta(seconds=queued_s))
     files = FileIngest.objects.live().filter(stuck).order_by("queued_at", "pk")
+    first = list(files[:limit])
+    labels = workers.labels({file.worker for file in first if file.worker})
     named = []
-    for file in files[:limit]:
+    for file in first:
         if file.status == FileStatus.QUEUED:
             why = f"queued for {_seconds(now, file.queued_at)} s and no worker is alive"
         elif file.worker and file.worker not in alive:
-            why = f"being read by worker {file.worker}, which is gone"
+            why = f"being read by worker {labels.get(file.worker, file.worker)}, which is gone"
         else:
             why = f"being read for {_seconds(now, file.started_at)} s (limit {limit_s} s)"
         named.append((file, why))

@@ -52,9 +52,9 @@ def _reading(width: float, *, worker: str, attempts: int = 1, seconds_ago: float
     return file
 
 
-def _dead_cluster(name: str = "dead-1") -> None:
+def _dead_cluster(name: str = "dead-1", label: str = "") -> None:
     WorkerHeartbeat.objects.create(
-        name=name, host="other-host", beat_at=timezone.now() - timedelta(seconds=90)
+        name=name, label=label, host="other-host", beat_at=timezone.now() - timedelta(seconds=90)
     )
 
 
@@ -160,6 +160,12 @@ class TestHealth:
             }
         ]
         assert f"#{file.pk} {file.stored_name}" in body["checks"]["files"]["error"]
+
+    def test_a_dead_worker_is_named_as_django_q_names_it(self, client):
+        _dead_cluster("0123456789abcdef", label="kansas-social-nitrogen-river")
+        _reading(74, worker="0123456789abcdef")
+        files = client.get("/healthz").json()["checks"]["files"]
+        assert "worker kansas-social-nitrogen-river (01234567)" in files["files"][0]["why"]
 
     def test_a_reading_past_its_limit_is_named(self, client, settings):
         settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 600}
