@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from clients.api import service_errors
+from laseros.api.renderers import BinaryRenderer
 from laseros.api.routers import router
+from laseros.files import may_read, stored_file_response
 
 from . import services, workflow
 from .filters import ProductFilter, ProjectDocumentFilter, ProjectFilter, ProjectLineFilter
@@ -133,6 +139,9 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
 
 class ProjectDocumentSerializer(serializers.ModelSerializer):
+    """`file` takes the upload and answers with the document's download link (the API's own,
+    which checks who asks; the stored file has no public address)."""
+
     project_code = serializers.CharField(source="project.code", read_only=True)
     override = serializers.BooleanField(write_only=True, required=False, default=False)
     reason = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
@@ -154,6 +163,13 @@ class ProjectDocumentSerializer(serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = ["original_name", "content_type", "size_bytes", "uploaded_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["file"] = reverse(
+            "projectdocument-download", args=[instance.pk], request=self.context.get("request")
+        )
+        return data
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -330,6 +346,17 @@ class ProjectDocumentViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.project_document_delete(document=instance, by=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], renderer_classes=[BinaryRenderer, JSONRenderer])
+    def download(self, request, pk=None):
+        """The document's bytes: shown in the browser when a PDF or a picture, else a download."""
+        document = self.get_object()
+        if not may_read(request.user, document):  # a money document for an operator
+            raise NotFound()
+        return stored_file_response(
+            document.file.name, document.content_type, document.original_name, inline=True
+        )
 
 
 class ProductViewSet(viewsets.ModelViewSet):
