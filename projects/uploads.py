@@ -1,11 +1,15 @@
 """Checks on files people attach to jobs and products: not empty, not too big, a type the shop
-exchanges, and content that matches its extension (a ".pdf" must really be a PDF)."""
+exchanges, content that matches its extension (a ".pdf" must really be a PDF), and nothing that
+could run script in a browser (a web page, an SVG with script or event handlers)."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import magic
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, iterparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -32,6 +36,16 @@ REFUSED_TYPES = (
     "application/x-mach-binary",
     "application/x-pie-executable",
 )
+
+
+# Pages a browser would run, whatever the file is called.
+PAGE_TYPES = ("text/html", "application/xhtml+xml")
+# SVG elements that run script or embed a page, and attribute values that do.
+ACTIVE_SVG_ELEMENTS = frozenset(
+    {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
+)
+_SCRIPT_URL = re.compile(r"(java|vb)script:|data:\s*(text/html|application/xhtml|image/svg)", re.I)
+_IGNORED_IN_URLS = re.compile(r"[\s\x00-\x1f]+")
 
 
 def max_upload_bytes() -> int:
@@ -73,4 +87,50 @@ def check_upload(file, *, image_only: bool = False) -> tuple[str, str, int]:
         raise ValidationError(f"{name} is called .{ext} but is not an image ({content_type}).")
     if image_only and not content_type.startswith("image/"):
         raise ValidationError(f"{name} is not an image ({content_type}).")
+    if content_type in PAGE_TYPES:
+        raise ValidationError(
+            f"{name} is a web page ({content_type}); pages are not kept with jobs: "
+            "send it as a PDF."
+        )
+    if ext == "svg" or content_type == "image/svg+xml":
+        if ext != "svg":
+            raise ValidationError(f"{name} is called .{ext} but is an SVG drawing.")
+        check_svg(file, name)
     return name[:255], content_type[:100], size
+
+
+def check_svg(file, name: str) -> None:
+    """ValidationError when the SVG could run script in a browser (a script, an event handler,
+    an embedded page, a javascript: link) or is not a well-formed SVG; the whole file is read."""
+    file.seek(0)
+    try:
+        for _event, element in iterparse(file, events=("end",)):
+            tag = _local(element.tag)
+            if tag in ACTIVE_SVG_ELEMENTS:
+                raise ValidationError(
+                    f"{name} holds a <{tag}> element that could run in a browser; "
+                    "save the drawing without it (or send DXF or PDF)."
+                )
+            for key, value in element.attrib.items():
+                attribute = _local(key)
+                animated = attribute == "attributename" and value.strip().lower()
+                if attribute.startswith("on") or (animated and animated.startswith("on")):
+                    raise ValidationError(
+                        f"{name} holds a script in its {attribute!r} attribute; "
+                        "save the drawing without it (or send DXF or PDF)."
+                    )
+                if _SCRIPT_URL.search(_IGNORED_IN_URLS.sub("", value)):
+                    raise ValidationError(
+                        f"{name} holds a script link in its {attribute!r} attribute; "
+                        "save the drawing without it (or send DXF or PDF)."
+                    )
+            element.clear()
+    except (ParseError, DefusedXmlException) as exc:
+        raise ValidationError(f"{name} is not a well-formed SVG drawing ({exc}).") from None
+    finally:
+        file.seek(0)
+
+
+def _local(name: str) -> str:
+    """`{namespace}name` -> name, lower-case."""
+    return str(name).rsplit("}", 1)[-1].lower()

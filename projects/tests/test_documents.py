@@ -146,3 +146,78 @@ def test_delete_removes_the_file(manager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         project_document_delete(document=doc, by=manager)
     assert not storage.exists(name) and not ProjectDocument.objects.exists()
+
+
+# --- active content: nothing a browser would run is kept ---------------------------------------
+
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+ACTIVE_SVGS = {
+    "script": "<script>alert(document.cookie)</script>",
+    "namespaced script": '<s:script xmlns:s="http://www.w3.org/2000/svg">alert(1)</s:script>',
+    "event handler": '<rect width="10" height="10" onload="alert(1)"/>',
+    "upper-case handler": '<rect width="10" height="10" ONMOUSEOVER="alert(1)"/>',
+    "javascript link": '<a href="javascript:alert(1)"><text>x</text></a>',
+    "split javascript link": '<a xlink:href=" java&#x09;script:alert(1)"><text>x</text></a>',
+    "entity javascript link": '<a href="&#106;avascript:alert(1)"><text>x</text></a>',
+    "animated link": '<a><animate attributeName="href" values="javascript:alert(1)"/></a>',
+    "animated handler": '<set attributeName="onclick" to="alert(1)"/>',
+    "embedded page": '<foreignObject><iframe xmlns="http://www.w3.org/1999/xhtml"/></foreignObject>',
+    "data page": '<image href="data:text/html;base64,PHNjcmlwdD4="/>',
+}
+
+
+def _svg(body: str, *, padding: int = 0) -> bytes:
+    # padding puts the script past the 8 KB that content detection reads
+    return f"{SVG_OPEN}<!-- {'x' * padding} -->{body}</svg>".encode()
+
+
+@pytest.mark.parametrize("padding", [0, 20_000])
+@pytest.mark.parametrize("case", sorted(ACTIVE_SVGS))
+def test_an_svg_that_could_run_script_is_refused_and_nothing_is_stored(manager, case, padding):
+    project = ProjectFactory()
+    upload = ContentFile(_svg(ACTIVE_SVGS[case], padding=padding), name="drawing.svg")
+    with pytest.raises(ValidationError, match=r"drawing\.svg .*(script|could run)"):
+        project_document_add(project=project, file=upload, kind=DocumentKind.DESIGN, by=manager)
+    assert not ProjectDocument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("page.txt", b"<!DOCTYPE html><html><body><script>alert(1)</script>", "is a web page"),
+        ("notes.csv", b"<html><head><title>x</title></head><script>x</script>", "is a web page"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "not accepted"),
+        ("page.xhtml", b'<html xmlns="http://www.w3.org/1999/xhtml"/>', "not accepted"),
+        ("photo.png", _svg("<rect/>"), "is an SVG"),
+        ("broken.svg", SVG_OPEN.encode() + b"<rect", "not a well-formed SVG"),
+        (
+            "bomb.svg",
+            b'<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+            + _svg("<text>&b;</text>"),
+            "not a well-formed SVG",
+        ),
+    ],
+)
+def test_pages_and_disguised_or_broken_svgs_are_refused(manager, name, content, message):
+    with pytest.raises(ValidationError, match=message):
+        project_document_add(
+            project=ProjectFactory(), file=ContentFile(content, name=name), kind="other", by=manager
+        )
+    assert not ProjectDocument.objects.exists()
+
+
+def test_a_plain_svg_drawing_is_kept_and_downloads_in_a_sandbox(manager, client):
+    plain = _svg('<rect width="80" height="80" style="fill:none;stroke:red"/><a href="#r"/>')
+    document = project_document_add(
+        project=ProjectFactory(),
+        file=ContentFile(plain, name="bracket.svg"),
+        kind=DocumentKind.DESIGN,
+        by=manager,
+    )
+    client.force_login(manager)
+    response = client.get(document.file.url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == plain
+    assert response["Content-Disposition"] == 'attachment; filename="bracket.svg"'
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
