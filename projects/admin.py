@@ -11,8 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -88,6 +87,15 @@ class StageFilter(admin.SimpleListFilter):
 
 
 # --- the job admin --------------------------------------------------------------------------------
+
+
+def _job_or_404(queryset, object_id: str) -> Project:
+    """The job an admin URL names: 404 when the id is not a number (a mistyped or made-up URL;
+    the lookup would raise a server error) or names no job."""
+    try:
+        return queryset.get(pk=int(object_id))
+    except (ValueError, Project.DoesNotExist):
+        raise Http404("No job has this id.") from None
 
 
 class TransitionForm(forms.Form):
@@ -346,7 +354,7 @@ class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def transition_view(self, request, object_id, to):
-        project = get_object_or_404(Project.objects.for_list(), pk=object_id)
+        project = _job_or_404(Project.objects.for_list(), object_id)
         if not self.has_change_permission(request, project):
             raise PermissionDenied
         change_url = reverse("admin:projects_project_change", args=[project.pk])
@@ -398,7 +406,7 @@ class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/projects/project/transition.html", context)
 
     def quote_sent_view(self, request, object_id):
-        project = get_object_or_404(Project, pk=object_id)
+        project = _job_or_404(Project.objects.all(), object_id)
         if request.method != "POST" or not self.has_change_permission(request, project):
             raise PermissionDenied
         try:
