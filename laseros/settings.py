@@ -326,6 +326,11 @@ TASKS_RUN_INLINE = env.bool("TASKS_RUN_INLINE", default=False)
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=15)
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=45)
 WORKER_SWEEP_SECONDS = env.int("WORKER_SWEEP_SECONDS", default=30)
+if not 0 < 2 * WORKER_HEARTBEAT_SECONDS <= WORKER_HEARTBEAT_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_HEARTBEAT_STALE_SECONDS must be at least twice WORKER_HEARTBEAT_SECONDS (and both "
+        "above 0), or live workers are taken for dead and their work is done twice."
+    )
 
 # --- logging --------------------------------------------------------------------------------------
 

@@ -129,9 +129,9 @@ def why_dead(row: WorkerHeartbeat, *, now: datetime | None = None) -> str:
     stale = int(settings.WORKER_HEARTBEAT_STALE_SECONDS)
     if row.stopped_at is not None:
         return f"stopped at {timezone.localtime(row.stopped_at):%Y-%m-%d %H:%M:%S}"
-    age = int((now - row.beat_at).total_seconds())
+    age = (now - row.beat_at).total_seconds()
     if age > stale:
-        return f"last heartbeat {age} s ago (more than {stale} s)"
+        return f"last heartbeat {int(age)} s ago (more than {stale} s)"
     space = process_space()
     same_machine = bool(space) and row.process_space == space
     checkable = same_machine and row.pid and row.pid_start is not None

@@ -4,6 +4,8 @@ cluster's work is handed out again; tasks run after commit."""
 import datetime as dt
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import get_commands
@@ -215,3 +217,19 @@ def test_enqueue_runs_after_commit_and_not_on_rollback(django_capture_on_commit_
         except RuntimeError:
             pass
     assert CALLS == ["kept"]
+
+
+def test_a_heartbeat_slower_than_half_the_dead_limit_is_refused_at_start(tmp_path):
+    """Else every live cluster would be taken for dead between two beats."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DATA_DIR=str(tmp_path), WORKER_HEARTBEAT_SECONDS="30")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "WORKER_HEARTBEAT_STALE_SECONDS must be at least twice" in result.stderr
