@@ -189,7 +189,8 @@ if FILES_SENDFILE_HEADER not in ("", "X-Accel-Redirect", "X-Sendfile"):
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
 if STORAGE_BACKEND == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        # links lead to the app's permission check, not to a signed bucket address
+        "BACKEND": "laseros.storage.ProtectedS3Storage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default="laseros"),
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,

@@ -236,3 +236,19 @@ def test_the_web_server_sends_the_bytes_when_told(admin_user_client, stored, set
     assert response["X-Sendfile"] == default_storage.path("CL-0001/JOB-1/0001-v001.dxf")
     anonymous = admin_user_client.__class__().get(stored["drawing"])
     assert "X-Sendfile" not in anonymous and anonymous.status_code == 302
+
+
+def test_s3_links_lead_to_the_app_not_to_the_bucket():
+    """A signed bucket address would open the file for anyone holding it; the link is ours."""
+    from laseros.storage import ProtectedS3Storage
+
+    storage = ProtectedS3Storage(
+        bucket_name="laseros",
+        location="shop",
+        access_key="key",
+        secret_key="secret",
+        region_name="af-south-1",
+        endpoint_url="http://127.0.0.1:9",  # never reached: a link needs no request
+    )
+    url = storage.url("CL-0001/JB-1/documents/pop 1.pdf")
+    assert url == "/media/CL-0001/JB-1/documents/pop%201.pdf"
