@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from laseros.audit import diff_instances, instance_values, record
 from laseros.models import ActivityLog
+from laseros.redaction import without_server_paths
 
 from .. import signals
 from ..models import FileIngest, FileMetadata, FileStatus
@@ -75,7 +76,11 @@ def max_attempts() -> int:
 
 
 def _fail(file: FileIngest, *, reason: str, traceback_text: str) -> None:
-    reason = _sentence(clean_original_name(reason) or "The file could not be read")
+    # The reason is shown to users and sent in events: no path on the server (an exception's
+    # text often names the stored file or its temporary copy). The traceback, for staff, keeps it.
+    reason = _sentence(
+        clean_original_name(without_server_paths(reason)) or "The file could not be read"
+    )
     _move(
         file,
         FileStatus.FAILED,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.constants import SHEET_SIZES_MM, material_code
+from laseros.redaction import without_server_paths
 from laseros.workers import current_worker
 
 from .. import signals
@@ -234,7 +235,10 @@ def _is_current_attempt(file: FileIngest | None, attempt: int) -> bool:
 def _merged_warnings(ingest_warnings: list, result: ParseResult) -> list[dict[str, str]]:
     """The parser's warnings plus those seen on arrival; one per code where both say it."""
     parsed = [
-        {"code": str(w.code)[:60], "message": clean_original_name(str(w.message))[:500]}
+        {
+            "code": str(w.code)[:60],
+            "message": clean_original_name(without_server_paths(str(w.message)))[:500],
+        }
         for w in result.warnings
     ]
     codes = {w["code"] for w in parsed}
