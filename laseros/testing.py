@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,46 @@ def _check(response) -> int:
     status = getattr(response, "status_code", 200)
     assert status == 200, f"the list answered {status}"
     return listed_rows(response)
+
+
+@contextmanager
+def unchanged(*sources, audit: bool = True) -> Iterator[None]:
+    """A refused write changes nothing: every row of each model or queryset in `sources` (every
+    field) and, unless audit=False, the audit log are the same after the block as before.
+
+        with unchanged(Project, ProjectStatusChange):
+            assert viewer.post(url, data).status_code == 403
+    """
+    from laseros.models import ActivityLog
+
+    querysets = [getattr(source, "objects", source).all() for source in sources]
+    if audit:
+        querysets.append(ActivityLog.objects.all())
+    before = [_rows_of(queryset) for queryset in querysets]
+    yield
+    problems = []
+    for queryset, old in zip(querysets, before, strict=True):
+        new = _rows_of(queryset)
+        if new != old:
+            added = [pk for pk in new if pk not in old]
+            removed = [pk for pk in old if pk not in new]
+            changed = {
+                pk: {k: (v, new[pk][k]) for k, v in row.items() if new[pk][k] != v}
+                for pk, row in old.items()
+                if pk in new and new[pk] != row
+            }
+            problems.append(
+                f"{queryset.model._meta.label}: added {added}, removed {removed}, changed {changed}"
+            )
+    assert not problems, "a refused write changed rows:\n  " + "\n  ".join(problems)
+
+
+def _rows_of(queryset) -> dict:
+    return {row["pk"]: row for row in queryset.order_by("pk").values("pk", *_columns(queryset))}
+
+
+def _columns(queryset) -> list[str]:
+    return [field.attname for field in queryset.model._meta.concrete_fields]
 
 
 def run_import(command: str, path, *args) -> str:

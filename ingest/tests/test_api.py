@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from ingest import services
-from ingest.models import FileIngest, FileStatus
-from laseros.testing import assert_constant_queries, grow_to
+from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
+from laseros.testing import assert_constant_queries, grow_to, unchanged
 
 from .factories import (  # noqa: F401
     ClientFactory,
@@ -268,13 +268,17 @@ def test_roles(api, committed):
     viewer, operator = api("Viewer"), api("Operator")
     assert viewer.get(FILES).status_code == 200
     assert viewer.get(f"{FILES}{file_id}/").status_code == 200
-    assert viewer.post(FILES, {"file": [_dxf("v.dxf", 5)]}, format="multipart").status_code == 403
-    assert viewer.post(f"{FILES}{file_id}/re-extract/").status_code == 403
-    assert viewer.delete(f"{FILES}{file_id}/").status_code == 403
+    files = (FileIngest, FileExtraction, FileMetadata)
+    with unchanged(*files):
+        upload = viewer.post(FILES, {"file": [_dxf("v.dxf", 5)]}, format="multipart")
+        assert upload.status_code == 403
+        assert viewer.post(f"{FILES}{file_id}/re-extract/").status_code == 403
+        assert viewer.delete(f"{FILES}{file_id}/").status_code == 403
     assert _upload(operator, committed, _dxf("o.dxf", 6)).status_code == 202
-    assert operator.delete(f"{FILES}{file_id}/").status_code == 403
-    assert operator.delete(f"{FILES}{file_id}/?hard=true").status_code == 403
-    assert operator.post(f"{FILES}{file_id}/restore/").status_code == 403
+    with unchanged(*files):
+        assert operator.delete(f"{FILES}{file_id}/").status_code == 403
+        assert operator.delete(f"{FILES}{file_id}/?hard=true").status_code == 403
+        assert operator.post(f"{FILES}{file_id}/restore/").status_code == 403
     assert operator.put(f"{FILES}{file_id}/", {}).status_code == 405
     assert APIClient().get(FILES).status_code in (401, 403)
     assert default_storage.exists(FileIngest.objects.get(pk=file_id).file.name)

@@ -7,7 +7,7 @@ import pytest
 from inventory.models import Material, MovementKind, Offcut, SheetStock, StockMovement
 from inventory.services import offcut_create, stock_move
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
-from laseros.testing import assert_constant_queries, grow_to
+from laseros.testing import assert_constant_queries, grow_to, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -150,9 +150,10 @@ def test_move_form_refuses_below_zero(admin_user_client):
 def test_viewer_cannot_move_stock(client, make_user):
     client.force_login(make_user("v", role="Viewer"))
     stock = SheetStockFactory(quantity_on_hand=2)
-    response = client.post(
-        f"/admin/inventory/sheetstock/{stock.pk}/move/", {"kind": "usage", "quantity": 1}
-    )
+    with unchanged(SheetStock, StockMovement):
+        response = client.post(
+            f"/admin/inventory/sheetstock/{stock.pk}/move/", {"kind": "usage", "quantity": 1}
+        )
     assert response.status_code == 302
     stock.refresh_from_db()
     assert stock.quantity_on_hand == 2

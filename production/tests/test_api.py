@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from inventory.tests.factories import MaterialFactory, SheetStockFactory
-from laseros.testing import assert_constant_queries, grow_to
+from laseros.testing import assert_constant_queries, grow_to, unchanged
 from production import services
 from production.models import CutPreset, LaserRun, Machine, QueueItem
 from production.tests.factories import (
@@ -89,7 +89,8 @@ def test_queue_add_and_move(api):
     assert [r["id"] for r in listed] == [ids[3], ids[0], ids[1], ids[2]]
     bad = client.post(f"/api/v1/queue/{ids[0]}/move/", {"position": 9}, format="json")
     assert bad.status_code == 400 and "between 1 and 4" in str(bad.json())
-    assert client.delete(f"/api/v1/queue/{ids[0]}/").status_code == 403  # operators: no delete
+    with unchanged(QueueItem):
+        assert client.delete(f"/api/v1/queue/{ids[0]}/").status_code == 403  # operators: no delete
     assert api("Manager").delete(f"/api/v1/queue/{ids[0]}/").status_code == 204
     assert QueueItem.objects.get(pk=ids[0]).status == "cancelled"
     listed = client.get("/api/v1/queue/?active=true").json()["results"]
@@ -110,8 +111,9 @@ def test_viewer_reads_but_cannot_move(api):
     item = _queue(0)
     viewer = api("Viewer")
     assert viewer.get("/api/v1/queue/").status_code == 200
-    assert viewer.post(f"/api/v1/queue/{item.pk}/move/", {"position": 1}).status_code == 403
-    assert viewer.post("/api/v1/runs/", {}).status_code == 403
+    with unchanged(QueueItem, LaserRun):
+        assert viewer.post(f"/api/v1/queue/{item.pk}/move/", {"position": 1}).status_code == 403
+        assert viewer.post("/api/v1/runs/", {}).status_code == 403
 
 
 def test_record_run_all_or_nothing(api):

@@ -7,8 +7,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clients.tests.factories import ClientFactory
-from laseros.testing import assert_constant_queries
-from projects.models import Product, Project, ProjectDocument, ProjectLine, ProjectStatus
+from laseros.testing import assert_constant_queries, unchanged
+from projects.models import (
+    Product,
+    Project,
+    ProjectDocument,
+    ProjectLine,
+    ProjectStatus,
+    ProjectStatusChange,
+)
 from projects.services import project_line_add
 from projects.tests.factories import (
     PDF_BYTES,
@@ -49,22 +56,22 @@ def test_viewer_can_get_but_not_post(api, job_in):
     viewer = api("Viewer")
     assert viewer.get("/api/v1/projects/").status_code == 200
     assert viewer.get(f"/api/v1/projects/{project.pk}/history/").status_code == 200
-    assert (
-        viewer.post("/api/v1/projects/", {"client": project.client_id, "name": "X"}).status_code
-        == 403
-    )
-    response = viewer.post(f"/api/v1/projects/{project.pk}/transition/", {"status": "approved"})
-    assert response.status_code == 403
-    assert viewer.post("/api/v1/products/", {"name": "X"}).status_code == 403
+    with unchanged(Project, ProjectStatusChange, Product):
+        new = viewer.post("/api/v1/projects/", {"client": project.client_id, "name": "X"})
+        assert new.status_code == 403
+        url = f"/api/v1/projects/{project.pk}/transition/"
+        assert viewer.post(url, {"status": "approved"}).status_code == 403
+        assert viewer.post("/api/v1/products/", {"name": "X"}).status_code == 403
     project.refresh_from_db()
     assert project.status == S.QUOTING
 
 
 def test_operator_cannot_move_a_job(api, job_in):
     project = job_in(S.QUOTING)
-    response = api("Operator").post(
-        f"/api/v1/projects/{project.pk}/transition/", {"status": "approved"}
-    )
+    with unchanged(Project, ProjectStatusChange):
+        response = api("Operator").post(
+            f"/api/v1/projects/{project.pk}/transition/", {"status": "approved"}
+        )
     assert response.status_code == 403
 
 
