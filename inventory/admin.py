@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from laseros.admin import ReadOnlyAdmin
 from laseros.audit.admin import AuditedAdminMixin
+from laseros.money import MoneyFieldsAdminMixin, can_see_money
 
 from . import services
 from .models import (
@@ -109,8 +110,9 @@ class SheetStockForm(forms.ModelForm):
 
 
 @admin.register(SheetStock)
-class SheetStockAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SheetStockAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = SheetStockForm
+    money_fields = ("unit_cost", "value", "value_now")
     change_list_template = "admin/inventory/sheetstock/change_list.html"
     list_display = [
         "material",
@@ -238,6 +240,8 @@ class SheetStockAdmin(AuditedAdminMixin, admin.ModelAdmin):
         ):
             return redirect("admin:index")
         form = StockMoveForm(request.POST or None)
+        if not can_see_money(request.user):
+            del form.fields["unit_cost"]  # a receipt's new price is not an operator's to see
         if request.method == "POST" and form.is_valid():
             try:
                 form.apply(stock=stock, by=request.user)
@@ -261,7 +265,7 @@ class SheetStockAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
-        if context and "cl" in context:
+        if context and "cl" in context and can_see_money(request.user):
             context["stock_value_total"] = _rand(stock_value(context["cl"].queryset))
         return response
 

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from laseros.api.routers import router
+from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin
 
 from . import selectors, services
 from .filters import MaterialFilter, OffcutFilter, SheetStockFilter, StockMovementFilter
@@ -95,7 +96,8 @@ class MaterialViewSet(viewsets.ModelViewSet):
 # --- sheet stock ----------------------------------------------------------------------------------
 
 
-class SheetStockSerializer(serializers.ModelSerializer):
+class SheetStockSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    money_fields = ("unit_cost", "value")
     material_code = serializers.CharField(source="material.code", read_only=True)
     value = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     to_order = serializers.IntegerField(read_only=True)
@@ -166,7 +168,8 @@ class StockMovementSerializer(serializers.ModelSerializer):
         return f"{ct.app_label}.{ct.model}" if ct else None
 
 
-class ReorderSuggestionSerializer(serializers.Serializer):
+class ReorderSuggestionSerializer(MoneyFieldsMixin, serializers.Serializer):
+    money_fields = ("cost",)
     stock = serializers.IntegerField(source="stock.pk")
     stock_label = serializers.CharField(source="stock.__str__")
     supplier = serializers.CharField(source="stock.supplier")
@@ -176,7 +179,7 @@ class ReorderSuggestionSerializer(serializers.Serializer):
     cost = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class SheetStockViewSet(viewsets.ModelViewSet):
+class SheetStockViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
     """Sheet stock. The count changes only through `POST /stock/{id}/movements/`."""
 
     serializer_class = SheetStockSerializer
@@ -226,7 +229,10 @@ class SheetStockViewSet(viewsets.ModelViewSet):
     def reorder_suggestions(self, request):
         """Low stock and how many sheets to order of each, with the cost."""
         suggestions = selectors.reorder_suggestions()
-        return Response(ReorderSuggestionSerializer(suggestions, many=True).data)
+        serializer = ReorderSuggestionSerializer(
+            suggestions, many=True, context=self.get_serializer_context()
+        )
+        return Response(serializer.data)
 
 
 class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):

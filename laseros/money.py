@@ -64,7 +64,8 @@ def _fields_without(fields: Iterable, money: Iterable[str]) -> list:
 class MoneyFieldsAdminMixin:
     """A ModelAdmin or inline whose `money_fields` (model fields, annotations or display
     methods) only users who may see money are shown. An admin that overrides one of the get_*
-    methods below without calling super() must pass its answer through `without_money()`."""
+    methods below without calling super() must pass its answer through `without_money()` (or
+    `fieldsets_without_money()`); laseros/tests/test_money.py checks every registered admin."""
 
     money_fields: tuple[str, ...] = ()
 
@@ -89,8 +90,8 @@ class MoneyFieldsAdminMixin:
         fields = super().get_fields(request, obj)
         return _fields_without(fields, self.money_fields) if self.hides_money(request) else fields
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+    def fieldsets_without_money(self, request, fieldsets):
+        """`fieldsets` less the money fields (and a fieldset left empty by that)."""
         if not self.hides_money(request):
             return fieldsets
         kept = []
@@ -99,6 +100,9 @@ class MoneyFieldsAdminMixin:
             if fields:
                 kept.append((title, {**options, "fields": fields}))
         return kept
+
+    def get_fieldsets(self, request, obj=None):
+        return self.fieldsets_without_money(request, super().get_fieldsets(request, obj))
 
     def get_readonly_fields(self, request, obj=None):
         return self.without_money(request, super().get_readonly_fields(request, obj))

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from clients.admin import copy_saved
 from laseros.audit.admin import AuditedAdminMixin
+from laseros.money import MoneyFieldsAdminMixin
 
 from . import (
     admin_records,  # noqa: F401 - registers the history, document and product admins
@@ -107,7 +108,8 @@ class TransitionForm(forms.Form):
 
 
 @admin.register(Project)
-class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    money_fields = ("quoted_price", "final_price", "lines_total")
     list_display = [
         "code",
         "name",
@@ -219,11 +221,14 @@ class ProjectAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:  # a new job starts in Request; its status and dates come later
-            return [
-                (None, {"fields": ["client", "name", "description", "priority"]}),
-                ("What to cut", {"fields": ["material", "thickness_mm", "quantity"]}),
-                ("Quote and dates", {"fields": ["promised_date", "quoted_price", "notes"]}),
-            ]
+            return self.fieldsets_without_money(
+                request,
+                [
+                    (None, {"fields": ["client", "name", "description", "priority"]}),
+                    ("What to cut", {"fields": ["material", "thickness_mm", "quantity"]}),
+                    ("Quote and dates", {"fields": ["promised_date", "quoted_price", "notes"]}),
+                ],
+            )
         return super().get_fieldsets(request, obj)
 
     def get_inlines(self, request, obj):

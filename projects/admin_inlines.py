@@ -7,8 +7,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from clients.admin import client_page_inlines
+from laseros.money import MoneyFieldsAdminMixin
 
-from . import workflow
+from . import selectors, workflow
 from .models import (
     DocumentKind,
     Project,
@@ -56,7 +57,8 @@ class DocumentInline(admin.TabularInline):
     verbose_name_plural = "documents"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
+        queryset = super().get_queryset(request).select_related("uploaded_by")
+        return selectors.documents_visible_to(request.user, queryset)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -107,10 +109,11 @@ class DocumentAddInline(admin.TabularInline):
         return False
 
 
-class ProjectLineInline(admin.TabularInline):
+class ProjectLineInline(MoneyFieldsAdminMixin, admin.TabularInline):
     """Catalogue products on the job; the unit price defaults to the product's."""
 
     model = ProjectLine
+    money_fields = ("unit_price", "line_total")
     extra = 0
     fields = ["product", "quantity", "unit_price", "line_total", "note"]
     readonly_fields = ["line_total"]
@@ -137,10 +140,11 @@ class ProjectLineInline(admin.TabularInline):
         return f"{total:,.2f}" if total is not None else "—"
 
 
-class ClientProjectInline(admin.TabularInline):
+class ClientProjectInline(MoneyFieldsAdminMixin, admin.TabularInline):
     """A client's projects, newest first, on the client's page (read-only; open one to change)."""
 
     model = Project
+    money_fields = ("quoted_price", "final_price")
     fk_name = "client"
     extra = 0
     can_delete = False

@@ -8,6 +8,7 @@ from django.contrib import admin
 from clients.admin import copy_saved
 from laseros.admin import ReadOnlyAdmin
 from laseros.audit.admin import AuditedAdminMixin
+from laseros.money import MoneyFieldsAdminMixin
 
 from . import selectors, services
 from .admin_common import material_autocomplete
@@ -69,6 +70,10 @@ class ProjectDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "uploaded_at"
     list_select_related = ["project__client", "uploaded_by"]
     autocomplete_fields = ["project"]
+
+    def get_queryset(self, request):
+        # quotes, invoices and proofs of payment only for users who may see money
+        return selectors.documents_visible_to(request.user, super().get_queryset(request))
 
     def get_fields(self, request, obj=None):
         return ["project", "kind", "file", "note"] if obj is None else ["note"]
@@ -139,7 +144,8 @@ class ProductFileInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ProductAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    money_fields = ("unit_price",)
     list_display = [
         "sku",
         "name",
@@ -218,9 +224,10 @@ class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ProjectLine)
-class ProjectLineAdmin(ReadOnlyAdmin):
+class ProjectLineAdmin(MoneyFieldsAdminMixin, ReadOnlyAdmin):
     """Which jobs ordered which products (edit lines on the job's page)."""
 
+    money_fields = ("unit_price", "total")
     list_display = ["project", "product", "quantity", "unit_price", "total", "project_status"]
     list_filter = [("product", admin.RelatedOnlyFieldListFilter), "project__status"]
     search_fields = ["project__code", "project__name", "product__sku", "product__name"]

@@ -24,6 +24,7 @@ from clients.api import service_errors
 from laseros.api.renderers import BinaryRenderer
 from laseros.api.routers import router
 from laseros.files import may_read, stored_file_response
+from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin
 
 from . import services, workflow
 from .filters import ProductFilter, ProjectDocumentFilter, ProjectFilter, ProjectLineFilter
@@ -36,7 +37,7 @@ from .models import (
     ProjectStatus,
     ProjectStatusChange,
 )
-from .selectors import product_list, project_list
+from .selectors import documents_visible_to, product_list, project_list
 
 
 class CanChangeProject(BasePermission):
@@ -49,7 +50,8 @@ class CanChangeProject(BasePermission):
 # --- serializers ----------------------------------------------------------------------------------
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    money_fields = ("quoted_price", "final_price")
     client_code = serializers.CharField(source="client.code", read_only=True)
     material_code = serializers.CharField(source="material.code", read_only=True, default=None)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -172,7 +174,8 @@ class ProjectDocumentSerializer(serializers.ModelSerializer):
         return data
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    money_fields = ("unit_price",)
     material_code = serializers.CharField(source="material.code", read_only=True)
     line_count = serializers.IntegerField(read_only=True)
     sku = serializers.CharField(required=False, allow_blank=True, max_length=100)
@@ -209,7 +212,8 @@ class ProductSerializer(serializers.ModelSerializer):
         validators = []  # the service checks the SKU (built from parts or given) and its uniqueness
 
 
-class ProjectLineSerializer(serializers.ModelSerializer):
+class ProjectLineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    money_fields = ("unit_price", "line_total")
     project_code = serializers.CharField(source="project.code", read_only=True)
     sku = serializers.CharField(source="product.sku", read_only=True)
     # no digit limit on the way out: a total stored before the model bounded it still reads
@@ -236,7 +240,7 @@ class ProjectLineSerializer(serializers.ModelSerializer):
 # --- viewsets -------------------------------------------------------------------------------------
 
 
-class ProjectViewSet(viewsets.ModelViewSet):
+class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
     """Jobs. Created in Request with a generated code; the status moves only by `transition`."""
 
     serializer_class = ProjectSerializer
@@ -321,7 +325,10 @@ class ProjectDocumentViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
-        return ProjectDocument.objects.select_related("project")
+        # quotes, invoices and proofs of payment only for users who may see money
+        return documents_visible_to(
+            self.request.user, ProjectDocument.objects.select_related("project")
+        )
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -359,7 +366,7 @@ class ProjectDocumentViewSet(viewsets.ModelViewSet):
         )
 
 
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
     """The SKU catalogue. Give the SKU or its parts; the other is filled in and checked."""
 
     serializer_class = ProductSerializer
@@ -387,7 +394,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         serializer.instance = product
 
 
-class ProjectLineViewSet(viewsets.ModelViewSet):
+class ProjectLineViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
     """Catalogue products on jobs; the unit price defaults to the product's."""
 
     serializer_class = ProjectLineSerializer

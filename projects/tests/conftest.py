@@ -49,3 +49,28 @@ def job_in():
         return project
 
     return _make
+
+
+@pytest.fixture
+def priced_job(job_in):
+    """A queued job with prices, a priced line, a design file and its money documents (quote,
+    invoice, proof of payment): what operators must not see (test_money.py)."""
+    from decimal import Decimal
+
+    from projects.models import DocumentKind
+    from projects.services import project_document_add, project_line_add, project_update
+    from projects.tests.factories import ProductFactory, pdf
+
+    project = job_in(ProjectStatus.QUEUED)
+    project = project_update(
+        project=project, by=None, quoted_price=Decimal("98765.43"), final_price=Decimal("87654.32")
+    )
+    product = ProductFactory(unit_price=Decimal("4321.09"))
+    project_line_add(project=project, product=product, quantity=3, by=None)
+    for kind, name in (
+        (DocumentKind.PROOF_OF_PAYMENT, "pop-march.pdf"),
+        (DocumentKind.QUOTE, "quote-42.pdf"),
+        (DocumentKind.INVOICE, "invoice-7.pdf"),
+    ):
+        project_document_add(project=project, file=pdf(name), kind=kind, by=None)
+    return project
