@@ -132,9 +132,12 @@ class ExtractionWithRawSerializer(ExtractionSerializer):
 
 
 class FileIngestSerializer(serializers.ModelSerializer):
-    client = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # empty (null) for an unfiled file, or one the system took in
+    client = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    uploaded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     version_label = serializers.SerializerMethodField()
     metadata = serializers.SerializerMethodField()
     traceback = serializers.SerializerMethodField()
@@ -290,7 +293,19 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
                 },
             )
         },
-        responses={202: UPLOAD_RESULT, 400: UPLOAD_RESULT},
+        responses={
+            202: UPLOAD_RESULT,
+            # every file refused (the same list), or the request itself ({"field": [messages]})
+            400: {
+                "oneOf": [
+                    {"type": "array", "items": {"$ref": "#/components/schemas/FileUploadResult"}},
+                    {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                ]
+            },
+        },
     )
     def create(self, request, *args, **kwargs):
         """Upload one or many files (field `file`, repeated, or `files`); each is checked,
@@ -405,7 +420,7 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
         ],
         responses={200: ExtractionWithRawSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # every reading, not a page
     def extractions(self, request, pk=None):
         """Every reading of the file, newest first: the history re-extract keeps."""
         file = self.get_object()

@@ -19,6 +19,7 @@ from .filters import MaterialFilter, OffcutFilter, SheetStockFilter, StockMoveme
 from .models import (
     ALIAS_MAX_LENGTH,
     MAX_ALIASES,
+    MAX_SHEETS,
     Material,
     MovementKind,
     Offcut,
@@ -102,7 +103,11 @@ class SheetStockSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
     value = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     to_order = serializers.IntegerField(read_only=True)
     opening_quantity = serializers.IntegerField(
-        write_only=True, required=False, min_value=0, help_text="On create: sheets on hand now."
+        write_only=True,
+        required=False,
+        min_value=0,
+        max_value=MAX_SHEETS,
+        help_text="On create: sheets on hand now.",
     )
 
     class Meta:
@@ -135,7 +140,11 @@ class SheetStockSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
 
 class StockMoveSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MovementKind.choices)
-    quantity = serializers.IntegerField(help_text="Signed: + into stock, − out of stock.")
+    quantity = serializers.IntegerField(
+        min_value=-MAX_SHEETS,
+        max_value=MAX_SHEETS,
+        help_text="Signed: + into stock, − out of stock.",
+    )
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
     reference = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
@@ -225,7 +234,14 @@ class SheetStockViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=ReorderSuggestionSerializer(many=True))
-    @action(detail=False, methods=["get"], url_path="reorder-suggestions")
+    # every suggestion at once: the stock list's filters and pages do not apply
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="reorder-suggestions",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def reorder_suggestions(self, request):
         """Low stock and how many sheets to order of each, with the cost."""
         suggestions = selectors.reorder_suggestions()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Greatest
@@ -20,6 +20,13 @@ from django.utils import timezone
 
 MM = {"max_digits": 6, "decimal_places": 2}
 ZERO = Decimal("0")
+# Bounds on what a user can send, so counts fit the database's integers on SQLite and
+# PostgreSQL and a stock's value (sheets × unit cost) fits its 14 digits.
+MAX_SHEETS = 100_000
+MAX_SIDE_MM = 100_000
+MAX_UNIT_COST = Decimal("1000000")
+SHEETS = [MinValueValidator(0), MaxValueValidator(MAX_SHEETS)]
+SIDE_MM = [MinValueValidator(1), MaxValueValidator(MAX_SIDE_MM)]
 MAX_ALIASES = 50
 ALIAS_MAX_LENGTH = 60
 
@@ -49,6 +56,7 @@ class Material(models.Model):
         decimal_places=3,
         null=True,
         blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
         help_text="Used to weigh parts for material pricing (steel 7.85).",
     )
     aliases = models.JSONField(
@@ -59,6 +67,7 @@ class Material(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="The machine's limit for this material, if any.",
     )
     is_active = models.BooleanField(default=True, help_text="Untick to hide it from new work.")
@@ -113,18 +122,23 @@ class SheetStock(models.Model):
     thickness_mm = models.DecimalField(
         **MM, validators=[MinValueValidator(Decimal("0.1"))], help_text="Nominal thickness."
     )
-    width_mm = models.PositiveIntegerField(help_text="Sheet width, e.g. 1225.")
-    length_mm = models.PositiveIntegerField(help_text="Sheet length, e.g. 2450.")
+    width_mm = models.PositiveIntegerField(validators=SIDE_MM, help_text="Sheet width, e.g. 1225.")
+    length_mm = models.PositiveIntegerField(
+        validators=SIDE_MM, help_text="Sheet length, e.g. 2450."
+    )
     quantity_on_hand = models.IntegerField(
         default=0,
         editable=False,
+        validators=SHEETS,
         help_text="Whole sheets in stock. Changed only by stock movements (receive, use, adjust).",
     )
     reorder_level = models.PositiveIntegerField(
-        default=0, help_text="Reorder when the sheets on hand fall to this number or below."
+        default=0,
+        validators=SHEETS,
+        help_text="Reorder when the sheets on hand fall to this number or below.",
     )
     reorder_quantity = models.PositiveIntegerField(
-        default=0, help_text="How many sheets to order at a time."
+        default=0, validators=SHEETS, help_text="How many sheets to order at a time."
     )
     location = models.CharField(max_length=60, blank=True, help_text="Rack or bay, e.g. Rack A.")
     unit_cost = models.DecimalField(
@@ -132,7 +146,7 @@ class SheetStock(models.Model):
         max_digits=12,
         decimal_places=2,
         default=ZERO,
-        validators=[MinValueValidator(ZERO)],
+        validators=[MinValueValidator(ZERO), MaxValueValidator(MAX_UNIT_COST)],
         help_text="What one sheet costs, excluding VAT.",
     )
     supplier = models.CharField(max_length=120, blank=True)
@@ -211,8 +225,13 @@ class StockMovement(models.Model):
 
     stock = models.ForeignKey(SheetStock, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(max_length=12, choices=MovementKind.choices, db_index=True)
-    quantity = models.IntegerField(help_text="Sheets in (+) or out (−).")
-    balance_after = models.IntegerField(help_text="Sheets on hand after this movement.")
+    quantity = models.IntegerField(
+        validators=[MinValueValidator(-MAX_SHEETS), MaxValueValidator(MAX_SHEETS)],
+        help_text="Sheets in (+) or out (−).",
+    )
+    balance_after = models.IntegerField(
+        validators=SHEETS, help_text="Sheets on hand after this movement."
+    )
     reason = models.CharField(max_length=255, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -293,8 +312,8 @@ class Offcut(models.Model):
     )
     material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="offcuts")
     thickness_mm = models.DecimalField(**MM, validators=[MinValueValidator(Decimal("0.1"))])
-    width_mm = models.PositiveIntegerField(help_text="The shorter side, in mm.")
-    length_mm = models.PositiveIntegerField(help_text="The longer side, in mm.")
+    width_mm = models.PositiveIntegerField(validators=SIDE_MM, help_text="The shorter side, in mm.")
+    length_mm = models.PositiveIntegerField(validators=SIDE_MM, help_text="The longer side, in mm.")
     location = models.CharField(max_length=60, blank=True)
     status = models.CharField(
         max_length=10,

@@ -20,6 +20,8 @@ from projects.models import Project
 from . import services
 from .filters import CutPresetFilter, LaserRunFilter, MachineFilter, QueueItemFilter
 from .models import (
+    MAX_PARTS,
+    MAX_SHEETS,
     PRESET_TUNED_FIELDS,
     CutPreset,
     CutPresetChange,
@@ -153,7 +155,7 @@ class CutPresetViewSet(viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     @extend_schema(responses=CutPresetChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole log, not a page
     def changes(self, request, pk=None):
         """The preset's change log, newest first."""
         preset = self.get_object()
@@ -202,7 +204,7 @@ class QueueItemSerializer(serializers.ModelSerializer):
 
 
 class QueueMoveSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=1, help_text="1 = cut next.")
+    position = serializers.IntegerField(min_value=1, max_value=100_000, help_text="1 = cut next.")
 
 
 class QueueItemViewSet(viewsets.ModelViewSet):
@@ -338,7 +340,7 @@ class LaserRunSerializer(serializers.ModelSerializer):
 
 class RunProjectInput(serializers.Serializer):
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
-    parts = serializers.IntegerField(min_value=0, default=0)
+    parts = serializers.IntegerField(min_value=0, max_value=MAX_PARTS, default=0)
     cut_length_mm = serializers.DecimalField(
         max_digits=12, decimal_places=1, min_value=Decimal(0), default=Decimal(0)
     )
@@ -349,7 +351,7 @@ class RunProjectInput(serializers.Serializer):
 
 class RunSheetInput(serializers.Serializer):
     stock = serializers.PrimaryKeyRelatedField(queryset=SheetStock.objects.all())
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_SHEETS)
 
 
 class LaserRunInput(serializers.Serializer):
@@ -362,8 +364,10 @@ class LaserRunInput(serializers.Serializer):
     )
     started_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField()
-    parts_cut = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    scrap_parts = serializers.IntegerField(min_value=0, default=0)
+    parts_cut = serializers.IntegerField(
+        min_value=0, max_value=MAX_PARTS, required=False, allow_null=True
+    )
+    scrap_parts = serializers.IntegerField(min_value=0, max_value=MAX_PARTS, default=0)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     projects = RunProjectInput(many=True)
     sheets = RunSheetInput(many=True, required=False, default=list)

@@ -15,6 +15,18 @@ from django.db.models import Q
 
 MM = {"max_digits": 7, "decimal_places": 2}
 ZERO = Decimal("0")
+# Bounds on what a user can send, so numbers fit the database's integers (SQLite 64-bit,
+# PostgreSQL 32-bit) and mean something in the shop.
+MAX_POWER_W = 100_000
+MAX_SIDE_MM = 100_000
+MAX_PARTS = 1_000_000
+MAX_SHEETS = 100_000
+MAX_MINUTES = 100_000
+POWER_W = [MaxValueValidator(MAX_POWER_W)]
+SIDE_MM = [MinValueValidator(1), MaxValueValidator(MAX_SIDE_MM)]
+PARTS = [MaxValueValidator(MAX_PARTS)]
+NOT_NEGATIVE = [MinValueValidator(ZERO)]
+DELAY_MS = [MaxValueValidator(60_000)]
 
 
 class MachineQuerySet(models.QuerySet):
@@ -31,9 +43,9 @@ class Machine(models.Model):
         "model", max_length=120, blank=True, help_text="e.g. Golden Laser X3 fibre"
     )
     controller = models.CharField(max_length=60, blank=True, help_text="e.g. CypCut (FSCUT)")
-    power_w = models.PositiveIntegerField("power (W)", null=True, blank=True)
-    max_sheet_width_mm = models.PositiveIntegerField(null=True, blank=True)
-    max_sheet_length_mm = models.PositiveIntegerField(null=True, blank=True)
+    power_w = models.PositiveIntegerField("power (W)", null=True, blank=True, validators=POWER_W)
+    max_sheet_width_mm = models.PositiveIntegerField(null=True, blank=True, validators=SIDE_MM)
+    max_sheet_length_mm = models.PositiveIntegerField(null=True, blank=True, validators=SIDE_MM)
     is_active = models.BooleanField(default=True, help_text="Untick when it is sold or retired.")
     notes = models.TextField(blank=True)
 
@@ -101,10 +113,19 @@ class CutPreset(models.Model):
     )
     name = models.CharField(max_length=120, blank=True, help_text="e.g. 3mm Air MS 1.5sn New")
     cut_speed_mm_min = models.DecimalField(
-        "cut speed (mm/min)", max_digits=9, decimal_places=1, null=True, blank=True
+        "cut speed (mm/min)",
+        max_digits=9,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
     )
-    peak_power_w = models.PositiveIntegerField("peak power (W)", null=True, blank=True)
-    actual_power_w = models.PositiveIntegerField("actual power (W)", null=True, blank=True)
+    peak_power_w = models.PositiveIntegerField(
+        "peak power (W)", null=True, blank=True, validators=POWER_W
+    )
+    actual_power_w = models.PositiveIntegerField(
+        "actual power (W)", null=True, blank=True, validators=POWER_W
+    )
     duty_cycle_pct = models.DecimalField(
         "duty cycle (%)",
         max_digits=5,
@@ -113,26 +134,38 @@ class CutPreset(models.Model):
         blank=True,
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
     )
-    pulse_frequency_hz = models.PositiveIntegerField("pulse frequency (Hz)", null=True, blank=True)
-    gas_pressure_bar = models.DecimalField(
-        "gas pressure (bar)", max_digits=5, decimal_places=2, null=True, blank=True
+    pulse_frequency_hz = models.PositiveIntegerField(
+        "pulse frequency (Hz)", null=True, blank=True, validators=[MaxValueValidator(1_000_000)]
     )
-    nozzle_height_mm = models.DecimalField(**MM, null=True, blank=True)
+    gas_pressure_bar = models.DecimalField(
+        "gas pressure (bar)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NOT_NEGATIVE,
+    )
+    nozzle_height_mm = models.DecimalField(**MM, null=True, blank=True, validators=NOT_NEGATIVE)
     focus_position_mm = models.DecimalField(
         **MM, null=True, blank=True, help_text="Negative is below the surface."
     )
-    beam_width_mm = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
-    laser_on_delay_ms = models.PositiveIntegerField(null=True, blank=True)
-    laser_off_delay_ms = models.PositiveIntegerField(null=True, blank=True)
+    beam_width_mm = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, validators=NOT_NEGATIVE
+    )
+    laser_on_delay_ms = models.PositiveIntegerField(null=True, blank=True, validators=DELAY_MS)
+    laser_off_delay_ms = models.PositiveIntegerField(null=True, blank=True, validators=DELAY_MS)
     pierce_time_s = models.DecimalField(
         "pierce time (s)",
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
+        validators=NOT_NEGATIVE,
         help_text="Thin sheet 0.3–0.8 s, thick plate 1–2.5 s.",
     )
-    pierce_power_w = models.PositiveIntegerField("pierce power (W)", null=True, blank=True)
+    pierce_power_w = models.PositiveIntegerField(
+        "pierce power (W)", null=True, blank=True, validators=POWER_W
+    )
     corner_power_pct = models.DecimalField(
         "corner power (%)",
         max_digits=5,
@@ -141,7 +174,9 @@ class CutPreset(models.Model):
         blank=True,
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
     )
-    kerf_mm = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
+    kerf_mm = models.DecimalField(
+        max_digits=5, decimal_places=3, null=True, blank=True, validators=NOT_NEGATIVE
+    )
     notes = models.TextField(blank=True)
     source_file_name = models.CharField(
         max_length=255, blank=True, help_text="The CypCut .fsm file it came from, if any."
@@ -292,7 +327,10 @@ class QueueItem(models.Model):
     )
     scheduled_date = models.DateField(null=True, blank=True, db_index=True)
     estimated_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Machine time the job should take."
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_MINUTES)],
+        help_text="Machine time the job should take.",
     )
     notes = models.TextField(blank=True)
     added_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -349,8 +387,12 @@ class LaserRun(models.Model):
     )
     started_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField()
-    parts_cut = models.PositiveIntegerField(default=0, help_text="Good parts off the machine.")
-    scrap_parts = models.PositiveIntegerField(default=0, help_text="Parts scrapped in this run.")
+    parts_cut = models.PositiveIntegerField(
+        default=0, validators=PARTS, help_text="Good parts off the machine."
+    )
+    scrap_parts = models.PositiveIntegerField(
+        default=0, validators=PARTS, help_text="Parts scrapped in this run."
+    )
     notes = models.TextField(blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(
@@ -402,7 +444,9 @@ class LaserRunSheet(models.Model):
     stock = models.ForeignKey(
         "inventory.SheetStock", on_delete=models.PROTECT, related_name="run_sheets"
     )
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SHEETS)]
+    )
     movement = models.OneToOneField(
         "inventory.StockMovement",
         on_delete=models.PROTECT,
@@ -428,9 +472,13 @@ class LaserRunProject(models.Model):
     project = models.ForeignKey(
         "projects.Project", on_delete=models.PROTECT, related_name="laser_runs"
     )
-    parts = models.PositiveIntegerField(default=0)
-    cut_length_mm = models.DecimalField(max_digits=12, decimal_places=1, default=ZERO)
-    area_mm2 = models.DecimalField(max_digits=14, decimal_places=1, default=ZERO)
+    parts = models.PositiveIntegerField(default=0, validators=PARTS)
+    cut_length_mm = models.DecimalField(
+        max_digits=12, decimal_places=1, default=ZERO, validators=NOT_NEGATIVE
+    )
+    area_mm2 = models.DecimalField(
+        max_digits=14, decimal_places=1, default=ZERO, validators=NOT_NEGATIVE
+    )
     share = models.DecimalField(
         max_digits=7,
         decimal_places=6,

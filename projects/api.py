@@ -55,6 +55,10 @@ class ProjectSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
     client_code = serializers.CharField(source="client.code", read_only=True)
     material_code = serializers.CharField(source="material.code", read_only=True, default=None)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # "" unless the job is on hold (a read-only model field loses its allow_blank)
+    status_before_hold = serializers.ChoiceField(
+        choices=ProjectStatus.choices, allow_blank=True, read_only=True
+    )
     allowed_moves = serializers.SerializerMethodField()
 
     class Meta:
@@ -275,7 +279,20 @@ class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
             200: ProjectSerializer,
             400: inline_serializer(
                 "TransitionRefused",
-                {"gate": serializers.CharField(), "detail": serializers.CharField()},
+                {
+                    "gate": serializers.CharField(
+                        required=False, help_text="The rule that refused it; none for bad JSON."
+                    ),
+                    "detail": serializers.JSONField(
+                        help_text="Why, in words (the field errors when the gate is 'invalid')."
+                    ),
+                    "failed": inline_serializer(
+                        "FailedGate",
+                        {"gate": serializers.CharField(), "detail": serializers.CharField()},
+                        many=True,
+                        required=False,
+                    ),
+                },
             ),
         },
     )
@@ -305,7 +322,7 @@ class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
         return Response(self.get_serializer(project).data)
 
     @extend_schema(responses=StatusChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # every move, not a page
     def history(self, request, pk=None):
         """Every move of the job, oldest first."""
         project = self.get_object()

@@ -18,6 +18,7 @@ PROJECT_CODE_RE = r"^JB-\d{4}-\d{2}-CL\d{4,}-\d{3,}$"
 # integers): a line's quantity × its unit price is kept and shown with 14 digits, 2 decimals.
 MAX_QUANTITY = 1_000_000
 MAX_TOTAL = Decimal("999999999999.99")
+MAX_REVISION = 999  # v999: the SKU built from its parts stays within its 100 characters
 
 
 class ProjectStatus(models.TextChoices):
@@ -118,7 +119,9 @@ class Project(models.Model):
         help_text="Needed before quoting.",
     )
     quantity = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)], help_text="How many the client ordered."
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)],
+        help_text="How many the client ordered.",
     )
     promised_date = models.DateField(
         null=True, blank=True, help_text="The date promised to the client, if any."
@@ -329,7 +332,9 @@ class Product(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    revision = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    revision = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_REVISION)]
+    )
     unit_price = models.DecimalField(
         max_digits=12,
         decimal_places=2,

@@ -208,3 +208,27 @@ def test_a_material_without_an_alias_list_is_refused_by_the_model(db):
             material_save(material=Material(code="ZR", name="Zirconium", aliases=aliases))
         assert "aliases" in refused.value.message_dict
     assert not Material.objects.filter(code="ZR").exists()
+
+
+def test_stock_counts_and_costs_are_bounded_and_the_stock_list_still_reads(api):
+    """Sheets on hand × unit cost is a 14-digit value: a purchase of 10^12 sheets (or a cost of
+    10^10) was taken, then every GET of the stock failed (decimal.InvalidOperation on SQLite,
+    the count overflowed PostgreSQL's integer first: a 500)."""
+    from inventory.models import MAX_SHEETS
+
+    manager = api("Manager")
+    stock = SheetStockFactory(quantity_on_hand=0, unit_cost=Decimal("100"))
+    url = f"/api/v1/stock/{stock.pk}/movements/"
+    for quantity in (10**12, 2**63, MAX_SHEETS + 1):
+        response = manager.post(url, {"kind": "purchase", "quantity": quantity})
+        assert response.status_code == 400, (quantity, response.content)
+    assert manager.post(url, {"kind": "purchase", "quantity": MAX_SHEETS}).status_code == 201
+    response = manager.post(url, {"kind": "purchase", "quantity": 1})  # the balance is bounded
+    assert response.status_code == 400, response.content
+    stock.refresh_from_db()
+    assert stock.quantity_on_hand == MAX_SHEETS and stock.movements.count() == 1
+    huge = {"unit_cost": "9999999999.99", "reorder_level": 2**40, "width_mm": 2**40}
+    response = manager.patch(f"/api/v1/stock/{stock.pk}/", huge)
+    assert response.status_code == 400 and set(response.json()) == set(huge), response.content
+    assert manager.get("/api/v1/stock/").status_code == 200
+    assert manager.get("/api/v1/stock/reorder-suggestions/").status_code == 200

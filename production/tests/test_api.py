@@ -187,3 +187,42 @@ def test_machines_api(api):
     )
     assert response.status_code == 201 and response.json()["code"] == "X3"
     assert api("Viewer").get("/api/v1/machines/?code=X3").json()["count"] == 1
+
+
+def test_numbers_past_the_database_integers_are_a_400(api):
+    """Counts, powers, sizes and positions a user sends are bounded (2^40 fits SQLite but not
+    PostgreSQL's integer; 2^70 fits neither: both were 500s)."""
+    manager = api("Manager")
+    machine = MachineFactory(code="X3")
+    for field in ("power_w", "max_sheet_width_mm", "max_sheet_length_mm"):
+        for value in (2**40, 2**70):
+            response = manager.patch(f"/api/v1/machines/{machine.pk}/", {field: value})
+            assert response.status_code == 400 and field in response.json(), response.content
+    item = _queue(0)
+    for value in (2**40, 2**70):
+        response = manager.post(f"/api/v1/queue/{item.pk}/move/", {"position": value})
+        assert response.status_code == 400, response.content
+        response = manager.patch(f"/api/v1/queue/{item.pk}/", {"estimated_minutes": value})
+        assert response.status_code == 400, response.content
+    ms = MaterialFactory(code="MS")
+    payload = {
+        "machine": machine.pk,
+        "operator": OperatorFactory().pk,
+        "started_at": "2026-03-02T08:00:00+02:00",
+        "ended_at": "2026-03-02T08:45:00+02:00",
+        "parts_cut": 2**40,
+        "scrap_parts": 2**70,
+        "projects": [{"project": make_project().pk, "parts": 2**40}],
+        "sheets": [
+            {"stock": SheetStockFactory(material=ms, quantity_on_hand=2).pk, "quantity": 2**40}
+        ],
+    }
+    response = manager.post("/api/v1/runs/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == {"parts_cut", "scrap_parts", "projects", "sheets"}
+    assert not LaserRun.objects.exists()
+    response = manager.patch(
+        f"/api/v1/presets/{CutPresetFactory(material=ms).pk}/",
+        {"peak_power_w": 2**40, "kerf_mm": "-1", "change_reason": "fuzz"},
+    )
+    assert response.status_code == 400 and set(response.json()) == {"peak_power_w", "kerf_mm"}
