@@ -1,4 +1,4 @@
-"""The secret key `make run` keeps in DATA_DIR: made once, readable by its owner only.
+"""The secret key kept in DATA_DIR when SECRET_KEY is not set: made once, readable by its owner.
 
 Imported by settings.py: nothing here may read django.conf.settings.
 """
@@ -13,13 +13,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 
-def read_or_create_secret_key(path: Path) -> str:
+def read_or_create_secret_key(path: Path, *, fallback: str | None = None) -> str:
     """The key kept in `path`; the first caller makes it (mode 0600). Web and worker processes
-    starting together all get the same key: it is written whole before it appears."""
+    starting together all get the same key: it is written whole before it appears. When it
+    cannot be made (DATA_DIR not writable), `fallback`, or a clear error without one."""
     try:
         return _read(path)
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        return _unusable(path, exc, fallback)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # mkstemp makes the file 0600; link() publishes it only if no one else did first.
@@ -32,12 +35,18 @@ def read_or_create_secret_key(path: Path) -> str:
             pass  # another process made it a moment ago: use theirs
         finally:
             os.unlink(draft)
+        return _read(path)
     except OSError as exc:
-        raise ImproperlyConfigured(
-            f"Laser OS could not keep a secret key in {path} ({exc.strerror or exc}). "
-            "Make DATA_DIR writable, or set SECRET_KEY in the environment."
-        ) from None
-    return _read(path)
+        return _unusable(path, exc, fallback)
+
+
+def _unusable(path: Path, exc: OSError, fallback: str | None) -> str:
+    if fallback is not None:
+        return fallback
+    raise ImproperlyConfigured(
+        f"Laser OS could not keep a secret key in {path} ({exc.strerror or exc}). "
+        "Make DATA_DIR writable, or set SECRET_KEY in the environment."
+    ) from None
 
 
 def _read(path: Path) -> str:

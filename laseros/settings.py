@@ -23,10 +23,12 @@ DEV_SECRET_KEY = "dev-insecure-laseros-change-me"
 # DEBUG is on for `make dev`, tests and a bare manage.py; `make run` (scripts/serve.sh) turns it off.
 DEBUG = env.bool("DEBUG", default=True)
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
-# SECRET_KEY from the environment; else, with DEBUG off, the one kept in DATA_DIR/secret-key
-# (made on the first start, mode 0600); else, with DEBUG on, the development key.
-SECRET_KEY = env.str("SECRET_KEY", default="") or (
-    DEV_SECRET_KEY if DEBUG else read_or_create_secret_key(DATA_DIR / "secret-key")
+# SECRET_KEY from the environment; else the one kept in DATA_DIR/secret-key, made on first use
+# (mode 0600). Every process shares it, whatever its DEBUG: the web, the worker and manage.py
+# commands (django-q2 signs queued tasks with it; a worker drops a task signed with another key).
+# With DEBUG on and DATA_DIR not writable, the development key.
+SECRET_KEY = env.str("SECRET_KEY", default="") or read_or_create_secret_key(
+    DATA_DIR / "secret-key", fallback=DEV_SECRET_KEY if DEBUG else None
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

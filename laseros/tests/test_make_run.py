@@ -5,6 +5,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,24 @@ def test_make_run_has_debug_off_and_a_secret_key_kept_in_data(tmp_path):
     # static files: WhiteNoise, hashed and compressed
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in values["MIDDLEWARE"]
     assert "CompressedManifest" in values["STORAGES"]["staticfiles"]["BACKEND"]
+
+
+def test_make_dev_and_a_bare_manage_py_share_make_runs_key(tmp_path):
+    # django-q2 signs queued tasks with the key: a worker drops a task signed with another, so
+    # the seeding in `make run`'s set-up or a `manage.py ingest` must use the worker's key
+    run_key = _settings_of_make_run(tmp_path)["SECRET_KEY"]
+    full_env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    bare = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHOW],
+        cwd=ROOT,
+        env={**full_env, "DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bare.returncode == 0, bare.stderr
+    values = json.loads(bare.stdout.strip().splitlines()[-1])
+    assert values["DEBUG"] is True and values["SECRET_KEY"] == run_key
 
 
 def test_make_run_serves_plain_http_on_the_laptop_so_logging_in_works(tmp_path):
@@ -139,3 +158,14 @@ def test_static_files_are_collected_again_only_when_one_changed(settings, tmp_pa
     (tmp_path / "collected" / command.STAMP_NAME).unlink()
     call_command("collectstatic_when_changed")
     assert len(runs) == 3 and (tmp_path / "collected/shop.css").exists()
+
+
+def test_without_a_writable_data_dir_debug_falls_back_and_production_refuses(tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    path = blocker / "data" / "secret-key"
+    assert read_or_create_secret_key(path, fallback="the-development-key") == "the-development-key"
+    with pytest.raises(ImproperlyConfigured, match="Make DATA_DIR writable"):
+        read_or_create_secret_key(path)
