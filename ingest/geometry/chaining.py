@@ -3,7 +3,7 @@
 Endpoints are clustered into nodes on a grid whose cells are one tolerance wide. Points in the
 same cell share a node at once (vectorised); a cell holding an odd number of endpoints — a
 possible near-miss straddling a cell border — looks into its eight neighbours for points
-within the tolerance. Nothing is O(n²).
+within the tolerance (vectorised too). Nothing is O(n²).
 
 The graph is then split into trails: open chains start at nodes of odd degree, the rest are
 cycles; a trail that comes back to a node it already passed is cut there, so two squares
@@ -68,41 +68,98 @@ def cluster_points(points: np.ndarray, tolerance: float) -> np.ndarray:
 
     odd = np.flatnonzero(counts % 2 == 1)
     if odd.size:
-        lookup = {(int(x), int(y)): i for i, (x, y) in enumerate(cell_ids)}
-        order = np.argsort(inverse, kind="stable")
-        first = np.zeros(n_cells + 1, np.int64)
-        np.cumsum(counts, out=first[1:])
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        tol2 = tol * tol
-        for c in odd.tolist():
-            cx, cy = int(cell_ids[c, 0]), int(cell_ids[c, 1])
-            mine = points[order[first[c] : first[c + 1]]]
-            for dx in (-1, 0, 1):
-                for dy in (-1, 0, 1):
-                    if not dx and not dy:
-                        continue
-                    other = lookup.get((cx + dx, cy + dy))
-                    if other is None:
-                        continue
-                    theirs = points[order[first[other] : first[other + 1]]]
-                    d2 = ((mine[:, None, :] - theirs[None, :, :]) ** 2).sum(axis=2)
-                    if (d2 <= tol2).any():
-                        ra, rb = find(c), find(other)
-                        if ra != rb:
-                            parent[max(ra, rb)] = min(ra, rb)
-        # Pointer jumping: roots were always the smaller index, so this converges quickly.
-        while True:
-            nxt = parent[parent]
-            if np.array_equal(nxt, parent):
-                break
-            parent = nxt
+        u, v = _near_cells(points, cell_ids, inverse, counts, odd, tol)
+        parent = _components(n_cells, u, v)
     return parent[inverse]
+
+
+_PAIR_BUDGET = 2_000_000  # point pairs compared per vectorised pass
+
+
+def _near_cells(
+    points: np.ndarray,
+    cell_ids: np.ndarray,
+    inverse: np.ndarray,
+    counts: np.ndarray,
+    odd: np.ndarray,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of cells (an odd cell and one of its eight neighbours) holding two points within
+    `tol` of each other. All at once with numpy: a drawing of a million loose lines has two
+    million lone ends, each in an odd cell."""
+    n_cells = cell_ids.shape[0]
+    # Cells as one sortable key: ranks of their x and y among the cells' coordinates.
+    xs, ys = np.unique(cell_ids[:, 0]), np.unique(cell_ids[:, 1])
+    keys = np.searchsorted(xs, cell_ids[:, 0]) * ys.size + np.searchsorted(ys, cell_ids[:, 1])
+    order_keys = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order_keys]
+    found_u, found_v = [], []
+    rank_x, rank_y = {}, {}  # per step: the neighbour's rank, or -1 where no cell has it
+    for step in (-1, 0, 1):
+        for coords, ranks, out in ((xs, cell_ids[odd, 0], rank_x), (ys, cell_ids[odd, 1], rank_y)):
+            r = np.minimum(np.searchsorted(coords, ranks + step), coords.size - 1)
+            out[step] = np.where(coords[r] == ranks + step, r, -1)
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            if not dx and not dy:
+                continue
+            rx, ry = rank_x[dx], rank_y[dy]
+            ok = (rx >= 0) & (ry >= 0)
+            key = rx * ys.size + ry
+            at = np.minimum(np.searchsorted(sorted_keys, key), n_cells - 1)
+            ok &= sorted_keys[at] == key
+            found_u.append(odd[ok])
+            found_v.append(order_keys[at[ok]])
+    cu, cv = np.concatenate(found_u), np.concatenate(found_v)
+    if not cu.size:
+        return cu, cv
+    # Points of every cell, contiguous: cell c holds members[first[c]:first[c + 1]].
+    members = np.argsort(inverse, kind="stable")
+    first = np.zeros(n_cells + 1, np.int64)
+    np.cumsum(counts, out=first[1:])
+    pairs = counts[cu] * counts[cv]
+    near = np.zeros(cu.size, bool)
+    tol2 = tol * tol
+    for s, e in _runs(pairs, _PAIR_BUDGET):
+        per = pairs[s:e]
+        owner = np.repeat(np.arange(s, e), per)
+        k = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        width = counts[cv[owner]]
+        a = points[members[first[cu[owner]] + k // width]]
+        b = points[members[first[cv[owner]] + k % width]]
+        close = ((a - b) ** 2).sum(axis=1) <= tol2
+        near[np.unique(owner[close])] = True
+    return cu[near], cv[near]
+
+
+def _runs(counts: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive runs of items whose counts sum to about `budget` at most (one at least)."""
+    csum = np.cumsum(counts)
+    out, s = [], 0
+    while s < counts.size:
+        base = csum[s - 1] if s else 0
+        e = max(int(np.searchsorted(csum, base + budget, "right")), s + 1)
+        out.append((s, e))
+        s = e
+    return out
+
+
+def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For nodes 0..n-1 joined by edges (u, v): the smallest node of each one's component."""
+    label = np.arange(n)
+    while True:
+        lu, lv = label[u], label[v]
+        low = np.minimum(lu, lv)
+        before = label.copy()
+        np.minimum.at(label, lu, low)  # hook each root onto the smaller neighbouring label
+        np.minimum.at(label, lv, low)
+        while True:  # pointer jumping: every node straight to its root
+            nxt = label[label]
+            if np.array_equal(nxt, label):
+                break
+            label = nxt
+        if np.array_equal(label, before):
+            return label
 
 
 def chain_edges(
