@@ -136,6 +136,25 @@ def test_ezdxf_writes_the_shapes_the_tests_mean(tmp_path):
     assert len(doc.blocks.get("LEVEL0")) == 3 and len(doc.blocks.get("LEVEL1")) == 2
 
 
+def hungry_blocks(path: Path) -> Path:
+    """1,900,000 short lines (under the segment cap) from a few KB of nested blocks: reading it
+    takes well over a gigabyte, far more than any memory a test process keeps spare, so a
+    small memory limit always stops it (and does so at once)."""
+    doc = new_doc()
+    lines = doc.blocks.new("LINES")
+    for k in range(100):
+        lines.add_line((k, 0), (k, 5))
+    rows = doc.blocks.new("ROWS")
+    for k in range(100):
+        rows.add_blockref("LINES", (0, 10 * k))
+    sheet = doc.blocks.new("SHEET")
+    for k in range(190):
+        sheet.add_blockref("ROWS", (200 * k, 0))
+    doc.modelspace().add_blockref("SHEET", (0, 0))
+    doc.saveas(path)
+    return path
+
+
 def _queued(path: Path) -> FileIngest:
     """A received DXF whose reading has not run yet."""
     file = services.ingest(
@@ -168,7 +187,7 @@ def test_the_contour_limit_is_a_setting(settings, tmp_path):
 def test_a_file_needing_more_memory_than_allowed_fails_and_the_next_one_is_read(settings, tmp_path):
     settings.INGEST_MEMORY_LIMIT_MB = 16
     limit_before = resource.getrlimit(resource.RLIMIT_AS)
-    heavy = _queued(concentric_circles(tmp_path / "rings.dxf", 5000))
+    heavy = _queued(hungry_blocks(tmp_path / "hungry.dxf"))
     light = services.ingest(source_file=dxf_file(), original_name="0001-Bracket-MS-3mm-x4.dxf")
     assert tasks.process_file(heavy.pk) == f"file #{heavy.pk}: failed: out of memory"
     heavy.refresh_from_db()
@@ -185,7 +204,7 @@ def test_a_file_needing_more_memory_than_allowed_fails_and_the_next_one_is_read(
 
 def test_inspect_reports_a_file_needing_more_memory_than_allowed(settings, tmp_path):
     settings.INGEST_MEMORY_LIMIT_MB = 16
-    path = concentric_circles(tmp_path / "rings.dxf", 5000)
+    path = hungry_blocks(tmp_path / "hungry.dxf")
     with pytest.raises(CommandError) as failed:
         call_command("inspect", str(path))
     assert str(failed.value) == (

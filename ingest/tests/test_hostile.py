@@ -280,5 +280,8 @@ def test_a_file_that_crashes_the_reader_fails_and_touches_nothing_else(
     monkeypatch.setattr(pipeline, "analyse", explode)
     file = _received(committed, dxf_bytes(width=57), "huge.dxf")
     assert file.status == FileStatus.FAILED
-    assert file.failure_reason == "Could not be read: MemoryError: the drawing is too big to hold."
+    # The reason a person reads for a reading that ran out of memory (ingest.memory).
+    assert file.failure_reason == (
+        "Needed more than 2 GB of memory to read; the drawing is too complex."
+    )
     _clean(settings, bystander, _stored(file))
