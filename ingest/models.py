@@ -196,6 +196,13 @@ class FileIngest(models.Model):
         help_text="The worker cluster that claimed the file for its current attempt "
         "(laseros.workers); empty when read outside a cluster. Its work is put back when it dies.",
     )
+    worker_pid = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The cluster's worker process reading it: its cluster puts the file back when "
+        "that process died under it (e.g. out of memory) and was replaced.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -64,16 +64,34 @@ def process_space() -> str:
 def process_start(pid: int | None) -> int | None:
     """When process `pid` started (clock ticks since boot); None when there is no such process
     or it cannot be told."""
+    stat = _stat(pid)
+    return stat[1] if stat else None
+
+
+def _stat(pid: int | None) -> tuple[int, int] | None:
+    """(parent pid, start time) of process `pid` from /proc; None when it is not there."""
     if not pid:
         return None
     try:
         text = Path(f"/proc/{int(pid)}/stat").read_text()
-    except (OSError, ValueError):
+        fields = text[text.rindex(")") + 2 :].split()  # from the 3rd field (state) on
+        return int(fields[1]), int(fields[19])
+    except (OSError, ValueError, IndexError):
         return None
-    try:
-        return int(text[text.rindex(")") + 2 :].split()[19])
-    except (ValueError, IndexError):
-        return None
+
+
+def worker_process_gone(*, cluster: str, pid: int | None) -> bool:
+    """Whether worker process `pid` of `cluster` has died while its cluster lives on (django-q2
+    replaces it, e.g. after the kernel killed it for memory, and its task waits Q_RETRY). Only
+    that cluster's main process can tell (its workers are its sentinel's children); elsewhere,
+    or without /proc, False."""
+    if not pid or not cluster or cluster != current_worker() or not process_space():
+        return False
+    stat = _stat(pid)
+    if stat is None:
+        return True
+    sentinel = _stat(stat[0])
+    return sentinel is None or sentinel[0] != os.getpid()  # the number is another's now
 
 
 @dataclass
@@ -214,6 +232,33 @@ def waiting_task_args(func: str) -> set[tuple] | None:
         if task.get("func") == func:
             found.add(tuple(task.get("args") or ()))
     return found
+
+
+def release_task(func: str, args: tuple) -> int:
+    """Hand out again now the taken tasks for `func(*args)` in the database queue (their worker
+    died); 0 with another broker."""
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    if not Conf.ORM:
+        return 0
+    now = timezone.now()
+    released = 0
+    for pk, lock, payload in (
+        OrmQ.objects.using(Conf.ORM).filter(lock__gt=now).values_list("pk", "lock", "payload")
+    ):
+        try:
+            task = SignedPackage.loads(payload)
+        except Exception:
+            continue
+        if task.get("func") == func and tuple(task.get("args") or ()) == tuple(args):
+            released += (
+                OrmQ.objects.using(Conf.ORM)
+                .filter(pk=pk, lock=lock)
+                .update(lock=now - timedelta(seconds=1))
+            )
+    return released
 
 
 def broker_keeps_taken_tasks() -> bool:

@@ -4,6 +4,7 @@ sweep that puts back what a dead worker left behind."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -186,8 +187,11 @@ def sweep_stuck_files(*, margin_seconds: int | None = None, alone: bool = False)
     """Put back the files a dead worker left behind. Every worker cluster runs this when it starts
     and every WORKER_SWEEP_SECONDS (laseros.workers.recover).
 
-    A file "processing" on a cluster that died, or for longer than Q_TIMEOUT + the margin, is
-    failed once it used up its attempts (Q_MAX_ATTEMPTS), otherwise queued again. A file "queued"
+    A file "processing" on a cluster that died, on a worker process of this cluster that died
+    under it (the kernel killed it for memory, say: django-q2 replaces the process, and would
+    hand its task out again only after Q_RETRY), or for longer than Q_TIMEOUT + the margin, is
+    failed once it used up its attempts (Q_MAX_ATTEMPTS), otherwise queued again, its task
+    handed out again. A file "queued"
     whose task is gone from the queue is queued again: Redis hands a task out once, so a dead
     cluster took the ones it had fetched with it (`alone`: this cluster is starting and no other is
     alive, so none is in a live worker's hands). A task still in the queue for a file is not sent
@@ -197,8 +201,9 @@ def sweep_stuck_files(*, margin_seconds: int | None = None, alone: bool = False)
     alive = workers.live_worker_names()
     waiting = workers.waiting_task_args(PROCESS_TASK)
     counts = {"failed": 0, "requeued": 0}
+    mine = Q(status=FileStatus.PROCESSING, worker=workers.current_worker() or "-")
     processing = FileIngest.objects.live().filter(
-        _claimed_by_dead(alive) | Q(status=FileStatus.PROCESSING, started_at__lt=overdue)
+        _claimed_by_dead(alive) | mine | Q(status=FileStatus.PROCESSING, started_at__lt=overdue)
     )
     for file_id in processing.values_list("pk", flat=True):
         with transaction.atomic():
@@ -206,6 +211,7 @@ def sweep_stuck_files(*, margin_seconds: int | None = None, alone: bool = False)
             if file is None or file.is_deleted or file.status != FileStatus.PROCESSING:
                 continue
             dead = bool(file.worker) and file.worker not in alive
+            dead = dead or workers.worker_process_gone(cluster=file.worker, pid=file.worker_pid)
             if not dead and (file.started_at is None or file.started_at >= overdue):
                 continue
             if file.attempts >= max_attempts():
@@ -213,6 +219,8 @@ def sweep_stuck_files(*, margin_seconds: int | None = None, alone: bool = False)
                 counts["failed"] += 1
                 continue
             _requeue(file, "the worker stopped while reading; queued again", waiting)
+            if dead and waiting and (file.pk,) in waiting:  # its task: now, not after Q_RETRY
+                transaction.on_commit(partial(workers.release_task, PROCESS_TASK, (file.pk,)))
             counts["requeued"] += 1
     if waiting is None:  # the queue cannot be read: a queued file's task may be there
         return counts
@@ -245,6 +253,7 @@ def _requeue(file: FileIngest, message: str, waiting: set[tuple] | None) -> None
             message=message,
             queued_at=timezone.now(),
             worker="",
+            worker_pid=None,
             progress=0.0,
             progress_message="queued again after the worker stopped",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -106,6 +107,7 @@ def start_processing(*, file_id: int) -> FileIngest | None:
         attempts=file.attempts + 1,
         started_at=timezone.now(),
         worker=current_worker(),
+        worker_pid=os.getpid() if current_worker() else None,
         finished_at=None,
         progress=0.0,
         progress_message="starting",

@@ -92,6 +92,48 @@ class TestSweep:
         file.refresh_from_db()
         assert file.status == FileStatus.PROCESSING and file.worker == "live"
 
+    def test_a_file_whose_worker_process_died_under_a_live_cluster_is_read_again(
+        self, committed, monkeypatch
+    ):
+        """The kernel killed the process for memory; django-q2 replaced it and would hand its
+        task out again only after Q_RETRY (12 minutes)."""
+        if not workers.process_space():
+            pytest.skip("no /proc here")
+        monkeypatch.setenv(workers.WORKER_ENV, "me")  # this is the cluster's main process
+        workers.register(name="me")
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        file = _reading(75, worker="me")
+        FileIngest.objects.filter(pk=file.pk).update(worker_pid=gone.pid)
+        task = _task_in_queue(file)
+        OrmQ.objects.filter(pk=task.pk).update(lock=timezone.now() + timedelta(seconds=700))
+        with committed():
+            assert tasks.sweep_stuck_files() == "0 failed, 1 queued again"
+        file.refresh_from_db()
+        task.refresh_from_db()
+        assert file.status == FileStatus.QUEUED and file.worker == ""
+        assert task.lock <= timezone.now()  # handed out again now
+
+    def test_a_worker_process_is_alive_while_it_is_this_clusters(self, monkeypatch):
+        if not workers.process_space():
+            pytest.skip("no /proc here")
+        monkeypatch.setenv(workers.WORKER_ENV, "me")
+        # this process stands for the cluster's main process: a worker is a grandchild
+        sentinel = subprocess.Popen(
+            ["sh", "-c", "sleep 60 & echo $!; wait"], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            worker = int(sentinel.stdout.readline())
+            assert not workers.worker_process_gone(cluster="me", pid=worker)
+            assert workers.worker_process_gone(cluster="me", pid=os.getpid())  # not a worker
+            assert not workers.worker_process_gone(cluster="other", pid=os.getpid())
+            os.kill(worker, signal.SIGKILL)
+            sentinel.wait(10)
+            assert workers.worker_process_gone(cluster="me", pid=worker)
+        finally:
+            sentinel.kill()
+            sentinel.wait()
+
     def test_a_task_still_in_the_queue_is_not_sent_twice(self, committed):
         """The dead cluster's task was released (laseros.workers): the file waits for it."""
         _dead_cluster()
@@ -343,6 +385,28 @@ def test_a_file_a_killed_worker_was_reading_is_read_by_the_next_one(tmp_path):
         assert attempts == 2 and worker not in ("", dead_worker)
         beats = dict(scratch.rows("SELECT name, stopped_at FROM laseros_workerheartbeat"))
         assert set(beats) == {dead_worker, worker} and beats[dead_worker] is None
+
+        # one worker process killed (the kernel, out of memory): its cluster lives on
+        again = tmp_path / "in" / "Slow-Plate-2.dxf"
+        _slow_dxf(again, 1501)
+        scratch.manage("ingest", str(again))
+        [(pid,)] = scratch.wait_for(
+            lambda: scratch.rows(
+                "SELECT worker_pid FROM ingest_fileingest WHERE original_name = ? "
+                "AND status = 'processing' AND worker_pid IS NOT NULL",
+                "Slow-Plate-2.dxf",
+            ),
+            120,
+            "the second slow file is read",
+        )
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        scratch.wait_for(
+            lambda: scratch.files()["Slow-Plate-2.dxf"][0] == "processed",
+            150,
+            "the file read again after its worker process died",
+        )
+        assert scratch.files()["Slow-Plate-2.dxf"][1:] == (2, worker)
         scratch.stop_all()
         beats = dict(scratch.rows("SELECT name, stopped_at FROM laseros_workerheartbeat"))
         assert beats[worker] is not None  # stopped cleanly, and said so
