@@ -169,3 +169,16 @@ def test_without_a_writable_data_dir_debug_falls_back_and_production_refuses(tmp
     assert read_or_create_secret_key(path, fallback="the-development-key") == "the-development-key"
     with pytest.raises(ImproperlyConfigured, match="Make DATA_DIR writable"):
         read_or_create_secret_key(path)
+
+
+def test_the_data_folder_with_the_key_is_never_committed():
+    import shutil
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "data/secret-key", "data/demo-login.txt"],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert ignored.returncode == 0 and len(ignored.stdout.split()) == 2  # both ignored
