@@ -21,6 +21,8 @@ queue too. Then, per scenario:
   cannot be checked from here), so it counts as dead only once its heartbeat is older than
   WORKER_HEARTBEAT_STALE_SECONDS; the new cluster starts at once all the same.
 - down: as other-machine, but nothing restarts the worker until /healthz says 503.
+- worker-process: only the worker process reading the slow file gets SIGKILL (the kernel's
+  out-of-memory killer would pick it); django-q2 replaces it and its cluster lives on.
 
 Printed: for "down", seconds from the kill and from the dead cluster's last heartbeat to
 /healthz's 503; for each, from the new cluster's start to /healthz's first 503 (what it named),
@@ -174,6 +176,20 @@ def run(scenario: str, squares: int, small: int) -> None:
         first = shop.start_cluster("first")
         wait(lambda: shop.files()["Slow-Plate.dxf"][0] == "processing", "the slow file is read")
         time.sleep(1.0)
+        if scenario == "worker-process":
+            [(pid,)] = shop.rows(
+                "SELECT worker_pid FROM ingest_fileingest WHERE original_name = 'Slow-Plate.dxf'"
+            )
+            killed = time.monotonic()
+            os.kill(pid, signal.SIGKILL)
+            print(f"\n== {scenario}: slow file {squares} squares, {small} small files")
+            wait(
+                lambda: all(s == "processed" for s, _, _ in shop.files().values()),
+                "every file is read",
+            )
+            print(f"   every file read {time.monotonic() - killed:.1f} s after the kill")
+            print(f"   files at the end: {shop.files()}")
+            return
         killed = time.monotonic()
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
@@ -241,8 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenario",
         nargs="+",
-        default=["same-machine", "other-machine", "down"],
-        choices=["same-machine", "other-machine", "down"],
+        default=["same-machine", "other-machine", "down", "worker-process"],
+        choices=["same-machine", "other-machine", "down", "worker-process"],
     )
     args = parser.parse_args(argv)
     for scenario in args.scenario:
