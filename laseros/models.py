@@ -140,3 +140,6 @@ class Money(models.Model):
         ]
         verbose_name = "money"
         verbose_name_plural = "money"
+
+    def __str__(self) -> str:
+        return "money"
