@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from django.db.models.constants import LOOKUP_SEP
 from rest_framework import serializers
 from rest_framework.settings import api_settings
+from rest_framework.utils import html
 
 VIEW_MONEY = "laseros.view_money"
 REFUSED = "Your role does not see money, so it cannot set {field}."
@@ -118,7 +119,8 @@ class MoneyFieldsMixin:
     """A serializer whose `money_fields` only users who may see money read or write.
 
     Without the permission (or without a request in the context) they are left out of the
-    answer, and a request body that names one is refused: a 400 that says so, nothing changed.
+    answer, and a request body that names one is refused: a 400 that says so, nothing changed
+    (an HTML form's empty box for one is no value, and is let through).
     """
 
     money_fields: tuple[str, ...] = ()
@@ -145,7 +147,9 @@ class MoneyFieldsMixin:
 
     def to_internal_value(self, data):
         if self.money_fields and self.hides_money() and hasattr(data, "keys"):
-            named = [name for name in self.money_fields if name in data]
+            # a form's empty box (the browsable API draws one) sets nothing; anything else does
+            form = html.is_html_input(data)
+            named = [n for n in self.money_fields if n in data and not (form and data[n] == "")]
             if named:
                 raise serializers.ValidationError(
                     {name: [REFUSED.format(field=name)] for name in named}

@@ -171,6 +171,13 @@ def test_an_operator_setting_a_cost_through_the_api_is_refused_and_nothing_chang
     )
     assert created.status_code == 400 and "unit_cost" in created.json()
     assert SheetStock.objects.count() == 1 and not StockMovement.objects.exists()
+    # a form's empty price box is no price (the browsable API's form has one)
+    blank = operator.patch(
+        f"/api/v1/stock/{stock.pk}/", {"unit_cost": "", "location": "C"}, format="multipart"
+    )
+    assert blank.status_code == 200, blank.json()
+    stock.refresh_from_db()
+    assert (stock.unit_cost, stock.location) == (COST, "C")
     # without the price the same change goes through
     fine = operator.patch(f"/api/v1/stock/{stock.pk}/", {"location": "B"}, format="json")
     assert fine.status_code == 200 and "unit_cost" not in fine.json()
