@@ -4,6 +4,8 @@ Phone photos and scans arrive sideways, so `ocr_image` first finds the upright r
 Tesseract's orientation detection (OSD) when it is sure, else it reads the picture at 0, 90, 180
 and 270 degrees and keeps the rotation with the most confident words. All the work of one call
 stays within a time budget.
+
+Pillow and pytesseract are imported when an image is first read, not with this module.
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image
-
-try:  # pytesseract is a requirement, but a missing module must not break the parsers' import
-    import pytesseract
-except ImportError:  # pragma: no cover - exercised only on a broken install
-    pytesseract = None
+if TYPE_CHECKING:
+    from PIL import Image
 
 DEFAULT_TIME_BUDGET_S = 90.0
 OSD_MIN_CONFIDENCE = 2.0  # Tesseract's orientation confidence below this is not trusted
@@ -69,9 +68,27 @@ class OcrResult:
         }
 
 
+def load_libraries() -> None:
+    """Import Pillow and pytesseract now rather than at the first OCR."""
+    from PIL import Image  # noqa: F401
+
+    _pytesseract()
+
+
+def _pytesseract() -> ModuleType | None:
+    """pytesseract, or None: it is a requirement, but a missing module must not stop the
+    parsers that use OCR from reading the rest of a file."""
+    try:
+        import pytesseract
+    except ImportError:  # pragma: no cover - exercised only on a broken install
+        return None
+    return pytesseract
+
+
 @functools.cache
 def tesseract_version() -> str | None:
     """The installed Tesseract version, or None when it is not installed."""
+    pytesseract = _pytesseract()
     if pytesseract is None:
         return None
     try:
@@ -134,6 +151,8 @@ def ocr_image(
 
 def _prepare(image: Image.Image) -> tuple[Image.Image, float]:
     """Greyscale on white, enlarged when small, reduced when huge."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -151,6 +170,8 @@ def _prepare(image: Image.Image) -> tuple[Image.Image, float]:
 
 
 def _reduced(image: Image.Image) -> Image.Image:
+    from PIL import Image
+
     if max(image.size) <= PROBE_LONG_SIDE_PX:
         return image
     copy = image.copy()
@@ -167,6 +188,8 @@ def _remaining(deadline: float) -> float:
 
 def _osd(image: Image.Image, language: str, deadline: float) -> dict[str, Any] | None:
     """Tesseract's orientation guess, or None when it has too little text to guess."""
+    import pytesseract
+
     try:
         osd = pytesseract.image_to_osd(
             image,
@@ -208,6 +231,8 @@ def _probe_rotations(
 
 
 def _data(image: Image.Image, language: str, deadline: float) -> dict[str, list[Any]]:
+    import pytesseract
+
     try:
         return pytesseract.image_to_data(
             image, lang=language, output_type=pytesseract.Output.DICT, timeout=_remaining(deadline)

@@ -4,6 +4,9 @@ detect the type from the bytes -> pick the parser -> parse -> read the name -> m
 wins: where the drawing and the name disagree on material, thickness or quantity the drawing's value
 is kept and a `name_content_mismatch` warning says what differed; values only the name knows are
 filled in, and `raw["name"]` records where each came from.
+
+Importing this module loads no file library: each parser imports its own (ezdxf and numpy,
+PyMuPDF, openpyxl, Pillow, pytesseract) when it reads, so reading a DXF never pays for PyMuPDF.
 """
 
 from __future__ import annotations
@@ -66,6 +69,18 @@ def analyse(path: Path, context: ParseContext) -> ParseResult:
         result.warn("extension_mismatch", mismatch[:1].upper() + mismatch[1:] + ".")
     _merge_name(result, name_info)
     return result
+
+
+def load_libraries(path: Path, context: ParseContext) -> None:
+    """Import the libraries of the parser that will read this file, before a caller limits the
+    reading's memory (`ingest.memory.memory_ceiling`), so that what they map is not counted
+    against the file. A file no parser reads, or that cannot be opened, loads nothing;
+    `analyse()` says why."""
+    try:
+        detected = detect_type(Path(path), context.original_name)
+    except OSError:
+        return
+    registry.load_libraries(detected)
 
 
 def result_as_json(result: ParseResult, detected: DetectedType | None = None) -> dict[str, Any]:

@@ -38,8 +38,7 @@ def process_file(file_id: int) -> str:
     from django.conf import settings
 
     from .memory import give_back, memory_ceiling, out_of_memory_reason, ran_out_of_memory
-    from .parsers import registry
-    from .pipeline import analyse
+    from .pipeline import analyse, load_libraries
 
     file = services.start_processing(file_id=file_id)
     if file is None:
@@ -47,11 +46,12 @@ def process_file(file_id: int) -> str:
     attempt = file.attempts
     progress = ProgressWriter(file.pk, attempt)
     limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
-    registry.registered()  # the readers' libraries are imported before the ceiling is set
     try:
         context = services.parse_context_for(file, progress=progress)
-        with readable_copy(file) as path, memory_ceiling(limit_mb):
-            result = analyse(path, context)
+        with readable_copy(file) as path:
+            load_libraries(path, context)  # the reader's libraries, before the ceiling is set
+            with memory_ceiling(limit_mb):
+                result = analyse(path, context)
     except Exception as exc:
         if ran_out_of_memory(exc):  # MemoryError, or a parser's error raised from one
             logger.warning("reading file #%s needed more than %s MB", file.pk, limit_mb)

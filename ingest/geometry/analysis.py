@@ -29,7 +29,6 @@ from .checks import (
 from .flatten import FlatDrawing, flatten_modelspace, too_many_closed
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
 from .measure import Measures, measure, sample_pieces
-from .preview import render_preview
 from .primitives import drop_unusable_edges
 from .topology import ContourTable, Nesting, Shapes, contour_table, nest, polygon_circle
 
@@ -156,6 +155,8 @@ def _analyse_flat(
 
     preview = None
     if context.make_preview:
+        from .preview import render_preview  # Pillow is imported only to draw a preview
+
         context.report(0.92, "drawing the preview")
         preview = render_preview(table, m, shapes, nesting, {h.contour for h in holes})
 

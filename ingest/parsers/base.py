@@ -5,6 +5,10 @@ A parser is a class with a `name`, a `score()` that says how well it fits a dete
 (`ingest.parsers.registry`) picks the highest-scoring parser; adding a file type touches no other
 parser. Parsers are pure: they read a path and return data. They never touch the database, so
 `manage.py inspect` and the worker run exactly the same code.
+
+A parser module imports its libraries (PyMuPDF, openpyxl, Pillow, pytesseract, ezdxf, numpy)
+inside `parse()` and `load_libraries()`, never at the top: every command and worker imports the
+registry, and reading a DXF must not pay for loading PyMuPDF (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -127,6 +131,13 @@ class Parser(ABC):
     @abstractmethod
     def score(cls, detected: DetectedType) -> int:
         """How well this parser fits the detected type: 0 means it cannot parse it."""
+
+    @classmethod
+    def load_libraries(cls) -> None:
+        """Import the libraries `parse()` needs. `parse()` imports them itself; a caller that is
+        about to limit a reading's memory calls this first, because a library maps memory of its
+        own when it is imported (numpy alone maps over 100 MB of address space)."""
+        return  # a parser without libraries of its own has nothing to load
 
     @abstractmethod
     def parse(self, path: Path, context: ParseContext) -> ParseResult:

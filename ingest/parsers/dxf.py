@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.geometry.analysis import analyse_dxf
-
 from .base import DetectedType, ParseContext, Parser, ParseResult
 from .registry import register
 
@@ -26,8 +24,15 @@ class DxfParser(Parser):
         """100 for a detected DXF, 0 for anything else."""
         return 100 if detected.kind == "dxf" else 0
 
+    @classmethod
+    def load_libraries(cls) -> None:
+        """ezdxf and numpy (Pillow comes later, when a preview is drawn)."""
+        import ingest.geometry.analysis  # noqa: F401
+
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
         """Analyse the drawing; raises ParseError with one clear line when it cannot."""
+        from ingest.geometry.analysis import analyse_dxf
+
         analysis = analyse_dxf(Path(path), context)
         result = ParseResult(
             kind="dxf",

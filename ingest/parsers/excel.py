@@ -16,10 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-import openpyxl
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.datetime import CALENDAR_MAC_1904
-
 from ingest import textscan
 from inventory.constants import material_code
 
@@ -83,6 +79,11 @@ class ExcelParser(Parser):
     def score(cls, detected: DetectedType) -> int:
         return 10 if detected.kind == "excel" else 0
 
+    @classmethod
+    def load_libraries(cls) -> None:
+        """openpyxl (imported when a workbook is read, not with the registry)."""
+        import openpyxl  # noqa: F401
+
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
         result = ParseResult(kind="excel", parser=self.name, parser_version=self.version)
         context.report(0.0, "checking workbook")
@@ -107,6 +108,8 @@ class ExcelParser(Parser):
         result: ParseResult,
         context: ParseContext,
     ) -> None:
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
         raw = result.raw
         raw["sheet_names"] = list(values_wb.sheetnames)
         raw["date_system"] = 1904 if values_wb.epoch == CALENDAR_MAC_1904 else 1900
@@ -152,6 +155,8 @@ class ExcelParser(Parser):
 
 
 def _load(handle: IO[bytes], *, data_only: bool) -> Any:
+    import openpyxl
+
     try:
         return openpyxl.load_workbook(handle, read_only=True, data_only=data_only, keep_links=False)
     except zipfile.BadZipFile as exc:
@@ -305,6 +310,8 @@ def _merged_ranges(archive: zipfile.ZipFile, part: str | None) -> list[str]:
 
 def _fill_merged(rows: dict[int, list[Any]], merged: list[str]) -> None:
     """Give every cell of a merged range the value of its top-left cell (as Excel shows it)."""
+    from openpyxl.utils.cell import range_boundaries
+
     for ref in merged:
         try:
             min_col, min_row, max_col, max_row = range_boundaries(ref)

@@ -12,14 +12,15 @@ import contextlib
 import io
 import warnings
 from pathlib import Path
-from typing import Any
-
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any
 
 from ingest import ocr, textscan
 
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult
+
+if TYPE_CHECKING:  # Pillow itself is imported when an image is read
+    from PIL import Image
 
 MAX_FRAMES_COUNTED = 1000
 MAX_EXIF_TAGS = 64
@@ -39,6 +40,11 @@ class ImageParser(Parser):
     @classmethod
     def score(cls, detected: DetectedType) -> int:
         return 10 if detected.kind == "image" else 0
+
+    @classmethod
+    def load_libraries(cls) -> None:
+        """Pillow and pytesseract."""
+        ocr.load_libraries()
 
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
         result = ParseResult(kind="image", parser=self.name, parser_version=self.version)
@@ -105,6 +111,8 @@ class ImageParser(Parser):
 
 def _open(path: Path, context: ParseContext) -> Image.Image:
     """Open lazily (header only) and refuse images with too many pixels before decoding."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -139,6 +147,8 @@ def _open(path: Path, context: ParseContext) -> Image.Image:
 
 def _upright(picture: Image.Image, result: ParseResult) -> Image.Image:
     """The picture turned as its EXIF Orientation says; unchanged when EXIF is unreadable."""
+    from PIL import ImageOps
+
     orientation = result.raw.get("exif_orientation")
     try:
         upright = ImageOps.exif_transpose(picture) or picture
@@ -152,6 +162,8 @@ def _upright(picture: Image.Image, result: ParseResult) -> Image.Image:
 
 def _decode(image: Image.Image) -> Image.Image:
     """Decode the pixels (the expensive step), turning a truncated file into a ParseError."""
+    from PIL import Image
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -198,6 +210,8 @@ def _exif(image: Image.Image) -> tuple[dict[str, Any], bool, int | None]:
 
     GPS coordinates themselves are not kept: a phone photo's location is not the shop's business.
     """
+    from PIL import ExifTags
+
     try:
         exif = image.getexif()
     except (OSError, ValueError, SyntaxError):
@@ -242,6 +256,8 @@ def _exif_value(value: Any) -> Any:
 
 
 def _preview(image: Image.Image) -> bytes:
+    from PIL import Image
+
     preview = image.copy()
     if preview.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
         preview = preview.convert("RGBA" if "A" in preview.getbands() else "RGB")

@@ -12,20 +12,22 @@ damaged scans can make MuPDF run for minutes, eat gigabytes or crash.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import time
 from pathlib import Path
-from typing import Any
-
-import pymupdf
-from PIL import Image
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ingest import ocr, textscan
 
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult
 from .pdf_isolated import IsolatedResult, RenderJob, run_isolated
+
+if TYPE_CHECKING:
+    import pymupdf
 
 MAX_TEXT_PAGES = 50
 MAX_OCR_PAGES = 10
@@ -41,13 +43,25 @@ PREVIEW_LONG_SIDE_PX = 800
 ISOLATED_TIMEOUT_S = 60.0  # for all the rendering and table finding of one file
 ISOLATED_MEMORY_LIMIT_MB = 2048
 METADATA_FIELDS = ("title", "author", "subject", "keywords", "creator", "producer")
-# What MuPDF raises on damaged content: its own errors derive from Exception, not RuntimeError.
-MUPDF_ERRORS = (RuntimeError, ValueError, MemoryError, pymupdf.mupdf.FzErrorBase)
 
-# MuPDF prints its messages to the process's stdout, which in the worker is the log: they are
-# kept with the file instead (raw["mupdf_messages"] and the "repaired" warning).
-pymupdf.TOOLS.mupdf_display_errors(False)
-pymupdf.TOOLS.mupdf_display_warnings(False)
+
+@functools.cache
+def _pymupdf() -> ModuleType:
+    """PyMuPDF, imported when the first PDF is read (about 40 MB that no other file type needs
+    to pay). MuPDF prints its messages to the process's stdout, which in the worker is
+    the log: they are kept with the file instead (raw["mupdf_messages"] and the "repaired"
+    warning)."""
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+    return pymupdf
+
+
+def _mupdf_errors() -> tuple[type[BaseException], ...]:
+    """What MuPDF raises on damaged content: its own errors derive from Exception, not
+    RuntimeError."""
+    return (RuntimeError, ValueError, MemoryError, _pymupdf().mupdf.FzErrorBase)
 
 
 @registry.register
@@ -61,15 +75,21 @@ class PdfParser(Parser):
     def score(cls, detected: DetectedType) -> int:
         return 10 if detected.kind == "pdf" else 0
 
+    @classmethod
+    def load_libraries(cls) -> None:
+        """PyMuPDF, and Pillow and pytesseract for the scanned pages."""
+        _pymupdf()
+        ocr.load_libraries()
+
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
         result = ParseResult(kind="pdf", parser=self.name, parser_version=self.version)
         context.report(0.0, "opening PDF")
-        pymupdf.TOOLS.reset_mupdf_warnings()
+        _pymupdf().TOOLS.reset_mupdf_warnings()
         doc = _open(path)
         try:
             pages, ocr_candidates = self._read_text(doc, result, context)
             _note_repairs(doc, result)
-        except MUPDF_ERRORS as exc:
+        except _mupdf_errors() as exc:
             raise ParseError(
                 f"The PDF is damaged and cannot be read ({_one_line(exc)}).", code="corrupt"
             ) from exc
@@ -135,7 +155,7 @@ class PdfParser(Parser):
                 info.update(_page_geometry(page))
                 text = (page.get_text("text") or "").strip()
                 images = page.get_images(full=False)
-            except MUPDF_ERRORS as exc:  # a broken page: skip it, keep the rest
+            except _mupdf_errors() as exc:  # a broken page: skip it, keep the rest
                 info.update(error=_one_line(exc), text="", char_count=0, image_count=0)
                 result.warn("page_unreadable", f"Page {number + 1} could not be read.")
                 pages.append(info)
@@ -231,6 +251,8 @@ def _read_scanned_pages(
             continue
         started = time.monotonic()
         try:
+            from PIL import Image
+
             image = Image.open(io.BytesIO(png))
             image.load()
             found = ocr.ocr_image(image, language=context.ocr_language, time_budget_s=seconds_left)
@@ -269,6 +291,7 @@ def _collect_tables(isolated: IsolatedResult, result: ParseResult) -> None:
 
 def _open(path: Path) -> pymupdf.Document:
     """Open the PDF, or raise ParseError with a reason a person can act on."""
+    pymupdf = _pymupdf()
     try:
         if path.stat().st_size == 0:
             raise ParseError("The PDF file is empty (0 bytes).", code="empty")
@@ -277,7 +300,7 @@ def _open(path: Path) -> pymupdf.Document:
         raise
     except pymupdf.EmptyFileError as exc:
         raise ParseError("The PDF file is empty (0 bytes).", code="empty") from exc
-    except (pymupdf.FileDataError, *MUPDF_ERRORS) as exc:
+    except (pymupdf.FileDataError, *_mupdf_errors()) as exc:
         raise ParseError(
             f"The PDF is damaged beyond repair and cannot be opened ({_one_line(exc)}).",
             code="corrupt",
@@ -342,7 +365,7 @@ def _note_repairs(doc: pymupdf.Document, result: ParseResult) -> None:
     """
     messages = [
         line.strip()
-        for line in (pymupdf.TOOLS.mupdf_warnings() or "").splitlines()
+        for line in (_pymupdf().TOOLS.mupdf_warnings() or "").splitlines()
         if line.strip() and not line.startswith("...")
     ]
     if messages:

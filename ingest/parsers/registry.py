@@ -1,4 +1,9 @@
-"""The parser registry: parsers register themselves; `parser_for()` picks the best fit."""
+"""The parser registry: parsers register themselves; `parser_for()` picks the best fit.
+
+Listing and choosing parsers imports the parser modules only, not their libraries (PyMuPDF,
+openpyxl, Pillow, numpy...): those load when a parser first reads a file, or through
+`load_libraries()`.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,20 @@ def parser_for(detected: DetectedType) -> Parser | None:
         if score > best_score:
             best, best_score = parser_class, score
     return best() if best else None
+
+
+def load_libraries(detected: DetectedType | None = None) -> None:
+    """Import the libraries of the parser that reads `detected`, or of every parser when None.
+
+    For a caller about to limit a reading's memory (`ingest.memory.memory_ceiling`): what the
+    imports map is then not counted against the reading."""
+    if detected is None:
+        for parser_class in registered():
+            parser_class.load_libraries()
+        return
+    parser = parser_for(detected)
+    if parser is not None:
+        parser.load_libraries()
 
 
 def _load_builtin_parsers() -> None:

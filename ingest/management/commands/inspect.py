@@ -22,12 +22,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ingest import services
 from ingest.memory import memory_ceiling, out_of_memory_reason, ran_out_of_memory
-from ingest.parsers import registry
 from ingest.parsers.base import ParseError
 
 
 class Command(BaseCommand):
     help = "Read a drawing (DXF, LightBurn, PDF, Excel, image) and print what it measures."
+    # It stores nothing and serves no page: the system checks (which import every URLconf and
+    # view, DRF and drf-spectacular included) would double its start-up. `manage.py check` runs
+    # them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The file to read (its folders are read as hints too).")
@@ -37,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--preview", metavar="OUT.png", help="Also write the preview here.")
 
     def handle(self, *args, **options):
-        from ingest.pipeline import analyse, result_as_json
+        from ingest.pipeline import analyse, load_libraries, result_as_json
 
         name = options["file"]
         path = Path(name)
@@ -52,7 +55,7 @@ class Command(BaseCommand):
         )
         verbose = options["verbosity"] >= 2
         limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
-        registry.registered()  # the readers' libraries are imported before the ceiling is set
+        load_libraries(path, context)  # the reader's libraries are imported before the ceiling
         try:
             with _quiet(verbose), memory_ceiling(limit_mb):
                 result = analyse(path, context)

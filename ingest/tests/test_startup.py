@@ -1,0 +1,128 @@
+"""Start-up (issue 8): setting Django up, listing and choosing parsers and reading a DXF load none
+of the other readers' libraries (PyMuPDF, openpyxl, Pillow, pytesseract), and `manage.py inspect`
+does not import the URLconf; each parser can still load its own libraries before a reading's
+memory ceiling. Each case runs in a fresh interpreter: in this one, other tests have loaded
+everything. The time and memory figures are printed by bench/startup.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "ingest/tests/samples"
+SMALL_DXF = SAMPLES / "dxf/ezdxf__AC1003_LINE_Example.dxf"
+PDF = SAMPLES / "pdf/pdfminer__pdf-with-jbig2.pdf"
+WORKBOOK = SAMPLES / "xlsx/fdlb__test_cutting_list.xlsx"
+PHOTO = SAMPLES / "images/pillow__flower.jpg"
+# What a DXF never needs. ("fitz" is PyMuPDF's old name.)
+READER_LIBRARIES = ("fitz", "pymupdf", "openpyxl", "PIL", "pytesseract")
+
+PRELUDE = f"""
+import json, os, sys
+sys.path.insert(0, {str(ROOT)!r})
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laseros.settings")
+LIBRARIES = {READER_LIBRARIES + ("ezdxf", "numpy")!r}
+seen = {{}}
+
+def snapshot(step):
+    seen[step] = sorted(m for m in LIBRARIES if m in sys.modules)
+
+"""
+
+
+def run_fresh(code: str, tmp_path: Path) -> dict:
+    """Run `code` after PRELUDE in a new interpreter; returns what it printed last (JSON)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-c", PRELUDE + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_choosing_a_parser_and_reading_a_dxf_load_no_other_reader_library(tmp_path):
+    answer = run_fresh(
+        f"""
+import django
+django.setup()
+snapshot("django")
+from ingest import pipeline
+from ingest.detect import detect_type
+from ingest.parsers import registry
+from ingest.parsers.base import ParseContext
+names = sorted(p.name for p in registry.registered())
+chosen = {{
+    str(path): registry.parser_for(detect_type(path)).name
+    for path in map(__import__("pathlib").Path, {[str(p) for p in (SMALL_DXF, PDF, WORKBOOK, PHOTO)]!r})
+}}
+snapshot("chosen")
+result = pipeline.analyse({str(SMALL_DXF)!r}, ParseContext(make_preview=False))
+snapshot("read")
+print(json.dumps({{"names": names, "chosen": chosen, "seen": seen,
+                  "cut": result.metadata.get("cut_length_mm")}}))
+""",
+        tmp_path,
+    )
+    assert answer["names"] == ["dxf", "excel", "image", "lightburn", "pdf"]
+    assert answer["chosen"] == {
+        str(SMALL_DXF): "dxf",
+        str(PDF): "pdf",
+        str(WORKBOOK): "excel",
+        str(PHOTO): "image",
+    }
+    assert answer["seen"]["django"] == []
+    assert answer["seen"]["chosen"] == []  # the registry lists and chooses without libraries
+    assert answer["cut"] and answer["cut"] > 0  # the DXF really was read...
+    assert answer["seen"]["read"] == ["ezdxf", "numpy"]  # ...with its own libraries only
+
+
+def test_manage_py_inspect_on_a_dxf_loads_no_other_reader_library_nor_the_urls(tmp_path):
+    answer = run_fresh(
+        f"""
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", "inspect", {str(SMALL_DXF)!r}, "--json"])
+snapshot("inspected")
+from django.conf import settings
+print()
+print(json.dumps({{"seen": seen, "urls_loaded": settings.ROOT_URLCONF in sys.modules}}))
+""",
+        tmp_path,
+    )
+    assert answer["seen"]["inspected"] == ["ezdxf", "numpy"]
+    assert answer["urls_loaded"] is False  # no system checks: they import every view
+
+
+def test_each_parser_loads_its_own_libraries_before_the_reading(tmp_path):
+    """What a caller that limits a reading's memory runs first (ingest.memory)."""
+    answer = run_fresh(
+        f"""
+import django
+django.setup()
+from ingest import pipeline
+from ingest.parsers.base import ParseContext
+for path in {[str(p) for p in (SMALL_DXF, WORKBOOK, PHOTO, PDF)]!r}:
+    pipeline.load_libraries(path, ParseContext())
+    snapshot(path)
+pipeline.load_libraries({str(tmp_path / "missing.dxf")!r}, ParseContext())  # analyse says why
+print(json.dumps({{"seen": seen}}))
+""",
+        tmp_path,
+    )
+    seen = answer["seen"]
+    assert seen[str(SMALL_DXF)] == ["ezdxf", "numpy"]
+    assert "openpyxl" in seen[str(WORKBOOK)]  # (openpyxl itself imports Pillow)
+    assert not {"pymupdf", "pytesseract"} & set(seen[str(WORKBOOK)])
+    assert {"PIL", "pytesseract"} <= set(seen[str(PHOTO)])
+    assert "pymupdf" not in seen[str(PHOTO)]
+    assert "pymupdf" in seen[str(PDF)]
