@@ -15,6 +15,8 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .redaction import without_server_paths
+
 MAX_NAMED = 20  # workers or files named in one check
 
 # More checks (name -> dotted path of a function() -> {"ok": bool, ...}); apps add theirs with
@@ -26,11 +28,16 @@ def declare_check(name: str, func: str) -> None:
     CHECKS[name] = func
 
 
+def _error(exc: Exception) -> str:
+    """What failed, for anyone who asks: no path on the server (the log has the whole story)."""
+    return without_server_paths(f"{type(exc).__name__}: {exc}")
+
+
 def _declared(path: str) -> dict:
     try:
         return import_string(path)()
     except Exception as exc:  # reported, not raised
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": _error(exc)}
 
 
 def check_database() -> dict:
@@ -40,7 +47,7 @@ def check_database() -> dict:
             cursor.fetchone()
         return {"ok": True, "vendor": connection.vendor}
     except Exception as exc:  # reported, not raised: this is the health check
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": _error(exc)}
 
 
 def check_storage() -> dict:
@@ -50,7 +57,7 @@ def check_storage() -> dict:
         default_storage.delete(saved)
         return {"ok": True, "backend": type(default_storage).__name__}
     except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": _error(exc)}
 
 
 def check_worker() -> dict:
@@ -61,7 +68,7 @@ def check_worker() -> dict:
     try:
         alive, dead = workers.clusters()
     except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        return {"ok": False, "error": _error(exc)}
     result: dict[str, Any] = {
         "ok": bool(alive),
         "alive": [_cluster(row) for row in alive],

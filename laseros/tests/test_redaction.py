@@ -78,3 +78,13 @@ def test_any_absolute_path_becomes_its_file_name(path):
 )
 def test_text_without_paths_is_unchanged(text):
     assert without_server_paths(text) == text
+
+
+@pytest.mark.django_db
+def test_the_public_health_check_names_no_server_path(client, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    settings.MEDIA_ROOT = blocker / "media"
+    storage = client.get("/healthz").json()["checks"]["storage"]
+    assert storage["ok"] is False and "NotADirectoryError" in storage["error"]
+    assert str(tmp_path) not in storage["error"] and "/media/" not in storage["error"]
