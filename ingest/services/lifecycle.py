@@ -301,14 +301,15 @@ def stuck_files(*, limit: int = 20) -> tuple[int, list[tuple[FileIngest, str]]]:
 
 
 def stuck_files_check() -> dict[str, Any]:
-    """/healthz's "files": fails while a file is stuck, and names it (laseros.health)."""
+    """/healthz's "files": fails while a file is stuck, and names it (laseros.health). By its
+    number and kind: /healthz answers anyone, and a stored name tells the client and the job."""
     count, named = stuck_files()
     files = [
-        {"id": file.pk, "name": str(file), "status": file.status, "why": why} for file, why in named
+        {"id": file.pk, "kind": file.kind, "status": file.status, "why": why} for file, why in named
     ]
     result: dict[str, Any] = {"ok": count == 0, "stuck": count, "files": files}
     if count:
-        listed = "; ".join(f"#{f['id']} {f['name']}: {f['why']}" for f in files)
+        listed = "; ".join(f"file #{f['id']} ({f['kind']}): {f['why']}" for f in files)
         more = f" (and {count - len(files)} more)" if count > len(files) else ""
         result["error"] = f"{count} file(s) stuck: {listed}{more}"
     return result

@@ -196,12 +196,13 @@ class TestHealth:
         assert body["checks"]["files"]["files"] == [
             {
                 "id": file.pk,
-                "name": file.stored_name,
+                "kind": "dxf",
                 "status": "processing",
                 "why": "being read by worker dead-1, which is gone",
             }
         ]
-        assert f"#{file.pk} {file.stored_name}" in body["checks"]["files"]["error"]
+        assert f"file #{file.pk} (dxf): being read" in body["checks"]["files"]["error"]
+        assert file.stored_name not in response.content.decode()  # anyone may ask /healthz
 
     def test_a_dead_worker_is_named_as_django_q_names_it(self, client):
         _dead_cluster("0123456789abcdef", label="kansas-social-nitrogen-river")
