@@ -7,12 +7,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .make
 
-.PHONY: help run dev test lint check pytest pytest-postgres setup setup-test system system-test migrate demo static clean
+.PHONY: help run dev test test-fast lint check pytest pytest-postgres setup setup-test system system-test migrate demo static clean
 
 help:
 	@echo "make run    set up (first time) and start web + worker on http://127.0.0.1:8000, DEBUG off"
 	@echo "make dev    the same with DEBUG on and Django's runserver (auto-reload)"
 	@echo "make test   set up, then ruff, checks, and the test suite on SQLite and PostgreSQL"
+	@echo "make test-fast   the tests not marked slow, on SQLite only, in parallel (no set-up)"
 
 run: setup
 	@scripts/serve.sh gunicorn
@@ -21,6 +22,10 @@ dev: setup
 	@scripts/serve.sh runserver
 
 test: setup-test lint check pytest pytest-postgres
+
+# The quick loop while working: no system packages, no PostgreSQL leg, no slow tests.
+test-fast: $(STAMPS)/venv-test
+	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
 
 # --- set-up -----------------------------------------------------------------------------------
 
@@ -72,12 +77,15 @@ check:
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Test processes per leg (pytest-xdist; each has its own test database). auto: one per CPU.
+PYTEST_WORKERS ?= auto
+
 pytest:
 	@echo "== pytest on SQLite"
-	@scripts/run-pytest.sh
+	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist worksteal
 
 pytest-postgres:
-	@scripts/test-postgres.sh
+	@scripts/test-postgres.sh -n $(PYTEST_WORKERS) --dist worksteal
 
 clean:
 	rm -rf $(VENV) $(STAMPS) staticfiles
