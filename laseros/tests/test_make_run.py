@@ -158,6 +158,9 @@ def test_static_files_are_collected_again_only_when_one_changed(settings, tmp_pa
     (tmp_path / "collected" / command.STAMP_NAME).unlink()
     call_command("collectstatic_when_changed")
     assert len(runs) == 3 and (tmp_path / "collected/shop.css").exists()
+    settings.WHITENOISE_SKIP_COMPRESS_EXTENSIONS = ["css"]  # a setting that changes the output
+    call_command("collectstatic_when_changed")
+    assert len(runs) == 4
 
 
 def test_without_a_writable_data_dir_debug_falls_back_and_production_refuses(tmp_path):

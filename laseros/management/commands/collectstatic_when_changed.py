@@ -20,8 +20,18 @@ STAMP_NAME = ".laseros-collected"
 
 
 def static_fingerprint() -> str:
-    """A hash of every static source file (name, size, modification time) and of the storage."""
-    digest = hashlib.sha256(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    """A hash of every static source file (name, size, modification time) and of the settings
+    that change what is collected."""
+    digest = hashlib.sha256(
+        repr(
+            (
+                settings.STORAGES["staticfiles"]["BACKEND"],
+                settings.STATIC_URL,
+                getattr(settings, "WHITENOISE_SKIP_COMPRESS_EXTENSIONS", None),
+                getattr(settings, "WHITENOISE_KEEP_ONLY_HASHED_FILES", False),
+            )
+        ).encode()
+    )
     rows = []
     for finder in get_finders():
         for name, storage in finder.list([]):
