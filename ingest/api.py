@@ -22,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from clients.models import Client, normalise_client_code
 from laseros.api.renderers import BinaryRenderer, PNGRenderer
@@ -238,6 +239,18 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["-received_at", "-id"]
     http_method_names = ["get", "post", "delete", "head", "options"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @property
+    def pagination_class(self):
+        """Lists come in pages; an upload answers with the list of its files, whole (the schema
+        reads this too: it showed the upload's answer as a page)."""
+        if getattr(self, "action", None) == "create":
+            return None
+        return self.__dict__.get("pagination_class", api_settings.DEFAULT_PAGINATION_CLASS)
+
+    @pagination_class.setter
+    def pagination_class(self, value):  # an action's own, e.g. pagination_class=None
+        self.__dict__["pagination_class"] = value
 
     def get_queryset(self):
         return selectors.file_list()
