@@ -30,8 +30,9 @@ if [ "$MODE" = "runserver" ]; then
   $PY manage.py runserver "$HOST_PORT" &
 else
   $PY manage.py collectstatic_when_changed || exit 1
-  .venv/bin/gunicorn laseros.wsgi:application --bind "$HOST_PORT" \
-    --workers "${WEB_CONCURRENCY:-3}" --timeout 120 --access-logfile - &
+  # the rest of gunicorn's settings are in scripts/gunicorn.conf.py (bench/web_load.py uses it too)
+  .venv/bin/gunicorn laseros.wsgi:application --config scripts/gunicorn.conf.py \
+    --bind "$HOST_PORT" --workers "${WEB_CONCURRENCY:-3}" --access-logfile - &
 fi
 web=$!
 # The worker gets its own session: a Ctrl-C reaching all its processes at once makes django-q2
