@@ -278,11 +278,27 @@ def nest(ct: ContourTable, shapes: Shapes, tolerance: float) -> Nesting:
             votes += hit
         return votes >= 2
 
-    index = _LevelIndex(bbox, area, eps)
-    local_parent = index.innermost(ct.ends[closed, 0], contains)
-    depth = _chain_depth(local_parent)
+    local_parent, depth = nest_boxes(bbox, area, ct.ends[closed, 0], contains, eps)
     parent = np.where(local_parent >= 0, closed[np.maximum(local_parent, 0)], -1)
     return Nesting(closed, depth, parent)
+
+
+def nest_boxes(
+    bbox: np.ndarray,
+    area: np.ndarray,
+    rep: np.ndarray,
+    contains: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(innermost container, even-odd depth) of n closed outlines, near-linear in n.
+
+    `bbox` is (n, 4), `area` (n,) orders containers (only a larger one may hold a smaller
+    one; pass ranks to break ties), `rep` (n, 2) a point on each outline, and
+    `contains(pi, pj)` says whether outline pj[k] holds outline pi[k] for candidates whose
+    box holds the other's (within `eps`). Shared by the DXF and LightBurn readers.
+    """
+    local_parent = _LevelIndex(bbox, area, eps).innermost(rep, contains)
+    return local_parent, _chain_depth(local_parent)
 
 
 def _probe_points(shapes: Shapes, closed: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import defusedxml.ElementTree as SafeElementTree
 from .. import registry
 from ..base import DetectedType, ParseContext, ParseError, Parser, ParseResult
 from .geometry import Contour, Point, bounding_box, circle_diameter, join_open_contours, nest
-from .reader import ProjectReader, finite_number
+from .reader import ProjectReader, finite_number, too_many_closed
 
 MAX_NOTES_CHARS = 2000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -31,6 +31,12 @@ class LightBurnParser(Parser):
     def score(cls, detected: DetectedType) -> int:
         return 100 if detected.kind == "lightburn" else 0
 
+    @classmethod
+    def load_libraries(cls) -> None:
+        """numpy and the DXF reader's nesting (`ingest.geometry.topology`), which nests the
+        closed contours."""
+        import ingest.geometry.topology  # noqa: F401
+
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
         """Read the project at `path`; raise ParseError with one clear line when it cannot."""
         context.report(0.0, "reading the LightBurn project")
@@ -40,6 +46,7 @@ class LightBurnParser(Parser):
         reader.read_layers(root)
         context.report(0.2, "placing shapes")
         reader.walk(root)
+        reader.check_closed_count()
         context.report(0.6, "measuring cut geometry")
         _measure(reader, root, result, context)
         context.report(1.0, "done")
@@ -89,6 +96,8 @@ def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: Par
     contours = join_open_contours(reader.contours, tolerance)
     closed = [c for c in contours if c.closed]
     open_ = [c for c in contours if not c.closed]
+    if len(closed) > context.max_closed_contours:  # open lines joined into many loops
+        raise too_many_closed(len(closed), context.max_closed_contours)
 
     points: list[Point] = []
     cut_length = 0.0

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import ParseContext
+from ..base import ParseContext, ParseError
 from .geometry import (
     IDENTITY,
     TAU,
@@ -29,6 +29,7 @@ from .geometry import (
 )
 
 MAX_GROUP_DEPTH = 64
+MAX_SEGMENTS = 2_000_000  # placed cut/engrave segments in one project (as DXF's max_pieces)
 CUT_LAYER_TYPES = frozenset({"Cut", "Scan+Cut"})
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _VERTEX = re.compile(rf"V\s*({_NUMBER})\s+({_NUMBER})")
@@ -75,6 +76,9 @@ class ProjectReader:
     role_counts: Counter = field(default_factory=Counter)
     layers_used: dict[str, None] = field(default_factory=dict)
     problems: Counter = field(default_factory=Counter)
+    closed_counts: Counter = field(default_factory=Counter)  # kept closed contours by role
+    segment_count: int = 0  # kept segments, cut and engrave
+    over_limit: bool = False  # more closed contours than the context allows: only counting now
 
     # -- layers --
 
@@ -162,12 +166,40 @@ class ProjectReader:
             self.problems[f"shapes of a type this reader does not measure ({shape_type})"] += 1
             return
         self.role_counts[role] += 1
+        if role not in ("cut", "engrave"):
+            return
+        self.keep(contours, role, name, shared=shape_type == "Path" and not _own_lists(shape))
+
+    def keep(self, contours: list[Contour], role: str, name: str, *, shared: bool) -> None:
+        """Keep one shape's contours, counted against the limits before anything is nested.
+
+        Past the closed-contour limit the walk only counts (to name the count); a shape that
+        places shared lists again then ends it at once, since its cost is not in the file."""
+        limit = self.context.max_closed_contours
+        self.segment_count += sum(len(contour.segments) for contour in contours)
+        if self.segment_count > MAX_SEGMENTS:
+            raise ParseError(
+                f"The project has more than {MAX_SEGMENTS:,} cut segments"
+                f"{' once its shared paths are placed' if shared else ''}; "
+                "it is too large to analyse.",
+                code="too_complex",
+            )
+        self.closed_counts[role] += sum(1 for contour in contours if contour.closed)
+        if self.closed_counts[role] > limit:
+            if shared:
+                raise too_many_closed(self.closed_counts[role], limit, shared=True)
+            self.over_limit = True
+        if self.over_limit:
+            return
         for contour in contours:
             contour.layer = name
-        if role == "cut":
-            self.contours.extend(contours)
-        elif role == "engrave":
-            self.engrave_contours.extend(contours)
+        (self.contours if role == "cut" else self.engrave_contours).extend(contours)
+
+    def check_closed_count(self) -> None:
+        """Refuse, naming the count, a project with more closed contours than allowed."""
+        if self.over_limit:
+            count = max(self.closed_counts.values())
+            raise too_many_closed(count, self.context.max_closed_contours)
 
     def xform(self, shape: Any) -> Matrix:
         element = shape.find("XForm")
@@ -344,6 +376,25 @@ class ProjectReader:
             closed = distance(segments[0].start, segments[-1].end) <= tolerance
             contours.append(Contour(segments, closed, "", "Path"))
         return contours
+
+
+def too_many_closed(count: int, limit: int, *, shared: bool = False) -> ParseError:
+    """The refusal of a project with more closed contours than Laser OS reads (the DXF
+    reader's wording, `ingest.geometry.flatten.too_many_closed`)."""
+    if shared:
+        found = f"at least {count:,} closed contours once its shared paths are placed"
+        advice = "draw fewer copies or split it into several files"
+    else:
+        found, advice = f"{count:,} closed contours", "split it into several files"
+    return ParseError(
+        f"The project has {found}; Laser OS reads at most {limit:,} in one project: {advice}.",
+        code="too_many_contours",
+    )
+
+
+def _own_lists(shape: Any) -> bool:
+    """Whether a Path carries its own vertex list (else it places one an earlier shape shared)."""
+    return shape.find("VertList") is not None or shape.find("V") is not None
 
 
 def parse_vert_text(text: str) -> list[dict[str, Any]]:
