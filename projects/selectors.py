@@ -22,8 +22,9 @@ from .workflow import ProjectStatusGroups
 
 
 def project_list() -> ProjectQuerySet:
-    """Jobs as lists show them: client and material joined, no query per row."""
-    return Project.objects.for_list()
+    """Jobs as the API lists them: client and material joined, no query per row (not who made
+    the job: the API does not show it, and each row would build a user for nothing)."""
+    return Project.objects.select_related("client", "material")
 
 
 def project_detail_queryset() -> ProjectQuerySet:
