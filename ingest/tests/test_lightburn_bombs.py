@@ -162,18 +162,46 @@ def test_lines_joined_into_too_many_loops_are_refused(tmp_path):
         parse(path, max_closed_contours=39)
 
 
-def test_a_shared_path_placed_many_times_is_refused_before_it_is_built(tmp_path):
-    # One path of 1,000 triangles, placed again by 10,000 tiny shapes: a 400 KB file standing
+def test_a_shared_path_placed_many_times_is_refused_before_it_is_built(tmp_path, monkeypatch):
+    # One path of 1,000 triangles, placed again by 10,000 tiny shapes: a 1 MB file standing
     # for 10 million closed contours.
+    from ingest.parsers.lightburn.reader import ProjectReader
+
+    built = []
+    original = ProjectReader.build_contours
+    monkeypatch.setattr(
+        ProjectReader,
+        "build_contours",
+        lambda self, *args: built.append(1) or original(self, *args),
+    )
     shapes = [triangles_path(1000)] + [shared_copy(0, 3000 * (k + 1)) for k in range(10_000)]
     path = project(tmp_path, shapes)
     with pytest.raises(ParseError) as refused:
-        parse(path, max_closed_contours=5000)
+        parse(path)
     assert refused.value.code == "too_many_contours"
-    assert str(refused.value).startswith(
-        "The project has at least 6,000 closed contours once its shared paths are placed; "
-        "Laser OS reads at most 5,000 in one project"
+    assert str(refused.value) == (
+        "The project has at least 10,000,000 closed contours once its shared paths are placed; "
+        "Laser OS reads at most 100,000 in one project: draw fewer copies or split it into "
+        "several files."
     )
+    assert built == []  # refused before a single shape was placed
+
+
+def test_a_shared_path_placed_a_few_times_is_read(tmp_path):
+    grouped = (
+        '<Shape Type="Group"><XForm>1 0 0 1 0 0</XForm><Children>'
+        + "".join(shared_copy(0, 100 * (k + 1)) for k in range(4))
+        + "</Children></Shape>"
+    )
+    path = project(tmp_path, [triangles_path(10), grouped])
+    md = parse(path).metadata
+    assert md["closed_contours"] == 50
+    assert md["part_count"] == 50
+    assert md["area_mm2"] == pytest.approx(50 * 2.0)
+    with pytest.raises(ParseError, match=r"^The project has at least 40 closed contours once"):
+        parse(path, max_closed_contours=39)  # the four copies alone are too many
+    with pytest.raises(ParseError, match=r"^The project has 50 closed contours; "):
+        parse(path, max_closed_contours=49)
 
 
 def test_a_shared_open_path_placed_many_times_is_refused(tmp_path, monkeypatch):
@@ -191,6 +219,19 @@ def test_a_shared_open_path_placed_many_times_is_refused(tmp_path, monkeypatch):
     assert str(refused.value) == (
         "The project has more than 50,000 cut segments once its shared paths are placed; "
         "it is too large to analyse."
+    )
+
+
+def test_too_many_segments_drawn_out_are_refused(tmp_path, monkeypatch):
+    from ingest.parsers.lightburn import reader
+
+    monkeypatch.setattr(reader, "MAX_SEGMENTS", 500)
+    path = project(tmp_path, [triangles_path(100, vert_id=k) for k in range(2)])
+    with pytest.raises(ParseError) as refused:
+        parse(path)
+    assert refused.value.code == "too_complex"
+    assert str(refused.value) == (
+        "The project has more than 500 cut segments; it is too large to analyse."
     )
 
 

@@ -44,6 +44,7 @@ class LightBurnParser(Parser):
         result = ParseResult(kind="lightburn", parser=self.name, parser_version=self.version)
         reader = ProjectReader(context=context)
         reader.read_layers(root)
+        reader.check_shared_placements(root)
         context.report(0.2, "placing shapes")
         reader.walk(root)
         reader.check_closed_count()

@@ -135,6 +135,60 @@ class ProjectReader:
                 continue
             self.read_shape(shape, shape_type, matrix)
 
+    def check_shared_placements(self, root: Any) -> None:
+        """Before any shape is placed: refuse a project whose Paths place shared vertex lists
+        again so often that they stand for more closed contours or segments than Laser OS reads
+        (a few bytes per copy can stand for thousands of contours)."""
+        scratch = ProjectReader(context=self.context, layers=self.layers)
+        verts: dict[str, Any] = {}  # id -> the shape (or BackupPath) that defines the list
+        prims: dict[str, Any] = {}
+        stats: dict[tuple[str, str | None], tuple[int, int]] = {}
+        closed = segments = 0
+        stack = [(shape, 0) for shape in reversed(root.findall("Shape"))]  # document order
+        while stack:
+            shape, depth = stack.pop()
+            shape_type = shape.get("Type", "")
+            if shape_type == "Group":
+                children = shape.find("Children")
+                if depth < MAX_GROUP_DEPTH and children is not None:
+                    stack.extend(
+                        (child, depth + 1) for child in reversed(children.findall("Shape"))
+                    )
+                continue
+            if shape_type not in ("Path", "Text"):
+                continue
+            source = shape.find("BackupPath") if shape_type == "Text" else shape
+            if source is None:
+                continue
+            vert_id, prim_id = source.get("VertID"), source.get("PrimID")
+            if vert_id is not None and _own_lists(source):
+                verts.setdefault(vert_id, source)
+            if prim_id is not None and _own_prims(source):
+                prims.setdefault(prim_id, source)
+            if shape_type != "Path" or _own_lists(shape) or vert_id not in verts:
+                continue
+            layer = self.layer_for(shape, shape_type)
+            if layer is not None and layer.role not in ("cut", "engrave"):
+                continue
+            if _own_prims(shape):  # its own primitives over a shared vertex list
+                made = _list_stats(scratch, verts[vert_id], shape)
+            else:
+                key = (vert_id, prim_id)
+                if key not in stats:
+                    prim_source = prims.get(prim_id) if prim_id is not None else None
+                    stats[key] = _list_stats(scratch, verts[vert_id], prim_source)
+                made = stats[key]
+            closed += made[0]
+            segments += made[1]
+        if closed > self.context.max_closed_contours:
+            raise too_many_closed(closed, self.context.max_closed_contours, shared=True)
+        if segments > MAX_SEGMENTS:
+            raise ParseError(
+                f"The project has more than {MAX_SEGMENTS:,} cut segments once its shared paths "
+                "are placed; it is too large to analyse.",
+                code="too_complex",
+            )
+
     def read_shape(self, shape: Any, shape_type: str, matrix: Matrix) -> None:
         """Count one placed shape and, for Rect/Ellipse/Path, keep its contours by layer role."""
         layer = self.layer_for(shape, shape_type)
@@ -168,26 +222,21 @@ class ProjectReader:
         self.role_counts[role] += 1
         if role not in ("cut", "engrave"):
             return
-        self.keep(contours, role, name, shared=shape_type == "Path" and not _own_lists(shape))
+        self.keep(contours, role, name)
 
-    def keep(self, contours: list[Contour], role: str, name: str, *, shared: bool) -> None:
+    def keep(self, contours: list[Contour], role: str, name: str) -> None:
         """Keep one shape's contours, counted against the limits before anything is nested.
-
-        Past the closed-contour limit the walk only counts (to name the count); a shape that
-        places shared lists again then ends it at once, since its cost is not in the file."""
-        limit = self.context.max_closed_contours
+        Past the closed-contour limit the walk only counts, to name the count in the refusal
+        (`check_shared_placements` has bounded what shared lists placed again can cost)."""
         self.segment_count += sum(len(contour.segments) for contour in contours)
         if self.segment_count > MAX_SEGMENTS:
             raise ParseError(
-                f"The project has more than {MAX_SEGMENTS:,} cut segments"
-                f"{' once its shared paths are placed' if shared else ''}; "
-                "it is too large to analyse.",
+                f"The project has more than {MAX_SEGMENTS:,} cut segments; it is too large to "
+                "analyse.",
                 code="too_complex",
             )
         self.closed_counts[role] += sum(1 for contour in contours if contour.closed)
-        if self.closed_counts[role] > limit:
-            if shared:
-                raise too_many_closed(self.closed_counts[role], limit, shared=True)
+        if self.closed_counts[role] > self.context.max_closed_contours:
             self.over_limit = True
         if self.over_limit:
             return
@@ -390,6 +439,34 @@ def too_many_closed(count: int, limit: int, *, shared: bool = False) -> ParseErr
         f"The project has {found}; Laser OS reads at most {limit:,} in one project: {advice}.",
         code="too_many_contours",
     )
+
+
+def _list_stats(scratch: ProjectReader, vert_source: Any, prim_source: Any) -> tuple[int, int]:
+    """(closed contours at least, segments) that one placement of shared lists makes. Runs are
+    cut as `build_contours` cuts them; a run that ends on the vertex it began at is closed
+    wherever it is placed (others may close too: hence "at least")."""
+    vertices = scratch.vertices(vert_source)
+    spec = scratch.primitive_spec(prim_source) if prim_source is not None else None
+    primitives = scratch.primitives(spec, len(vertices))
+    closed = 0
+    first: int | None = None
+    previous: int | None = None
+    for _kind, i, j in primitives:
+        if i == j:
+            continue
+        if previous is None or i != previous:
+            if previous is not None and previous == first:
+                closed += 1
+            first = i
+        previous = j
+    if previous is not None and previous == first:
+        closed += 1
+    return closed, len(primitives)
+
+
+def _own_prims(shape: Any) -> bool:
+    """Whether a Path carries its own primitive list."""
+    return shape.find("PrimList") is not None or shape.find("P") is not None
 
 
 def _own_lists(shape: Any) -> bool:
