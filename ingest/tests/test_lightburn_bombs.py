@@ -118,6 +118,18 @@ def test_nesting_of_small_projects_is_unchanged(tmp_path):
     assert md["area_mm2"] == pytest.approx(plate + 100 - 100, abs=0.01)
 
 
+def test_a_round_hole_is_centred_exactly(tmp_path):
+    # A 6.9 mm circle is flattened into a polygon of 37 sides, whose box is lopsided by 0.024 mm;
+    # whole circles are measured on the true curve.
+    shapes = [
+        '<Shape Type="Rect" CutIndex="0" W="40" H="40" Cr="0"><XForm>1 0 0 1 80 55</XForm></Shape>',
+        '<Shape Type="Ellipse" CutIndex="0" Rx="3.45" Ry="3.45"><XForm>1 0 0 1 80 55</XForm></Shape>',
+    ]
+    md = parse(project(tmp_path, shapes)).metadata
+    assert md["holes"] == [{"diameter_mm": 6.9, "center_mm": [80.0, 55.0]}]
+    assert md["area_mm2"] == pytest.approx(1600 - math.pi * 3.45**2, abs=0.01)
+
+
 # --- the closed-contour limit --------------------------------------------------------------------
 
 

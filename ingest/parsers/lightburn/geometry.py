@@ -365,7 +365,7 @@ def join_open_contours(contours: list[Contour], tolerance: float) -> list[Contou
 class Nested:
     """A closed contour as a polygon, with its area and how many contours enclose it."""
 
-    polygon: np.ndarray  # (m, 2), first point repeated last
+    polygon: np.ndarray  # (m, 2), first point repeated last; a whole ellipse: its first point
     area: float
     box: tuple[float, float, float, float]
     depth: int = 0
@@ -400,13 +400,19 @@ def nest(contours: list[Contour]) -> list[Nested]:
     items: list[Nested] = []
     outlines = []
     for contour in contours:
-        points = outline(contour)
-        x, y = points[:, 0], points[:, 1]
-        area = abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2.0)
         only = contour.segments[0] if len(contour.segments) == 1 else None
         if isinstance(only, Arc) and abs(only.t1 - only.t0) >= TAU - 1e-12:
+            # A whole circle or ellipse needs no outline: its area, box and containment are
+            # exact (`contains` below), and its first point is its probe.
             major, minor = only.semi_axes()
-            area = math.pi * major * minor  # exact for circles and ellipses
+            points = np.array([only.start], dtype=float)
+            extremes = np.array(only.extremes(), dtype=float)
+            x, y = extremes[:, 0], extremes[:, 1]
+            area = math.pi * major * minor
+        else:
+            points = outline(contour)
+            x, y = points[:, 0], points[:, 1]
+            area = abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2.0)
         box = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
         items.append(Nested(points, area, box))
         outlines.append(points)
