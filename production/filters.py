@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
 from .models import (
     QUEUE_ACTIVE,
@@ -15,6 +19,24 @@ from .models import (
     QueuePriority,
     QueueStatus,
 )
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC: PostgreSQL refuses a UTC offset past ±15:59 (+16:01 was a 500),
+    and one that leaves the calendar (year 1 at +16:00) is refused here with a message."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError("That time is out of range.", code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class MachineFilter(django_filters.FilterSet):
@@ -89,8 +111,8 @@ class LaserRunFilter(django_filters.FilterSet):
     project_code = django_filters.CharFilter(
         field_name="project_shares__project__code", lookup_expr="iexact", distinct=True
     )
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
     day = django_filters.DateFilter(field_name="started_at", lookup_expr="date")
 
     class Meta:

@@ -16,7 +16,7 @@ import time
 import pytest
 import schemathesis
 from django.core.management import call_command
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -70,12 +70,15 @@ def fuzz_app(db, settings, tmp_path):
     call_command("seed_demo", "--size", "8", stdout=io.StringIO())
     print(f"\nseeded the demo shop in {time.monotonic() - started:.1f} s")
     # Requests run inside the test's transaction, as with Django's test client: the handler
-    # must not close the connection at the end of each request.
-    request_finished.disconnect(close_old_connections)
+    # must not close the connection (in a transaction it looks unusable) around each request.
+    # (SQLite's in-memory test database ignores a close; PostgreSQL's connection would go.)
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     app = CountingApp(get_wsgi_application())
     started = time.monotonic()
     yield app
-    request_finished.connect(close_old_connections)
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
     print(f"fuzzed: {app.requests} requests in {time.monotonic() - started:.1f} s")
 
 

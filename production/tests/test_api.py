@@ -226,3 +226,15 @@ def test_numbers_past_the_database_integers_are_a_400(api):
         {"peak_power_w": 2**40, "kerf_mm": "-1", "change_reason": "fuzz"},
     )
     assert response.status_code == 400 and set(response.json()) == {"peak_power_w", "kerf_mm"}
+
+
+@pytest.mark.parametrize("offset", ["+16:01", "-16:30", "+23:59"])
+def test_a_run_filter_time_with_an_offset_postgresql_refuses_is_read_in_utc(api, offset):
+    """started_before=0733-04-30T14:23:53+16:01 reached PostgreSQL as written, which refuses an
+    offset past ±15:59: a 500 (found by schemathesis on PostgreSQL). The time is read in UTC."""
+    _run(0)
+    client = api("Manager")
+    response = client.get("/api/v1/runs/", {"started_before": f"2999-01-01T00:00:00{offset}"})
+    assert response.status_code == 200 and response.json()["count"] == 1, response.content
+    response = client.get("/api/v1/runs/", {"started_after": f"0001-01-01T00:00:00{offset}"})
+    assert response.status_code in (200, 400), response.content  # year 0 in UTC is no date
