@@ -12,12 +12,14 @@ from decimal import Decimal
 from operator import attrgetter
 
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import ISO_8601, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.fields import SkipField
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.relations import PKOnlyObject
@@ -351,10 +353,30 @@ class ProjectLineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
 # --- viewsets -------------------------------------------------------------------------------------
 
 
+class QuickFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the query names none of the filters: it built the
+    whole filter form on every request only to filter by nothing (an empty value filters nothing,
+    so the answer is the same)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            names = filterset_class.base_filters
+            if not any(_names_a_filter(key, names) for key in request.query_params):
+                return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _names_a_filter(key: str, names) -> bool:
+    # a range filter's widget adds a suffix to its name (created_after, created_min, ...)
+    return key in names or any(key.startswith(f"{name}_") for name in names)
+
+
 class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
     """Jobs. Created in Request with a generated code; the status moves only by `transition`."""
 
     serializer_class = ProjectSerializer
+    filter_backends = [QuickFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = ProjectFilter
     search_fields = ["code", "name", "client__code", "client__name"]
     ordering_fields = ["code", "created_at", "due_date", "quote_expires_on", "status", "priority"]

@@ -83,3 +83,17 @@ def test_detail_and_on_hold_rows_are_drfs_own(api, job_in):
     assert answer.json() == _generic(project, request)
     assert answer.json()["status_before_hold"] == ProjectStatus.CUTTING
     assert answer.json()["status_display"] == ProjectStatus.ON_HOLD.label
+
+
+def test_a_list_that_names_no_filter_is_the_whole_list_and_filters_still_filter(api, job_in):
+    client = api("Manager")
+    quoting = job_in(ProjectStatus.QUOTING)
+    job_in(ProjectStatus.REQUEST)
+    everything = client.get("/api/v1/projects/").json()
+    assert everything["count"] == 2
+    assert client.get("/api/v1/projects/?page=1&ordering=code").json()["count"] == 2
+    only = client.get("/api/v1/projects/?status=quoting").json()
+    assert [row["id"] for row in only["results"]] == [quoting.pk]
+    # a filter's value is still checked: a bad date is a 400 that says which
+    bad = client.get("/api/v1/projects/?created_after=yesterday")
+    assert bad.status_code == 400 and "created_after" in bad.json()
