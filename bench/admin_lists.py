@@ -66,7 +66,7 @@ def list_urls() -> list[str]:
     from django.contrib import admin
     from django.urls import NoReverseMatch, reverse
 
-    import laseros.api.urls  # noqa: F401  (registers every app's viewsets on the router)
+    import laseros.site.api_urls  # noqa: F401  (registers every app's viewsets on the router)
     from laseros.admin_site import MODEL_ORDER
     from laseros.api.routers import router
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "comms",
     "production",
     "finance",
+    "laseros.site.apps.SiteConfig",  # the top wiring: urls, API url list, the demo shop
 ]
 
 MIDDLEWARE = [
@@ -86,7 +87,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "laseros.urls"
+ROOT_URLCONF = "laseros.site.urls"
 WSGI_APPLICATION = "laseros.wsgi.application"
 ASGI_APPLICATION = "laseros.asgi.application"
 

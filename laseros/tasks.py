@@ -46,7 +46,9 @@ def declare_schedules(sender=None, app_config=None, **kwargs) -> None:
     """Create or update the schedules declared in code (runs after `migrate`)."""
     from django.apps import apps
 
-    if app_config is not None and app_config.label != list(apps.get_app_configs())[-1].label:
+    # post_migrate is sent once per app with models: act on the last one only.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if app_config is not None and app_config.label != with_models[-1].label:
         return
     from django_q.models import Schedule
 

@@ -477,25 +477,6 @@ def test_a_projects_ingested_drawings_count_for_the_quoting_gate(committed):
     assert design_file_count(project) == 0  # deleted files do not count
 
 
-def test_demo_drawings_are_ingested_once(committed):
-    import random
-
-    from ingest.demo import seed_files
-
-    for _ in range(2):
-        make_project(material=material("MS"), thickness_mm="3")
-    lines = []
-    with committed():
-        seed_files(1, random.Random(1), lines.append)
-    files = list(FileIngest.objects.all())
-    assert files and all(f.status == FileStatus.PROCESSED for f in files)
-    assert all(f.metadata.material_code == "MS" and f.metadata.part_count == 1 for f in files)
-    with committed():
-        seed_files(1, random.Random(2), lines.append)
-    assert FileIngest.objects.count() == len(files)
-    assert lines[-1].startswith("files: 0 drawings ingested") and "already there" in lines[-1]
-
-
 def test_the_non_cut_layers_setting_reaches_the_parsers(settings):
     from ingest.services.reading import build_parse_context
 

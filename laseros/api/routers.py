@@ -1,5 +1,5 @@
 """The one API router. Apps register their viewsets in their `api.py` via `router.register`;
-`laseros.api.urls` imports those modules (it sits at the top layer and may see every app)."""
+`laseros.site.api_urls` imports those modules (it sits at the top layer and may see every app)."""
 
 from rest_framework.routers import DefaultRouter
 

@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from laseros.testing import assert_constant_queries, unchanged
+from laseros.testing import assert_constant_queries, change_form_data, unchanged
 from projects.models import Product, Project, ProjectDocument, ProjectStatus, ProjectStatusChange
 from projects.services import project_line_add, project_transition
-from projects.tests.admin_forms import change_form_data
 from projects.tests.factories import PDF_BYTES, ProductFactory, ProjectFactory, design_document
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +240,14 @@ def test_product_admin_builds_the_sku(admin_user_client):
     product = Product.objects.get()
     assert product.sku == "SKU-CON-BRK-A-80x80-6-MS-v1"
     assert product.unit_price == Decimal("45.50")
+
+
+def test_client_page_lists_its_projects(admin_user_client):
+    from clients.tests.factories import ClientFactory
+
+    client = ClientFactory()
+    jobs = [ProjectFactory(client=client, name=f"Gate job {i}") for i in range(3)]
+    response = admin_user_client.get(f"/admin/clients/client/{client.pk}/change/")
+    assert response.status_code == 200
+    for job in jobs:
+        assert job.code.encode() in response.content

@@ -1,8 +1,4 @@
-"""Demo data: a coherent shop to try Laser OS on. `manage.py seed_demo` runs the steps in order.
-
-Apps add steps (clients, projects, stock, ...) to DEMO_STEPS from the top layer; each step takes
-the size and a seeded random generator and is idempotent where it can be.
-"""
+"""The demo users: one login per role, with a password made once per installation."""
 
 from __future__ import annotations
 
@@ -15,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from .roles import ADMIN, MANAGER, OPERATOR, VIEWER
+from laseros.roles import ADMIN, MANAGER, OPERATOR, VIEWER
 
 DEMO_USERS = {
     "admin": ADMIN,
@@ -65,16 +61,3 @@ def seed_users(size: int, rng: random.Random, log: Callable[[str], None]) -> Non
             user.save()
         user.groups.add(Group.objects.get(name=role))
     log(f"users: {', '.join(DEMO_USERS)} (password in {demo_password_file()})")
-
-
-DemoStep = Callable[[int, random.Random, Callable[[str], None]], None]
-DEMO_STEPS: list[tuple[str, DemoStep]] = [("users", seed_users)]
-
-
-def add_demo_step(name: str, step: DemoStep, *, after: str | None = None) -> None:
-    names = [n for n, _ in DEMO_STEPS]
-    if name in names:
-        DEMO_STEPS[names.index(name)] = (name, step)
-        return
-    index = names.index(after) + 1 if after in names else len(DEMO_STEPS)
-    DEMO_STEPS.insert(index, (name, step))

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from laseros.demo import DEMO_USERS, demo_password, demo_password_file
+from laseros.site.demo import DEMO_USERS, demo_password, demo_password_file
 
 
 class Command(BaseCommand):

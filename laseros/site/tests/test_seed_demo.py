@@ -14,9 +14,9 @@ from clients.models import Client, Contact
 from clients.services import client_create
 from ingest.models import FileIngest
 from inventory.models import Material, SheetStock, StockMovement
-from laseros import demo_shop
 from laseros.audit import verify_chain
 from laseros.models import ActivityLog
+from laseros.site.demo import shop as demo_shop
 from production.models import QUEUE_ACTIVE, CutPreset, LaserRun, Machine, Operator, QueueItem
 from projects.models import Product, Project, ProjectLine, ProjectStatus, ProjectStatusChange
 from projects.services import project_create

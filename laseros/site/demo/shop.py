@@ -1,4 +1,4 @@
-"""The domain's demo steps (clients, projects, stock, production), registered with laseros.demo.
+"""The domain's demo steps (clients, projects, stock, production), run in order by seed_demo.
 
 This module sits at the top layer: it may import every app. Records are written through the
 apps' services, so the demo shop obeys the same rules, history and audit trail as a real one:
@@ -25,12 +25,11 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.services import client_create, contact_create
-from ingest.demo import seed_files
 from inventory.constants import MATERIALS
 from inventory.models import Material, SheetStock
 from inventory.services import material_save, stock_adjust, stock_create
-from laseros.demo import add_demo_step
-from laseros.demo_jobs import (
+from laseros.site.demo.files import seed_files
+from laseros.site.demo.jobs import (
     BulkJobs,
     JobMaker,
     ShopContext,
@@ -89,7 +88,7 @@ def _step_rng(rng: random.Random) -> random.Random:
 
 _manager = demo_manager
 
-# Past these numbers the rest is written in bulk (see laseros.demo_jobs): the services take a
+# Past these numbers the rest is written in bulk (see laseros.site.demo.jobs): the services take a
 # few hundred queries per job, too slow for `--size 10000`; these many show every path in full.
 SERVICE_JOBS = 120
 SERVICE_CLIENTS = 40
@@ -532,24 +531,11 @@ def seed_jobs(size: int, rng: random.Random, log: Log) -> None:
     log(f"jobs: {len(todo)} added, {maker.runs + bulk_maker.runs} laser runs")
 
 
-add_demo_step("materials", seed_materials, after="users")
-add_demo_step("clients", seed_clients, after="materials")
-add_demo_step("products", seed_products, after="clients")
-add_demo_step("paid jobs", seed_paid_jobs, after="products")
-add_demo_step("machines", seed_machines, after="paid jobs")
-add_demo_step("presets", seed_presets, after="machines")
-add_demo_step("stock", seed_stock, after="presets")
-add_demo_step("jobs", seed_jobs, after="stock")
-add_demo_step("stock take", seed_stock_take, after="jobs")
-
-# Ingested drawings for the first jobs (ingest.demo): every file goes through the whole pipeline
+# Ingested drawings for the first jobs (laseros.site.demo.files): every file goes through the whole pipeline
 # (type, checksum, stored name, parsing), so a bigger shop gets the same few dozen, not one each.
 DEMO_FILE_JOBS = 30
 
 
 def seed_drawings(size: int, rng: random.Random, log: Log) -> None:
-    """Drawings for the first jobs, ingested through ingest's pipeline (ingest.demo.seed_files)."""
+    """Drawings for the first jobs, ingested through ingest's pipeline (demo.files.seed_files)."""
     seed_files(min(size, DEMO_FILE_JOBS), rng, log)
-
-
-add_demo_step("files", seed_drawings, after="stock take")

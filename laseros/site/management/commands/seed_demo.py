@@ -5,11 +5,11 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from laseros.demo import DEMO_STEPS, demo_password
+from laseros.site.demo import STEPS, demo_password
 
 
 class Command(BaseCommand):
-    help = "Create coherent demo data: users for every role and, as apps grow, a whole demo shop."
+    help = "Create a coherent demo shop: a login per role, clients, jobs in every status, stock."
 
     def add_arguments(self, parser):
         parser.add_argument("--size", type=int, default=40, help="Number of projects (default 40).")
@@ -30,10 +30,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already exists; nothing to do.")
             return
         rng = random.Random(seed)
-        # Project imports at the top layer: laseros.demo_shop adds the domain's steps.
-        import laseros.demo_shop  # noqa: F401
-
-        for name, step in DEMO_STEPS:
+        for name, step in STEPS:
             self.stdout.write(f"seeding {name} ...")
             with transaction.atomic():
                 step(size, rng, lambda msg: self.stdout.write(f"  {msg}"))

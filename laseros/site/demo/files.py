@@ -1,8 +1,6 @@
 """Demo drawings: a few generated DXF parts ingested into the demo shop's jobs.
 
-`seed_files(size, rng, log)` is a `laseros.demo` step; the top layer (laseros/demo_shop.py)
-registers it after the projects step, e.g. `add_demo_step("files", seed_files,
-after="projects")`. The drawings are plain R12 text made here (no timestamps), so running the
+`seed_files(size, rng, log)` is the last step of `seed_demo` (laseros.site.demo.STEPS). The drawings are plain R12 text made here (no timestamps), so running the
 step again finds the same bytes and changes nothing.
 """
 
@@ -14,7 +12,9 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from .models import FileSource
+from ingest.models import FileSource
+from ingest.services import ingest
+from projects.models import Project
 
 # part name, width, height, hole diameters (mm)
 DEMO_PARTS = (
@@ -52,10 +52,6 @@ def plate_dxf(width: float, height: float, holes: tuple[float, ...], note: str =
 
 def seed_files(size: int, rng: random.Random, log: Callable[[str], None]) -> None:
     """One or two drawings for each of the first demo jobs (more jobs for a bigger demo)."""
-    from projects.models import Project
-
-    from .services import ingest
-
     projects = list(
         Project.objects.select_related("client", "material").order_by("code")[: 3 * max(size, 1)]
     )

@@ -1,5 +1,5 @@
-"""Root URLs: the admin, the API (with its schema and docs), health, stored files, and the HTMX
-pages."""
+"""Root URLs (the top wiring): the admin, the API (with its schema and docs), health, stored
+files, and the HTMX pages."""
 
 import re
 
@@ -9,13 +9,13 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .files import media_file
-from .health import healthz
+from laseros.files import media_file
+from laseros.health import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("laseros.api.urls")),
+    path("api/v1/", include("laseros.site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its start-up script from a URL, not inline (the site's CSP runs no inline script)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

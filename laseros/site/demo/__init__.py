@@ -1,0 +1,42 @@
+"""The demo shop: a coherent shop to try Laser OS on. `manage.py seed_demo` runs STEPS in order.
+
+Each step takes the size (the number of jobs), a seeded random generator and a log function, and
+tops up what is missing, so running it again adds nothing that is already there.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from .shop import (
+    seed_clients,
+    seed_drawings,
+    seed_jobs,
+    seed_machines,
+    seed_materials,
+    seed_paid_jobs,
+    seed_presets,
+    seed_products,
+    seed_stock,
+    seed_stock_take,
+)
+from .users import DEMO_USERS, demo_password, demo_password_file, seed_users
+
+DemoStep = Callable[[int, random.Random, Callable[[str], None]], None]
+
+STEPS: list[tuple[str, DemoStep]] = [
+    ("users", seed_users),
+    ("materials", seed_materials),
+    ("clients", seed_clients),
+    ("products", seed_products),
+    ("paid jobs", seed_paid_jobs),
+    ("machines", seed_machines),
+    ("presets", seed_presets),
+    ("stock", seed_stock),
+    ("jobs", seed_jobs),
+    ("stock take", seed_stock_take),
+    ("files", seed_drawings),
+]
+
+__all__ = ["DEMO_USERS", "STEPS", "demo_password", "demo_password_file"]
