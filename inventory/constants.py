@@ -93,7 +93,6 @@ SHEET_SIZES_MM = (
     (1500, 1000),
     (1200, 1000),
 )
-GASES = ("AIR", "O2", "N2")
 
 
 def material_code(text: str | None) -> str | None:

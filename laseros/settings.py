@@ -409,8 +409,6 @@ OFFCUT_MIN_LENGTH_MM = env.int("OFFCUT_MIN_LENGTH_MM", default=300)
 # The machine paid jobs are queued on (a machine code); empty: the active machine with the
 # lowest code.
 PRODUCTION_DEFAULT_MACHINE = env.str("PRODUCTION_DEFAULT_MACHINE", default="")
-# Escalate a job that sits in a status longer than this many days.
-ESCALATION_DAYS = {"quoting": 4, "waiting_material": 2, "cutting": 1, "ready": 2}
 
 # --- ingest ---------------------------------------------------------------------------------------
 

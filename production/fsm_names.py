@@ -47,9 +47,7 @@ def _nozzle(token: str) -> str | None:
     if not match:
         return None
     size, kind = match.group(1), match.group(2).upper()
-    if "." not in size:
-        size = size  # "2sn" stays "2SN"
-    return f"{size}{kind}"
+    return f"{size}{kind}"  # "2sn" -> "2SN", "1.5sn" -> "1.5SN"
 
 
 def parse_fsm_name(filename: str) -> PresetName:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -10,7 +9,6 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-PROJECT_SIGNALS_MODULE = "projects.signals"
 # Moves into Paid that are not a payment arriving: a job taken back off the queue or production.
 _TAKEN_OFF_THE_QUEUE = {"queued", "cutting", "qc", "ready", "completed"}
 
@@ -48,17 +46,10 @@ def on_project_status_changed(
             )
 
 
-def connect() -> bool:
-    """Connect to projects' `project_status_changed` if that module exists (it may land later)."""
-    try:
-        module = importlib.import_module(PROJECT_SIGNALS_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != PROJECT_SIGNALS_MODULE:
-            raise
-        logger.debug("%s not there yet: paid jobs are not queued automatically", exc.name)
-        return False
-    signal = getattr(module, "project_status_changed", None)
-    if signal is None:
-        return False
-    signal.connect(on_project_status_changed, dispatch_uid="production.queue_paid_project")
-    return True
+def connect() -> None:
+    """Listen to projects' `project_status_changed` (sent after the projects transaction commits)."""
+    from projects.signals import project_status_changed
+
+    project_status_changed.connect(
+        on_project_status_changed, dispatch_uid="production.queue_paid_project"
+    )

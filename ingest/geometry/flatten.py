@@ -40,7 +40,6 @@ from .primitives import (
 
 logger = logging.getLogger(__name__)
 
-CUT_TYPES = frozenset({"LINE", "ARC", "CIRCLE", "ELLIPSE", "SPLINE", "LWPOLYLINE", "POLYLINE"})
 TEXT_TYPES = frozenset({"TEXT", "MTEXT"})
 HARD_DEPTH_CAP = 100  # never recurse deeper than this, whatever the context asks
 MAX_GRID_CELLS = 1_000_000  # MINSERT rows × columns
