@@ -3,7 +3,7 @@
 PATH is either a CSV/XLSX of cut presets (columns: CutPreset field names or their labels —
 material, thickness_mm / "Thickness (mm)", gas, nozzle, note, name, "cut speed (mm/min)", ...)
 or a folder of CypCut `.fsm` files. The `.fsm` files are encrypted: only their names are read
-(production.fsm_names): thickness, material, gas ("02" is O2), nozzle and the rest as a note.
+(production.cypcut_names): thickness, material, gas ("02" is O2), nozzle and the rest as a note.
 Names that carry no thickness, material, gas or nozzle are reported as skipped (the defaults
 options fill the gaps). A preset is matched by material × thickness × gas × nozzle × note (the
 model's unique key), so importing the same folder or file twice changes nothing; changed
@@ -25,7 +25,7 @@ from inventory.management.cells import (
     parse_int,
 )
 from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, RowSkipped, read_table
-from production.fsm_names import UnreadableName, parse_fsm_name
+from production.cypcut_names import UnreadableName, parse_fsm_name
 from production.models import PRESET_TUNED_FIELDS, CutPreset, Gas
 from production.services import preset_create, preset_update
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from production.fsm_names import UnreadableName, parse_fsm_name
+from production.cypcut_names import UnreadableName, parse_fsm_name
 
 CASES = [
     ("3mm Air MS 1.5sn New.fsm", "3", "MS", "AIR", "1.5SN", "New"),
