@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
@@ -32,15 +33,11 @@ CLIENT_EDITABLE_FIELDS = frozenset(
 CONTACT_EDITABLE_FIELDS = frozenset({"name", "role", "email", "phone", "is_primary", "notes"})
 
 
-def _user(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
 @transaction.atomic
 def client_create(
     *,
     name: str,
-    by: Any,
+    by: Actor,
     code: str | None = None,
     contact_person: str = "",
     email: str = "",
@@ -77,7 +74,7 @@ def client_create(
         payment_terms=payment_terms,
         notes=notes,
         is_active=is_active,
-        created_by=_user(by),
+        created_by=acting_user(by),
     )
     client.full_clean()
     client.save()
@@ -86,7 +83,7 @@ def client_create(
 
 
 @transaction.atomic
-def client_update(*, client: Client, by: Any, **fields: Any) -> Client:
+def client_update(*, client: Client, by: Actor, **fields: Any) -> Client:
     """Change a client's details (not its code); records what changed, nothing if nothing did."""
     unknown = set(fields) - CLIENT_EDITABLE_FIELDS
     if unknown:
@@ -108,7 +105,7 @@ def contact_create(
     *,
     client: Client,
     name: str,
-    by: Any,
+    by: Actor,
     role: str = "",
     email: str = "",
     phone: str = "",
@@ -134,7 +131,7 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, by: Any, **fields: Any) -> Contact:
+def contact_update(*, contact: Contact, by: Actor, **fields: Any) -> Contact:
     """Change a contact's details; making them primary demotes the previous primary contact."""
     unknown = set(fields) - CONTACT_EDITABLE_FIELDS
     if unknown:
@@ -154,7 +151,7 @@ def contact_update(*, contact: Contact, by: Any, **fields: Any) -> Contact:
 
 
 @transaction.atomic
-def contact_delete(*, contact: Contact, by: Any) -> None:
+def contact_delete(*, contact: Contact, by: Actor) -> None:
     """Remove a contact, keeping what it was in the audit trail."""
     record(
         action=ActivityLog.Action.DELETE,

@@ -45,13 +45,12 @@ and, per event:
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
+from laseros.events import send_now
 
 file_ingested = Signal()
 file_processed = Signal()
@@ -71,23 +70,13 @@ EVENTS: dict[str, Signal] = {
 
 
 def send_on_commit(signal: Signal, event: str, payload: dict[str, Any]) -> None:
-    """Send `signal` once the current transaction commits (at once outside a transaction).
-
-    A receiver that raises is logged and does not stop the others, nor undo the change."""
+    """Send `signal` with `payload` once the current transaction commits (laseros.events)."""
     from django.utils import timezone
 
     from .models import FileIngest
 
     def _send() -> None:
         full = {"event": event, "occurred_at": timezone.now().isoformat(), **payload}
-        for receiver, response in signal.send_robust(sender=FileIngest, event=event, payload=full):
-            if isinstance(response, Exception):
-                logger.error(
-                    "receiver %r of %s failed: %s",
-                    receiver,
-                    event,
-                    response,
-                    exc_info=(type(response), response, response.__traceback__),
-                )
+        send_now(signal, FileIngest, label=event, event=event, payload=full)
 
     transaction.on_commit(_send)

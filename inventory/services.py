@@ -9,7 +9,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
+from laseros.actors import Actor, acting_user
+from laseros.audit import (
+    instance_values,
+    record,
+    record_created,
+    save_audited,
+    save_changes,
+)
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
 
@@ -49,10 +56,6 @@ _KIND_WORDS = {
 }
 
 
-def _user(by: Any):
-    return by if getattr(by, "is_authenticated", False) else None
-
-
 def lock_stock(stocks: list[SheetStock]) -> dict[int, SheetStock]:
     """Lock these stock rows (SELECT ... FOR UPDATE) in id order, inside the caller's transaction.
 
@@ -71,7 +74,7 @@ def stock_move(
     stock: SheetStock,
     kind: str,
     quantity: int,
-    by: Any = None,
+    by: Actor = None,
     reason: str = "",
     caused_by: models.Model | None = None,
     reference: str = "",
@@ -122,7 +125,7 @@ def stock_move(
         quantity=quantity,
         balance_after=after,
         reason=reason[:255],
-        by=_user(by),
+        by=acting_user(by),
         reference=(reference or (str(caused_by) if caused_by is not None else ""))[:120],
     )
     if caused_by is not None:
@@ -144,7 +147,7 @@ def stock_receive(
     *,
     stock: SheetStock,
     quantity: int,
-    by: Any = None,
+    by: Actor = None,
     reason: str = "",
     unit_cost: Decimal | None = None,
     reference: str = "",
@@ -171,7 +174,7 @@ def stock_use(
     *,
     stock: SheetStock,
     quantity: int,
-    by: Any = None,
+    by: Actor = None,
     reason: str = "",
     caused_by: models.Model | None = None,
     reference: str = "",
@@ -192,7 +195,7 @@ def stock_use(
 
 @transaction.atomic
 def stock_adjust(
-    *, stock: SheetStock, counted: int, by: Any = None, reason: str = "stock take"
+    *, stock: SheetStock, counted: int, by: Actor = None, reason: str = "stock take"
 ) -> StockMovement | None:
     """A stock take: set the count to what was counted with one adjustment (None if it agrees)."""
     if counted < 0:
@@ -213,7 +216,7 @@ def stock_create(
     thickness_mm: Decimal,
     width_mm: int,
     length_mm: int,
-    by: Any = None,
+    by: Actor = None,
     opening_quantity: int = 0,
     reason: str = "opening balance",
     **fields: Any,
@@ -242,7 +245,7 @@ def stock_create(
 
 
 @transaction.atomic
-def stock_update(*, stock: SheetStock, by: Any = None, **changes: Any) -> SheetStock:
+def stock_update(*, stock: SheetStock, by: Actor = None, **changes: Any) -> SheetStock:
     """Change a stock's description, levels or price; the count is not changed here."""
     if "quantity_on_hand" in changes:
         raise ValidationError(
@@ -259,24 +262,10 @@ def stock_update(*, stock: SheetStock, by: Any = None, **changes: Any) -> SheetS
 
 
 @transaction.atomic
-def material_save(*, material: Material, by: Any = None) -> Material:
+def material_save(*, material: Material, by: Actor = None) -> Material:
     """Create or change a material, with its audit entry."""
-    before = None
-    if material.pk:
-        original = Material.objects.filter(pk=material.pk).first()
-        before = instance_values(original) if original else None
     material.code = (material.code or "").strip().upper()
-    material.full_clean()
-    material.save()
-    diff = diff_instances(before, instance_values(material))
-    if diff:
-        record(
-            action=ActivityLog.Action.UPDATE if before else ActivityLog.Action.CREATE,
-            obj=material,
-            changes=diff,
-            user=by,
-        )
-    return material
+    return save_audited(material, by=by)
 
 
 @transaction.atomic
@@ -286,7 +275,7 @@ def offcut_create(
     thickness_mm: Decimal,
     width_mm: int,
     length_mm: int,
-    by: Any = None,
+    by: Actor = None,
     location: str = "",
     source_stock: SheetStock | None = None,
     source_reference: str = "",
@@ -314,7 +303,7 @@ def offcut_create(
 
 
 @transaction.atomic
-def offcut_update(*, offcut: Offcut, by: Any = None, **changes: Any) -> Offcut:
+def offcut_update(*, offcut: Offcut, by: Actor = None, **changes: Any) -> Offcut:
     """Change where a remnant is, its size or notes (its tag and status are not changed here)."""
     refused = {"tag", "status"} & set(changes)
     if refused:
@@ -328,7 +317,7 @@ def offcut_update(*, offcut: Offcut, by: Any = None, **changes: Any) -> Offcut:
 
 
 @transaction.atomic
-def offcut_set_status(*, offcut: Offcut, to: str, by: Any = None, reason: str = "") -> Offcut:
+def offcut_set_status(*, offcut: Offcut, to: str, by: Actor = None, reason: str = "") -> Offcut:
     """Mark a remnant used or scrapped; the allowed moves are OFFCUT_TRANSITIONS."""
     locked = Offcut.objects.select_for_update().get(pk=offcut.pk)
     if to not in OffcutStatus.values:

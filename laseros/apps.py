@@ -1,5 +1,15 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.contrib.admin.apps import AdminConfig
+
+
+def is_last_migrated(app_config: AppConfig | None) -> bool:
+    """For post_migrate receivers that act once per `migrate`, after every app's models exist:
+    the signal is sent once per app that has models, so act on the last of them (or when sent
+    without an app)."""
+    if app_config is None:
+        return True
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    return app_config.label == with_models[-1].label
 
 
 class LaserOSAdminConfig(AdminConfig):

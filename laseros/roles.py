@@ -85,10 +85,12 @@ def sync_roles(apps=None, *, stdout=None) -> None:
 def sync_roles_after_migrate(sender, app_config=None, using="default", **kwargs) -> None:
     # Run once per migrate, after the last app: permissions for every model exist by then.
     from django.apps import apps
-
-    if app_config is not None and app_config.label != list(apps.get_app_configs())[-1].label:
-        return
     from django.contrib.auth.management import create_permissions
+
+    from .apps import is_last_migrated
+
+    if not is_last_migrated(app_config):
+        return
 
     for config in apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)

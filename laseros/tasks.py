@@ -44,11 +44,9 @@ def enqueue_on_commit(func: str, *args: Any, task_name: str | None = None, **kwa
 
 def declare_schedules(sender=None, app_config=None, **kwargs) -> None:
     """Create or update the schedules declared in code (runs after `migrate`)."""
-    from django.apps import apps
+    from .apps import is_last_migrated
 
-    # post_migrate is sent once per app with models: act on the last one only.
-    with_models = [config for config in apps.get_app_configs() if config.models_module]
-    if app_config is not None and app_config.label != with_models[-1].label:
+    if not is_last_migrated(app_config):
         return
     from django_q.models import Schedule
 

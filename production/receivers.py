@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
+from laseros.actors import Actor
+
 logger = logging.getLogger(__name__)
 
 # Moves into Paid that are not a payment arriving: a job taken back off the queue or production.
@@ -14,7 +16,7 @@ _TAKEN_OFF_THE_QUEUE = {"queued", "cutting", "qc", "ready", "completed"}
 
 
 def on_project_status_changed(
-    sender: Any, project: Any, from_status: str, to_status: str, by: Any = None, **kwargs: Any
+    sender: Any, project: Any, from_status: str, to_status: str, by: Actor = None, **kwargs: Any
 ) -> None:
     """Proof of payment arrived (the job moved to Paid): put it in the default machine's queue.
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from inventory import services as inventory_services
 from inventory.models import SheetStock
-from laseros.audit import diff_instances, instance_values, record, record_created
+from laseros.actors import Actor, acting_user
+from laseros.audit import diff_instances, instance_values, record, record_created, save_audited
 from laseros.models import ActivityLog
 
 from .models import (
@@ -47,39 +48,17 @@ logger = logging.getLogger(__name__)
 SHARE_PLACES = Decimal("0.000001")
 
 
-def _user(by: Any):
-    return by if getattr(by, "is_authenticated", False) else None
+@transaction.atomic
+def machine_save(*, machine: Machine, by: Actor = None) -> Machine:
+    """Create or change a machine, with its audit entry."""
+    machine.code = (machine.code or "").strip().upper()
+    return save_audited(machine, by=by)
 
 
 @transaction.atomic
-def _save_audited(obj: models.Model, *, by: Any = None, message: str = "") -> models.Model:
-    before = None
-    if obj.pk:
-        original = type(obj)._default_manager.filter(pk=obj.pk).first()
-        before = instance_values(original) if original is not None else None
-    obj.full_clean()
-    obj.save()
-    changes = diff_instances(before, instance_values(obj))
-    if changes or before is None:
-        record(
-            action=ActivityLog.Action.UPDATE if before else ActivityLog.Action.CREATE,
-            obj=obj,
-            changes=changes,
-            user=by,
-            message=message,
-        )
-    return obj
-
-
-def machine_save(*, machine: Machine, by: Any = None) -> Machine:
-    """Create or change a machine, with its audit entry."""
-    machine.code = (machine.code or "").strip().upper()
-    return _save_audited(machine, by=by)
-
-
-def operator_save(*, operator: Operator, by: Any = None) -> Operator:
+def operator_save(*, operator: Operator, by: Actor = None) -> Operator:
     """Create or change an operator, with its audit entry."""
-    return _save_audited(operator, by=by)
+    return save_audited(operator, by=by)
 
 
 def default_machine() -> Machine | None:
@@ -125,7 +104,7 @@ def _renumber(ordered: list[QueueItem]) -> None:
         item.position = i
 
 
-def _audit_queue(item: QueueItem, *, by: Any, action: str, changes: dict, message: str) -> None:
+def _audit_queue(item: QueueItem, *, by: Actor, action: str, changes: dict, message: str) -> None:
     record(action=action, obj=item, changes=changes, user=by, message=message)
 
 
@@ -135,7 +114,7 @@ def queue_add(
     project: Any,
     machine: Machine,
     priority: str = QueuePriority.NORMAL,
-    by: Any = None,
+    by: Actor = None,
     scheduled_date: dt.date | None = None,
     estimated_minutes: int | None = None,
     notes: str = "",
@@ -158,24 +137,18 @@ def queue_add(
         scheduled_date=scheduled_date,
         estimated_minutes=estimated_minutes,
         notes=notes,
-        added_by=_user(by),
+        added_by=acting_user(by),
     )
     item.full_clean()
     item.save()
-    _audit_queue(
-        item,
-        by=by,
-        action=ActivityLog.Action.CREATE,
-        changes=diff_instances(None, instance_values(item)),
-        message=f"queued on {machine.code} at {item.position}",
-    )
+    record_created(item, by=by, message=f"queued on {machine.code} at {item.position}")
     if position is not None and position != item.position:
         item = queue_move(item=item, to_position=position, by=by)
     return item
 
 
 @transaction.atomic
-def queue_move(*, item: QueueItem, to_position: int, by: Any = None) -> QueueItem:
+def queue_move(*, item: QueueItem, to_position: int, by: Actor = None) -> QueueItem:
     """Move an active item to `to_position` (1 = next) in its machine's queue; the items between
     shift by one. Safe under concurrent moves: the machine row is the mutex."""
     _lock_machine(item.machine)
@@ -210,7 +183,7 @@ def queue_move(*, item: QueueItem, to_position: int, by: Any = None) -> QueueIte
 
 
 @transaction.atomic
-def queue_set_status(*, item: QueueItem, to: str, by: Any = None, reason: str = "") -> QueueItem:
+def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str = "") -> QueueItem:
     """Move a queue item along QUEUE_TRANSITIONS; leaving the queue closes its position's gap."""
     _lock_machine(item.machine)
     items = _active_items(item.machine)
@@ -242,23 +215,23 @@ def queue_set_status(*, item: QueueItem, to: str, by: Any = None, reason: str = 
     return current
 
 
-def queue_start(*, item: QueueItem, by: Any = None) -> QueueItem:
+def queue_start(*, item: QueueItem, by: Actor = None) -> QueueItem:
     """The operator starts cutting the job (it keeps its place until done)."""
     return queue_set_status(item=item, to=QueueStatus.CUTTING, by=by, reason="started cutting")
 
 
-def queue_complete(*, item: QueueItem, by: Any = None, reason: str = "") -> QueueItem:
+def queue_complete(*, item: QueueItem, by: Actor = None, reason: str = "") -> QueueItem:
     """The job is cut: it leaves the queue and the items after it move up."""
     return queue_set_status(item=item, to=QueueStatus.DONE, by=by, reason=reason or "cut")
 
 
-def queue_remove(*, item: QueueItem, by: Any = None, reason: str = "") -> QueueItem:
+def queue_remove(*, item: QueueItem, by: Actor = None, reason: str = "") -> QueueItem:
     """Take a job out of the queue (cancelled, kept for the record); the rest move up."""
     return queue_set_status(item=item, to=QueueStatus.CANCELLED, by=by, reason=reason)
 
 
 @transaction.atomic
-def queue_item_update(*, item: QueueItem, by: Any = None, **changes: Any) -> QueueItem:
+def queue_item_update(*, item: QueueItem, by: Actor = None, **changes: Any) -> QueueItem:
     """Change an item's priority, scheduled date, estimate or notes (not its place or status)."""
     allowed = {"priority", "scheduled_date", "estimated_minutes", "notes"}
     unknown = set(changes) - allowed
@@ -281,7 +254,7 @@ def queue_item_update(*, item: QueueItem, by: Any = None, **changes: Any) -> Que
 
 
 @transaction.atomic
-def queue_paid_project(*, project: Any, by: Any = None) -> QueueItem | None:
+def queue_paid_project(*, project: Any, by: Actor = None) -> QueueItem | None:
     """A paid job goes into the default machine's queue, once, and its status moves to Queued.
 
     Idempotent: a job that already has a queue item (other than a cancelled one) is left alone.
@@ -367,7 +340,7 @@ def run_record(
     parts_cut: int | None = None,
     scrap_parts: int = 0,
     notes: str = "",
-    by: Any = None,
+    by: Actor = None,
 ) -> LaserRun:
     """Record a laser run: the jobs it served with their shares, and the sheets it used, taken
     from stock once. All or nothing: a sheet short of stock leaves no run and no movement.
@@ -375,8 +348,64 @@ def run_record(
     `projects`: (project, parts, cut_length_mm, area_mm2) tuples (or dicts with those keys);
     `sheets`: (stock, quantity) pairs.
     """
-    errors: dict[str, list[str]] = {}
     project_rows = [_as_entry(e) for e in projects]
+    wanted, stocks = _sheets_wanted(sheets)
+    _check_run(machine, operator, started_at, ended_at, project_rows, sheets)
+    # Lock every stock row first, in one order, before anything else writes (see lock_stock).
+    locked = inventory_services.lock_stock(list(stocks.values()))
+    _check_nest(locked, preset)
+    run = LaserRun(
+        machine=machine,
+        operator=operator,
+        preset=preset,
+        started_at=started_at,
+        ended_at=ended_at,
+        parts_cut=sum(p[1] for p in project_rows) if parts_cut is None else parts_cut,
+        scrap_parts=scrap_parts,
+        notes=notes,
+        recorded_by=acting_user(by),
+    )
+    run.full_clean()
+    run.save()
+    shares = _share_out(run, project_rows)
+    _take_sheets(run, locked, wanted, stocks, by=by)
+    record_created(
+        run,
+        by=by,
+        extra={
+            "projects": [
+                None,
+                {p.code: str(s) for (p, *_), s in zip(project_rows, shares, strict=True)},
+            ],
+            "sheets": [None, {str(locked[pk]): wanted[pk] for pk in sorted(wanted)}],
+        },
+    )
+    return run
+
+
+def _sheets_wanted(
+    sheets: Iterable[tuple[SheetStock, int]],
+) -> tuple[dict[int, int], dict[int, SheetStock]]:
+    """Sheets per stock row (a row listed twice counts once, with both quantities)."""
+    wanted: dict[int, int] = {}
+    stocks: dict[int, SheetStock] = {}
+    for stock, quantity in sheets:
+        if int(quantity) >= 1:
+            wanted[stock.pk] = wanted.get(stock.pk, 0) + int(quantity)
+            stocks[stock.pk] = stock
+    return wanted, stocks
+
+
+def _check_run(
+    machine: Machine,
+    operator: Operator,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    project_rows: list[tuple[Any, int, Decimal, Decimal]],
+    sheets: Iterable[tuple[SheetStock, int]],
+) -> None:
+    """Every problem with the run as given, at once, as a ValidationError by field."""
+    errors: dict[str, list[str]] = {}
     if not project_rows:
         errors.setdefault("projects", []).append("A run serves at least one project.")
     seen: set[int] = set()
@@ -388,14 +417,9 @@ def run_record(
             errors.setdefault("projects", []).append(
                 f"{project.code}: parts, cut length and area cannot be negative."
             )
-    wanted: dict[int, int] = {}
-    stocks: dict[int, SheetStock] = {}
     for stock, quantity in sheets:
         if int(quantity) < 1:
             errors.setdefault("sheets", []).append(f"{stock}: at least 1 sheet.")
-            continue
-        wanted[stock.pk] = wanted.get(stock.pk, 0) + int(quantity)
-        stocks[stock.pk] = stock
     if not machine.is_active:
         errors.setdefault("machine", []).append(f"Machine {machine.code} is not active.")
     if not operator.is_active:
@@ -407,12 +431,14 @@ def run_record(
     if errors:
         raise ValidationError(errors)
 
-    # Lock every stock row first, in one order, before anything else writes (see lock_stock).
-    locked = inventory_services.lock_stock(list(stocks.values()))
+
+def _check_nest(locked: dict[int, SheetStock], preset: CutPreset | None) -> None:
+    """One thickness in a nest, and the preset's material and thickness on every sheet."""
+    errors: list[str] = []
     tolerance = Decimal(str(settings.STOCK_THICKNESS_TOLERANCE_MM))
     thicknesses = sorted({s.thickness_mm for s in locked.values()})
     if thicknesses and thicknesses[-1] - thicknesses[0] > tolerance:
-        errors.setdefault("sheets", []).append(
+        errors.append(
             "No mixed thickness in a nest: these sheets are "
             + ", ".join(f"{t.normalize():f}" for t in thicknesses)
             + " mm."
@@ -420,30 +446,17 @@ def run_record(
     if preset is not None:
         for stock in locked.values():
             if stock.material_id != preset.material_id:
-                errors.setdefault("sheets", []).append(
-                    f"{stock} is not the preset's material ({preset.material.code})."
-                )
+                errors.append(f"{stock} is not the preset's material ({preset.material.code}).")
             elif abs(stock.thickness_mm - preset.thickness_mm) > tolerance:
-                errors.setdefault("sheets", []).append(
+                errors.append(
                     f"{stock} is not the preset's thickness ({preset.thickness_mm:f} mm)."
                 )
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"sheets": errors})
 
-    run = LaserRun(
-        machine=machine,
-        operator=operator,
-        preset=preset,
-        started_at=started_at,
-        ended_at=ended_at,
-        parts_cut=sum(p[1] for p in project_rows) if parts_cut is None else parts_cut,
-        scrap_parts=scrap_parts,
-        notes=notes,
-        recorded_by=_user(by),
-    )
-    run.full_clean()
-    run.save()
 
+def _share_out(run: LaserRun, project_rows: list[tuple[Any, int, Decimal, Decimal]]) -> list:
+    """Each job's share of the run, by its cut length, area and parts (see compute_shares)."""
     shares = compute_shares([(cut, area, parts) for _, parts, cut, area in project_rows])
     LaserRunProject.objects.bulk_create(
         LaserRunProject(
@@ -451,6 +464,18 @@ def run_record(
         )
         for (project, parts, cut, area), share in zip(project_rows, shares, strict=True)
     )
+    return shares
+
+
+def _take_sheets(
+    run: LaserRun,
+    locked: dict[int, SheetStock],
+    wanted: dict[int, int],
+    stocks: dict[int, SheetStock],
+    *,
+    by: Actor,
+) -> None:
+    """Take the run's sheets from stock through inventory's ledger, one movement per row."""
     for pk in sorted(wanted):
         stock = locked[pk]
         try:
@@ -467,24 +492,11 @@ def run_record(
         LaserRunSheet.objects.create(run=run, stock=stock, quantity=wanted[pk], movement=movement)
         stocks[pk].quantity_on_hand = stock.quantity_on_hand
 
-    record(
-        action=ActivityLog.Action.CREATE,
-        obj=run,
-        changes={
-            **diff_instances(None, instance_values(run)),
-            "projects": [
-                None,
-                {p.code: str(s) for (p, *_), s in zip(project_rows, shares, strict=True)},
-            ],
-            "sheets": [None, {str(locked[pk]): wanted[pk] for pk in sorted(wanted)}],
-        },
-        user=by,
-    )
-    return run
-
 
 @transaction.atomic
-def run_photo_add(*, run: LaserRun, image: Any, caption: str = "", by: Any = None) -> LaserRunPhoto:
+def run_photo_add(
+    *, run: LaserRun, image: Any, caption: str = "", by: Actor = None
+) -> LaserRunPhoto:
     """Keep a photograph of the cut sheet with its run (the operator's checklist)."""
     photo = LaserRunPhoto(run=run, caption=caption[:200])
     photo.image.save(getattr(image, "name", "photo.jpg"), image, save=False)
@@ -519,7 +531,7 @@ def _normalise_preset(preset: CutPreset) -> None:
 
 
 @transaction.atomic
-def preset_create(*, by: Any = None, **fields: Any) -> CutPreset:
+def preset_create(*, by: Actor = None, **fields: Any) -> CutPreset:
     """A new cut preset (from the admin, the API or an import), with its audit entry."""
     preset = CutPreset(**fields)
     _normalise_preset(preset)
@@ -534,7 +546,7 @@ def preset_update(
     *,
     preset: CutPreset,
     changes: dict[str, Any],
-    by: Any = None,
+    by: Actor = None,
     reason: str,
     quality_effect: str = QualityEffect.UNKNOWN,
     quality_note: str = "",
@@ -564,7 +576,7 @@ def preset_update(
     locked.save()
     entry = CutPresetChange.objects.create(
         preset=locked,
-        by=_user(by),
+        by=acting_user(by),
         reason=reason.strip()[:255],
         quality_effect=quality_effect,
         quality_note=quality_note[:255],

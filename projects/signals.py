@@ -2,8 +2,8 @@
 
 project_status_changed
     Sent once for every status move, after the transaction that made it commits (never for a
-    move that was rolled back). Sent with `send_robust`: a failing receiver is logged with its
-    traceback and does not stop the others or undo the move.
+    move that was rolled back), through laseros.events.send_after_commit: a failing receiver
+    is logged with its traceback and does not stop the others or undo the move.
 
     sender        Project (the class)
     project       the Project as saved by the move (status already `to_status`)
@@ -19,27 +19,6 @@ project_status_changed
 
 from __future__ import annotations
 
-import logging
-
 from django.dispatch import Signal
 
-logger = logging.getLogger(__name__)
-
 project_status_changed = Signal()
-
-
-def send_project_status_changed(**payload) -> None:
-    """Send the signal to every receiver; log (not raise) a receiver's failure."""
-    from .models import Project
-
-    results = project_status_changed.send_robust(sender=Project, **payload)
-    for receiver, result in results:
-        if isinstance(result, Exception):
-            logger.error(
-                "project_status_changed receiver %r failed for %s (%s → %s)",
-                receiver,
-                getattr(payload.get("project"), "code", "?"),
-                payload.get("from_status"),
-                payload.get("to_status"),
-                exc_info=(type(result), result, result.__traceback__),
-            )

@@ -20,12 +20,9 @@ from ingest.parsers.base import ParseContext
 from .chaining import chain_edges
 from .checks import (
     Hole,
-    duplicate_segments,
     exact_duplicate_edges,
-    fmt_mm,
-    fmt_point,
-    hole_warnings,
 )
+from .drawing_checks import Drawing, check_drawing
 from .flatten import FlatDrawing, flatten_modelspace, too_many_closed
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
 from .measure import Measures, measure, sample_pieces
@@ -141,8 +138,8 @@ def _analyse_flat(
         "layers": sorted(flat.layers_used, key=str.lower),
     }
 
-    warnings = _warnings(
-        flat, units, loaded, table, m, ct, nesting, part_ids, holes, distances, box, context
+    warnings = check_drawing(
+        Drawing(flat, units, loaded, table, m, ct, part_ids, holes, distances, box, context)
     )
     if unusable:
         warnings.append(
@@ -196,135 +193,6 @@ def _edge_distances(holes: list[Hole], shapes: Shapes) -> dict[int, float]:
     parents = np.array([h.parent for h in inside], np.int64)
     dist = shapes.distances(pts, parents)
     return {h.contour: d for h, d in zip(inside, dist.tolist(), strict=True)}
-
-
-def _warnings(
-    flat: FlatDrawing,
-    units: Units,
-    loaded: LoadedDrawing,
-    table: Any,
-    m: Measures,
-    ct: ContourTable,
-    nesting: Nesting,
-    part_ids: np.ndarray,
-    holes: list[Hole],
-    distances: dict[int, float],
-    box: tuple[float, float, float, float] | None,
-    context: ParseContext,
-) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    if loaded.recovered:
-        incomplete = any("end-of-file" in note for note in loaded.notes)
-        out.append(
-            (
-                "recovered",
-                f"The file was damaged and has been repaired ({loaded.recover_fixes} fixes"
-                f"{'; it has no end-of-file marker and may be incomplete' if incomplete else ''}"
-                "); check the geometry against the customer's drawing.",
-            )
-        )
-    if units.assumed:
-        size = f"; the drawing measures {fmt_mm(box[2] - box[0])} × {fmt_mm(box[3] - box[1])}"
-        out.append(
-            (
-                "units_assumed_mm",
-                "The drawing does not declare its units ($INSUNITS "
-                f"{'missing' if units.code is None else units.code}); millimetres assumed"
-                f"{size if box else ''}.",
-            )
-        )
-    if box is None:
-        out.append(
-            (
-                "empty_drawing",
-                "No cut geometry (lines, arcs, circles, polylines, ellipses, splines) was found "
-                "in model space.",
-            )
-        )
-    if flat.text_count:
-        out.append(
-            (
-                "text_not_converted",
-                f"{flat.text_count} text item(s) (TEXT/MTEXT) are not cut; convert text to "
-                "outlines if it must be cut or engraved.",
-            )
-        )
-    open_ids = np.flatnonzero(~ct.contours.closed)
-    if open_ids.size:
-        i = int(open_ids[0])
-        open_layers = _open_layers(flat, table, m, ct, open_ids)
-        out.append(
-            (
-                "open_contour",
-                f"{open_ids.size} open contour(s) (e.g. from {fmt_point(ct.ends[i, 0])} to "
-                f"{fmt_point(ct.ends[i, 1])}) on layer(s) {open_layers}; parts need closed "
-                "outlines.",
-            )
-        )
-    dup_count, dup_where = duplicate_segments(table, m, context.chain_tolerance_mm)
-    if dup_count:
-        out.append(
-            (
-                "duplicate_geometry",
-                f"{dup_count} segment(s) are drawn twice or overlap another "
-                f"(e.g. near {fmt_point(dup_where[0])}); the laser would cut them twice.",
-            )
-        )
-    out += hole_warnings(holes, distances, context.thickness_mm)
-    sheet = tuple(float(v) for v in context.largest_sheet_mm)
-    boxes = ct.bbox[part_ids] if part_ids.size else (np.array([box]) if box else np.zeros((0, 4)))
-    bw, bh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    sw, sh = sheet
-    fits = ((bw <= sw) & (bh <= sh)) | ((bw <= sh) & (bh <= sw))
-    too_big = boxes[~fits]
-    if too_big.size:
-        b = too_big[np.argmax((too_big[:, 2] - too_big[:, 0]) * (too_big[:, 3] - too_big[:, 1]))]
-        out.append(
-            (
-                "part_larger_than_sheet",
-                f"{len(too_big)} part(s) do not fit the largest sheet "
-                f"({sheet[0]:.0f} × {sheet[1]:.0f} mm); the largest is "
-                f"{fmt_mm(b[2] - b[0])} × {fmt_mm(b[3] - b[1])}.",
-            )
-        )
-    for code, message in flat.warnings:
-        out.append((code, message))
-    if flat.hidden_layer_entities:
-        names = ", ".join(sorted(flat.hidden_layer_entities)[:5])
-        out.append(
-            (
-                "hidden_layers_skipped",
-                f"{sum(flat.hidden_layer_entities.values())} entities on layers that are off or "
-                f"frozen were not counted ({names}).",
-            )
-        )
-    if flat.reference_layer_entities:
-        names = ", ".join(sorted(flat.reference_layer_entities)[:5])
-        out.append(
-            (
-                "reference_layers_skipped",
-                f"{sum(flat.reference_layer_entities.values())} entities on drawing-aid layers "
-                f"({names}) were not counted as cuts.",
-            )
-        )
-    if flat.missing_blocks:
-        names = ", ".join(sorted(flat.missing_blocks)[:5])
-        out.append(("block_missing", f"Block(s) referenced but not defined: {names}."))
-    if flat.skipped_entities:
-        what = ", ".join(f"{n} {t}" for t, n in flat.skipped_entities.most_common(5))
-        out.append(
-            ("entity_unreadable", f"Some entities could not be read and were skipped: {what}.")
-        )
-    return out
-
-
-def _open_layers(
-    flat: FlatDrawing, table: Any, m: Measures, ct: ContourTable, open_ids: np.ndarray
-) -> str:
-    firsts = ct.contours.edges[ct.contours.start[open_ids]]
-    layer_ids = table.layer[m.edge_first[firsts]]
-    names = Counter(flat.layer_names[int(i)] for i in layer_ids.tolist())
-    return ", ".join(name for name, _ in names.most_common(5))
 
 
 def _document_raw(loaded: LoadedDrawing, units: Units) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from inventory.constants import material_code, material_spec
 from inventory.models import Material
+from laseros.actors import Actor
 
 _TRUE = {"true", "yes", "y", "1", "ja", "x"}
 _FALSE = {"false", "no", "n", "0", "nee"}
@@ -151,7 +151,7 @@ def split_material_type(text: str) -> tuple[str | None, Decimal | None]:
     return code, thickness
 
 
-def material_for(text: str, *, by: Any = None) -> Material:
+def material_for(text: str, *, by: Actor = None) -> Material:
     """The Material a cell names ("ms", "Galvanised", "AL"). A material of DOMAIN.md's table that
     is not in the database yet is added from that table (through the inventory service); any
     other name is refused with a ValueError."""

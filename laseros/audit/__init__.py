@@ -6,7 +6,14 @@ Services call `record()` for every change they make; admin saves and deletes go 
 
 from .chain import ChainBreak, compute_hash, verify_chain
 from .context import current_ip, current_user, request_context
-from .services import diff_instances, instance_values, record, record_created, save_changes
+from .services import (
+    diff_instances,
+    instance_values,
+    record,
+    record_created,
+    save_audited,
+    save_changes,
+)
 
 __all__ = [
     "ChainBreak",
@@ -17,6 +24,7 @@ __all__ = [
     "instance_values",
     "record",
     "record_created",
+    "save_audited",
     "request_context",
     "save_changes",
     "verify_chain",

@@ -11,6 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from laseros.actors import Actor, acting_user
+
 from .chain import compute_hash
 from .context import current_ip, current_user
 
@@ -59,21 +61,39 @@ def diff_instances(before: dict[str, Any] | None, after: dict[str, Any] | None) 
     return changes
 
 
-def record_created(instance: models.Model, *, by: Any, message: str = ""):
-    """The CREATE entry for a record a service just saved, with all its fields."""
+def record_created(
+    instance: models.Model, *, by: Actor, message: str = "", extra: dict | None = None
+):
+    """The CREATE entry for a record a service just saved, with all its fields (and `extra`
+    changes the fields do not show, such as the rows made with it: {"sheets": [None, {...}]})."""
     from laseros.models import ActivityLog
 
     return record(
         action=ActivityLog.Action.CREATE,
         obj=instance,
-        changes=diff_instances(None, instance_values(instance)),
+        changes={**diff_instances(None, instance_values(instance)), **(extra or {})},
         message=message,
         user=by,
     )
 
 
+def save_audited(instance: models.Model, *, by: Actor, message: str = "") -> models.Model:
+    """Create or change a plain record: validated, saved, and its CREATE or UPDATE recorded
+    (an unchanged record is neither saved nor recorded). Call inside the service's transaction."""
+    original = (
+        type(instance)._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    )
+    if original is None:
+        instance.full_clean()
+        instance.save()
+        record_created(instance, by=by, message=message)
+    else:
+        save_changes(instance, instance_values(original), by=by, message=message)
+    return instance
+
+
 def save_changes(
-    instance: models.Model, before: dict[str, Any], *, by: Any, message: str = ""
+    instance: models.Model, before: dict[str, Any], *, by: Actor, message: str = ""
 ) -> dict:
     """The end of every plain update service: validate `instance`, and only when its values
     differ from `before` (its `instance_values` taken before the change; auto-updated
@@ -102,9 +122,7 @@ def _resolve_user(user: Any):
         user = current_user()
     if hasattr(user, "resolve"):
         user = user.resolve()
-    if user is not None and not getattr(user, "is_authenticated", False):
-        return None
-    return user
+    return acting_user(user)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from inventory.models import Material
+from laseros.actors import Actor
 from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
 from laseros.models import ActivityLog
 
@@ -47,7 +48,7 @@ def product_create(
     *,
     name: str,
     unit_price: Decimal,
-    by: Any,
+    by: Actor,
     sku: str = "",
     category: str = "",
     family: str = "",
@@ -97,7 +98,7 @@ def product_create(
 
 
 @transaction.atomic
-def product_update(*, product: Product, by: Any, **fields: Any) -> Product:
+def product_update(*, product: Product, by: Actor, **fields: Any) -> Product:
     """Change a product; when a SKU part changes and no SKU is given, the SKU is rebuilt."""
     unknown = set(fields) - PRODUCT_EDITABLE_FIELDS
     if unknown:
@@ -117,7 +118,7 @@ def product_update(*, product: Product, by: Any, **fields: Any) -> Product:
 
 
 @transaction.atomic
-def product_file_add(*, product: Product, file, by: Any, note: str = "") -> ProductFile:
+def product_file_add(*, product: Product, file, by: Actor, note: str = "") -> ProductFile:
     """Keep a drawing or photo with a catalogue product (checked like project documents)."""
     original_name, _content_type, size = check_upload(file)
     product_file = ProductFile(product=product, original_name=original_name, note=note)
@@ -148,7 +149,7 @@ def project_line_add(
     *,
     project: Project,
     product: Product,
-    by: Any,
+    by: Actor,
     quantity: int = 1,
     unit_price: Decimal | None = None,
     note: str = "",
@@ -167,7 +168,7 @@ def project_line_add(
 
 
 @transaction.atomic
-def project_line_update(*, line: ProjectLine, by: Any, **fields: Any) -> ProjectLine:
+def project_line_update(*, line: ProjectLine, by: Actor, **fields: Any) -> ProjectLine:
     """Change a line's quantity, price or note."""
     unknown = set(fields) - {"quantity", "unit_price", "note", "product"}
     if unknown:
@@ -186,7 +187,7 @@ def project_line_update(*, line: ProjectLine, by: Any, **fields: Any) -> Project
 
 
 @transaction.atomic
-def project_line_delete(*, line: ProjectLine, by: Any) -> None:
+def project_line_delete(*, line: ProjectLine, by: Actor) -> None:
     """Take a product off a job."""
     _check_lines_editable(line.project)
     record(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created
 from laseros.models import ActivityLog
 
@@ -22,7 +21,6 @@ from .jobs import (
     TransitionError,
     _changes,
     _copy_into,
-    _user,
     can_override,
     project_transition,
     project_update,
@@ -37,7 +35,7 @@ def project_document_add(
     project: Project,
     file,
     kind: str,
-    by: Any,
+    by: Actor,
     note: str = "",
     override: bool = False,
     reason: str = "",
@@ -61,7 +59,7 @@ def project_document_add(
         content_type=content_type,
         size_bytes=size,
         note=note,
-        uploaded_by=_user(by),
+        uploaded_by=acting_user(by),
     )
     if (
         kind == DocumentKind.PROOF_OF_PAYMENT
@@ -93,7 +91,7 @@ def project_document_add(
 
 
 def _after_document(
-    current: Project, document: ProjectDocument, *, by: Any, override: bool, reason: str
+    current: Project, document: ProjectDocument, *, by: Actor, override: bool, reason: str
 ) -> None:
     kind = document.kind
     if (
@@ -135,7 +133,7 @@ def _after_document(
 
 
 @transaction.atomic
-def project_document_delete(*, document: ProjectDocument, by: Any) -> None:
+def project_document_delete(*, document: ProjectDocument, by: Actor) -> None:
     """Remove a document and its file (the job's status does not change); audited."""
     record(
         action=ActivityLog.Action.DELETE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -17,7 +16,9 @@ from django.utils import timezone
 
 from clients.models import Client
 from inventory.models import Material
+from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
+from laseros.events import send_after_commit
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
 from laseros.workdays import add_working_days
@@ -29,7 +30,7 @@ from ..models import (
     ProjectStatus,
     ProjectStatusChange,
 )
-from ..signals import send_project_status_changed
+from ..signals import project_status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ class TransitionError(ValidationError):
 
     def __str__(self) -> str:
         return self.detail
-
-
-def _user(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
 
 
 def _changes(before: dict, obj) -> dict:
@@ -144,7 +141,7 @@ def project_create(
     *,
     client: Client,
     name: str,
-    by: Any,
+    by: Actor,
     description: str = "",
     material: Material | None = None,
     thickness_mm: Decimal | None = None,
@@ -186,7 +183,7 @@ def project_create(
         notes=notes,
         status=ProjectStatus.REQUEST,
         status_changed_at=now,
-        created_by=_user(by),
+        created_by=acting_user(by),
     )
     _refresh_dates(project)
     project.full_clean()
@@ -196,7 +193,7 @@ def project_create(
         from_status="",
         to_status=ProjectStatus.REQUEST,
         changed_at=now,
-        changed_by=_user(by),
+        changed_by=acting_user(by),
         reason="created",
     )
     record_created(project, by=by)
@@ -204,7 +201,7 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: Any, **fields: Any) -> Project:
+def project_update(*, project: Project, by: Actor, **fields: Any) -> Project:
     """Change a job's details (never its code, client or status); the quote and due dates follow
     the quote date and promised date."""
     unknown = set(fields) - PROJECT_EDITABLE_FIELDS
@@ -222,7 +219,7 @@ def project_update(*, project: Project, by: Any, **fields: Any) -> Project:
     return current
 
 
-def project_quote_sent(*, project: Project, by: Any, sent_on: dt.date | None = None) -> Project:
+def project_quote_sent(*, project: Project, by: Actor, sent_on: dt.date | None = None) -> Project:
     """The quote went to the client (today unless said): its expiry and reminder dates start."""
     if project.status != ProjectStatus.QUOTING:
         raise ValidationError(
@@ -239,8 +236,8 @@ def _copy_into(target: Project, source: Project) -> None:
         setattr(target, f.attname, getattr(source, f.attname))
 
 
-def can_override(by: Any) -> bool:
-    return _user(by) is not None and by.is_active and by.has_perm(OVERRIDE_PERMISSION)
+def can_override(by: Actor) -> bool:
+    return acting_user(by) is not None and by.is_active and by.has_perm(OVERRIDE_PERMISSION)
 
 
 @transaction.atomic
@@ -248,7 +245,7 @@ def project_transition(
     *,
     project: Project,
     to: str,
-    by: Any,
+    by: Actor,
     reason: str = "",
     override: bool = False,
     from_status: str | None = None,
@@ -265,11 +262,29 @@ def project_transition(
         to = ProjectStatus(to)
     except ValueError:
         raise TransitionError("unknown_status", f"{to!r} is not a project status.") from None
+    reason = (reason or "").strip()
     current = (
         Project.objects.select_for_update(of=("self",))
         .select_related("client", "material")
         .get(pk=project.pk)
     )
+    source = ProjectStatus(current.status)
+    move = _check_move(current, to, reason=reason, from_status=from_status)
+    overridden = _check_gates(current, move, by=by, reason=reason, override=override)
+    before = instance_values(current)
+    now = timezone.now()
+    _apply_move(current, move, to, reason=reason, overridden=overridden, now=now)
+    current.full_clean()
+    current.save()
+    _record_move(current, source, to, by=by, reason=reason, overridden=overridden, before=before)
+    _copy_into(project, current)
+    return current
+
+
+def _check_move(
+    current: Project, to: ProjectStatus, *, reason: str, from_status: str | None
+) -> workflow.Move:
+    """The workflow's move from the job's status to `to`, or TransitionError saying why not."""
     source = ProjectStatus(current.status)
     if from_status and from_status != source:
         raise TransitionError(
@@ -280,7 +295,6 @@ def project_transition(
     move = workflow.move_for(source, to)
     if move is None:
         raise TransitionError("not_allowed", f"A job cannot go from {source.label} to {to.label}.")
-    reason = (reason or "").strip()
     if move.kind == workflow.MoveKind.RESUME and to != current.status_before_hold:
         before_hold = (
             ProjectStatus(current.status_before_hold).label if current.status_before_hold else "?"
@@ -291,32 +305,46 @@ def project_transition(
         )
     if move.reason_required and not reason:
         raise TransitionError("reason_required", f"Give a reason to {move.label.lower()}.")
-    failed = workflow.failed_gates(current, move)
-    overridden: list[str] = []
-    if failed:
-        fixed = [g for g in failed if not g.overridable]
-        if fixed or not override:
-            first = (fixed or failed)[0]
-            raise TransitionError(first.code, first.message, failures=failed)
-        if not can_override(by):
-            raise TransitionError(
-                "override_not_permitted",
-                "Only a manager may override: " + " ".join(g.message for g in failed),
-                failures=failed,
-            )
-        if not reason:
-            raise TransitionError(
-                "reason_required", "Give the reason for the override; it is recorded."
-            )
-        overridden = [g.code for g in failed]
+    return move
 
-    before = instance_values(current)
-    now = timezone.now()
-    if move.kind == workflow.MoveKind.HOLD:
-        current.status_before_hold = source
-    else:
-        current.status_before_hold = ""
-    if move.kind in (workflow.MoveKind.REINSTATE,) or (
+
+def _check_gates(
+    current: Project, move: workflow.Move, *, by: Actor, reason: str, override: bool
+) -> list[str]:
+    """The codes of the gates a manager overrode (empty when every gate passes); a gate that
+    fails and is not overridden (or may not be) raises TransitionError naming it."""
+    failed = workflow.failed_gates(current, move)
+    if not failed:
+        return []
+    fixed = [g for g in failed if not g.overridable]
+    if fixed or not override:
+        first = (fixed or failed)[0]
+        raise TransitionError(first.code, first.message, failures=failed)
+    if not can_override(by):
+        raise TransitionError(
+            "override_not_permitted",
+            "Only a manager may override: " + " ".join(g.message for g in failed),
+            failures=failed,
+        )
+    if not reason:
+        raise TransitionError(
+            "reason_required", "Give the reason for the override; it is recorded."
+        )
+    return [g.code for g in failed]
+
+
+def _apply_move(
+    current: Project,
+    move: workflow.Move,
+    to: ProjectStatus,
+    *,
+    reason: str,
+    overridden: list[str],
+    now: dt.datetime,
+) -> None:
+    """The new status and the dates the move makes true (not saved)."""
+    current.status_before_hold = current.status if move.kind == workflow.MoveKind.HOLD else ""
+    if move.kind == workflow.MoveKind.REINSTATE or (
         to == ProjectStatus.QUOTING and move.kind == workflow.MoveKind.BACK
     ):
         # a new quote has to go out: the old one expired, was cancelled or is being redone
@@ -334,14 +362,25 @@ def project_transition(
     current.status_changed_at = now
     current.status_reason = reason[:255]
     _refresh_dates(current)
-    current.full_clean()
-    current.save()
+
+
+def _record_move(
+    current: Project,
+    source: ProjectStatus,
+    to: ProjectStatus,
+    *,
+    by: Actor,
+    reason: str,
+    overridden: list[str],
+    before: dict,
+) -> None:
+    """The history row, the audit entry, and the signal once the transaction commits."""
     change = ProjectStatusChange.objects.create(
         project=current,
         from_status=source,
         to_status=to,
-        changed_at=now,
-        changed_by=_user(by),
+        changed_at=current.status_changed_at,
+        changed_by=acting_user(by),
         reason=reason,
         overridden_gates=overridden,
     )
@@ -357,20 +396,18 @@ def project_transition(
         message=message,
         user=by,
     )
-    transaction.on_commit(
-        functools.partial(
-            send_project_status_changed,
-            project=current,
-            from_status=str(source),
-            to_status=str(to),
-            by=_user(by),
-            reason=reason,
-            overridden_gates=overridden,
-            change=change,
-        )
+    send_after_commit(
+        project_status_changed,
+        Project,
+        label=f"project_status_changed of {current.code}",
+        project=current,
+        from_status=str(source),
+        to_status=str(to),
+        by=acting_user(by),
+        reason=reason,
+        overridden_gates=overridden,
+        change=change,
     )
-    _copy_into(project, current)
-    return current
 
 
 @dataclass

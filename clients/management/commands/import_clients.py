@@ -11,12 +11,12 @@ The contact person also becomes the client's primary contact.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.db import DatabaseError, transaction
 
 from clients.models import Client, Contact, normalise_client_code
 from clients.services import client_create, client_update, contact_create
+from laseros.actors import Actor
 from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, read_table
 
 ALIASES = {
@@ -65,7 +65,7 @@ def payment_terms(text: str) -> str | None:
 class ClientRowHandler:
     """One row of the file -> a created, updated or unchanged client (raises to fail the row)."""
 
-    def __init__(self, *, by: Any = None):
+    def __init__(self, *, by: Actor = None):
         self.by = by
 
     def __call__(self, row: dict[str, str]) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from inventory.management.cells import (
 )
 from inventory.models import SheetStock
 from inventory.services import stock_adjust, stock_create, stock_update
+from laseros.actors import Actor
 from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, read_table
 
 ALIASES = {
@@ -57,7 +58,7 @@ TEXT_FIELDS = ("location", "supplier", "notes")
 class StockRowHandler:
     """One row of the file -> created, updated or unchanged stock (raises to fail the row)."""
 
-    def __init__(self, *, source: str, by: Any = None):
+    def __init__(self, *, source: str, by: Actor = None):
         self.source = source
         self.by = by
 

@@ -24,6 +24,7 @@ from inventory.management.cells import (
     parse_decimal,
     parse_int,
 )
+from laseros.actors import Actor
 from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, RowSkipped, read_table
 from production.cypcut_names import UnreadableName, parse_fsm_name
 from production.models import PRESET_TUNED_FIELDS, CutPreset, Gas
@@ -81,7 +82,7 @@ class PresetImporter:
         self,
         *,
         source: str,
-        by: Any = None,
+        by: Actor = None,
         default_material: str = "",
         default_gas: str = "",
         default_nozzle: str = "",

@@ -42,6 +42,7 @@ from inventory.management.cells import (
     parse_money,
     split_material_type,
 )
+from laseros.actors import Actor
 from laseros.importing import CREATED, UNCHANGED, UPDATED, ImportCommand, read_table
 from projects.models import Project, ProjectStatus
 from projects.services import TransitionError, project_create, project_transition, project_update
@@ -211,7 +212,7 @@ def _yes_no(value: bool | None) -> str:
 class ProjectRowHandler:
     """One row of the file -> a created, updated or unchanged job (raises to fail the row)."""
 
-    def __init__(self, *, by: Any = None, extras: dict[int, list[str]] | None = None):
+    def __init__(self, *, by: Actor = None, extras: dict[int, list[str]] | None = None):
         self.by = by
         self.extras = extras or {}
         self.width = len(TEMPLATE_COLUMNS)

@@ -1,0 +1,30 @@
+"""Who did it: the `Actor` every service is given (`by=`), and the one way to resolve it.
+
+A service is called by a person (the admin, the API, an operator page), by a task or a command
+(`by=None`), or on behalf of an anonymous request. The audit trail and the histories record a
+signed-in user, or nobody.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    User: TypeAlias = AbstractBaseUser
+    Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
+else:
+    User = Any
+    Actor = Any
+
+
+def acting_user(by: Actor) -> User | None:
+    """The user to record for `by`: a signed-in user, else None (a task, a command, anonymous)."""
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def acting_username(by: Actor) -> str | None:
+    """The acting user's username, or None."""
+    user = acting_user(by)
+    return user.get_username() if user is not None else None
