@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from clients.models import Client
+from laseros.units import format_thickness
 from projects.models import Project
 
 from .models import FileIngest, FileMetadata, FileStatus
@@ -104,7 +105,7 @@ def _number(value, unit: str = "", digits: int = 1) -> str:
 def _thickness(value) -> str:
     if value is None:
         return "—"
-    return f"{value.normalize():f} mm"
+    return f"{format_thickness(value)} mm"
 
 
 # --- list filters --------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from laseros.units import format_thickness
+
 SKU_RE = re.compile(
     r"^SKU-(?P<category>[A-Z0-9]{1,10})-(?P<family>[A-Z0-9]{1,10})-(?P<size>[A-Za-z0-9.x-]{1,40}?)"
     r"-(?P<thickness>\d{1,3}(?:\.\d{1,2})?)-(?P<material>[A-Z]{1,10})-v(?P<revision>\d{1,4})$"
@@ -27,13 +29,6 @@ class SkuParts:
     thickness_mm: Decimal
     material_code: str
     revision: int
-
-
-def format_thickness(value: Decimal | float | str) -> str:
-    """6 -> "6", 1.20 -> "1.2", 0.47 -> "0.47": as the shop writes thicknesses in names."""
-    number = Decimal(str(value)).normalize()
-    text = format(number, "f")
-    return text
 
 
 def build_sku(parts: SkuParts) -> str:

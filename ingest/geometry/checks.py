@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from laseros.units import format_mm
+
 from .measure import Measures, conic_points
 from .primitives import CONIC, LINE, TWO_PI, PieceTable
 
@@ -26,17 +28,6 @@ class Hole:
     center: tuple[float, float]
     diameter: float
     parent: int  # contour id of the part outline (or island) around it
-
-
-def fmt_mm(value: float) -> str:
-    """A length for people: '12.5 mm', '0.8 mm', '1 234 mm'."""
-    if abs(value) >= 100:
-        text = f"{value:,.0f}".replace(",", " ")
-    elif abs(value) >= 10:
-        text = f"{value:.1f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{text} mm"
 
 
 def fmt_point(p: np.ndarray | tuple[float, float]) -> str:
@@ -169,7 +160,7 @@ def hole_warnings(
                 (
                     "hole_smaller_than_thickness",
                     f"{len(small)} hole(s) smaller than the material thickness "
-                    f"({fmt_mm(thickness_mm)}); the smallest is Ø{fmt_mm(smallest.diameter)} "
+                    f"({format_mm(thickness_mm)}); the smallest is Ø{format_mm(smallest.diameter)} "
                     f"at {fmt_point(smallest.center)}.",
                 )
             )
@@ -185,8 +176,8 @@ def hole_warnings(
             (
                 "feature_near_edge",
                 f"{len(near)} hole(s) closer than one diameter to the part's edge; e.g. "
-                f"Ø{fmt_mm(worst.diameter)} at {fmt_point(worst.center)} has its centre "
-                f"{fmt_mm(distances[worst.contour])} from the edge.",
+                f"Ø{format_mm(worst.diameter)} at {fmt_point(worst.center)} has its centre "
+                f"{format_mm(distances[worst.contour])} from the edge.",
             )
         )
     return out

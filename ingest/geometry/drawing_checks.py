@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from ingest.parsers.base import ParseContext
+from laseros.units import format_mm
 
-from .checks import Hole, duplicate_segments, fmt_mm, fmt_point, hole_warnings
+from .checks import Hole, duplicate_segments, fmt_point, hole_warnings
 from .flatten import FlatDrawing
 from .loading import LoadedDrawing, Units
 from .measure import Measures
@@ -61,7 +62,7 @@ def units_assumed(d: Drawing) -> list[Finding]:
         return []
     box = d.box
     size = (
-        f"; the drawing measures {fmt_mm(box[2] - box[0])} × {fmt_mm(box[3] - box[1])}"
+        f"; the drawing measures {format_mm(box[2] - box[0])} × {format_mm(box[3] - box[1])}"
         if box
         else ""
     )
@@ -153,7 +154,7 @@ def part_larger_than_sheet(d: Drawing) -> list[Finding]:
             "part_larger_than_sheet",
             f"{len(too_big)} part(s) do not fit the largest sheet "
             f"({sheet[0]:.0f} × {sheet[1]:.0f} mm); the largest is "
-            f"{fmt_mm(b[2] - b[0])} × {fmt_mm(b[3] - b[1])}.",
+            f"{format_mm(b[2] - b[0])} × {format_mm(b[3] - b[1])}.",
         )
     ]
 
