@@ -8,8 +8,3 @@ from .models import Client, ClientQuerySet
 def client_list() -> ClientQuerySet:
     """Clients as lists show them: with their project count, in one query."""
     return Client.objects.for_list()
-
-
-def active_clients() -> ClientQuerySet:
-    """Clients a new project may be opened for."""
-    return Client.objects.filter(is_active=True)

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from laseros.admin import ReadOnlyMixin
 from projects.models import Project
 
+from . import selectors
 from .admin_parts import _number, _thickness, status_html, thumbnail_html, warnings_html
 from .models import FileIngest
 from .selectors import file_metadata
@@ -48,13 +49,7 @@ class ProjectFilesInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(deleted_at__isnull=True)
-            .select_related("metadata", "client", "project")
-            .order_by("part", "kind", "-version")
-        )
+        return selectors.project_files()
 
     @admin.display(description="")
     def thumbnail(self, obj):

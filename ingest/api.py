@@ -438,9 +438,7 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
         """Every reading of the file, newest first: the history re-extract keeps."""
         file = self.get_object()
         raw = str(request.query_params.get("raw", "")).lower() in ("1", "true", "yes")
-        readings = FileExtraction.objects.filter(file=file).order_by("-created_at", "-id")
-        if not raw:
-            readings = readings.defer("raw")
+        readings = selectors.extraction_history(file, raw=raw)
         serializer = ExtractionWithRawSerializer if raw else ExtractionSerializer
         return Response(serializer(readings, many=True).data)
 

@@ -16,14 +16,15 @@ def file_list() -> QuerySet[FileIngest]:
     return FileIngest.objects.for_list()
 
 
-def project_files(project) -> QuerySet[FileIngest]:
-    """A project's live files with their metadata, by part and version."""
-    return (
+def project_files(project=None) -> QuerySet[FileIngest]:
+    """Live files with their metadata, by part and version: a project's (or, for the project
+    page's inline, which filters by project itself, everyone's)."""
+    files = (
         FileIngest.objects.live()
-        .filter(project=project)
         .select_related("metadata", "client", "project")
         .order_by("part", "kind", "-version")
     )
+    return files if project is None else files.filter(project=project)
 
 
 def design_file_count(project) -> int:
@@ -36,9 +37,10 @@ def design_file_count(project) -> int:
     )
 
 
-def extraction_history(file: FileIngest) -> QuerySet[FileExtraction]:
-    """Every reading of a file, newest first (without the large raw JSON)."""
-    return file.extractions.defer("raw").order_by("-created_at", "-id")
+def extraction_history(file: FileIngest, *, raw: bool = False) -> QuerySet[FileExtraction]:
+    """Every reading of a file, newest first (without the large raw JSON unless asked)."""
+    readings = FileExtraction.objects.filter(file=file).order_by("-created_at", "-id")
+    return readings if raw else readings.defer("raw")
 
 
 def waiting_count() -> int:

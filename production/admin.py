@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from laseros.admin import ReadOnlyAdmin, ReadOnlyInline
 from laseros.audit.admin import AuditedAdminMixin
 
-from . import services
+from . import selectors, services
 from .admin_forms import (
     CutPresetForm,
     RunProjectFormSet,
@@ -481,12 +481,7 @@ class LaserRunAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(sheets_used=Sum("sheets__quantity"))
-            .prefetch_related("project_shares__project")
-        )
+        return selectors.run_list().annotate(sheets_used=Sum("sheets__quantity"))
 
     @admin.display(description="minutes")
     def duration(self, obj):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,7 +17,7 @@ from inventory.models import SheetStock
 from laseros.api.routers import router
 from projects.models import Project
 
-from . import services
+from . import selectors, services
 from .filters import CutPresetFilter, LaserRunFilter, MachineFilter, QueueItemFilter
 from .models import (
     MAX_PARTS,
@@ -394,11 +394,7 @@ class LaserRunViewSet(
     ordering = ["-started_at", "-id"]
 
     def get_queryset(self):
-        return LaserRun.objects.for_list().prefetch_related(
-            Prefetch("project_shares", queryset=LaserRunProject.objects.select_related("project")),
-            Prefetch("sheets", queryset=LaserRunSheet.objects.select_related("stock__material")),
-            "photos",
-        )
+        return selectors.run_list()
 
     @extend_schema(request=LaserRunInput, responses={201: LaserRunSerializer})
     def create(self, request, *args, **kwargs):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import QUEUE_ACTIVE, LaserRun, Machine, QueueItem
+from .models import LaserRun, LaserRunProject, LaserRunSheet
 
 
 def local_day_bounds(day: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -22,17 +22,10 @@ def runs_started_today() -> QuerySet[LaserRun]:
     return LaserRun.objects.filter(started_at__gte=start, started_at__lt=end)
 
 
-def machine_queue(machine: Machine) -> QuerySet[QueueItem]:
-    """A machine's active queue in cutting order."""
-    return (
-        QueueItem.objects.for_list()
-        .filter(machine=machine, status__in=QUEUE_ACTIVE)
-        .order_by("position")
-    )
-
-
 def run_list() -> QuerySet[LaserRun]:
-    """Runs with what a list shows: machine, operator, preset, the jobs, the sheets."""
+    """Runs with what a list shows: machine, operator, preset, the jobs, the sheets, photos."""
     return LaserRun.objects.for_list().prefetch_related(
-        "project_shares__project", "sheets__stock__material", "sheets__movement"
+        Prefetch("project_shares", queryset=LaserRunProject.objects.select_related("project")),
+        Prefetch("sheets", queryset=LaserRunSheet.objects.select_related("stock__material")),
+        "photos",
     )

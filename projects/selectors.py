@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.utils import timezone
 
 from laseros.money import can_see_money
@@ -16,7 +16,6 @@ from .models import (
     ProjectDocument,
     ProjectQuerySet,
     ProjectStatus,
-    ProjectStatusChange,
 )
 from .workflow import ProjectStatusGroups
 
@@ -25,18 +24,6 @@ def project_list() -> ProjectQuerySet:
     """Jobs as the API lists them: client and material joined, no query per row (not who made
     the job: the API does not show it, and each row would build a user for nothing)."""
     return Project.objects.select_related("client", "material")
-
-
-def project_detail_queryset() -> ProjectQuerySet:
-    """A job with its history, documents and lines, each fetched once."""
-    return Project.objects.for_list().prefetch_related(
-        Prefetch(
-            "status_changes",
-            queryset=ProjectStatusChange.objects.select_related("changed_by"),
-        ),
-        "documents",
-        "lines__product",
-    )
 
 
 def open_projects() -> ProjectQuerySet:

@@ -196,7 +196,3 @@ def available_moves(project: Project) -> list[Move]:
 def failed_gates(project: Project, move: Move) -> list[Gate]:
     """The move's gates the job does not pass yet, in the order the table lists them."""
     return [GATES[code] for code in move.gates if not GATES[code].check(project)]
-
-
-def reachable_targets() -> set[str]:
-    return {m.target for m in MOVES}
