@@ -18,6 +18,7 @@ from laseros.audit import (
     save_changes,
 )
 from laseros.models import ActivityLog
+from laseros.moves import check_move, record_move
 from laseros.sequences import next_number
 
 from .models import (
@@ -320,21 +321,16 @@ def offcut_update(*, offcut: Offcut, by: Actor = None, **changes: Any) -> Offcut
 def offcut_set_status(*, offcut: Offcut, to: str, by: Actor = None, reason: str = "") -> Offcut:
     """Mark a remnant used or scrapped; the allowed moves are OFFCUT_TRANSITIONS."""
     locked = Offcut.objects.select_for_update().get(pk=offcut.pk)
-    if to not in OffcutStatus.values:
-        raise ValidationError({"status": f"Unknown offcut status {to!r}."})
     current = OffcutStatus(locked.status)
-    if OffcutStatus(to) not in OFFCUT_TRANSITIONS[current]:
-        raise ValidationError(
-            {"status": f"Offcut {locked.tag} is {current.label.lower()}; it cannot become {to}."}
-        )
+    check_move(
+        allowed=OFFCUT_TRANSITIONS,
+        statuses=OffcutStatus,
+        current=current,
+        to=to,
+        refused=f"Offcut {locked.tag} is {current.label.lower()}; it cannot become {to}.",
+    )
     locked.status = to
     locked.save(update_fields=["status", "updated_at"])
     offcut.status = to
-    record(
-        action=ActivityLog.Action.TRANSITION,
-        obj=locked,
-        changes={"status": [current.value, to]},
-        message=reason,
-        user=by,
-    )
+    record_move(locked, source=current.value, to=to, by=by, reason=reason)
     return locked

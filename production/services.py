@@ -24,6 +24,7 @@ from inventory.models import SheetStock
 from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_audited
 from laseros.models import ActivityLog
+from laseros.moves import check_move, record_move
 
 from .models import (
     PRESET_TUNED_FIELDS,
@@ -188,13 +189,16 @@ def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str 
     _lock_machine(item.machine)
     items = _active_items(item.machine)
     current = next((i for i in items if i.pk == item.pk), None) or QueueItem.objects.get(pk=item.pk)
-    if to not in QueueStatus.values:
-        raise ValidationError({"status": f"Unknown queue status {to!r}."})
     was = QueueStatus(current.status)
-    if QueueStatus(to) not in QUEUE_TRANSITIONS[was]:
-        raise ValidationError(
-            {"status": f"A {was.label.lower()} item cannot become {QueueStatus(to).label.lower()}."}
-        )
+    check_move(
+        allowed=QUEUE_TRANSITIONS,
+        statuses=QueueStatus,
+        current=was,
+        to=to,
+        refused=f"A {was.label.lower()} item cannot become {QueueStatus(to).label.lower()}."
+        if to in QueueStatus.values
+        else "",
+    )
     fields = {"status": to}
     now = timezone.now()
     if to == QueueStatus.CUTTING:
@@ -209,9 +213,7 @@ def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str 
         setattr(item, name, value)
     if to not in QUEUE_ACTIVE:
         _renumber([i for i in items if i.pk != current.pk])
-    _audit_queue(
-        current, by=by, action=ActivityLog.Action.TRANSITION, changes=changes, message=reason
-    )
+    record_move(current, source=was, to=to, by=by, changes=changes, reason=reason)
     return current
 
 

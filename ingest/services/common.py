@@ -7,16 +7,15 @@ import unicodedata
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from laseros.audit import diff_instances, instance_values, record
-from laseros.models import ActivityLog
+from laseros.audit import diff_instances, instance_values
+from laseros.moves import check_move, record_move
 from laseros.redaction import without_server_paths
 
 from .. import signals
-from ..models import FileIngest, FileMetadata, FileStatus
+from ..models import FILE_TRANSITIONS, FileIngest, FileMetadata, FileStatus
 
 logger = logging.getLogger("ingest.services")
 
@@ -113,10 +112,13 @@ def _worker_stopped_reason(attempts: int) -> str:
 
 def _move(file: FileIngest, to: str, *, message: str = "", user=None, **fields: Any) -> None:
     """The one place a file's status changes: checks FILE_TRANSITIONS, saves, audits."""
-    if not file.can_move_to(to):
-        raise ValidationError(
-            f"{file} cannot go from {file.get_status_display()} to {FileStatus(to).label}."
-        )
+    check_move(
+        allowed=FILE_TRANSITIONS,
+        statuses=FileStatus,
+        current=file.status,
+        to=to,
+        refused=f"{file} cannot go from {file.get_status_display()} to {FileStatus(to).label}.",
+    )
     before = instance_values(file)
     from_status = file.status
     file.status = to
@@ -126,13 +128,7 @@ def _move(file: FileIngest, to: str, *, message: str = "", user=None, **fields: 
     file.save()
     changes = diff_instances(before, instance_values(file))
     changes.pop("traceback", None)  # long, and kept on the row for staff
-    record(
-        action=ActivityLog.Action.TRANSITION,
-        obj=file,
-        changes=changes,
-        message=f"{from_status} → {to}: {message}"[:500] if message else f"{from_status} → {to}",
-        user=_user(user),
-    )
+    record_move(file, source=from_status, to=to, by=user, changes=changes, reason=message)
 
 
 def file_payload(file: FileIngest) -> dict[str, Any]:

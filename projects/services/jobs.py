@@ -17,9 +17,9 @@ from django.utils import timezone
 from clients.models import Client
 from inventory.models import Material
 from laseros.actors import Actor, acting_user
-from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
+from laseros.audit import diff_instances, instance_values, record_created, save_changes
 from laseros.events import send_after_commit
-from laseros.models import ActivityLog
+from laseros.moves import TransitionError, record_move
 from laseros.sequences import bump_to, next_number
 from laseros.workdays import add_working_days
 
@@ -52,20 +52,6 @@ PROJECT_EDITABLE_FIELDS = frozenset(
         "notes",
     }
 )
-
-
-class TransitionError(ValidationError):
-    """A move the workflow refuses: `gate` names the rule ("design_file", "payment",
-    "not_allowed", "reason_required", ...), `detail` says what to do about it."""
-
-    def __init__(self, gate: str, detail: str, *, failures: list[workflow.Gate] | None = None):
-        super().__init__(detail, code=gate)
-        self.gate = gate
-        self.detail = detail
-        self.failures = failures or []
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 def _changes(before: dict, obj) -> dict:
@@ -384,17 +370,14 @@ def _record_move(
         reason=reason,
         overridden_gates=overridden,
     )
-    message = f"{source.label} → {to.label}"
-    if reason:
-        message += f": {reason}"
-    if overridden:
-        message += f" (overrode: {', '.join(overridden)})"
-    record(
-        action=ActivityLog.Action.TRANSITION,
-        obj=current,
+    why = reason + (f" (overrode: {', '.join(overridden)})" if overridden else "")
+    record_move(
+        current,
+        source=source.label,
+        to=to.label,
+        by=by,
         changes=_changes(before, current),
-        message=message,
-        user=by,
+        reason=why.strip(),
     )
     send_after_commit(
         project_status_changed,
