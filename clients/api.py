@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, viewsets
 
 from laseros.api.routers import router
@@ -13,17 +10,6 @@ from . import services
 from .filters import ClientFilter, ContactFilter
 from .models import Client, Contact
 from .selectors import client_list
-
-
-@contextlib.contextmanager
-def service_errors():
-    """A service's ValidationError becomes a 400 with its messages (and changes nothing)."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise serializers.ValidationError(exc.message_dict) from exc
-        raise serializers.ValidationError({"detail": exc.messages}) from exc
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -70,16 +56,14 @@ class ClientViewSet(viewsets.ModelViewSet):
         return client_list()
 
     def perform_create(self, serializer):
-        with service_errors():
-            client = services.client_create(by=self.request.user, **serializer.validated_data)
+        client = services.client_create(by=self.request.user, **serializer.validated_data)
         client.project_count = 0
         serializer.instance = client
 
     def perform_update(self, serializer):
-        with service_errors():
-            client = services.client_update(
-                client=serializer.instance, by=self.request.user, **serializer.validated_data
-            )
+        client = services.client_update(
+            client=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
         client.project_count = serializer.instance.project_count
         serializer.instance = client
 
@@ -96,18 +80,16 @@ class ContactViewSet(viewsets.ModelViewSet):
         return Contact.objects.select_related("client").order_by("client__code", "name")
 
     def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = services.contact_create(
-                by=self.request.user, **serializer.validated_data
-            )
+        serializer.instance = services.contact_create(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("client", None)
-        with service_errors():
-            serializer.instance = services.contact_update(
-                contact=serializer.instance, by=self.request.user, **data
-            )
+        serializer.instance = services.contact_update(
+            contact=serializer.instance, by=self.request.user, **data
+        )
 
     def perform_destroy(self, instance):
         services.contact_delete(contact=instance, by=self.request.user)

@@ -17,7 +17,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import permissions, renderers, serializers, status, viewsets
+from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from clients.models import Client, normalise_client_code
+from laseros.api.permissions import HasPerm
 from laseros.api.renderers import BinaryRenderer, PNGRenderer
 from laseros.api.routers import router
 from laseros.files import stored_file_response
@@ -34,18 +35,6 @@ from . import selectors, services
 from .filters import FileIngestFilter
 from .models import FileExtraction, FileIngest, FileKind, FileMetadata, FileSource
 from .selectors import file_metadata
-
-
-class HasPerm(permissions.BasePermission):
-    """One more permission an action needs besides the method's (e.g. restore needs delete)."""
-
-    def __init__(self, perm: str):
-        self.perm = perm
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perm(self.perm))
-
 
 # --- serializers ---------------------------------------------------------------------------------
 
@@ -387,19 +376,17 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
         """Delete a file: soft (restorable) by default, for good with ?hard=true."""
         file = self.get_object()
         hard = str(request.query_params.get("hard", "")).lower() in ("1", "true", "yes")
-        with service_errors():
-            if hard:
-                services.hard_delete(file=file, by=request.user)
-            else:
-                services.soft_delete(file=file, by=request.user)
+        if hard:
+            services.hard_delete(file=file, by=request.user)
+        else:
+            services.soft_delete(file=file, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={202: FileIngestSerializer})
     @action(detail=True, methods=["post"], url_path="re-extract")
     def re_extract(self, request, pk=None):
         """Read the file again; earlier readings are kept as history."""
-        with service_errors():
-            file = services.re_extract(file=self.get_object(), by=request.user)
+        file = services.re_extract(file=self.get_object(), by=request.user)
         return Response(
             self.get_serializer(self.get_queryset().get(pk=file.pk)).data,
             status=status.HTTP_202_ACCEPTED,
@@ -409,8 +396,7 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         """Bring back a soft-deleted file."""
-        with service_errors():
-            file = services.restore(file=self.get_object(), by=request.user)
+        file = services.restore(file=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=file.pk)).data)
 
     @extend_schema(responses={200: MetadataSerializer})
@@ -519,20 +505,6 @@ def _find_project(value) -> Project | None:
     if project is None:
         raise serializers.ValidationError({"project": [f"No project {value!r}."]})
     return project
-
-
-class service_errors:
-    """A service's ValidationError becomes a 400 with its messages (and changes nothing)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, DjangoValidationError):
-            if hasattr(exc, "error_dict"):
-                raise serializers.ValidationError(exc.message_dict) from exc
-            raise serializers.ValidationError({"detail": exc.messages}) from exc
-        return False
 
 
 router.register("files", FileIngestViewSet, basename="file")

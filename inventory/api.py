@@ -3,14 +3,12 @@ offcuts/. Every write goes through inventory.services."""
 
 from __future__ import annotations
 
-import contextlib
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from laseros.api.permissions import HasPerm
 from laseros.api.routers import router
 from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin
 
@@ -27,30 +25,6 @@ from .models import (
     SheetStock,
     StockMovement,
 )
-
-
-@contextlib.contextmanager
-def service_errors():
-    """A service's ValidationError becomes a 400 with its messages (and changes nothing)."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise serializers.ValidationError(exc.message_dict) from exc
-        raise serializers.ValidationError({"detail": exc.messages}) from exc
-
-
-class HasModelPerm(permissions.BasePermission):
-    """For actions that write another model than the viewset's: `perm` plus being logged in."""
-
-    def __init__(self, perm: str):
-        self.perm = perm
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated) and (
-            request.user.has_perm(self.perm)
-        )
-
 
 # --- materials ------------------------------------------------------------------------------------
 
@@ -81,17 +55,15 @@ class MaterialViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = services.material_save(
-                material=Material(**serializer.validated_data), by=self.request.user
-            )
+        serializer.instance = services.material_save(
+            material=Material(**serializer.validated_data), by=self.request.user
+        )
 
     def perform_update(self, serializer):
         material = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(material, name, value)
-        with service_errors():
-            serializer.instance = services.material_save(material=material, by=self.request.user)
+        serializer.instance = services.material_save(material=material, by=self.request.user)
 
 
 # --- sheet stock ----------------------------------------------------------------------------------
@@ -203,22 +175,20 @@ class SheetStockViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
 
     def get_permissions(self):
         if self.action == "movements":
-            return [HasModelPerm("inventory.add_stockmovement")]
+            return [HasPerm("inventory.add_stockmovement")]
         return super().get_permissions()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        with service_errors():
-            stock = services.stock_create(
-                by=self.request.user, opening_quantity=data.pop("opening_quantity", 0), **data
-            )
+        stock = services.stock_create(
+            by=self.request.user, opening_quantity=data.pop("opening_quantity", 0), **data
+        )
         serializer.instance = SheetStock.objects.for_list().get(pk=stock.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("opening_quantity", None)
-        with service_errors():
-            services.stock_update(stock=serializer.instance, by=self.request.user, **data)
+        services.stock_update(stock=serializer.instance, by=self.request.user, **data)
         serializer.instance = SheetStock.objects.for_list().get(pk=serializer.instance.pk)
 
     @extend_schema(request=StockMoveSerializer, responses={201: StockMovementSerializer})
@@ -229,8 +199,7 @@ class SheetStockViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
         stock = self.get_object()
         form = StockMoveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors():
-            movement = services.stock_move(stock=stock, by=request.user, **form.validated_data)
+        movement = services.stock_move(stock=stock, by=request.user, **form.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=ReorderSuggestionSerializer(many=True))
@@ -309,16 +278,14 @@ class OffcutViewSet(viewsets.ModelViewSet):
         return Offcut.objects.for_list()
 
     def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = services.offcut_create(
-                by=self.request.user, **serializer.validated_data
-            )
+        serializer.instance = services.offcut_create(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
-        with service_errors():
-            serializer.instance = services.offcut_update(
-                offcut=serializer.instance, by=self.request.user, **serializer.validated_data
-            )
+        serializer.instance = services.offcut_update(
+            offcut=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
     @extend_schema(request=OffcutStatusSerializer, responses=OffcutSerializer)
     @action(detail=True, methods=["post"], url_path="status")
@@ -327,13 +294,12 @@ class OffcutViewSet(viewsets.ModelViewSet):
         offcut = self.get_object()
         form = OffcutStatusSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors():
-            offcut = services.offcut_set_status(
-                offcut=offcut,
-                to=form.validated_data["status"],
-                reason=form.validated_data.get("reason", ""),
-                by=request.user,
-            )
+        offcut = services.offcut_set_status(
+            offcut=offcut,
+            to=form.validated_data["status"],
+            reason=form.validated_data.get("reason", ""),
+            by=request.user,
+        )
         return Response(OffcutSerializer(offcut).data)
 
 

@@ -281,6 +281,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["laseros.api.permissions.RoleModelPermissions"],
+    # A service's ValidationError or a refused status move is a 400 naming the field or gate.
+    "EXCEPTION_HANDLER": "laseros.api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_FILTER_BACKENDS": [

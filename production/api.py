@@ -12,7 +12,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from inventory.api import service_errors
 from inventory.models import SheetStock
 from laseros.api.routers import router
 from projects.models import Project
@@ -68,17 +67,15 @@ class MachineViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = services.machine_save(
-                machine=Machine(**serializer.validated_data), by=self.request.user
-            )
+        serializer.instance = services.machine_save(
+            machine=Machine(**serializer.validated_data), by=self.request.user
+        )
 
     def perform_update(self, serializer):
         machine = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(machine, name, value)
-        with service_errors():
-            serializer.instance = services.machine_save(machine=machine, by=self.request.user)
+        serializer.instance = services.machine_save(machine=machine, by=self.request.user)
 
 
 # --- presets --------------------------------------------------------------------------------------
@@ -137,8 +134,7 @@ class CutPresetViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = {k: v for k, v in serializer.validated_data.items() if k in PRESET_TUNED_FIELDS}
-        with service_errors():
-            preset = services.preset_create(by=self.request.user, **data)
+        preset = services.preset_create(by=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=preset.pk)
 
     def perform_update(self, serializer):
@@ -148,10 +144,9 @@ class CutPresetViewSet(viewsets.ModelViewSet):
             "quality_effect": data.pop("quality_effect", QualityEffect.UNKNOWN),
             "quality_note": data.pop("quality_note", ""),
         }
-        with service_errors():
-            services.preset_update(
-                preset=serializer.instance, changes=data, by=self.request.user, **meta
-            )
+        services.preset_update(
+            preset=serializer.instance, changes=data, by=self.request.user, **meta
+        )
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     @extend_schema(responses=CutPresetChangeSerializer(many=True))
@@ -222,27 +217,24 @@ class QueueItemViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        with service_errors():
-            item = services.queue_add(
-                project=data.pop("project"),
-                machine=data.pop("machine"),
-                priority=data.pop("priority", QueuePriority.NORMAL),
-                by=self.request.user,
-                **data,
-            )
+        item = services.queue_add(
+            project=data.pop("project"),
+            machine=data.pop("machine"),
+            priority=data.pop("priority", QueuePriority.NORMAL),
+            by=self.request.user,
+            **data,
+        )
         serializer.instance = self.get_queryset().get(pk=item.pk)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("machine", None)
         data.pop("project", None)
-        with service_errors():
-            services.queue_item_update(item=serializer.instance, by=self.request.user, **data)
+        services.queue_item_update(item=serializer.instance, by=self.request.user, **data)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_destroy(self, instance):
-        with service_errors():
-            services.queue_remove(item=instance, by=self.request.user, reason="via API")
+        services.queue_remove(item=instance, by=self.request.user, reason="via API")
 
     def _answer(self, item):
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
@@ -254,10 +246,7 @@ class QueueItemViewSet(viewsets.ModelViewSet):
         item = self.get_object()
         form = QueueMoveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors():
-            services.queue_move(
-                item=item, to_position=form.validated_data["position"], by=request.user
-            )
+        services.queue_move(item=item, to_position=form.validated_data["position"], by=request.user)
         return self._answer(item)
 
     @extend_schema(request=None, responses=QueueItemSerializer)
@@ -265,8 +254,7 @@ class QueueItemViewSet(viewsets.ModelViewSet):
     def start(self, request, pk=None):
         """The operator starts cutting the job."""
         item = self.get_object()
-        with service_errors():
-            services.queue_start(item=item, by=request.user)
+        services.queue_start(item=item, by=request.user)
         return self._answer(item)
 
     @extend_schema(request=None, responses=QueueItemSerializer)
@@ -274,8 +262,7 @@ class QueueItemViewSet(viewsets.ModelViewSet):
     def complete(self, request, pk=None):
         """The job is cut: it leaves the queue."""
         item = self.get_object()
-        with service_errors():
-            services.queue_complete(item=item, by=request.user)
+        services.queue_complete(item=item, by=request.user)
         return self._answer(item)
 
 
@@ -406,8 +393,7 @@ class LaserRunViewSet(
             for row in data.pop("projects")
         ]
         sheets = [(row["stock"], row["quantity"]) for row in data.pop("sheets")]
-        with service_errors():
-            run = services.run_record(projects=projects, sheets=sheets, by=request.user, **data)
+        run = services.run_record(projects=projects, sheets=sheets, by=request.user, **data)
         answer = self.get_serializer(self.get_queryset().get(pk=run.pk))
         return Response(answer.data, status=status.HTTP_201_CREATED)
 
@@ -418,8 +404,7 @@ class LaserRunViewSet(
         run = self.get_object()
         form = PhotoInput(data=request.data)
         form.is_valid(raise_exception=True)
-        with service_errors():
-            photo = services.run_photo_add(run=run, by=request.user, **form.validated_data)
+        photo = services.run_photo_add(run=run, by=request.user, **form.validated_data)
         return Response(
             RunPhotoSerializer(photo, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,

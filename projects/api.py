@@ -28,7 +28,6 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
-from clients.api import service_errors
 from laseros.api.renderers import BinaryRenderer
 from laseros.api.routers import router
 from laseros.files import may_read, stored_file_response
@@ -389,18 +388,14 @@ class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         client = data.pop("client")
-        with service_errors():
-            serializer.instance = services.project_create(
-                client=client, by=self.request.user, **data
-            )
+        serializer.instance = services.project_create(client=client, by=self.request.user, **data)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("client", None)
-        with service_errors():
-            serializer.instance = services.project_update(
-                project=serializer.instance, by=self.request.user, **data
-            )
+        serializer.instance = services.project_update(
+            project=serializer.instance, by=self.request.user, **data
+        )
 
     @extend_schema(
         request=TransitionSerializer,
@@ -434,19 +429,13 @@ class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
             return Response(
                 {"gate": "invalid", "detail": body.errors}, status=status.HTTP_400_BAD_REQUEST
             )
-        try:
-            project = services.project_transition(
-                project=project,
-                to=body.validated_data["status"],
-                by=request.user,
-                reason=body.validated_data["reason"],
-                override=body.validated_data["override"],
-            )
-        except services.TransitionError as exc:
-            payload = {"gate": exc.gate, "detail": exc.detail}
-            if exc.failures:
-                payload["failed"] = [{"gate": g.code, "detail": g.message} for g in exc.failures]
-            return Response(payload, status=status.HTTP_400_BAD_REQUEST)
+        project = services.project_transition(
+            project=project,
+            to=body.validated_data["status"],
+            by=request.user,
+            reason=body.validated_data["reason"],
+            override=body.validated_data["override"],
+        )
         project = project_list().get(pk=project.pk)
         return Response(self.get_serializer(project).data)
 
@@ -478,24 +467,15 @@ class ProjectDocumentViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        with service_errors():
-            serializer.instance = services.project_document_add(
-                project=data["project"],
-                file=data["file"],
-                kind=data.get("kind", DocumentKind.OTHER),
-                note=data.get("note", ""),
-                override=data.get("override", False),
-                reason=data.get("reason", ""),
-                by=self.request.user,
-            )
-
-    def create(self, request, *args, **kwargs):
-        try:
-            return super().create(request, *args, **kwargs)
-        except services.TransitionError as exc:
-            return Response(
-                {"gate": exc.gate, "detail": exc.detail}, status=status.HTTP_400_BAD_REQUEST
-            )
+        serializer.instance = services.project_document_add(
+            project=data["project"],
+            file=data["file"],
+            kind=data.get("kind", DocumentKind.OTHER),
+            note=data.get("note", ""),
+            override=data.get("override", False),
+            reason=data.get("reason", ""),
+            by=self.request.user,
+        )
 
     def perform_destroy(self, instance):
         services.project_document_delete(document=instance, by=self.request.user)
@@ -526,16 +506,14 @@ class ProductViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
         return product_list()
 
     def perform_create(self, serializer):
-        with service_errors():
-            product = services.product_create(by=self.request.user, **serializer.validated_data)
+        product = services.product_create(by=self.request.user, **serializer.validated_data)
         product.line_count = 0
         serializer.instance = product
 
     def perform_update(self, serializer):
-        with service_errors():
-            product = services.product_update(
-                product=serializer.instance, by=self.request.user, **serializer.validated_data
-            )
+        product = services.product_update(
+            product=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
         product.line_count = serializer.instance.line_count
         serializer.instance = product
 
@@ -552,22 +530,19 @@ class ProjectLineViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
         return ProjectLine.objects.select_related("project", "product")
 
     def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = services.project_line_add(
-                by=self.request.user, **serializer.validated_data
-            )
+        serializer.instance = services.project_line_add(
+            by=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("project", None)
-        with service_errors():
-            serializer.instance = services.project_line_update(
-                line=serializer.instance, by=self.request.user, **data
-            )
+        serializer.instance = services.project_line_update(
+            line=serializer.instance, by=self.request.user, **data
+        )
 
     def perform_destroy(self, instance):
-        with service_errors():
-            services.project_line_delete(line=instance, by=self.request.user)
+        services.project_line_delete(line=instance, by=self.request.user)
 
 
 router.register("projects", ProjectViewSet, basename="project")
