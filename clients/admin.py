@@ -8,14 +8,11 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from laseros.admin import PageInlinesMixin
 from laseros.audit.admin import AuditedAdminMixin
 
 from . import services
 from .models import Client, Contact, normalise_client_code
-
-# Inlines higher apps add to a client's page (projects adds the client's projects). The clients
-# app cannot import them (it sits below them), so they register here from their own admin.py.
-client_page_inlines: list[type[admin.options.InlineModelAdmin]] = []
 
 
 def copy_saved(target, saved) -> None:
@@ -46,9 +43,10 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ClientAdmin(PageInlinesMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Saves go through clients.services (code generation, audit); deletes are audited."""
 
+    inlines = [ContactInline]
     list_display = [
         "code",
         "name",
@@ -77,12 +75,6 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
-
-    def get_inlines(self, request, obj):
-        inlines = [ContactInline]
-        if obj is not None:
-            inlines += client_page_inlines
-        return inlines
 
     def get_search_results(self, request, queryset, search_term):
         with contextlib.suppress(ValueError):

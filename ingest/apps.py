@@ -42,7 +42,6 @@ class IngestConfig(AppConfig):
             )
         )
         self._count_design_files_for_projects()
-        self._show_files_on_project_admin()
 
     def _count_design_files_for_projects(self) -> None:
         """Projects (a lower app) asks the apps above it how many design files a project has:
@@ -52,8 +51,3 @@ class IngestConfig(AppConfig):
         from .selectors import design_file_count
 
         register_design_file_counter(design_file_count)
-
-    def _show_files_on_project_admin(self) -> None:
-        from .admin_project import attach_project_files_inline
-
-        attach_project_files_inline()

@@ -3,9 +3,38 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
+from django.db import models
 from django.utils.html import format_html_join
 
 from .models import ActivityLog, WorkerHeartbeat
+
+_PAGE_INLINES: dict[type[models.Model], list[type[InlineModelAdmin]]] = {}
+
+
+def add_page_inline(model: type[models.Model], inline: type[InlineModelAdmin]) -> None:
+    """Show `inline` on the change page of a lower app's `model` (the one way a higher app adds
+    to a lower app's admin: the lower app cannot import it). Call it from the higher app's
+    admin module; calling it twice adds it once."""
+    inlines = _PAGE_INLINES.setdefault(model, [])
+    if inline not in inlines:
+        inlines.append(inline)
+
+
+def page_inlines(model: type[models.Model]) -> list[type[InlineModelAdmin]]:
+    """The inlines higher apps added to `model`'s change page."""
+    return list(_PAGE_INLINES.get(model, []))
+
+
+class PageInlinesMixin:
+    """For a ModelAdmin whose change page higher apps add to (add_page_inline): their inlines
+    follow its own on the change page of an existing record."""
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is None:
+            return inlines
+        return [*inlines, *(i for i in page_inlines(self.model) if i not in inlines)]
 
 
 class ReadOnlyMixin:

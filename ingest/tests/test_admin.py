@@ -6,7 +6,6 @@ a project's design files on the project page."""
 from __future__ import annotations
 
 import pytest
-from django.contrib import admin
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -358,18 +357,11 @@ def test_dashboard_tiles_count_waiting_and_failed_files(admin_user_client):
 
 
 def test_project_page_shows_its_design_files(admin_user_client, committed):
-    from ingest.admin_project import ProjectFilesInline, attach_project_files_inline
+    from ingest.admin.project_page import ProjectFilesInline
+    from laseros.admin import add_page_inline, page_inlines
 
-    if Project not in admin.site._registry:
-        pytest.skip("projects has no admin registered yet")
-    attach_project_files_inline()
-    attach_project_files_inline()  # twice is harmless
-    project_admin = admin.site._registry[Project]
-    from projects import admin as project_admin_module
-
-    page_inlines = getattr(project_admin_module, "project_page_inlines", None)
-    holder = page_inlines if isinstance(page_inlines, list) else project_admin.inlines
-    assert list(holder).count(ProjectFilesInline) == 1
+    add_page_inline(Project, ProjectFilesInline)  # twice is harmless
+    assert page_inlines(Project).count(ProjectFilesInline) == 1
 
     project = make_project()
     file = _read_file(committed, project=project)

@@ -9,7 +9,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 
 from inventory.models import SheetStock
 
-from .models import (
+from ..models import (
     PRESET_TUNED_FIELDS,
     CutPreset,
     LaserRun,

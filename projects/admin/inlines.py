@@ -6,18 +6,19 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
-from clients.admin import client_page_inlines
+from clients.models import Client
+from laseros.admin import add_page_inline
 from laseros.money import MoneyFieldsAdminMixin
 
-from . import selectors, workflow
-from .models import (
+from .. import selectors, workflow
+from ..models import (
     DocumentKind,
     Project,
     ProjectDocument,
     ProjectLine,
     ProjectStatusChange,
 )
-from .uploads import check_upload
+from ..uploads import check_upload
 
 # --- inlines --------------------------------------------------------------------------------------
 
@@ -161,4 +162,4 @@ class ClientProjectInline(MoneyFieldsAdminMixin, admin.TabularInline):
         return False
 
 
-client_page_inlines.append(ClientProjectInline)
+add_page_inline(Client, ClientProjectInline)

@@ -10,17 +10,16 @@ from laseros.admin import ReadOnlyAdmin
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 
-from . import selectors, services
-from .admin_common import material_autocomplete
-from .admin_inlines import DocumentAddForm
-from .models import (
+from .. import selectors, services
+from ..models import (
     Product,
     ProductFile,
     ProjectDocument,
     ProjectLine,
     ProjectStatusChange,
 )
-from .uploads import check_upload
+from ..uploads import check_upload
+from .inlines import DocumentAddForm
 
 
 @admin.register(ProjectStatusChange)
@@ -184,8 +183,7 @@ class ProductAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.product_list()
 
-    def get_autocomplete_fields(self, request):
-        return ["material"] if material_autocomplete(self.admin_site) else []
+    autocomplete_fields = ["material"]
 
     @admin.display(description="on jobs", ordering="line_count")
     def line_count(self, obj):

@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from laseros.admin import ReadOnlyMixin
+from laseros.admin import ReadOnlyMixin, add_page_inline
 from projects.models import Project
 
-from . import selectors
-from .admin_parts import _number, _thickness, status_html, thumbnail_html, warnings_html
-from .models import FileIngest
-from .selectors import file_metadata
+from .. import selectors
+from ..models import FileIngest
+from ..selectors import file_metadata
+from .parts import _number, _thickness, status_html, thumbnail_html, warnings_html
 
 logger = logging.getLogger(__name__)
 
@@ -110,26 +110,5 @@ class ProjectFilesInline(ReadOnlyMixin, admin.TabularInline):
         return warnings_html(metadata.warnings if metadata else obj.ingest_warnings)
 
 
-def attach_project_files_inline() -> None:
-    """Show a project's design files on its admin page, without projects importing ingest.
-
-    projects sits below ingest, so it cannot name this inline. When projects offers a list of
-    page inlines for higher apps (as clients does with `client_page_inlines`) the inline joins
-    it; otherwise it is appended to the registered ProjectAdmin's `inlines`. Called from
-    IngestConfig.ready(), after the admin has discovered every app's admin module."""
-    try:
-        from projects import admin as project_admin_module
-    except ImportError:  # pragma: no cover - projects is always installed
-        return
-    page_inlines = getattr(project_admin_module, "project_page_inlines", None)
-    if isinstance(page_inlines, list):
-        if ProjectFilesInline not in page_inlines:
-            page_inlines.append(ProjectFilesInline)
-        return
-    project_admin = admin.site._registry.get(Project)
-    if project_admin is None:
-        logger.info("projects has no admin yet: the design files inline is not shown")
-        return
-    inlines = list(project_admin.inlines or [])
-    if ProjectFilesInline not in inlines:
-        project_admin.inlines = [*inlines, ProjectFilesInline]
+# Ingest sits above projects: the job's page shows its design files through the core's hook.
+add_page_inline(Project, ProjectFilesInline)

@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
-from . import services, workflow
-from .admin_common import S, errors_text
+from .. import services, workflow
+from .common import S, errors_text
 
 
 class ReasonForm(forms.Form):

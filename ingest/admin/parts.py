@@ -17,9 +17,9 @@ from clients.models import Client
 from laseros.units import format_thickness
 from projects.models import Project
 
-from .models import FileIngest, FileMetadata, FileStatus
-from .selectors import file_metadata
-from .services import GIVEN_KEYS, clean_given
+from ..models import FileIngest, FileMetadata, FileStatus
+from ..selectors import file_metadata
+from ..services import GIVEN_KEYS, clean_given
 
 logger = logging.getLogger(__name__)
 

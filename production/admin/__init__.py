@@ -17,15 +17,8 @@ from django.utils.html import format_html
 from laseros.admin import ReadOnlyAdmin, ReadOnlyInline
 from laseros.audit.admin import AuditedAdminMixin
 
-from . import selectors, services
-from .admin_forms import (
-    CutPresetForm,
-    RunProjectFormSet,
-    RunRecordForm,
-    RunSheetFormSet,
-    registered_with_search,
-)
-from .models import (
+from .. import selectors, services
+from ..models import (
     PRESET_TUNED_FIELDS,
     QUEUE_ACTIVE,
     CutPreset,
@@ -39,7 +32,14 @@ from .models import (
     QualityEffect,
     QueueItem,
 )
-from .selectors import local_day_bounds
+from ..selectors import local_day_bounds
+from .forms import (
+    CutPresetForm,
+    RunProjectFormSet,
+    RunRecordForm,
+    RunSheetFormSet,
+    registered_with_search,
+)
 
 
 class ProjectAutocompleteMixin:

@@ -1,5 +1,5 @@
-"""Admin for jobs (the history, documents, products and lines admins are in admin_records.py,
-the job page's inlines in admin_inlines.py, the bulk moves in admin_actions.py).
+"""Admin for jobs (the history, documents, products and lines admins are in records.py, the
+job page's inlines in inlines.py, the bulk moves in actions.py).
 
 A job's status is never a form field: the change page offers the allowed moves as buttons (a
 confirmation page asks for a reason where one is needed, and lets a manager override a gate),
@@ -20,33 +20,26 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from clients.admin import copy_saved
+from laseros.admin import page_inlines
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 
-from . import (
-    admin_records,  # noqa: F401 - registers the history, document and product admins
-    selectors,
-    services,
-    workflow,
-)
-from .admin_actions import BULK_ACTIONS
-from .admin_common import S, errors_text, material_autocomplete
-from .admin_inlines import (
-    DocumentAddInline,
-    DocumentInline,
-    ProjectLineInline,
-    StatusChangeInline,
-)
-from .models import (
+from .. import selectors, services, workflow
+from ..models import (
     DocumentKind,
     Project,
     ProjectDocument,
     ProjectLine,
 )
-
-# Inlines higher apps add to a job's page (ingest adds the job's design files). projects cannot
-# import them (it sits below them), so they register here from their own admin module.
-project_page_inlines: list[type[admin.options.InlineModelAdmin]] = []
+from . import records  # noqa: F401 - registers the history, document and product admins
+from .actions import BULK_ACTIONS
+from .common import S, errors_text
+from .inlines import (
+    DocumentAddInline,
+    DocumentInline,
+    ProjectLineInline,
+    StatusChangeInline,
+)
 
 # --- list filters ---------------------------------------------------------------------------------
 
@@ -142,7 +135,7 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["client", "material"]
     list_per_page = 50
-    autocomplete_fields = ["client"]
+    autocomplete_fields = ["client", "material"]
     actions = BULK_ACTIONS
     inlines = [ProjectLineInline, DocumentInline, DocumentAddInline, StatusChangeInline]
     readonly_fields = [
@@ -212,12 +205,6 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         # does not show it, and each row would build a user: the change page reads it by itself)
         return super().get_queryset(request).select_related("client", "material")
 
-    def get_autocomplete_fields(self, request):
-        fields = list(super().get_autocomplete_fields(request))
-        if material_autocomplete(self.admin_site):
-            fields.append("material")
-        return fields
-
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
@@ -239,7 +226,7 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         if obj is None:
             return [ProjectLineInline, DocumentAddInline]
-        return [*self.inlines, *(i for i in project_page_inlines if i not in self.inlines)]
+        return [*self.inlines, *(i for i in page_inlines(Project) if i not in self.inlines)]
 
     def action_checkbox(self, obj):
         """Django's own checkbox, written out: rendering its widget's template for each of the

@@ -24,8 +24,11 @@ from laseros.admin import ReadOnlyAdmin, ReadOnlyMixin
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.files import stored_file_response
 
-from . import services
-from .admin_parts import (
+from .. import services
+from ..models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
+from ..selectors import file_metadata
+from . import project_page  # noqa: F401 - shows a job's design files on its page
+from .parts import (
     DeletedFilter,
     HasWarningsFilter,
     MaterialFilter,
@@ -38,8 +41,6 @@ from .admin_parts import (
     thumbnail_html,
     warnings_html,
 )
-from .models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
-from .selectors import file_metadata
 
 logger = logging.getLogger(__name__)
 
