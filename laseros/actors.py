@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    User: TypeAlias = AbstractBaseUser
-    Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
+    Actor: TypeAlias = User | AnonymousUser | None
 else:
     User = Any
     Actor = Any
@@ -21,7 +20,9 @@ else:
 
 def acting_user(by: Actor) -> User | None:
     """The user to record for `by`: a signed-in user, else None (a task, a command, anonymous)."""
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
+    if by is None or by.is_anonymous:
+        return None
+    return by
 
 
 def acting_username(by: Actor) -> str | None:
