@@ -81,17 +81,20 @@ class ReorderSuggestion:
 
 def reorder_suggestions() -> list[ReorderSuggestion]:
     """What to order now: for every low stock, the sheets to order and what they cost."""
-    return [
-        ReorderSuggestion(
-            stock=stock,
-            on_hand=stock.quantity_on_hand,
-            reorder_level=stock.reorder_level,
-            quantity=stock.to_order,
-            cost=stock.unit_cost * stock.to_order,
-        )
-        for stock in low_stock()
-        if stock.to_order > 0
-    ]
+    suggestions = []
+    for stock in low_stock():
+        to_order: int = stock.to_order  # type: ignore[attr-defined] # annotated by .low()
+        if to_order > 0:
+            suggestions.append(
+                ReorderSuggestion(
+                    stock=stock,
+                    on_hand=stock.quantity_on_hand,
+                    reorder_level=stock.reorder_level,
+                    quantity=to_order,
+                    cost=stock.unit_cost * to_order,
+                )
+            )
+    return suggestions
 
 
 def stock_value(queryset: QuerySet[SheetStock] | None = None) -> Decimal:

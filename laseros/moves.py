@@ -45,7 +45,7 @@ class TransitionError(ValidationError):
 
 def check_move(
     *,
-    allowed: Mapping[str, Collection[str]],
+    allowed: Mapping[Any, Collection[Any]],
     statuses: type[models.TextChoices],
     current: str,
     to: str,

@@ -199,7 +199,7 @@ def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str 
         if to in QueueStatus.values
         else "",
     )
-    fields = {"status": to}
+    fields: dict[str, Any] = {"status": to}
     now = timezone.now()
     if to == QueueStatus.CUTTING:
         fields["started_at"] = current.started_at or now
@@ -301,16 +301,16 @@ def compute_shares(entries: Sequence[tuple[Decimal, Decimal, int]]) -> list[Deci
     areas = [Decimal(str(e[1] or 0)) for e in entries]
     parts = [Decimal(int(e[2] or 0)) for e in entries]
     total_cut, total_area, total_parts = sum(cuts), sum(areas), sum(parts)
-    raw = []
+    raw: list[Decimal] = []
     for cut, area, count in zip(cuts, areas, parts, strict=True):
-        measures = []
+        measures: list[Decimal] = []
         if total_cut > 0:
             measures.append(cut / total_cut)
         if total_area > 0:
             measures.append(area / total_area)
         if not measures:
             measures.append(count / total_parts if total_parts else Decimal(1) / len(entries))
-        raw.append(sum(measures) / len(measures))
+        raw.append(sum(measures, Decimal(0)) / len(measures))
     shares = [r.quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN) for r in raw]
     largest = max(range(len(shares)), key=lambda i: shares[i])
     shares[largest] += Decimal(1) - sum(shares)

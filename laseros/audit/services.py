@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -17,6 +17,9 @@ from .chain import compute_hash
 from .context import current_ip, current_user
 
 _SKIP_FIELDS = {"password", "last_login"}
+
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _jsonable(value: Any) -> Any:
@@ -77,7 +80,7 @@ def record_created(
     )
 
 
-def save_audited(instance: models.Model, *, by: Actor, message: str = "") -> models.Model:
+def save_audited(instance: M, *, by: Actor, message: str = "") -> M:
     """Create or change a plain record: validated, saved, and its CREATE or UPDATE recorded
     (an unchanged record is neither saved nor recorded). Call inside the service's transaction."""
     original = (

@@ -86,7 +86,7 @@ def product_create(
         family=family,
         size=size,
         material=material,
-        thickness_mm=thickness_mm,
+        thickness_mm=thickness_mm,  # type: ignore[misc] # None: full_clean() names it
         revision=revision or 1,
         unit_price=unit_price,
         is_active=is_active,
@@ -158,9 +158,8 @@ def project_line_add(
     _check_lines_editable(project)
     if not product.is_active:
         raise ValidationError({"product": f"{product.sku} is no longer sold (inactive)."})
-    line = ProjectLine(
-        project=project, product=product, quantity=quantity, unit_price=unit_price, note=note
-    )
+    line = ProjectLine(project=project, product=product, quantity=quantity, note=note)
+    line.unit_price = unit_price  # type: ignore[assignment] # None: the product's, in clean()
     line.full_clean()
     line.save()
     record_created(line, by=by, message=f"line on {project.code}")

@@ -223,7 +223,8 @@ def _copy_into(target: Project, source: Project) -> None:
 
 
 def can_override(by: Actor) -> bool:
-    return acting_user(by) is not None and by.is_active and by.has_perm(OVERRIDE_PERMISSION)
+    user = acting_user(by)
+    return user is not None and user.is_active and user.has_perm(OVERRIDE_PERMISSION)
 
 
 @transaction.atomic
@@ -365,7 +366,7 @@ def _record_move(
         project=current,
         from_status=source,
         to_status=to,
-        changed_at=current.status_changed_at,
+        changed_at=current.status_changed_at or timezone.now(),
         changed_by=acting_user(by),
         reason=reason,
         overridden_gates=overridden,
