@@ -60,3 +60,14 @@ def api(make_user):
         return client
 
     return _as
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs the block's on-commit work (events, the inline worker) at its
+    end, as a real commit would."""
+
+    def _committed():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return _committed

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inventory.constants import MATERIAL_CODES, material_code
+from laseros.actors import acting_user, acting_username
 from laseros.audit import record_created
 from laseros.sequences import next_number
 from laseros.tasks import enqueue_on_commit
@@ -29,13 +30,12 @@ from .. import signals
 from ..detect import detect_type, extension_mismatch
 from ..models import FileIngest, FileKind, FileSource, FileStatus
 from ..naming import parse_name, safe_filename, safe_part_name, stored_name
+from ..parsers.base import DetectedType
 from .common import (
     PROCESS_TASK,
     _fit,
     _remove_stored,
     _sentence,
-    _user,
-    _username,
     clean_original_name,
     file_payload,
 )
@@ -86,8 +86,8 @@ def ingest(
     thickness_mm and quantity the sender knows (they win over what the file says; see
     clean_given); `expect_kind` refuses a file whose content is another kind than the sender said.
 
-    The transaction is handled here rather than with @transaction.atomic so that stored bytes are
-    removed again if the row cannot be written.
+    Named steps: the preflight (what it is, or why not), the conventional name, then store and
+    record (see _store_and_record for why the transaction is handled there).
     """
     if source not in FileSource.values:
         raise ValidationError({"source": f"Unknown source {source!r}."})
@@ -96,118 +96,171 @@ def ingest(
     client, project = _client_and_project(client, project)
     given = clean_given(given)
     expect_kind = clean_kind(expect_kind)
-    limit = max_upload_bytes()
 
-    with _local_copy(source_file, display, limit) as (path, size, sha256):
-        if size == 0:
-            raise ValidationError(
-                f"'{display}' is empty (0 bytes): there is nothing to read. Send the file again.",
-                code="empty",
-            )
-        detected = detect_type(path, original_name)
-        if detected.kind == "unknown":
-            what = detected.detail or detected.mime or "unrecognised content"
-            raise ValidationError(
-                f"'{display}' is not a file type Laser OS reads ({what}). Accepted: "
-                f"{ACCEPTED_TYPES}.",
-                code="unsupported_type",
-            )
-        if expect_kind and detected.kind != expect_kind:
-            raise ValidationError(
-                f"'{display}' is a {_kind_label(detected.kind)}, not a "
-                f"{_kind_label(expect_kind)} as the upload said: nothing was stored.",
-                code="kind_mismatch",
-            )
-        if not original_name:
-            original_name = f"unnamed.{detected.extension}"
+    with _local_copy(source_file, display, max_upload_bytes()) as (path, size, sha256):
+        detected = preflight(path, original_name, size=size, expect_kind=expect_kind)
+        original_name = original_name or f"unnamed.{detected.extension}"
         existing = FileIngest.objects.live().filter(sha256=sha256).first()
         if existing is not None:
             return _duplicate(existing, project)
-
         warnings = []
         mismatch = extension_mismatch(detected, original_name)
         if mismatch:
             warnings.append({"code": "extension_mismatch", "message": _sentence(mismatch)})
         names = parse_name(source_path or original_name)
         part_name = _part_name(part, names, original_name)
-
-        written: str | None = None
+        arrival = Arrival(
+            client=client,
+            project=project,
+            original_name=original_name,
+            source_path=source_path,
+            part_name=part_name,
+            sha256=sha256,
+            size=size,
+            detected=detected,
+            warnings=warnings,
+            given=given,
+            uploaded_by=uploaded_by,
+            source=source,
+        )
         try:
-            with transaction.atomic():
-                version = next_number(_version_key(client, project, detected.kind, part_name))
-                conventional = stored_name(
-                    client.code if client else None,
-                    project.code if project else None,
-                    part_name,
-                    given.get("material")
-                    or _confident(names, "material")
-                    or _project_material(project),
-                    given.get("thickness_mm")
-                    or _confident(names, "thickness_mm")
-                    or (project.thickness_mm if project else None),
-                    given.get("quantity") or _confident(names, "quantity"),
-                    version,
-                    detected.extension,
-                )
-                with path.open("rb") as handle:
-                    written = default_storage.save(
-                        f"{storage_folder(client, project)}/{conventional}",
-                        File(handle, name=conventional),
-                    )
-                file = FileIngest(
-                    client=client,
-                    project=project,
-                    original_name=original_name,
-                    source_path=_fit(clean_original_name(source_path), 1000),
-                    stored_name=conventional,
-                    part=part_name[:100],
-                    version=version,
-                    sha256=sha256,
-                    size_bytes=size,
-                    kind=detected.kind,
-                    mime=detected.mime[:100],
-                    extension=detected.extension[:10],
-                    detail=detected.detail[:100],
-                    ingest_warnings=warnings,
-                    given=given,
-                    status=FileStatus.QUEUED,
-                    received_at=timezone.now(),
-                    uploaded_by=_user(uploaded_by),
-                    source=source,
-                )
-                file.file.name = written
-                file.full_clean(exclude=["sha256"])  # a race on sha256 is handled below
-                file.save()
-                record_created(
-                    file,
-                    by=_user(uploaded_by),
-                    message=f"received via {file.get_source_display()}: {original_name}"[:500],
-                )
-                signals.send_on_commit(
-                    signals.file_ingested,
-                    "file.ingested",
-                    {
-                        **file_payload(file),
-                        "uploaded_by": _username(uploaded_by),
-                        "warnings": warnings,
-                        "given": dict(given),
-                    },
-                )
-                enqueue_on_commit(PROCESS_TASK, file.pk)
+            file = _store_and_record(path, arrival, names)
         except IntegrityError:
-            _remove_stored(written)
             existing = FileIngest.objects.live().filter(sha256=sha256).first()
             if existing is None:
                 raise
             return _duplicate(existing, project)  # the same bytes arrived twice at once
-        except BaseException:
-            _remove_stored(written)
-            raise
 
     message = f"received as {file.stored_name}; queued for reading"
     if warnings:
         message += " (" + "; ".join(w["message"].rstrip(".") for w in warnings) + ")"
     return IngestOutcome(file=file, created=True, duplicate_of=None, message=message)
+
+
+def preflight(
+    path: Path, original_name: str, *, size: int | None = None, expect_kind: str | None = None
+) -> DetectedType:
+    """What the file is, judged from its content; ValidationError (nothing stored) for an empty
+    file, a type Laser OS does not read, or another kind than the sender said."""
+    display = original_name or "the file"
+    if size is None:
+        size = path.stat().st_size
+    if size == 0:
+        raise ValidationError(
+            f"'{display}' is empty (0 bytes): there is nothing to read. Send the file again.",
+            code="empty",
+        )
+    detected = detect_type(path, original_name)
+    if detected.kind == "unknown":
+        what = detected.detail or detected.mime or "unrecognised content"
+        raise ValidationError(
+            f"'{display}' is not a file type Laser OS reads ({what}). Accepted: {ACCEPTED_TYPES}.",
+            code="unsupported_type",
+        )
+    if expect_kind and detected.kind != expect_kind:
+        raise ValidationError(
+            f"'{display}' is a {_kind_label(detected.kind)}, not a "
+            f"{_kind_label(expect_kind)} as the upload said: nothing was stored.",
+            code="kind_mismatch",
+        )
+    return detected
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file that passed the preflight, with everything its row is made of."""
+
+    client: Any
+    project: Any
+    original_name: str
+    source_path: str
+    part_name: str
+    sha256: str
+    size: int
+    detected: DetectedType
+    warnings: list[dict[str, str]]
+    given: dict[str, Any]
+    uploaded_by: Any
+    source: str
+
+
+def _conventional_name(arrival: Arrival, names: Any, version: int) -> str:
+    """DOMAIN.md's stored name: what was given wins, then what the name says surely, then the
+    job's own material and thickness."""
+    client, project, given = arrival.client, arrival.project, arrival.given
+    return stored_name(
+        client.code if client else None,
+        project.code if project else None,
+        arrival.part_name,
+        given.get("material") or _confident(names, "material") or _project_material(project),
+        given.get("thickness_mm")
+        or _confident(names, "thickness_mm")
+        or (project.thickness_mm if project else None),
+        given.get("quantity") or _confident(names, "quantity"),
+        version,
+        arrival.detected.extension,
+    )
+
+
+def _store_and_record(path: Path, arrival: Arrival, names: Any) -> FileIngest:
+    """Store the bytes under the next version's conventional name and write the row, its audit
+    entry, the file.ingested event and the reading task, all or nothing: the transaction is
+    handled here so that stored bytes are removed again if the row cannot be written."""
+    written: str | None = None
+    detected, client, project = arrival.detected, arrival.client, arrival.project
+    try:
+        with transaction.atomic():
+            version = next_number(_version_key(client, project, detected.kind, arrival.part_name))
+            conventional = _conventional_name(arrival, names, version)
+            with path.open("rb") as handle:
+                written = default_storage.save(
+                    f"{storage_folder(client, project)}/{conventional}",
+                    File(handle, name=conventional),
+                )
+            file = FileIngest(
+                client=client,
+                project=project,
+                original_name=arrival.original_name,
+                source_path=_fit(clean_original_name(arrival.source_path), 1000),
+                stored_name=conventional,
+                part=arrival.part_name[:100],
+                version=version,
+                sha256=arrival.sha256,
+                size_bytes=arrival.size,
+                kind=detected.kind,
+                mime=detected.mime[:100],
+                extension=detected.extension[:10],
+                detail=detected.detail[:100],
+                ingest_warnings=arrival.warnings,
+                given=arrival.given,
+                status=FileStatus.QUEUED,
+                received_at=timezone.now(),
+                uploaded_by=acting_user(arrival.uploaded_by),
+                source=arrival.source,
+            )
+            file.file.name = written
+            file.full_clean(exclude=["sha256"])  # a race on sha256 is handled by the caller
+            file.save()
+            record_created(
+                file,
+                by=arrival.uploaded_by,
+                message=f"received via {file.get_source_display()}: {arrival.original_name}"[:500],
+            )
+            signals.send_on_commit(
+                signals.file_ingested,
+                "file.ingested",
+                {
+                    **file_payload(file),
+                    "uploaded_by": acting_username(arrival.uploaded_by),
+                    "warnings": arrival.warnings,
+                    "given": dict(arrival.given),
+                },
+            )
+            enqueue_on_commit(PROCESS_TASK, file.pk)
+    except BaseException:
+        _remove_stored(written)
+        raise
+    return file
 
 
 GIVEN_KEYS = ("material", "thickness_mm", "quantity")

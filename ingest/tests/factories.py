@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import ezdxf
 import factory
-import pytest
 from django.core.files.base import ContentFile
 
 from clients.models import Client
@@ -67,34 +66,6 @@ def dxf_file(name: str = "0001-Bracket-MS-3mm-x4.dxf", **shape) -> ContentFile:
     return ContentFile(dxf_bytes(**shape), name=name)
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`with committed(): ...` runs the block's on-commit work (events, the inline worker) at its
-    end, as a real commit would."""
-
-    def _committed():
-        return django_capture_on_commit_callbacks(execute=True)
-
-    return _committed
-
-
-@pytest.fixture
-def events():
-    """Every ingest event sent while the test runs: [(event, payload), ...]."""
-    from ingest import signals
-
-    seen: list[tuple[str, dict]] = []
-
-    def _remember(sender, event, payload, **kwargs):
-        seen.append((event, payload))
-
-    for signal in signals.EVENTS.values():
-        signal.connect(_remember, dispatch_uid="ingest-test-events")
-    yield seen
-    for signal in signals.EVENTS.values():
-        signal.disconnect(dispatch_uid="ingest-test-events")
-
-
 def media_files(settings) -> list[str]:
     """Every file under MEDIA_ROOT, relative, sorted."""
     from pathlib import Path
@@ -108,10 +79,8 @@ def media_files(settings) -> list[str]:
 __all__ = [
     "ClientFactory",
     "Decimal",
-    "committed",
     "dxf_bytes",
     "dxf_file",
-    "events",
     "make_project",
     "material",
     "media_files",

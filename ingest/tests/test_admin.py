@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """The files admin: the list a manager scans (filters, thumbnails, constant queries), a file's
 page, the upload page, actions through the services, previews behind a permission check, and
 a project's design files on the project page."""
@@ -17,15 +16,7 @@ from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
 from laseros.testing import assert_constant_queries, grow_to
 from projects.models import Project
 
-from .factories import (  # noqa: F401
-    ClientFactory,
-    committed,
-    dxf_bytes,
-    dxf_file,
-    file_row,
-    make_project,
-    media_files,
-)
+from .factories import ClientFactory, dxf_bytes, dxf_file, file_row, make_project, media_files
 
 pytestmark = pytest.mark.django_db
 

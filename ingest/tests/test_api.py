@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """/api/v1/files/: upload (202 with ids), list with filters at constant queries, detail,
 metadata, preview, download, re-extract, delete (soft/hard), restore, and the roles."""
 
@@ -13,15 +12,7 @@ from ingest import services
 from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
 from laseros.testing import assert_constant_queries, grow_to, unchanged
 
-from .factories import (  # noqa: F401
-    ClientFactory,
-    committed,
-    dxf_bytes,
-    dxf_file,
-    file_row,
-    make_project,
-    media_files,
-)
+from .factories import ClientFactory, dxf_bytes, file_row, make_project, media_files
 
 pytestmark = pytest.mark.django_db
 

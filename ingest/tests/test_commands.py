@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from ingest.models import FileIngest, FileStatus
 
-from .factories import ClientFactory, committed, dxf_bytes, make_project, media_files  # noqa: F401
+from .factories import ClientFactory, dxf_bytes, make_project, media_files
 
 ROOT = Path(__file__).resolve().parents[2]
 LIGHTBURN_SAMPLE = ROOT / "ingest/tests/samples/legacy/profiles_import/CL-0007/1.Projects"

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """Hostile input through the whole path (ingest -> worker): every case is refused or ends
 processed/failed with a reason; nothing is written outside the file's own place, no row is left
 half-written, and another client's file is not touched."""
@@ -18,7 +17,7 @@ from django.core.files.storage import default_storage
 from ingest import services
 from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
 
-from .factories import ClientFactory, committed, dxf_bytes, dxf_file, media_files  # noqa: F401
+from .factories import ClientFactory, dxf_bytes, dxf_file, media_files
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """manage.py import_legacy_tree: the shop's CL-000N/1.Projects/NNNN-name-MM.DD.YYYY tree becomes
 clients, dated projects and their files; a second run changes nothing."""
 
@@ -19,8 +18,6 @@ from ingest.legacy_import import import_tree, plan_tree
 from ingest.models import FileIngest, FileStatus
 from laseros.models import ActivityLog
 from projects.models import Project
-
-from .factories import committed  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

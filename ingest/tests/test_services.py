@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """ingest.services: receiving files (checks, names, versions, storage, duplicates), re-extract,
 soft and hard delete, restore — each audited, each announced once."""
 
@@ -17,16 +16,7 @@ from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
 from laseros.models import ActivityLog, CodeSequence
 from laseros.testing import needs_postgresql
 
-from .factories import (  # noqa: F401 - fixtures
-    ClientFactory,
-    committed,
-    dxf_bytes,
-    dxf_file,
-    events,
-    make_project,
-    material,
-    media_files,
-)
+from .factories import ClientFactory, dxf_bytes, dxf_file, make_project, material, media_files
 
 pytestmark = pytest.mark.django_db
 

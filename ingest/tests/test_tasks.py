@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """The worker task: never leaves a file stuck, records progress, is safe to run twice, and the
 sweep fails or re-queues what a dead worker left behind."""
 
@@ -15,7 +14,7 @@ from ingest import pipeline, services, tasks
 from ingest.models import FileExtraction, FileIngest, FileStatus
 from ingest.parsers.base import ParseError, ParseResult
 
-from .factories import committed, dxf_file, events, make_project  # noqa: F401
+from .factories import dxf_file, make_project
 
 pytestmark = pytest.mark.django_db
 

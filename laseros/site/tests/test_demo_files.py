@@ -13,10 +13,7 @@ from laseros.site.demo.files import seed_files
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_drawings_are_ingested_once(django_capture_on_commit_callbacks):
-    def committed():
-        return django_capture_on_commit_callbacks(execute=True)
-
+def test_demo_drawings_are_ingested_once(committed):
     for _ in range(2):
         make_project(material=material("MS"), thickness_mm="3")
     lines = []
