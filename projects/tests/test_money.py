@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from projects.models import DocumentKind, ProjectDocument
 from projects.selectors import can_see_document, documents_visible_to
+from projects.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +224,19 @@ def test_the_api_schema_keeps_the_money_fields_and_says_who_gets_them():
         (ProjectLineSerializer, "unit_price"),
     ):
         assert "laseros.view_money" in str(serializer().fields[name].help_text)
+
+
+def test_a_role_that_may_change_products_but_not_see_money_cannot_set_a_price(api):
+    """The same rule for any serializer with money_fields (projects' products here), whatever a
+    future role may change."""
+    product = ProductFactory(unit_price=Decimal("45.50"))
+    operator = api("Operator")
+    operator.user.user_permissions.add(Permission.objects.get(codename="change_product"))
+    operator.user = type(operator.user).objects.get(pk=operator.user.pk)  # fresh permission cache
+    operator.force_authenticate(operator.user)
+    response = operator.patch(f"/api/v1/products/{product.pk}/", {"unit_price": "1"}, format="json")
+    assert response.status_code == 400 and "unit_price" in response.json()
+    product.refresh_from_db()
+    assert product.unit_price == Decimal("45.50")
+    renamed = operator.patch(f"/api/v1/products/{product.pk}/", {"name": "Gusset"}, format="json")
+    assert renamed.status_code == 200 and "unit_price" not in renamed.json()

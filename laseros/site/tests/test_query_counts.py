@@ -8,8 +8,8 @@ template) fails here naming the page, and the refreshed baseline shows it in rev
 Refresh on purpose, on both databases (the counts are the same on SQLite and PostgreSQL; a
 page whose counts differ is keyed per vendor, {"sqlite": n, "postgresql": m}):
 
-    UPDATE_QUERY_COUNTS=1 .venv/bin/pytest laseros/tests/test_query_counts.py
-    UPDATE_QUERY_COUNTS=1 scripts/test-postgres.sh laseros/tests/test_query_counts.py
+    UPDATE_QUERY_COUNTS=1 .venv/bin/pytest laseros/site/tests/test_query_counts.py
+    UPDATE_QUERY_COUNTS=1 scripts/test-postgres.sh laseros/site/tests/test_query_counts.py
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 BASELINE = Path(__file__).with_name("query_counts.json")
 UPDATE = "UPDATE_QUERY_COUNTS"
-HERE = "laseros/tests/test_query_counts.py"
+HERE = "laseros/site/tests/test_query_counts.py"
 # Lists that must show rows in the shop below (the others list logins, tasks, heartbeats).
 DOMAIN_PAGES = ("/api/",) + tuple(
     f"/admin/{app}/"
