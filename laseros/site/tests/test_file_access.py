@@ -30,15 +30,15 @@ PNG = bytes.fromhex(
 @pytest.fixture(params=[True, False], ids=["debug-on", "debug-off"])
 def debug(request, settings):
     """The URLs as the server builds them with DEBUG on (`make run`) and off (production)."""
-    import laseros.urls
+    import laseros.site.urls
 
     settings.DEBUG = request.param
     clear_url_caches()
-    importlib.reload(laseros.urls)
+    importlib.reload(laseros.site.urls)
     yield request.param
     settings.DEBUG = False
     clear_url_caches()
-    importlib.reload(laseros.urls)
+    importlib.reload(laseros.site.urls)
 
 
 @pytest.fixture

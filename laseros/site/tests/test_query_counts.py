@@ -59,7 +59,7 @@ def admin_changelists(user) -> list[str]:
 
 def api_lists() -> list[str]:
     """The list URL of every endpoint on the API router that has one."""
-    import laseros.api.urls  # noqa: F401  (it registers every app's viewsets)
+    import laseros.site.api_urls  # noqa: F401  (it registers every app's viewsets)
 
     return sorted(
         reverse(f"{basename}-list")

@@ -52,7 +52,7 @@ def filterable(field: models.Field) -> bool:
 
 
 def endpoints() -> list[tuple[str, type]]:
-    import laseros.api.urls  # noqa: F401  (it registers every app's viewsets)
+    import laseros.site.api_urls  # noqa: F401  (it registers every app's viewsets)
 
     return sorted((prefix, viewset) for prefix, viewset, _basename in router.registry)
 
