@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import path
 
-from laseros import urls as site_urls
+from laseros.site import urls as site_urls
 
 
 def _explode(request):
