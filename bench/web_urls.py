@@ -10,8 +10,8 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.urls import path
 
-from laseros.urls import handler403, handler404, handler500
-from laseros.urls import urlpatterns as product_urlpatterns
+from laseros.site.urls import handler403, handler404, handler500
+from laseros.site.urls import urlpatterns as product_urlpatterns
 from projects.models import Project
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]

@@ -6,7 +6,7 @@ jobs are walked from Request to their status by `project_transition` (design fil
 proofs of payment attached through `project_document_add`), paid jobs are queued by production's
 `queue_paid_project`, cut ones have laser runs that took their sheets from stock. Past
 SERVICE_JOBS jobs and SERVICE_CLIENTS clients the rest is written in bulk with the same shape
-(laseros.demo_jobs says what bulk rows lack), so `--size 10000` takes a minute or two, not hours.
+(laseros.site.demo.jobs says what bulk rows lack), so `--size 10000` takes a minute or two, not hours.
 
 `seed_demo --size N` makes N jobs in every status, about N/5 clients (at least 3), a product
 catalogue, the materials of DOMAIN.md, two machines, operators, cut presets, sheet stock (some
