@@ -21,9 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models.constants import LOOKUP_SEP
-from rest_framework import serializers
-from rest_framework.settings import api_settings
-from rest_framework.utils import html
 
 VIEW_MONEY = "laseros.view_money"
 REFUSED = "Your role does not see money, so it cannot set {field}."
@@ -146,6 +143,11 @@ class MoneyFieldsMixin:
         return data
 
     def to_internal_value(self, data):
+        # DRF is imported where it is used: the admin loads this module in every command and
+        # worker, and DRF pulls in psycopg, requests and more (issue 8: start-up cost).
+        from rest_framework import serializers
+        from rest_framework.utils import html
+
         if self.money_fields and self.hides_money() and hasattr(data, "keys"):
             # a form's empty box (the browsable API draws one) sets nothing; anything else does
             form = html.is_html_input(data)
@@ -162,6 +164,9 @@ class MoneyOrderingMixin:
     400) for users who may not see money; sorting by a price would rank the prices."""
 
     def filter_queryset(self, queryset):
+        from rest_framework import serializers
+        from rest_framework.settings import api_settings
+
         if not can_see_money(self.request.user):
             money = set(getattr(self.get_serializer_class(), "money_fields", ()))
             param = api_settings.ORDERING_PARAM
