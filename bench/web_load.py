@@ -100,6 +100,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--only", nargs="+", choices=list(URLS), default=list(URLS), help="which URLs (all)"
     )
     parser.add_argument("--user", default="admin", help="demo user to log in as (admin)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="gunicorn --threads (more than 1: the gthread worker); default: gunicorn.conf.py's",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--seeded",
@@ -168,7 +173,9 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    env: dict[str, str], port: int, workers: int, log: Path, threads: int | None = None
+) -> subprocess.Popen:
     command = [
         str(GUNICORN),
         "laseros.wsgi:application",
@@ -181,6 +188,8 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> s
         "--access-logfile",
         "-",  # as make run does: the cost of a log line per request is part of the measure
     ]
+    if threads:
+        command += ["--threads", str(threads)]
     handle = log.open("wb")
     proc = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
@@ -368,7 +377,9 @@ def report(results: list[Result], args) -> None:
     print()
     print(
         f"{args.clients} clients, {args.duration:.0f} s per URL after {args.warmup:.0f} s of "
-        f"warm-up; gunicorn --workers {args.workers}; seed_demo --size {args.size}"
+        f"warm-up; gunicorn --workers {args.workers}"
+        + (f" --threads {args.threads}" if args.threads else " (threads: gunicorn.conf.py)")
+        + f"; seed_demo --size {args.size}"
     )
     header = f"{'URL':32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}"
     print(header + f" {'errors':>6}  goal")
@@ -425,7 +436,7 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.copytree(tmp / "data", seeded / "data", dirs_exist_ok=True)
                 (seeded / "bench.sqlite3.part").rename(seeded / "bench.sqlite3")
         manage(env, "collectstatic", "--noinput")
-        proc = start_gunicorn(env, port, args.workers, tmp / "gunicorn.log")
+        proc = start_gunicorn(env, port, args.workers, tmp / "gunicorn.log", args.threads)
         password = demo_password(Path(env["DATA_DIR"]))
         headers = {
             "api": {"Authorization": f"Token {api_token(port, args.user, password)}"},
