@@ -20,6 +20,7 @@ from production.models import (
     Operator,
     QueueItem,
 )
+from production.selectors import local_day_bounds
 from production.tests.factories import (
     CutPresetFactory,
     MachineFactory,
@@ -49,6 +50,8 @@ def _queue_item(i):
 def _run(i):
     ms = MaterialFactory(code="MS")
     end = timezone.now() - dt.timedelta(hours=i)
+    if i == 0:  # a run of today, also in the shop's first half hour after midnight
+        end = max(end, local_day_bounds()[0] + dt.timedelta(minutes=31))
     return services.run_record(
         machine=MachineFactory(code="X3"),
         operator=OperatorFactory(),
