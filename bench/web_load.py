@@ -73,6 +73,7 @@ class Result:
     errors: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    client_cpu: float = 0.0  # CPU seconds this process (the clients) used in the round
 
     def error(self, kind: str) -> None:
         self.errors += 1
@@ -363,6 +364,7 @@ async def drive(port, name, path, headers, clients, warmup, duration) -> Result:
     status, _, body = request("GET", port, path, headers=headers)
     if status != 200:
         sys.exit(f"GET {path}: {status} {body[:300]!r}")
+    cpu = time.process_time()
     start = time.monotonic()
     warm_until = start + warmup
     stop_at = warm_until + duration
@@ -370,6 +372,7 @@ async def drive(port, name, path, headers, clients, warmup, duration) -> Result:
         *(client(port, raw, len(body), warm_until, stop_at, result) for _ in range(clients))
     )
     result.seconds = duration
+    result.client_cpu = (time.process_time() - cpu) * duration / (duration + warmup)
     return result
 
 
@@ -394,6 +397,10 @@ def report(results: list[Result], args) -> None:
         )
         if r.error_kinds:
             print(f"{'':32} errors: {r.error_kinds}")
+    print(
+        "CPU of the clients (this process), share of one CPU: "
+        + ", ".join(f"{r.name} {r.client_cpu / r.seconds:.0%}" for r in results)
+    )
     by = {r.name: r for r in results}
     if "api" in by and "bare" in by and by["bare"].rate:
         ratio = by["api"].rate / by["bare"].rate

@@ -153,6 +153,9 @@ def _generic_step(field):
     return get, show
 
 
+_STATUS_LABELS = dict(ProjectStatus.choices)
+
+
 class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSerializer):
     money_fields = ("quoted_price", "final_price")
     client_code = serializers.CharField(source="client.code", read_only=True)
@@ -219,7 +222,8 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
         ]
 
     def get_status_display(self, obj) -> str:
-        return obj.get_status_display()
+        # the model's get_status_display() rebuilds its choices into a dict on every call
+        return str(_STATUS_LABELS.get(obj.status, obj.status))
 
     def get_allowed_moves(self, obj) -> list[str]:
         return [m.target for m in workflow.available_moves(obj)]

@@ -62,6 +62,7 @@ def test_list_rows_are_drfs_own(api, shop, role, zone):
     for pk, row in rows.items():
         assert list(row) == list(expected[pk])  # the same fields, in the same order
         assert row == expected[pk]
+        assert row["status_display"] == Project(status=row["status"]).get_status_display()
     if role == "Operator":
         assert all("quoted_price" not in row for row in rows.values())
     times = {row["approved_at"] for row in rows.values()} | {
