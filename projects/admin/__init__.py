@@ -33,7 +33,7 @@ from ..models import (
 )
 from . import records  # noqa: F401 - registers the history, document and product admins
 from .actions import BULK_ACTIONS
-from .common import S, errors_text
+from .common import ActionForm, S, errors_text
 from .inlines import (
     DocumentAddInline,
     DocumentInline,
@@ -137,6 +137,7 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     autocomplete_fields = ["client", "material"]
     actions = BULK_ACTIONS
+    action_form = ActionForm  # Django's, drawn without a template per option
     inlines = [ProjectLineInline, DocumentInline, DocumentAddInline, StatusChangeInline]
     readonly_fields = [
         "code",
