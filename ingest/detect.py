@@ -65,6 +65,24 @@ _XML_ROOT = re.compile(rb"<\s*([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
 _XML_ATTR = re.compile(rb"""([A-Za-z_][\w.\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
+class Unreadable(Exception):
+    """Laser OS reads no file of this kind; `what` says what the content seems to be."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def detect_readable(path: Path, original_name: str = "") -> DetectedType:
+    """The type of a file Laser OS can read, or Unreadable saying what it seems to be: the one
+    detect-and-refuse step of receiving a file (ingest.services.preflight) and reading it
+    (ingest.pipeline.analyse), each of which words the refusal for its reader."""
+    detected = detect_type(path, original_name)
+    if detected.kind == "unknown":
+        raise Unreadable(detected.detail or detected.mime or "unrecognised content")
+    return detected
+
+
 def detect_type(path: Path, original_name: str = "") -> DetectedType:
     """The type of the file at `path`, judged from its content (the name only breaks ties)."""
     path = Path(path)

@@ -44,7 +44,7 @@ class FileStatus(models.TextChoices):
         return (cls.PROCESSED, cls.FAILED)
 
 
-# The allowed moves, checked in one place (FileIngest.can_move_to / services._move).
+# The allowed moves, checked in one place (FileIngest.can_move_to / services.file_transition).
 # processing -> processing: the worker died and django-q2 runs the task again.
 # processing -> queued: the sweep puts a file back in the queue after a dead worker.
 # processed | failed -> queued: re-extract.

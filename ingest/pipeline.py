@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .detect import detect_type, extension_mismatch
+from .detect import Unreadable, detect_readable, detect_type, extension_mismatch
 from .naming import NameInfo, parse_name
 from .parsers import registry
 from .parsers.base import METADATA_KEYS, DetectedType, ParseContext, ParseError, ParseResult
@@ -38,10 +38,10 @@ def analyse(path: Path, context: ParseContext) -> ParseResult:
 
     Raises ParseError (one clear line) when the type is not supported or the file cannot be read."""
     path = Path(path)
-    detected = detect_type(path, context.original_name)
-    if detected.kind == "unknown":
-        what = detected.detail or detected.mime or "unrecognised content"
-        raise ParseError(f"unsupported file type: {what}", code="unsupported")
+    try:
+        detected = detect_readable(path, context.original_name)
+    except Unreadable as exc:
+        raise ParseError(f"unsupported file type: {exc.what}", code="unsupported") from None
     parser = registry.parser_for(detected)
     if parser is None:
         raise ParseError(

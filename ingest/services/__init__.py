@@ -12,9 +12,9 @@ be written; a row never points at bytes that are not there.
 from .common import (
     PROCESS_TASK,
     WORKER_STOPPED_REASON,
-    _move,
     clean_original_name,
     file_payload,
+    file_transition,
     max_attempts,
     metadata_summary,
 )
@@ -53,7 +53,7 @@ __all__ = [
     "PROCESS_TASK",
     "WORKER_STOPPED_REASON",
     "IngestOutcome",
-    "_move",
+    "file_transition",
     "build_parse_context",
     "clean_given",
     "clean_kind",

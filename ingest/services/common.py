@@ -61,15 +61,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _user(user):
-    return user if user is not None and getattr(user, "is_authenticated", False) else None
-
-
-def _username(user) -> str | None:
-    user = _user(user)
-    return user.get_username() if user is not None else None
-
-
 def max_attempts() -> int:
     return int(settings.Q_CLUSTER.get("max_attempts", 3) or 3)
 
@@ -80,7 +71,7 @@ def _fail(file: FileIngest, *, reason: str, traceback_text: str) -> None:
     reason = _sentence(
         clean_original_name(without_server_paths(reason)) or "The file could not be read"
     )
-    _move(
+    file_transition(
         file,
         FileStatus.FAILED,
         message=reason[:500],
@@ -110,7 +101,9 @@ def _worker_stopped_reason(attempts: int) -> str:
     return WORKER_STOPPED_REASON.format(attempts=attempts, timeout=timeout)
 
 
-def _move(file: FileIngest, to: str, *, message: str = "", user=None, **fields: Any) -> None:
+def file_transition(
+    file: FileIngest, to: str, *, message: str = "", user=None, **fields: Any
+) -> None:
     """The one place a file's status changes: checks FILE_TRANSITIONS, saves, audits."""
     check_move(
         allowed=FILE_TRANSITIONS,

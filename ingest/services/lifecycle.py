@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from laseros import workers
+from laseros.actors import acting_user, acting_username
 from laseros.audit import diff_instances, instance_values, record
 from laseros.models import ActivityLog
 from laseros.tasks import enqueue_on_commit
@@ -23,12 +24,10 @@ from ..models import FileIngest, FileMetadata, FileStatus
 from .common import (
     PROCESS_TASK,
     _fail,
-    _move,
     _remove_stored,
-    _user,
-    _username,
     _worker_stopped_reason,
     file_payload,
+    file_transition,
     max_attempts,
 )
 
@@ -44,7 +43,7 @@ def re_extract(*, file: FileIngest, by=None) -> FileIngest:
         raise ValidationError(f"{current} is being read right now; wait for it to finish.")
     previous = current.extractions.filter(is_current=True).values_list("pk", flat=True).first()
     if current.status != FileStatus.QUEUED:
-        _move(
+        file_transition(
             current,
             FileStatus.QUEUED,
             message="re-extract requested",
@@ -66,7 +65,7 @@ def re_extract(*, file: FileIngest, by=None) -> FileIngest:
             action=ActivityLog.Action.OTHER,
             obj=current,
             message="re-extract requested while queued: queued again",
-            user=_user(by),
+            user=acting_user(by),
         )
     signals.send_on_commit(
         signals.file_re_extracted,
@@ -74,7 +73,7 @@ def re_extract(*, file: FileIngest, by=None) -> FileIngest:
         {
             **file_payload(current),
             "previous_extraction_id": previous,
-            "requested_by": _username(by),
+            "requested_by": acting_username(by),
         },
     )
     enqueue_on_commit(PROCESS_TASK, current.pk)
@@ -95,12 +94,12 @@ def soft_delete(*, file: FileIngest, by=None) -> FileIngest:
         obj=current,
         changes=diff_instances(before, instance_values(current)),
         message="deleted (soft: the bytes are kept and the file can be restored)",
-        user=_user(by),
+        user=acting_user(by),
     )
     signals.send_on_commit(
         signals.file_deleted,
         "file.deleted",
-        {**file_payload(current), "hard": False, "by": _username(by)},
+        {**file_payload(current), "hard": False, "by": acting_username(by)},
     )
     return current
 
@@ -130,11 +129,11 @@ def restore(*, file: FileIngest, by=None) -> FileIngest:
         obj=current,
         changes=diff_instances(before, instance_values(current)),
         message="restored",
-        user=_user(by),
+        user=acting_user(by),
     )
     if current.status in FileStatus.waiting():
         if current.status == FileStatus.PROCESSING:
-            _move(
+            file_transition(
                 current,
                 FileStatus.QUEUED,
                 message="restored before it was read",
@@ -149,7 +148,7 @@ def restore(*, file: FileIngest, by=None) -> FileIngest:
     signals.send_on_commit(
         signals.file_restored,
         "file.restored",
-        {**file_payload(current), "by": _username(by)},
+        {**file_payload(current), "by": acting_username(by)},
     )
     return current
 
@@ -161,7 +160,7 @@ def hard_delete(*, file: FileIngest, by=None) -> None:
     The bytes are removed once the deletion has committed, so a rollback never leaves a row
     without its file."""
     current = FileIngest.objects.select_for_update(of=("self",)).get(pk=file.pk)
-    payload = {**file_payload(current), "hard": True, "by": _username(by)}
+    payload = {**file_payload(current), "hard": True, "by": acting_username(by)}
     names = [current.file.name]
     metadata = FileMetadata.objects.filter(file=current).first()
     if metadata is not None and metadata.preview.name:
@@ -171,7 +170,7 @@ def hard_delete(*, file: FileIngest, by=None) -> None:
         obj=current,
         changes=diff_instances(instance_values(current), None),
         message="deleted for good (hard: the stored bytes and preview are removed)",
-        user=_user(by),
+        user=acting_user(by),
     )
     current.delete()
     transaction.on_commit(lambda: [_remove_stored(name) for name in names])
@@ -247,7 +246,7 @@ def _requeue(file: FileIngest, message: str, waiting: set[tuple] | None) -> None
         file.queued_at = timezone.now()
         file.save(update_fields=["queued_at"])
     else:
-        _move(
+        file_transition(
             file,
             FileStatus.QUEUED,
             message=message,

@@ -26,11 +26,11 @@ from ..models import FileExtraction, FileIngest, FileMetadata, FileStatus
 from ..parsers.base import ParseContext, ParseResult
 from .common import (
     _fail,
-    _move,
     _remove_stored,
     _worker_stopped_reason,
     clean_original_name,
     file_payload,
+    file_transition,
     max_attempts,
     metadata_summary,
 )
@@ -100,7 +100,7 @@ def start_processing(*, file_id: int) -> FileIngest | None:
     if file.status == FileStatus.PROCESSING and file.attempts >= max_attempts():
         _fail(file, reason=_worker_stopped_reason(file.attempts), traceback_text="")
         return None
-    _move(
+    file_transition(
         file,
         FileStatus.PROCESSING,
         message=f"reading started (attempt {file.attempts + 1})",
@@ -186,7 +186,7 @@ def record_extraction(*, file_id: int, attempt: int, result: ParseResult) -> Fil
             if old_preview and old_preview != metadata.preview.name:
                 transaction.on_commit(lambda: _remove_stored(old_preview))
 
-            _move(
+            file_transition(
                 file,
                 FileStatus.PROCESSED,
                 message=f"read by {extraction.parser} {extraction.parser_version}".strip(),

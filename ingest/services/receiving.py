@@ -27,7 +27,7 @@ from laseros.sequences import next_number
 from laseros.tasks import enqueue_on_commit
 
 from .. import signals
-from ..detect import detect_type, extension_mismatch
+from ..detect import Unreadable, detect_readable, extension_mismatch
 from ..models import FileIngest, FileKind, FileSource, FileStatus
 from ..naming import parse_name, safe_filename, safe_part_name, stored_name
 from ..parsers.base import DetectedType
@@ -150,13 +150,14 @@ def preflight(
             f"'{display}' is empty (0 bytes): there is nothing to read. Send the file again.",
             code="empty",
         )
-    detected = detect_type(path, original_name)
-    if detected.kind == "unknown":
-        what = detected.detail or detected.mime or "unrecognised content"
+    try:
+        detected = detect_readable(path, original_name)
+    except Unreadable as exc:
         raise ValidationError(
-            f"'{display}' is not a file type Laser OS reads ({what}). Accepted: {ACCEPTED_TYPES}.",
+            f"'{display}' is not a file type Laser OS reads ({exc.what}). "
+            f"Accepted: {ACCEPTED_TYPES}.",
             code="unsupported_type",
-        )
+        ) from None
     if expect_kind and detected.kind != expect_kind:
         raise ValidationError(
             f"'{display}' is a {_kind_label(detected.kind)}, not a "

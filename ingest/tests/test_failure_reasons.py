@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """A file's failure reason and warnings, which users see in the admin, the API and events, name
 no path on the server; the traceback, for staff, keeps it."""
 
@@ -15,7 +14,7 @@ from ingest import pipeline, services, tasks
 from ingest.models import FileIngest, FileStatus
 from ingest.parsers.base import ParseError, ParseResult
 
-from .factories import dxf_file, events  # noqa: F401
+from .factories import dxf_file
 
 pytestmark = pytest.mark.django_db
 

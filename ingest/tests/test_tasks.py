@@ -239,7 +239,7 @@ def test_invalid_transitions_are_refused():
 
     file = _queued()
     with pytest.raises(ValidationError, match="cannot go from Queued to Processed"):
-        services._move(file, FileStatus.PROCESSED)
+        services.file_transition(file, FileStatus.PROCESSED)
 
 
 def test_odd_parser_values_are_cleaned_before_they_are_stored(monkeypatch):

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures are imported from .factories and used as arguments
 """A dead worker's files are read again in minutes: the claim names the cluster, the sweep puts
 back what a dead cluster was reading or had fetched, /healthz names stuck files; and for real: a
 qcluster killed with kill -9 mid-parse, a new one started, the file ends processed."""
@@ -26,7 +25,7 @@ from ingest.models import FileIngest, FileStatus
 from laseros import workers
 from laseros.models import WorkerHeartbeat
 
-from .factories import committed, dxf_file  # noqa: F401
+from .factories import dxf_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
