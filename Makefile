@@ -72,6 +72,7 @@ static:
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 check:
 	$(PY) manage.py check

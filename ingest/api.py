@@ -8,6 +8,7 @@ Operator may also upload and re-extract, Admins and Managers may also delete and
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
@@ -123,9 +124,13 @@ class ExtractionWithRawSerializer(ExtractionSerializer):
 
 class FileIngestSerializer(serializers.ModelSerializer):
     # empty (null) for an unfiled file, or one the system took in
-    client = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    uploaded_by = serializers.SlugRelatedField(
+    client: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    project: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    uploaded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     version_label = serializers.SerializerMethodField()

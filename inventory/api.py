@@ -3,6 +3,8 @@ offcuts/. Every write goes through inventory.services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -107,7 +109,7 @@ class SheetStockSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["quantity_on_hand", "created_at", "updated_at"]
         # the service reports a duplicate kind-and-place with its own message
-        validators = []
+        validators: list[Any] = []
 
 
 class StockMoveSerializer(serializers.Serializer):
@@ -123,7 +125,9 @@ class StockMoveSerializer(serializers.Serializer):
 
 class StockMovementSerializer(serializers.ModelSerializer):
     stock_label = serializers.CharField(source="stock.__str__", read_only=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     caused_by_type = serializers.SerializerMethodField()
 
     class Meta:

@@ -4,6 +4,7 @@ run_record). Every write goes through production.services."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
@@ -82,7 +83,9 @@ class MachineViewSet(viewsets.ModelViewSet):
 
 
 class CutPresetChangeSerializer(serializers.ModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = CutPresetChange
@@ -115,7 +118,7 @@ class CutPresetSerializer(serializers.ModelSerializer):
             "quality_note",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        validators = []  # the service normalises gas/nozzle first, then checks the key
+        validators: list[Any] = []  # the service normalises gas/nozzle first, then checks the key
 
 
 class CutPresetViewSet(viewsets.ModelViewSet):
@@ -186,7 +189,7 @@ class QueueItemSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = ["position", "status", "added_at", "started_at", "finished_at"]
-        validators = []  # "already in this machine's queue" is the service's message
+        validators: list[Any] = []  # "already in this machine's queue" is the service's message
 
     def validate(self, attrs):
         if self.instance is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from operator import attrgetter
+from typing import Any
 
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -325,7 +326,9 @@ class ProductSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
             "thickness_mm": {"required": False},
             "revision": {"required": False},
         }
-        validators = []  # the service checks the SKU (built from parts or given) and its uniqueness
+        validators: list[
+            Any
+        ] = []  # the service checks the SKU (built from parts or given) and its uniqueness
 
 
 class ProjectLineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):

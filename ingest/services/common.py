@@ -128,8 +128,8 @@ def file_payload(file: FileIngest) -> dict[str, Any]:
     """The keys every event payload has (ingest.signals documents them)."""
     return {
         "file_id": file.pk,
-        "client_code": file.client.code if file.client_id else None,
-        "project_code": file.project.code if file.project_id else None,
+        "client_code": getattr(file.client, "code", None) if file.client_id else None,
+        "project_code": getattr(file.project, "code", None) if file.project_id else None,
         "original_name": file.original_name,
         "stored_name": file.stored_name,
         "part": file.part,

@@ -173,7 +173,12 @@ def hard_delete(*, file: FileIngest, by=None) -> None:
         user=acting_user(by),
     )
     current.delete()
-    transaction.on_commit(lambda: [_remove_stored(name) for name in names])
+
+    def remove_bytes() -> None:
+        for name in names:
+            _remove_stored(name)
+
+    transaction.on_commit(remove_bytes)
     signals.send_on_commit(signals.file_deleted, "file.deleted", payload)
 
 

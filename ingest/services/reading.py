@@ -139,7 +139,7 @@ def record_extraction(*, file_id: int, attempt: int, result: ParseResult) -> Fil
                 .filter(pk=file_id)
                 .first()
             )
-            if not _is_current_attempt(file, attempt):
+            if file is None or not _is_current_attempt(file, attempt):
                 return None
             now = timezone.now()
             metadata_values = _metadata_values(result.metadata)
@@ -366,7 +366,7 @@ def json_safe(value: Any, depth: int = 0) -> Any:
 
 
 def _is_png(data: bytes | None) -> bool:
-    return bool(data) and data[:8] == b"\x89PNG\r\n\x1a\n"
+    return data is not None and data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _preview_path(file: FileIngest, extraction: FileExtraction) -> str:

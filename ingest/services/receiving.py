@@ -452,7 +452,7 @@ def _duplicate(existing: FileIngest, project) -> IngestOutcome:
     where = ""
     if project is not None and existing.project_id != project.pk:
         where = (
-            f", which is filed under {existing.project.code}"
+            f", which is filed under {getattr(existing.project, 'code', '')}"
             if existing.project_id
             else ", which is not filed under a project"
         )

@@ -426,9 +426,9 @@ def nest(contours: list[Contour]) -> list[Nested]:
     for k, item in enumerate(items):  # views into one array, not n separate ones
         item.polygon = flat[start[k] : start[k + 1]]
     bbox = np.array([item.box for item in items])
-    area = np.array([item.area for item in items])
+    areas = np.array([item.area for item in items])
     # Ranks, not areas: equal areas are ordered so that the earlier contour holds the later.
-    order = np.lexsort((-np.arange(n), area))
+    order = np.lexsort((-np.arange(n), areas))
     rank = np.empty(n)
     rank[order] = np.arange(n, dtype=float)
     probes = flat[start[:-1]]
