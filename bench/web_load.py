@@ -1,7 +1,8 @@
 """Benchmark: the web server under load (issue 9, part 8: throughput under load).
 
     .venv/bin/python bench/web_load.py [--size 300] [--clients 50] [--duration 60]
-        [--warmup 3] [--workers 2] [--only api admin bare] [--user admin]
+        [--warmup 3] [--workers 2] [--threads N] [--only api admin bare] [--user admin]
+        [--seeded DIR] [--keep]
 
 Goal on the 2-CPU machine, 50 clients, gunicorn with 2 workers on SQLite: p95 of the API's job
 list (GET /api/v1/projects/) at most 300 ms, p95 of the admin's job list
@@ -27,6 +28,11 @@ What it does, all in a temporary folder that is removed at the end:
   5. prints requests/s, p50/p95/p99/max latency and errors per URL, the API's ratio to the bare
      view, and the machine's load average before and after; gunicorn is stopped at the end
      (also on Ctrl-C or an error).
+
+Seeding 300 jobs takes minutes on a busy machine: --seeded DIR keeps the seeded database and its
+DATA_DIR in DIR/size-SIZE after the first run and copies them (then migrates) on the next ones.
+--threads N runs gunicorn's gthread worker with N threads (keep-alive), to compare with the
+configured worker.
 
 Only 127.0.0.1 is ever a target. The load is bounded: each round stops after its duration.
 Asserts nothing; the figures are for reading. Run it on a quiet machine: other work on the
