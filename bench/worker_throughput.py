@@ -16,7 +16,7 @@ a 999 comment group at the top of a DXF (ASCII or binary), an XML comment after 
 project, a "%bench" line after a PDF's %%EOF, bytes after an image's end, another archive comment
 in an .xlsx (a password-protected workbook is not a zip: bytes appended).
 
-Bare parse: in this process, `ingest.pipeline.analyse(path, build_parse_context(original_name=
+Bare parse: in this process, `ingest.content.pipeline.analyse(path, build_parse_context(original_name=
 name))` on every copy, timed one by one, after a warm-up parse of one file of each kind (so
 imports are not counted). That is the context the worker builds for a file in a project with no
 material or thickness (the legacy tree's files are named by their folder path, as its import does).
@@ -93,7 +93,7 @@ STOP_WAIT_SECONDS = 60
 # The task's steps timed in a --workers 0 round: (module, function, label).
 TASK_STEPS = (
     ("ingest.services", "start_processing", "claim (start_processing)"),
-    ("ingest.pipeline", "analyse", "parse (analyse, progress included)"),
+    ("ingest.content.pipeline", "analyse", "parse (analyse, progress included)"),
     ("ingest.services", "report_progress", "  of which progress writes"),
     ("ingest.services", "record_extraction", "keep the result (record_extraction)"),
     ("ingest.services", "record_failure", "keep a failure (record_failure)"),
@@ -301,8 +301,8 @@ def migrate() -> float:
 
 def bare_parse(copies: list[Copy], samples: list[Sample]) -> tuple[list[float], list[bool]]:
     """Seconds and success of analyse() on each copy, in this process, one after another."""
+    from ingest.content.pipeline import analyse
     from ingest.parsers.base import ParseError
-    from ingest.pipeline import analyse
     from ingest.services import build_parse_context
 
     warm = {}

@@ -34,8 +34,8 @@ from laseros.models import ActivityLog
 from projects.models import Project
 
 from . import services
+from .content.naming import parse_name
 from .models import FileIngest, FileSource
-from .naming import parse_name
 
 PROJECTS_FOLDER = re.compile(r"^\d+\s*\.\s*projects?$", re.IGNORECASE)
 SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "icon\r"})

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 
 class FileKind(models.TextChoices):
-    """What a file is, judged from its content (ingest.detect)."""
+    """What a file is, judged from its content (ingest.content.detect)."""
 
     DXF = "dxf", "DXF drawing"
     LIGHTBURN = "lightburn", "LightBurn project"

@@ -37,8 +37,8 @@ def process_file(file_id: int) -> str:
     file that needs more is failed with that reason, and the worker goes on with the next."""
     from django.conf import settings
 
+    from .content.pipeline import analyse, load_libraries
     from .memory import give_back, memory_ceiling, out_of_memory_reason, ran_out_of_memory
-    from .pipeline import analyse, load_libraries
 
     file = services.start_processing(file_id=file_id)
     if file is None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from ingest import textscan
+from ingest.content import textscan
 from inventory.constants import material_code
 
 from . import registry

@@ -3,7 +3,7 @@
 The pixel count is checked from the header before anything is decoded, so a small file that
 claims to be 30000 x 30000 pixels is refused, not unpacked. The picture is turned upright as its
 EXIF says, then OCR finds the text's own rotation (phone photos of sketches arrive sideways) and
-`ingest.textscan` finds material, thickness and quantity in what it reads.
+`ingest.content.textscan` finds material, thickness and quantity in what it reads.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest import ocr, textscan
+from ingest.content import ocr, textscan
 
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult

@@ -2,7 +2,7 @@
 
 Text comes from the text layer; pages that are only pictures (scans, phone "PDFs") are rendered
 and read with OCR. The shop's facts (client and job codes, material, thickness, quantity) are
-found in the text by `ingest.textscan`, each with the snippet it came from.
+found in the text by `ingest.content.textscan`, each with the snippet it came from.
 
 All work is bounded: pages, characters, tables and OCR have caps that say so in a warning when
 they bite. Everything that makes MuPDF decode images (the preview, pages rendered for OCR, the
@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ingest import ocr, textscan
+from ingest.content import ocr, textscan
 
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult

@@ -1,7 +1,7 @@
 """Writes on files: receiving one, the worker's steps while reading it, re-reading, deleting.
 
 `ingest()` is the one way a file enters Laser OS (admin, API, commands, e-mail, operator photos).
-The worker task (`ingest.tasks.process_file`) reads the file through `ingest.pipeline` and records
+The worker task (`ingest.tasks.process_file`) reads the file through `ingest.content.pipeline` and records
 the outcome with `start_processing` / `record_extraction` / `record_failure`. Each write is
 audited and announces itself with an event from `ingest.signals` once it has committed.
 

@@ -27,9 +27,9 @@ from laseros.sequences import next_number
 from laseros.tasks import enqueue_on_commit
 
 from .. import signals
-from ..detect import Unreadable, detect_readable, extension_mismatch
+from ..content.detect import Unreadable, detect_readable, extension_mismatch
+from ..content.naming import parse_name, safe_filename, safe_part_name, stored_name
 from ..models import FileIngest, FileKind, FileSource, FileStatus
-from ..naming import parse_name, safe_filename, safe_part_name, stored_name
 from ..parsers.base import DetectedType
 from .common import (
     PROCESS_TASK,

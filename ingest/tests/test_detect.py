@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ingest.detect import detect_type, extension_mismatch
+from ingest.content.detect import detect_type, extension_mismatch
 from ingest.parsers.base import DetectedType
 
 SAMPLES = Path(__file__).parent / "samples"

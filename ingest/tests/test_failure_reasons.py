@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from ingest import pipeline, services, tasks
+from ingest import services, tasks
+from ingest.content import pipeline
 from ingest.models import FileIngest, FileStatus
 from ingest.parsers.base import ParseError, ParseResult
 

@@ -271,7 +271,7 @@ def test_an_image_decompression_bomb_ends_with_a_reason(committed, settings, bys
 def test_a_file_that_crashes_the_reader_fails_and_touches_nothing_else(
     committed, settings, bystander, monkeypatch
 ):
-    from ingest import pipeline
+    from ingest.content import pipeline
 
     def explode(path, context):
         raise MemoryError("the drawing is too big to hold")

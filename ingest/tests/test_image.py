@@ -1,4 +1,4 @@
-"""ImageParser and ingest.ocr: real photos and scans, and hostile images made here.
+"""ImageParser and ingest.content.ocr: real photos and scans, and hostile images made here.
 
 The OCR assertions are what Tesseract 5.3 (eng) really reads from these files.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ingest import ocr
+from ingest.content import ocr
 from ingest.parsers import image as image_module
 from ingest.parsers.base import DetectedType, ParseContext, ParseError
 from ingest.parsers.image import ImageParser

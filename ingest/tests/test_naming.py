@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.naming import (
+from ingest.content.naming import (
     NameInfo,
     normalise_client_code,
     normalise_project_code,

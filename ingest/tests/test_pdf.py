@@ -9,7 +9,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from ingest import ocr
+from ingest.content import ocr
 from ingest.parsers import pdf as pdf_module
 from ingest.parsers import pdf_isolated
 from ingest.parsers.base import DetectedType, ParseContext, ParseError

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ingest.content.pipeline import analyse, result_as_json
 from ingest.parsers import registry
 from ingest.parsers.base import (
     METADATA_KEYS,
@@ -20,7 +21,6 @@ from ingest.parsers.base import (
     ParseResult,
 )
 from ingest.parsers.lightburn import LightBurnParser
-from ingest.pipeline import analyse, result_as_json
 
 SAMPLES = Path(__file__).parent / "samples"
 LIGHTBURN = SAMPLES / "lightburn"

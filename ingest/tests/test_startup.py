@@ -57,8 +57,8 @@ def test_choosing_a_parser_and_reading_a_dxf_load_no_other_reader_library(tmp_pa
 import django
 django.setup()
 snapshot("django")
-from ingest import pipeline
-from ingest.detect import detect_type
+from ingest.content import pipeline
+from ingest.content.detect import detect_type
 from ingest.parsers import registry
 from ingest.parsers.base import ParseContext
 names = sorted(p.name for p in registry.registered())
@@ -109,7 +109,7 @@ def test_each_parser_loads_its_own_libraries_before_the_reading(tmp_path):
         f"""
 import django
 django.setup()
-from ingest import pipeline
+from ingest.content import pipeline
 from ingest.parsers.base import ParseContext
 for path in {[str(p) for p in (SMALL_DXF, WORKBOOK, PHOTO, PDF)]!r}:
     pipeline.load_libraries(path, ParseContext())

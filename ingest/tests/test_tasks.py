@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from ingest import pipeline, services, tasks
+from ingest import services, tasks
+from ingest.content import pipeline
 from ingest.models import FileExtraction, FileIngest, FileStatus
 from ingest.parsers.base import ParseError, ParseResult
 

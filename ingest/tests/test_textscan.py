@@ -1,10 +1,10 @@
-"""ingest.textscan: the shop's facts in free text, each with the snippet it came from."""
+"""ingest.content.textscan: the shop's facts in free text, each with the snippet it came from."""
 
 from __future__ import annotations
 
 import pytest
 
-from ingest.textscan import (
+from ingest.content.textscan import (
     Finding,
     TextFindings,
     find_client_codes,

@@ -1,9 +1,9 @@
 """manage.py inspect FILE [--json] [--preview OUT.png]: read a file and print what it measures,
 storing nothing.
 
-It runs exactly what the worker runs (ingest.pipeline.analyse with the settings' context, under
+It runs exactly what the worker runs (ingest.content.pipeline.analyse with the settings' context, under
 the same INGEST_MEMORY_LIMIT_MB ceiling). With --json it prints one JSON object
-(ingest.pipeline.result_as_json) and nothing else on stdout. A file that cannot be read gives exit
+(ingest.content.pipeline.result_as_json) and nothing else on stdout. A file that cannot be read gives exit
 status 1 and one line on stderr, never a traceback.
 """
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--preview", metavar="OUT.png", help="Also write the preview here.")
 
     def handle(self, *args, **options):
-        from ingest.pipeline import analyse, load_libraries, result_as_json
+        from ingest.content.pipeline import analyse, load_libraries, result_as_json
 
         name = options["file"]
         path = Path(name)

@@ -18,10 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..parsers import registry
+from ..parsers.base import METADATA_KEYS, DetectedType, ParseContext, ParseError, ParseResult
 from .detect import Unreadable, detect_readable, detect_type, extension_mismatch
 from .naming import NameInfo, parse_name
-from .parsers import registry
-from .parsers.base import METADATA_KEYS, DetectedType, ParseContext, ParseError, ParseResult
 
 logger = logging.getLogger(__name__)
 

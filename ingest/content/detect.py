@@ -12,7 +12,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from .parsers.base import DetectedType
+from ..parsers.base import DetectedType
 
 HEAD_BYTES = 64 * 1024
 XML_SNIFF_BYTES = 8 * 1024
@@ -76,7 +76,7 @@ class Unreadable(Exception):
 def detect_readable(path: Path, original_name: str = "") -> DetectedType:
     """The type of a file Laser OS can read, or Unreadable saying what it seems to be: the one
     detect-and-refuse step of receiving a file (ingest.services.preflight) and reading it
-    (ingest.pipeline.analyse), each of which words the refusal for its reader."""
+    (ingest.content.pipeline.analyse), each of which words the refusal for its reader."""
     detected = detect_type(path, original_name)
     if detected.kind == "unknown":
         raise Unreadable(detected.detail or detected.mime or "unrecognised content")
