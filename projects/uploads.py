@@ -10,8 +10,9 @@ import re
 import magic
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
-from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from laseros.uploads import check_upload_size
 
 # Extensions the shop exchanges (DOMAIN.md, "Files the shop exchanges") plus office paperwork.
 ALLOWED_EXTENSIONS = frozenset(
@@ -48,10 +49,6 @@ _SCRIPT_URL = re.compile(r"(java|vb)script:|data:\s*(text/html|application/xhtml
 _IGNORED_IN_URLS = re.compile(r"[\s\x00-\x1f]+")
 
 
-def max_upload_bytes() -> int:
-    return int(getattr(settings, "INGEST_MAX_UPLOAD_MB", 50)) * 1024 * 1024
-
-
 def check_upload(file, *, image_only: bool = False) -> tuple[str, str, int]:
     """(original name, detected content type, size) of an acceptable file; ValidationError
     saying what is wrong otherwise."""
@@ -62,13 +59,7 @@ def check_upload(file, *, image_only: bool = False) -> tuple[str, str, int]:
     if size is None:
         file.seek(0, os.SEEK_END)
         size = file.tell()
-    if not size:
-        raise ValidationError(f"{name} is empty.")
-    limit = max_upload_bytes()
-    if size > limit:
-        raise ValidationError(
-            f"{name} is {size / 1048576:.1f} MB; the limit is {limit // 1048576} MB."
-        )
+    check_upload_size(name, size)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED_EXTENSIONS:
         raise ValidationError(

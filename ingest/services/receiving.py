@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -25,6 +24,7 @@ from laseros.actors import acting_user, acting_username
 from laseros.audit import record_created
 from laseros.sequences import next_number
 from laseros.tasks import enqueue_on_commit
+from laseros.uploads import check_upload_size, max_upload_bytes, refuse_if_too_large
 
 from .. import signals
 from ..content.detect import Unreadable, detect_readable, extension_mismatch
@@ -58,10 +58,6 @@ class IngestOutcome:
     created: bool
     duplicate_of: FileIngest | None
     message: str
-
-
-def max_upload_bytes() -> int:
-    return int(settings.INGEST_MAX_UPLOAD_MB) * 1024 * 1024
 
 
 def ingest(
@@ -146,10 +142,7 @@ def preflight(
     if size is None:
         size = path.stat().st_size
     if size == 0:
-        raise ValidationError(
-            f"'{display}' is empty (0 bytes): there is nothing to read. Send the file again.",
-            code="empty",
-        )
+        check_upload_size(display, size)
     try:
         detected = detect_readable(path, original_name)
     except Unreadable as exc:
@@ -386,7 +379,7 @@ def _local_copy(source_file: Any, display: str, limit: int) -> Iterator[tuple[Pa
         path = Path(source_file)
         if not path.is_file():
             raise ValidationError(f"'{display}' is not a file that can be read.", code="not_found")
-        _refuse_if_too_large(display, path.stat().st_size, limit)
+        refuse_if_too_large(display, path.stat().st_size, limit=limit)
         with path.open("rb") as handle:
             size, sha256 = _hash_stream(handle, display, limit)
         yield path, size, sha256
@@ -394,7 +387,7 @@ def _local_copy(source_file: Any, display: str, limit: int) -> Iterator[tuple[Pa
 
     declared = getattr(source_file, "size", None)
     if isinstance(declared, int):
-        _refuse_if_too_large(display, declared, limit)
+        refuse_if_too_large(display, declared, limit=limit)
     temporary_path = getattr(source_file, "temporary_file_path", None)
     if callable(temporary_path):
         path = Path(temporary_path())
@@ -420,7 +413,7 @@ def _local_copy(source_file: Any, display: str, limit: int) -> Iterator[tuple[Pa
                 if isinstance(chunk, str):
                     chunk = chunk.encode("utf-8")
                 size += len(chunk)
-                _refuse_if_too_large(display, size, limit)
+                refuse_if_too_large(display, size, limit=limit)
                 digest.update(chunk)
                 out.write(chunk)
         yield path, size, digest.hexdigest()
@@ -433,19 +426,9 @@ def _hash_stream(handle, display: str, limit: int) -> tuple[int, str]:
     size = 0
     for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
         size += len(chunk)
-        _refuse_if_too_large(display, size, limit)
+        refuse_if_too_large(display, size, limit=limit)
         digest.update(chunk)
     return size, digest.hexdigest()
-
-
-def _refuse_if_too_large(display: str, size: int, limit: int) -> None:
-    if size > limit:
-        raise ValidationError(
-            f"'{display}' is too large ({size / 1024 / 1024:.1f} MB or more); the limit is "
-            f"{settings.INGEST_MAX_UPLOAD_MB} MB. Send a smaller file or ask an admin to raise "
-            "INGEST_MAX_UPLOAD_MB.",
-            code="too_large",
-        )
 
 
 def _duplicate(existing: FileIngest, project) -> IngestOutcome:
