@@ -384,7 +384,7 @@ class LaserRunViewSet(
     ordering = ["-started_at", "-id"]
 
     def get_queryset(self):
-        return selectors.run_list()
+        return selectors.run_details()
 
     @extend_schema(request=LaserRunInput, responses={201: LaserRunSerializer})
     def create(self, request, *args, **kwargs):

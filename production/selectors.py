@@ -23,9 +23,15 @@ def runs_started_today() -> QuerySet[LaserRun]:
 
 
 def run_list() -> QuerySet[LaserRun]:
-    """Runs with what a list shows: machine, operator, preset, the jobs, the sheets, photos."""
+    """Runs with what every list shows: machine, operator, preset and the jobs they served."""
     return LaserRun.objects.for_list().prefetch_related(
-        Prefetch("project_shares", queryset=LaserRunProject.objects.select_related("project")),
+        Prefetch("project_shares", queryset=LaserRunProject.objects.select_related("project"))
+    )
+
+
+def run_details() -> QuerySet[LaserRun]:
+    """Runs with everything a run's record holds: run_list, the sheets taken, the photos."""
+    return run_list().prefetch_related(
         Prefetch("sheets", queryset=LaserRunSheet.objects.select_related("stock__material")),
         "photos",
     )
