@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -216,3 +217,32 @@ def change_form_data(http, url, **overrides):
             _form_data(form, data)
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+# --- a real browser -------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's chromium driven by Playwright (never a downloaded browser); the test is skipped
+    where chromium or Playwright is missing. Yields the browser; it is closed afterwards."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not shutil.which(path):
+        pytest.skip("chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

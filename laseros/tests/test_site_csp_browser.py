@@ -3,22 +3,12 @@ nothing is refused on the way (Debian's chromium through Playwright)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+
+from laseros.testing import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Records every violation the page reports, whatever the console says.
 WATCH = """
 window.__cspViolations = [];
@@ -30,11 +20,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture
 def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         page = browser.new_page()
         page.add_init_script(WATCH)
         console: list[str] = []
@@ -42,7 +28,6 @@ def browser_page():
         page.on("pageerror", lambda error: console.append(f"page error: {error}"))
         page.console_messages = console
         yield page
-        browser.close()
 
 
 def _refused(page) -> list[str]:

@@ -3,35 +3,18 @@ cut is there, no price, no line total, no quote, invoice or proof of payment."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from laseros.testing import chromium
 from projects.tests.test_money import AMOUNTS, MONEY_DOCUMENTS, MONEY_LABELS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture
 def browser_page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as browser:
         yield browser.new_page(viewport={"width": 1280, "height": 1600})
-        browser.close()
 
 
 def _log_in(page, base, username):
