@@ -160,7 +160,9 @@ _STATUS_LABELS = dict(ProjectStatus.choices)
 class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSerializer):
     money_fields = ("quoted_price", "final_price")
     client_code = serializers.CharField(source="client.code", read_only=True)
-    material_code = serializers.CharField(source="material.code", read_only=True, default=None)
+    material_code = serializers.CharField(
+        source="material.code", read_only=True, default=None, allow_null=True
+    )
     # a method field: DRF inspects a callable source's signature on every row (get_status_display
     # is a partial method), which cost more than the rest of the row's fields together
     status_display = serializers.SerializerMethodField()

@@ -241,3 +241,16 @@ def test_a_line_whose_total_overflows_is_a_400_and_the_lines_still_list(api):
     assert response.status_code == 200, response.content
     assert response.json()["results"][0]["line_total"] == "19999999999980000000.00"
     assert manager.get(f"/api/v1/project-lines/{line.pk}/").status_code == 200
+
+
+def test_a_job_without_a_material_answers_null_and_the_schema_says_it_may(api):
+    """Found by the fuzz test on PostgreSQL: material_code was null while the schema said string."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    from clients.tests.factories import ClientFactory
+
+    client = api("Manager")
+    response = client.post("/api/v1/projects/", {"client": ClientFactory().pk, "name": "Gate"})
+    assert response.status_code == 201 and response.json()["material_code"] is None
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["schemas"]["Project"]["properties"]["material_code"]["nullable"]
