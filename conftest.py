@@ -13,15 +13,20 @@ def _laseros_test_settings(request, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS_RUN_INLINE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "anon": "10000/min",
-            "user": "100000/min",
-        },
-    }
+    # DRF's throttles read their rates once, at import, into a class attribute: changing the
+    # setting alone does nothing. Counts live in the cache, which outlives a test, and user ids
+    # come round again after a rollback, so a long run in one worker used to hit "429 Too Many
+    # Requests" in unrelated tests. Every test starts with no counts and generous anon/user rates
+    # (the token scope keeps its real rate: its own tests check it).
+    from django.core.cache import cache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "anon": "10000/min", "user": "100000/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
     yield
+    cache.clear()
 
 
 @pytest.fixture
