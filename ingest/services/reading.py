@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import os
 import re
@@ -128,89 +129,135 @@ def report_progress(*, file_id: int, attempt: int, fraction: float, message: str
 def record_extraction(*, file_id: int, attempt: int, result: ParseResult) -> FileIngest | None:
     """Keep a successful reading: a new current FileExtraction, the FileMetadata made from it,
     the preview, and the file marked processed. None when this attempt was superseded (the file
-    was hard-deleted, re-queued or claimed by a later attempt): then nothing is written."""
+    was hard-deleted, re-queued or claimed by a later attempt): then nothing is written.
+
+    Named steps, all in one transaction with the file's row locked: the warnings, the
+    extraction, the preview's bytes, the metadata, the file marked processed. The stored preview
+    is removed again if anything after it fails."""
     preview_name = None
     preview = result.preview_png if _is_png(result.preview_png) else None
     try:
         with transaction.atomic():
-            file = (
-                FileIngest.objects.select_for_update(of=("self",))
-                .select_related("client", "project")
-                .filter(pk=file_id)
-                .first()
-            )
-            if file is None or not _is_current_attempt(file, attempt):
+            file = _lock_current_attempt(file_id, attempt)
+            if file is None:
                 return None
             now = timezone.now()
             metadata_values = _metadata_values(result.metadata)
-            warnings = _merged_warnings(file.ingest_warnings, result)
-            warnings += _apply_given(file.given or {}, metadata_values)
-            if result.preview_png and preview is None:
-                warnings.append(
-                    {"code": "preview_unusable", "message": "The preview was not a PNG image."}
-                )
-            previous = file.extractions.filter(is_current=True).first()
-            if previous is not None:
-                FileExtraction.objects.filter(pk=previous.pk).update(is_current=False)
-            extraction = FileExtraction(
-                file=file,
-                parser=(result.parser or result.kind or "unknown")[:50],
-                parser_version=str(result.parser_version or "")[:20],
-                raw=json_safe(result.raw),
-                metadata=json_safe(result.metadata),
-                warnings=warnings,
-                created_at=now,
-                is_current=True,
-            )
-            extraction.full_clean()
-            extraction.save()
-
-            metadata = FileMetadata.objects.filter(file=file).first() or FileMetadata(file=file)
-            old_preview = metadata.preview.name or None
-            for name, value in metadata_values.items():
-                setattr(metadata, name, value)
-            metadata.extraction = extraction
-            metadata.warnings = warnings
-            metadata.warning_count = len(warnings)
-            metadata.has_warnings = bool(warnings)
-            metadata.updated_at = now
+            warnings = _reading_warnings(file, result, metadata_values, preview)
+            extraction = _new_current_extraction(file, result, warnings, now)
             if preview is not None:
                 preview_name = default_storage.save(
                     _preview_path(file, extraction), ContentFile(preview)
                 )
-                metadata.preview.name = preview_name
-            else:
-                metadata.preview.name = ""
-            metadata.full_clean()
-            metadata.save()
-            if old_preview and old_preview != metadata.preview.name:
-                transaction.on_commit(lambda: _remove_stored(old_preview))
-
-            file_transition(
-                file,
-                FileStatus.PROCESSED,
-                message=f"read by {extraction.parser} {extraction.parser_version}".strip(),
-                progress=1.0,
-                progress_message="",
-                finished_at=now,
-                failure_reason="",
-                traceback="",
+            metadata = _write_metadata(
+                file, extraction, metadata_values, warnings, preview_name or "", now
             )
-            signals.send_on_commit(
-                signals.file_processed,
-                "file.processed",
-                {
-                    **file_payload(file),
-                    "extraction_id": extraction.pk,
-                    "parser": extraction.parser,
-                    "parser_version": extraction.parser_version,
-                    "metadata": metadata_summary(metadata),
-                },
-            )
+            _mark_processed(file, extraction, metadata, now)
     except BaseException:
         _remove_stored(preview_name)
         raise
     return file
+
+
+def _lock_current_attempt(file_id: int, attempt: int) -> FileIngest | None:
+    """The file's row, locked, when `attempt` is still the one that may record; else None."""
+    file = (
+        FileIngest.objects.select_for_update(of=("self",))
+        .select_related("client", "project")
+        .filter(pk=file_id)
+        .first()
+    )
+    if file is None or not _is_current_attempt(file, attempt):
+        return None
+    return file
+
+
+def _reading_warnings(
+    file: FileIngest, result: ParseResult, metadata_values: dict[str, Any], preview: bytes | None
+) -> list[dict[str, str]]:
+    """The parser's and the arrival's warnings, those where the given values differ (which are
+    put over `metadata_values` in place), and one for a preview that was not a PNG."""
+    warnings = _merged_warnings(file.ingest_warnings, result)
+    warnings += _apply_given(file.given or {}, metadata_values)
+    if result.preview_png and preview is None:
+        warnings.append({"code": "preview_unusable", "message": "The preview was not a PNG image."})
+    return warnings
+
+
+def _new_current_extraction(
+    file: FileIngest, result: ParseResult, warnings: list[dict[str, str]], now: dt.datetime
+) -> FileExtraction:
+    """The reading kept as the file's current FileExtraction; the one before stays as history."""
+    previous = file.extractions.filter(is_current=True).first()
+    if previous is not None:
+        FileExtraction.objects.filter(pk=previous.pk).update(is_current=False)
+    extraction = FileExtraction(
+        file=file,
+        parser=(result.parser or result.kind or "unknown")[:50],
+        parser_version=str(result.parser_version or "")[:20],
+        raw=json_safe(result.raw),
+        metadata=json_safe(result.metadata),
+        warnings=warnings,
+        created_at=now,
+        is_current=True,
+    )
+    extraction.full_clean()
+    extraction.save()
+    return extraction
+
+
+def _write_metadata(
+    file: FileIngest,
+    extraction: FileExtraction,
+    metadata_values: dict[str, Any],
+    warnings: list[dict[str, str]],
+    preview_name: str,
+    now: dt.datetime,
+) -> FileMetadata:
+    """The file's one FileMetadata row, made from this reading; a preview it no longer shows is
+    removed once the transaction commits."""
+    metadata = FileMetadata.objects.filter(file=file).first() or FileMetadata(file=file)
+    old_preview = metadata.preview.name or None
+    for name, value in metadata_values.items():
+        setattr(metadata, name, value)
+    metadata.extraction = extraction
+    metadata.warnings = warnings
+    metadata.warning_count = len(warnings)
+    metadata.has_warnings = bool(warnings)
+    metadata.updated_at = now
+    metadata.preview.name = preview_name
+    metadata.full_clean()
+    metadata.save()
+    if old_preview and old_preview != metadata.preview.name:
+        transaction.on_commit(lambda: _remove_stored(old_preview))
+    return metadata
+
+
+def _mark_processed(
+    file: FileIngest, extraction: FileExtraction, metadata: FileMetadata, now: dt.datetime
+) -> None:
+    """The file moves to processed (audited) and file.processed goes out after the commit."""
+    file_transition(
+        file,
+        FileStatus.PROCESSED,
+        message=f"read by {extraction.parser} {extraction.parser_version}".strip(),
+        progress=1.0,
+        progress_message="",
+        finished_at=now,
+        failure_reason="",
+        traceback="",
+    )
+    signals.send_on_commit(
+        signals.file_processed,
+        "file.processed",
+        {
+            **file_payload(file),
+            "extraction_id": extraction.pk,
+            "parser": extraction.parser,
+            "parser_version": extraction.parser_version,
+            "metadata": metadata_summary(metadata),
+        },
+    )
 
 
 @transaction.atomic

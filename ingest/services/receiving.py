@@ -82,55 +82,37 @@ def ingest(
     thickness_mm and quantity the sender knows (they win over what the file says; see
     clean_given); `expect_kind` refuses a file whose content is another kind than the sender said.
 
-    Named steps: the preflight (what it is, or why not), the conventional name, then store and
-    record (see _store_and_record for why the transaction is handled there).
+    Named steps: the sender's values checked, the preflight (what it is, or why not), the
+    duplicate, then store and record (_store_once).
     """
     if source not in FileSource.values:
         raise ValidationError({"source": f"Unknown source {source!r}."})
     original_name = clean_original_name(original_name or _name_of(source_file))
-    display = original_name or "the file"
     client, project = _client_and_project(client, project)
-    given = clean_given(given)
-    expect_kind = clean_kind(expect_kind)
-
-    with _local_copy(source_file, display, max_upload_bytes()) as (path, size, sha256):
+    given, expect_kind = clean_given(given), clean_kind(expect_kind)
+    limit = max_upload_bytes()
+    with _local_copy(source_file, original_name or "the file", limit) as (path, size, sha256):
         detected = preflight(path, original_name, size=size, expect_kind=expect_kind)
         original_name = original_name or f"unnamed.{detected.extension}"
         existing = FileIngest.objects.live().filter(sha256=sha256).first()
         if existing is not None:
             return _duplicate(existing, project)
-        warnings = []
-        mismatch = extension_mismatch(detected, original_name)
-        if mismatch:
-            warnings.append({"code": "extension_mismatch", "message": _sentence(mismatch)})
         names = parse_name(source_path or original_name)
-        part_name = _part_name(part, names, original_name)
         arrival = Arrival(
             client=client,
             project=project,
             original_name=original_name,
             source_path=source_path,
-            part_name=part_name,
+            part_name=_part_name(part, names, original_name),
             sha256=sha256,
             size=size,
             detected=detected,
-            warnings=warnings,
+            warnings=_extension_warnings(detected, original_name),
             given=given,
             uploaded_by=uploaded_by,
             source=source,
         )
-        try:
-            file = _store_and_record(path, arrival, names)
-        except IntegrityError:
-            existing = FileIngest.objects.live().filter(sha256=sha256).first()
-            if existing is None:
-                raise
-            return _duplicate(existing, project)  # the same bytes arrived twice at once
-
-    message = f"received as {file.stored_name}; queued for reading"
-    if warnings:
-        message += " (" + "; ".join(w["message"].rstrip(".") for w in warnings) + ")"
-    return IngestOutcome(file=file, created=True, duplicate_of=None, message=message)
+        return _store_once(path, arrival, names)
 
 
 def preflight(
@@ -176,6 +158,30 @@ class Arrival:
     given: dict[str, Any]
     uploaded_by: Any
     source: str
+
+
+def _extension_warnings(detected: DetectedType, original_name: str) -> list[dict[str, str]]:
+    """A name whose extension says another type than the content: kept, with a warning."""
+    mismatch = extension_mismatch(detected, original_name)
+    if mismatch:
+        return [{"code": "extension_mismatch", "message": _sentence(mismatch)}]
+    return []
+
+
+def _store_once(path: Path, arrival: Arrival, names: Any) -> IngestOutcome:
+    """Store and record a new file, and say so with its warnings; the same bytes arriving twice
+    at once come back as the duplicate of the copy that was stored."""
+    try:
+        file = _store_and_record(path, arrival, names)
+    except IntegrityError:
+        existing = FileIngest.objects.live().filter(sha256=arrival.sha256).first()
+        if existing is None:
+            raise
+        return _duplicate(existing, arrival.project)
+    message = f"received as {file.stored_name}; queued for reading"
+    if arrival.warnings:
+        message += " (" + "; ".join(w["message"].rstrip(".") for w in arrival.warnings) + ")"
+    return IngestOutcome(file=file, created=True, duplicate_of=None, message=message)
 
 
 def _conventional_name(arrival: Arrival, names: Any, version: int) -> str:
