@@ -338,12 +338,31 @@ def _to_mm(text: str) -> float:
 
 
 def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
-    where = "file name"
-    # Leading project number (0001) and user code (DEOA, OGOA) of the shop's and the blueprint form.
+    """Give each token of a file name its kind and read what it says, in this order: the leading
+    project number and user code, the kinds, the version, the quantity, the material, the
+    thickness (and a bare quantity after it), revisions and dates, then the part."""
+    first = _read_leading_codes(info, tokens)
+    _mark_kinds(tokens[first:])
+    _read_version(info, tokens)
+    _read_quantity(info, tokens)
+    material_token = _read_material(info, tokens)
+    thickness_token = _choose_thickness(info, tokens, material_token)
+    if thickness_token is not None:
+        _read_bare_quantity(info, tokens, thickness_token)
+    _read_revisions_and_dates(info, tokens)
+    for token in tokens:  # material words the chooser passed over are ordinary words
+        if token.kind == "material" and token is not material_token:
+            token.kind = ""
+    _read_part(info, stem, tokens)
+
+
+def _read_leading_codes(info: NameInfo, tokens: list[_Token]) -> int:
+    """The leading project number (0001) and user code (DEOA, OGOA) of the shop's and the
+    blueprint form; returns how many tokens they took."""
     first = 0
     if len(tokens) > 1 and _PROJECT_NUMBER.match(tokens[0].text):
         tokens[0].kind = "project_number"
-        info._set("project_number", tokens[0].text, 0.7, f"{where} '{tokens[0].text}'")
+        info._set("project_number", tokens[0].text, 0.7, f"file name '{tokens[0].text}'")
         first = 1
     if (
         len(tokens) > first + 2
@@ -351,10 +370,13 @@ def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
         and not material_code(tokens[first].text)
     ):
         tokens[first].kind = "user_code"
-        info._set("user_code", tokens[first].text, 0.6, f"{where} '{tokens[first].text}'")
+        info._set("user_code", tokens[first].text, 0.6, f"file name '{tokens[first].text}'")
         first += 1
+    return first
 
-    for token in tokens[first:]:
+
+def _mark_kinds(tokens: list[_Token]) -> None:
+    for token in tokens:
         if _QUANTITY.match(token.text):
             token.kind = "quantity"
         elif _REVISION_TOKEN.match(token.text):
@@ -363,57 +385,70 @@ def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
             token.kind = "date"
         elif material_code(token.text):
             token.kind = "material"
-    # A version (v003) is the last token, after the material/thickness/quantity it follows.
-    last = tokens[-1]
-    if _VERSION.match(last.text) and any(t.kind in ("material", "quantity") for t in tokens):
-        last.kind = "version"
-        info._set("version", int(_VERSION.match(last.text).group(1)), 0.9, f"{where} '{last.text}'")
 
+
+def _read_version(info: NameInfo, tokens: list[_Token]) -> None:
+    """A version (v003) is the last token, after the material/thickness/quantity it follows."""
+    last = tokens[-1]
+    version = _VERSION.match(last.text)
+    if version and any(t.kind in ("material", "quantity") for t in tokens):
+        last.kind = "version"
+        info._set("version", int(version.group(1)), 0.9, f"file name '{last.text}'")
+
+
+def _read_quantity(info: NameInfo, tokens: list[_Token]) -> None:
+    """The last quantity token counts (x17, qty 17, 17pcs, 17 off); others are ordinary words."""
     quantities = [t for t in tokens if t.kind == "quantity"]
     for extra in quantities[:-1]:
         extra.kind = ""
-    if quantities:
-        token = quantities[-1]
-        groups = _QUANTITY.match(token.text).groups()
-        value = int(next(g for g in groups if g is not None))
-        if value > 0:
-            confidence = 0.95 if token is _last_meaningful(tokens) else 0.85
-            info._set("quantity", value, confidence, f"{where} '{token.text}'")
-        else:
-            info.notes.append(f"quantity '{token.text}' in the name is zero; ignored")
+    if not quantities:
+        return
+    token = quantities[-1]
+    groups = _QUANTITY.match(token.text).groups()
+    value = int(next(g for g in groups if g is not None))
+    if value > 0:
+        confidence = 0.95 if token is _last_meaningful(tokens) else 0.85
+        info._set("quantity", value, confidence, f"file name '{token.text}'")
+    else:
+        info.notes.append(f"quantity '{token.text}' in the name is zero; ignored")
 
+
+def _read_material(info: NameInfo, tokens: list[_Token]) -> _Token | None:
     material_token = _choose_material(tokens)
     if material_token is not None:
         code = material_code(material_token.text)
         confidence = 0.5 if len(material_token.text.strip()) == 1 else 0.9
-        info._set("material", code, confidence, f"{where} '{material_token.text}'")
+        info._set("material", code, confidence, f"file name '{material_token.text}'")
+    return material_token
 
-    thickness_token = _choose_thickness(info, tokens, material_token)
-    if thickness_token is not None:
-        index = tokens.index(thickness_token)
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if (
-            "quantity" not in info.fields
-            and following is not None
-            and following.kind == ""
-            and re.fullmatch(r"\d{1,5}", following.text)
-        ):  # the blueprint form writes the quantity bare: [MAT]-[THK]-[QTY]
-            following.kind = "quantity"
-            info._set("quantity", int(following.text), 0.6, f"{where} '{following.text}'")
 
+def _read_bare_quantity(info: NameInfo, tokens: list[_Token], thickness_token: _Token) -> None:
+    """The blueprint form writes the quantity bare after the thickness: [MAT]-[THK]-[QTY]."""
+    index = tokens.index(thickness_token)
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if (
+        "quantity" not in info.fields
+        and following is not None
+        and following.kind == ""
+        and re.fullmatch(r"\d{1,5}", following.text)
+    ):
+        following.kind = "quantity"
+        info._set("quantity", int(following.text), 0.6, f"file name '{following.text}'")
+
+
+def _read_revisions_and_dates(info: NameInfo, tokens: list[_Token]) -> None:
     for token in tokens:
         if token.kind == "revision":
             value = _REVISION_TOKEN.match(token.text).group(1)
-            info._set("revision", value, 0.7, f"{where} '{token.text}'")
+            info._set("revision", value, 0.7, f"file name '{token.text}'")
         elif token.kind == "date":
             parsed = _parse_date(token.text)
             if parsed:
-                info._set("project_date", parsed[0], parsed[1] - 0.2, f"{where} '{token.text}'")
-    for token in tokens:  # material words the chooser passed over are ordinary words
-        if token.kind == "material" and token is not material_token:
-            token.kind = ""
+                info._set("project_date", parsed[0], parsed[1] - 0.2, f"file name '{token.text}'")
 
-    # The part is what nobody else claimed, up to the first material/thickness/quantity token.
+
+def _read_part(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
+    """The part is what nobody else claimed, up to the first material/thickness/quantity token."""
     tail_kinds = ("material", "thickness", "quantity", "version", "revision", "date")
     tail_start = next((i for i, t in enumerate(tokens) if t.kind in tail_kinds), len(tokens))
     part_tokens = [t for t in tokens[:tail_start] if t.kind == ""]
@@ -421,7 +456,7 @@ def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
     if part_tokens:
         part = stem[part_tokens[0].start : part_tokens[-1].end].strip(" -_")
         structured = tail_start < len(tokens)
-        info._set("part", part, 0.8 if structured else 0.5, f"{where} '{part}'")
+        info._set("part", part, 0.8 if structured else 0.5, f"file name '{part}'")
 
 
 def _last_meaningful(tokens: list[_Token]) -> _Token | None:

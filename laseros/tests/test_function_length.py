@@ -17,7 +17,6 @@ LONGER_TODAY: dict[str, int] = {
     "ingest/geometry/preview.py:render_preview": 98,
     "ingest/parsers/lightburn/parser.py:_measure": 97,
     "ingest/geometry/chaining.py:_walk": 88,
-    "ingest/content/naming.py:_classify": 85,
     "ingest/parsers/lightburn/geometry.py:nest": 82,
     "ingest/geometry/analysis.py:_analyse_flat": 82,
     "ingest/parsers/excel.py:_read_sheet": 77,
