@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from laseros.api.filters import UserFilter
+
 from .models import Client, Contact
 
 
@@ -16,6 +18,9 @@ class ClientFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    created_by = UserFilter()
 
     class Meta:
         model = Client

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import F, Q
 
+from laseros.api.filters import UserFilter
+
 from .models import Material, MovementKind, Offcut, OffcutStatus, SheetStock, StockMovement
 
 
@@ -37,6 +39,10 @@ class SheetStockFilter(django_filters.FilterSet):
     location = django_filters.CharFilter(lookup_expr="icontains")
     supplier = django_filters.CharFilter(lookup_expr="icontains")
     low = django_filters.BooleanFilter(method="filter_low", label="At or below reorder level")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
 
     class Meta:
         model = SheetStock
@@ -68,10 +74,34 @@ class StockMovementFilter(django_filters.FilterSet):
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     reference = django_filters.CharFilter(lookup_expr="icontains")
+    by = UserFilter()
+    caused_by_type = django_filters.CharFilter(
+        method="filter_caused_by_type",
+        label="What caused it, as app.model (production.laserrun); `none`: entered by hand",
+    )
 
     class Meta:
         model = StockMovement
-        fields = ["stock", "kind", "material", "by", "created_after", "created_before", "reference"]
+        fields = [
+            "stock",
+            "kind",
+            "material",
+            "by",
+            "created_after",
+            "created_before",
+            "reference",
+            "caused_by_type",
+            "caused_by_id",
+        ]
+
+    def filter_caused_by_type(self, queryset, name, value):
+        value = (value or "").strip().lower()
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(caused_by_type__isnull=True)
+        app_label, _dot, model = value.partition(".")
+        return queryset.filter(caused_by_type__app_label=app_label, caused_by_type__model=model)
 
 
 class OffcutFilter(django_filters.FilterSet):
@@ -82,6 +112,10 @@ class OffcutFilter(django_filters.FilterSet):
     min_width_mm = django_filters.NumberFilter(field_name="width_mm", lookup_expr="gte")
     min_length_mm = django_filters.NumberFilter(field_name="length_mm", lookup_expr="gte")
     location = django_filters.CharFilter(lookup_expr="icontains")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
 
     class Meta:
         model = Offcut
@@ -93,4 +127,9 @@ class OffcutFilter(django_filters.FilterSet):
             "min_width_mm",
             "min_length_mm",
             "location",
+            "source_stock",
+            "created_after",
+            "created_before",
+            "updated_after",
+            "updated_before",
         ]
