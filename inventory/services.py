@@ -84,8 +84,32 @@ def stock_move(
 
     The stock row is locked for the rest of the transaction, so concurrent moves queue up and
     each sees the balance the one before it left; a move that would go below zero is refused
-    with a ValidationError and changes nothing.
+    with a ValidationError and changes nothing. Named steps, all in this one transaction: the
+    kind and quantity checked, the row locked, the count changed, the movement and audit entry.
     """
+    kind, quantity = _checked_move(kind, quantity)
+    locked = (
+        SheetStock.objects.select_for_update(of=("self",))
+        .select_related("material")
+        .get(pk=stock.pk)
+    )
+    before, after = _change_count(locked, quantity)
+    stock.quantity_on_hand = after  # the caller's copy tells the truth too
+    movement = _write_movement(
+        locked, kind, quantity, by=by, reason=reason, caused_by=caused_by, reference=reference
+    )
+    record(
+        action=ActivityLog.Action.UPDATE,
+        obj=locked,
+        changes={"quantity_on_hand": [before, after]},
+        message=f"{kind.label}: {quantity:+d} sheets" + (f" — {reason}" if reason else ""),
+        user=by,
+    )
+    return movement
+
+
+def _checked_move(kind: str, quantity: Any) -> tuple[MovementKind, int]:
+    """A known movement kind and a whole, non-zero number of sheets with the kind's sign."""
     if kind not in MovementKind.values:
         raise ValidationError({"kind": f"Unknown movement kind {kind!r}."})
     kind = MovementKind(kind)
@@ -101,12 +125,11 @@ def stock_move(
     sign = MOVEMENT_SIGN[kind]
     if sign and (quantity > 0) != (sign > 0):
         raise ValidationError({"quantity": _KIND_WORDS[kind]})
+    return kind, quantity
 
-    locked = (
-        SheetStock.objects.select_for_update(of=("self",))
-        .select_related("material")
-        .get(pk=stock.pk)
-    )
+
+def _change_count(locked: SheetStock, quantity: int) -> tuple[int, int]:
+    """The locked row's count moved by `quantity`: (before, after); refused below zero."""
     before = locked.quantity_on_hand
     after = before + quantity
     if after < 0:
@@ -118,13 +141,25 @@ def stock_move(
         )
     SheetStock.objects.filter(pk=locked.pk).update(quantity_on_hand=after)
     locked.quantity_on_hand = after
-    stock.quantity_on_hand = after  # the caller's copy tells the truth too
+    return before, after
 
+
+def _write_movement(
+    locked: SheetStock,
+    kind: MovementKind,
+    quantity: int,
+    *,
+    by: Actor,
+    reason: str,
+    caused_by: models.Model | None,
+    reference: str,
+) -> StockMovement:
+    """The ledger line: the movement with the balance it left and what caused it."""
     movement = StockMovement(
         stock=locked,
         kind=kind,
         quantity=quantity,
-        balance_after=after,
+        balance_after=locked.quantity_on_hand,
         reason=reason[:255],
         by=acting_user(by),
         reference=(reference or (str(caused_by) if caused_by is not None else ""))[:120],
@@ -134,13 +169,6 @@ def stock_move(
         movement.caused_by_id = caused_by.pk
     movement.full_clean()
     movement.save()
-    record(
-        action=ActivityLog.Action.UPDATE,
-        obj=locked,
-        changes={"quantity_on_hand": [before, after]},
-        message=f"{kind.label}: {quantity:+d} sheets" + (f" — {reason}" if reason else ""),
-        user=by,
-    )
     return movement
 
 
