@@ -10,7 +10,9 @@ says which were processed and which failed (and why). Hidden files (.DS_Store, â
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -41,77 +43,79 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        client = _client(options.get("client"))
-        project = _project(options.get("project"))
-        if client and project and project.client_id != client.pk:
-            raise CommandError(f"Project {project.code} belongs to {project.client.code}.")
-        try:
-            given = services.clean_given(
-                {
-                    "material": options.get("material"),
-                    "thickness_mm": options.get("thickness"),
-                    "quantity": options.get("quantity"),
-                }
-            )
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages)) from None
+        client, project, given = _what_was_given(options)
         files = self._collect(options["paths"])
         if not files:
             raise CommandError("no files found in " + ", ".join(options["paths"]))
         if options.get("part") and len(files) > 1:
             raise CommandError("--part names one file; more than one was given")
-
-        created: list[FileIngest] = []
-        duplicates: list[str] = []
-        refused: list[str] = []
         inline = (
             override_settings(TASKS_RUN_INLINE=True)
             if options["sync"]
             else contextlib.nullcontext()
         )
         with inline:
-            bar = tqdm(files, unit="file", disable=None, file=getattr(self.stderr, "_out", None))
-            for path, source_path in bar:
-                bar.set_postfix_str(path.name[-40:], refresh=False)
-                try:
-                    outcome = services.ingest(
-                        source_file=path,
-                        original_name=path.name,
-                        client=client,
-                        project=project,
-                        source=FileSource.CLI,
-                        part=options.get("part"),
-                        source_path=source_path,
-                        given=given,
-                    )
-                except ValidationError as exc:
-                    refused.append(f"{source_path}: {'; '.join(exc.messages)}")
-                    continue
-                if outcome.created:
-                    created.append(outcome.file)
-                else:
-                    duplicates.append(f"{source_path}: {outcome.message}")
-            bar.close()
+            sent = self._send(
+                files, client=client, project=project, part=options.get("part"), given=given
+            )
+        self._summarise(len(files), sent, sync=options["sync"])
+        if not sent.created and not sent.duplicates:
+            raise CommandError(f"nothing was ingested: {len(sent.refused)} file(s) refused")
 
+    def _send(
+        self,
+        files: list[tuple[Path, str]],
+        *,
+        client: Client | None,
+        project: Project | None,
+        part: str | None,
+        given: dict[str, Any],
+    ) -> Sent:
+        """Each file through services.ingest, under a progress bar."""
+        sent = Sent()
+        bar = tqdm(files, unit="file", disable=None, file=getattr(self.stderr, "_out", None))
+        for path, source_path in bar:
+            bar.set_postfix_str(path.name[-40:], refresh=False)
+            try:
+                outcome = services.ingest(
+                    source_file=path,
+                    original_name=path.name,
+                    client=client,
+                    project=project,
+                    source=FileSource.CLI,
+                    part=part,
+                    source_path=source_path,
+                    given=given,
+                )
+            except ValidationError as exc:
+                sent.refused.append(f"{source_path}: {'; '.join(exc.messages)}")
+                continue
+            if outcome.created:
+                sent.created.append(outcome.file)
+            else:
+                sent.duplicates.append(f"{source_path}: {outcome.message}")
+        bar.close()
+        return sent
+
+    def _summarise(self, count: int, sent: Sent, *, sync: bool) -> None:
+        """The counts, each duplicate and refusal, then how the reading went (with --sync)."""
         self.stdout.write(
-            f"{len(files)} file(s): {len(created)} ingested, {len(duplicates)} duplicates, "
-            f"{len(refused)} refused"
+            f"{count} file(s): {len(sent.created)} ingested, {len(sent.duplicates)} duplicates, "
+            f"{len(sent.refused)} refused"
         )
-        for line in duplicates:
+        for line in sent.duplicates:
             self.stdout.write(f"  duplicate  {line}")
-        for line in refused:
+        for line in sent.refused:
             self.stdout.write(f"  refused    {line}")
-        if options["sync"] and created:
-            done = FileIngest.objects.filter(pk__in=[f.pk for f in created])
+        if sync and sent.created:
+            done = FileIngest.objects.filter(pk__in=[f.pk for f in sent.created])
             failed = list(done.filter(status=FileStatus.FAILED))
             processed = done.filter(status=FileStatus.PROCESSED).count()
             self.stdout.write(f"read: {processed} processed, {len(failed)} failed")
             for file in failed:
                 self.stdout.write(f"  failed     {file.original_name}: {file.failure_reason}")
-        elif created:
+        elif sent.created:
             self.stdout.write("the worker reads them next (or run with --sync)")
-        if not created and not duplicates:
-            raise CommandError(f"nothing was ingested: {len(refused)} file(s) refused")
 
     def _collect(self, paths: list[str]) -> list[tuple[Path, str]]:
         found: list[tuple[Path, str]] = []
@@ -133,6 +137,36 @@ class Command(BaseCommand):
                     continue
                 found.append((item, relative.as_posix()))
         return found
+
+
+@dataclass
+class Sent:
+    """What became of the files sent: new files, and a line for each duplicate and refusal."""
+
+    created: list[FileIngest] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _what_was_given(
+    options: dict[str, Any],
+) -> tuple[Client | None, Project | None, dict[str, Any]]:
+    """The client, project and values given on the command line, checked."""
+    client = _client(options.get("client"))
+    project = _project(options.get("project"))
+    if client and project and project.client_id != client.pk:
+        raise CommandError(f"Project {project.code} belongs to {project.client.code}.")
+    try:
+        given = services.clean_given(
+            {
+                "material": options.get("material"),
+                "thickness_mm": options.get("thickness"),
+                "quantity": options.get("quantity"),
+            }
+        )
+    except ValidationError as exc:
+        raise CommandError("; ".join(exc.messages)) from None
+    return client, project, given
 
 
 def _client(code: str | None) -> Client | None:
