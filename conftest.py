@@ -29,6 +29,16 @@ def _laseros_test_settings(request, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _admin_modules_found(request):
+    """Tests see the admin as a served site does: every app's admin module registered (a command
+    finds them only when it needs them, laseros.apps.LaserOSAdminConfig)."""
+    if request.config.pluginmanager.has_plugin("django"):
+        from django.contrib import admin
+
+        admin.autodiscover()
+
+
 @pytest.fixture
 def make_user(db):
     """make_user("operator", role="Operator") -> a staff user in that role's group."""

@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.apps import SimpleAdminConfig
 
 
 def is_last_migrated(app_config: AppConfig | None) -> bool:
@@ -12,10 +12,33 @@ def is_last_migrated(app_config: AppConfig | None) -> bool:
     return app_config.label == with_models[-1].label
 
 
-class LaserOSAdminConfig(AdminConfig):
-    """The Django admin, branded and grouped by domain (laseros.admin_site)."""
+class LaserOSAdminConfig(SimpleAdminConfig):
+    """The Django admin, branded and grouped by domain (laseros.admin_site).
+
+    The apps' admin modules are found when the admin is needed, not at start-up: the root URLconf
+    (laseros.site.urls) and the admin system check run `admin.autodiscover()`. Every admin module
+    pulls in its app's services, forms and selectors; a command that reads one drawing
+    (`manage.py inspect`), the worker and every management command would otherwise pay for all
+    of them before doing anything (issue 8, start-up)."""
 
     default_site = "laseros.admin_site.LaserOSAdminSite"
+
+    def ready(self) -> None:
+        from django.contrib.admin.checks import check_dependencies
+        from django.core import checks
+
+        checks.register(check_dependencies, checks.Tags.admin)
+        checks.register(check_admin_after_discovery, checks.Tags.admin)
+
+
+def check_admin_after_discovery(app_configs=None, **kwargs):
+    """Django's admin check over every registered ModelAdmin, after the admin modules are found
+    (the checks run in no fixed order: the URLconf's check may come later)."""
+    from django.contrib import admin
+    from django.contrib.admin.checks import check_admin_app
+
+    admin.autodiscover()
+    return check_admin_app(app_configs, **kwargs)
 
 
 class LaserOSConfig(AppConfig):

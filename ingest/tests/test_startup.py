@@ -95,12 +95,37 @@ execute_from_command_line(["manage.py", "inspect", {str(SMALL_DXF)!r}, "--json"]
 snapshot("inspected")
 from django.conf import settings
 print()
-print(json.dumps({{"seen": seen, "urls_loaded": settings.ROOT_URLCONF in sys.modules}}))
+admin_modules = sorted(m for m in sys.modules if m.endswith(".admin") and not m.startswith("django"))
+print(json.dumps({{"seen": seen, "urls_loaded": settings.ROOT_URLCONF in sys.modules,
+                  "admin_modules": admin_modules}}))
 """,
         tmp_path,
     )
     assert answer["seen"]["inspected"] == ["ezdxf", "numpy"]
     assert answer["urls_loaded"] is False  # no system checks: they import every view
+    assert answer["admin_modules"] == []  # nor every app's admin, with its services and forms
+
+
+def test_the_admin_is_found_when_served_and_when_checked(tmp_path):
+    """The apps' admin modules are not loaded at start-up, but the root URLconf and the system
+    checks find them: `manage.py check` still checks every registered ModelAdmin."""
+    answer = run_fresh(
+        """
+import django
+django.setup()
+from django.contrib import admin
+before = len(admin.site._registry)
+from django.core.checks import run_checks
+run_checks(tags=["admin"])
+labels = sorted({model._meta.app_label for model in admin.site._registry})
+print(json.dumps({"before": before, "labels": labels}))
+""",
+        tmp_path,
+    )
+    assert answer["before"] == 0
+    assert {"clients", "projects", "ingest", "inventory", "production", "auth"} <= set(
+        answer["labels"]
+    )
 
 
 def test_each_parser_loads_its_own_libraries_before_the_reading(tmp_path):

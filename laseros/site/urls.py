@@ -12,6 +12,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from laseros.files import media_file
 from laseros.health import healthz
 
+# Every app's admin module registers its models here, when the site is served (laseros.apps).
+admin.autodiscover()
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
