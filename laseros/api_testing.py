@@ -101,14 +101,46 @@ def someone(username: str):
 
 
 def earlier(obj: models.Model, *fields: str, days: int = 30) -> None:
-    """Move the row's times (or dates) `days` back, so a range filter can tell it apart."""
-    from django.utils import timezone
-
+    """Move the row's times (or dates) `days` back, so a range filter can tell it apart; an
+    empty one is set to now (today) first."""
     values: dict[str, object] = {}
     for name in fields:
-        current = getattr(obj, name) or timezone.now()
+        current = getattr(obj, name) or now_for(obj, name)
         values[name] = current - dt.timedelta(days=days)
     set_fields(obj, **values)
+
+
+def now_for(obj: models.Model, field: str) -> dt.date:
+    """Now, for a time field; today, for a date field."""
+    from django.utils import timezone
+
+    if isinstance(obj._meta.get_field(field), models.DateTimeField):
+        return timezone.now()
+    return timezone.localdate()
+
+
+def dates(field: str, name: str = "") -> tuple[Filter, Filter]:
+    """`{name}_after` and `{name}_before` (a day, inclusive) on a time or date field, each
+    proven: the other row (for _after) or the matching one (for _before) is a month earlier.
+    `name` is the field's without `_at`, unless given."""
+    name = name or field.removesuffix("_at")
+
+    def apart(moved_is_match: bool) -> Callable[[Any, Any], None]:
+        def arrange(match, other):
+            for obj in (match, other):
+                if getattr(obj, field) is None:
+                    set_fields(obj, **{field: now_for(obj, field)})
+            earlier(match if moved_is_match else other, field)
+
+        return arrange
+
+    def value(obj):
+        return day(getattr(obj, field))
+
+    return (
+        Filter(f"{name}_after", value, apart(moved_is_match=False)),
+        Filter(f"{name}_before", value, apart(moved_is_match=True)),
+    )
 
 
 class RoleClient(APIClient):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from laseros.api.filters import UserFilter
+
 from .models import DocumentKind, Product, Project, ProjectDocument, ProjectLine, ProjectStatus
 from .selectors import this_week
 from .workflow import ProjectStatusGroups
@@ -18,8 +20,9 @@ STAGES = {
 
 
 class ProjectFilter(django_filters.FilterSet):
-    """Jobs by status or stage, client, material, priority and dates; `q` searches codes and
-    names (the job's and the client's)."""
+    """Jobs by code, status or stage (or the status before a hold), client, material, priority,
+    who made them and each date they keep (`<date>_after` / `<date>_before`, a day, inclusive);
+    `q` searches codes and names (the job's and the client's)."""
 
     q = django_filters.CharFilter(method="filter_q", label="Code or name (job or client)")
     status = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices)
@@ -38,6 +41,43 @@ class ProjectFilter(django_filters.FilterSet):
     quote_expires_before = django_filters.DateFilter(
         field_name="quote_expires_on", lookup_expr="lte"
     )
+    code = django_filters.CharFilter(lookup_expr="iexact")
+    status_before_hold = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices)
+    created_by = UserFilter()
+    status_changed_after = django_filters.DateFilter(
+        field_name="status_changed_at", lookup_expr="date__gte"
+    )
+    status_changed_before = django_filters.DateFilter(
+        field_name="status_changed_at", lookup_expr="date__lte"
+    )
+    promised_after = django_filters.DateFilter(field_name="promised_date", lookup_expr="gte")
+    promised_before = django_filters.DateFilter(field_name="promised_date", lookup_expr="lte")
+    quote_sent_after = django_filters.DateFilter(field_name="quote_sent_on", lookup_expr="gte")
+    quote_sent_before = django_filters.DateFilter(field_name="quote_sent_on", lookup_expr="lte")
+    quote_reminder_after = django_filters.DateFilter(
+        field_name="quote_reminder_on", lookup_expr="gte"
+    )
+    quote_reminder_before = django_filters.DateFilter(
+        field_name="quote_reminder_on", lookup_expr="lte"
+    )
+    approved_after = django_filters.DateFilter(field_name="approved_at", lookup_expr="date__gte")
+    approved_before = django_filters.DateFilter(field_name="approved_at", lookup_expr="date__lte")
+    pop_received_after = django_filters.DateFilter(
+        field_name="pop_received_at", lookup_expr="date__gte"
+    )
+    pop_received_before = django_filters.DateFilter(
+        field_name="pop_received_at", lookup_expr="date__lte"
+    )
+    payment_waived_after = django_filters.DateFilter(
+        field_name="payment_waived_at", lookup_expr="date__gte"
+    )
+    payment_waived_before = django_filters.DateFilter(
+        field_name="payment_waived_at", lookup_expr="date__lte"
+    )
+    completed_after = django_filters.DateFilter(field_name="completed_at", lookup_expr="date__gte")
+    completed_before = django_filters.DateFilter(field_name="completed_at", lookup_expr="date__lte")
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
 
     class Meta:
         model = Project
@@ -71,6 +111,7 @@ class ProjectDocumentFilter(django_filters.FilterSet):
     project_code = django_filters.CharFilter(field_name="project__code", lookup_expr="iexact")
     kind = django_filters.MultipleChoiceFilter(choices=DocumentKind.choices)
     uploaded_after = django_filters.DateFilter(field_name="uploaded_at", lookup_expr="date__gte")
+    uploaded_by = UserFilter()
 
     class Meta:
         model = ProjectDocument
@@ -85,6 +126,11 @@ class ProductFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(lookup_expr="iexact")
     family = django_filters.CharFilter(lookup_expr="iexact")
     thickness_mm = django_filters.NumberFilter()
+    sku = django_filters.CharFilter(lookup_expr="iexact")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
 
     class Meta:
         model = Product

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from clients.models import Client, Contact
 from clients.tests.factories import ClientFactory, ContactFactory
-from laseros.api_testing import EndpointTests, Filter, day, earlier, set_fields, someone
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
 from laseros.roles import ADMIN, MANAGER
 
 WRITERS = (ADMIN, MANAGER)
@@ -25,14 +25,8 @@ class TestClients(EndpointTests):
             arrange=lambda m, o: set_fields(m, payment_terms=Client.PaymentTerms.NET30),
         ),
         Filter("is_active", lambda c: "false", arrange=lambda m, o: set_fields(m, is_active=False)),
-        Filter("created_after", lambda c: day(c.created_at), lambda m, o: earlier(o, "created_at")),
-        Filter(
-            "created_before", lambda c: day(c.created_at), lambda m, o: earlier(m, "created_at")
-        ),
-        Filter("updated_after", lambda c: day(c.updated_at), lambda m, o: earlier(o, "updated_at")),
-        Filter(
-            "updated_before", lambda c: day(c.updated_at), lambda m, o: earlier(m, "updated_at")
-        ),
+        *dates("created_at"),
+        *dates("updated_at"),
         Filter(
             "created_by",
             lambda c: c.created_by.username.upper(),

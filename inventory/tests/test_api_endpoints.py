@@ -14,20 +14,11 @@ from inventory.tests.factories import (
     SheetStockFactory,
     StockMovementFactory,
 )
-from laseros.api_testing import EndpointTests, Filter, day, earlier, set_fields, someone
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
 from laseros.roles import ADMIN, MANAGER, OPERATOR
 
 WRITERS = (ADMIN, MANAGER, OPERATOR)  # the shop floor books stock and offcuts
 CODES = ("MS", "SS")
-
-
-def dates(field: str) -> tuple[Filter, Filter]:
-    """The `<name>_after` and `<name>_before` filters of a stored time, each proven."""
-    name = field.removesuffix("_at")
-    return (
-        Filter(f"{name}_after", lambda o: day(getattr(o, field)), lambda m, o: earlier(o, field)),
-        Filter(f"{name}_before", lambda o: day(getattr(o, field)), lambda m, o: earlier(m, field)),
-    )
 
 
 class TestMaterials(EndpointTests):
