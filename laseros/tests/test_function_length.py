@@ -21,7 +21,6 @@ LONGER_TODAY: dict[str, int] = {
     "ingest/geometry/analysis.py:_analyse_flat": 82,
     "ingest/parsers/excel.py:_read_sheet": 77,
     "ingest/geometry/loading.py:load_drawing": 75,
-    "laseros/site/demo/jobs.py:make": 65,
     "ingest/parsers/lightburn/parser.py:_warn": 65,
     "projects/apps.py:ready": 63,
     "projects/services/jobs.py:project_create": 61,

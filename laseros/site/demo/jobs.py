@@ -343,6 +343,11 @@ def bulk_clients(count: int, make_name: Callable[[], dict], log: Log) -> int:
     return count
 
 
+# A bulk job before it is written: the project, its target status, its moves
+# [(from, to, at, reason, overridden gates)] and {"product", "created"}.
+Plan = tuple[Project, str, list[tuple[str, str, dt.datetime, str, list]], dict]
+
+
 class BulkJobs:
     """Jobs written in batches with the same shape as service-made ones (see the module doc)."""
 
@@ -356,37 +361,52 @@ class BulkJobs:
         self.runs = 0
 
     def make(self, targets: list[str]) -> int:
+        """Plan each job in memory, then write the jobs, their histories, lines and production
+        in batches, and move the clients' sequences past the codes used."""
+        plans = [self._plan(target) for target in targets]
+        self._write_projects(plans)
+        self._write_history(plans)
+        self._write_lines(plans)
+        self._production(plans)
+        for key, value in self.sequences.items():
+            bump_to(key, value)
+        return len(plans)
+
+    def _plan(self, target: str) -> Plan:
+        """One job, not yet saved: its code from the client's monthly sequence, its moves from
+        creation to `target` applied, its product and creation time."""
         rng, shop = self.rng, self.shop
-        projects: list[Project] = []
-        plans: list[tuple[Project, str, list[tuple[str, str, dt.datetime, str, list]], dict]] = []
-        for target in targets:
-            basics = shop.job_basics()
-            product = basics.pop("product")
-            recent = target not in (S.COMPLETED, S.CANCELLED)
-            age = dt.timedelta(
-                days=rng.randint(0, 25 if recent else 365), minutes=rng.randint(0, 600)
-            )
-            created = self.now - age
-            client = basics["client"]
-            month = timezone.localdate(created).replace(day=1)
-            key = project_sequence_key(client, month)
-            self.sequences[key] = self.sequences.get(key, 0) + 1
-            code = f"JB-{month:%Y-%m}-{client.compact_code}-{self.sequences[key]:03d}"
-            moves = self._moves(target, created)
-            project = Project(
-                code=code,
-                promised_date=add_working_days(timezone.localdate(created), rng.randint(5, 25)),
-                created_by=shop.by,
-                **basics,
-            )
-            self._apply(project, moves, created)
-            projects.append(project)
-            plans.append((project, target, moves, {"product": product, "created": created}))
+        basics = shop.job_basics()
+        product = basics.pop("product")
+        recent = target not in (S.COMPLETED, S.CANCELLED)
+        age = dt.timedelta(days=rng.randint(0, 25 if recent else 365), minutes=rng.randint(0, 600))
+        created = self.now - age
+        client = basics["client"]
+        month = timezone.localdate(created).replace(day=1)
+        key = project_sequence_key(client, month)
+        self.sequences[key] = self.sequences.get(key, 0) + 1
+        code = f"JB-{month:%Y-%m}-{client.compact_code}-{self.sequences[key]:03d}"
+        moves = self._moves(target, created)
+        project = Project(
+            code=code,
+            promised_date=add_working_days(timezone.localdate(created), rng.randint(5, 25)),
+            created_by=shop.by,
+            **basics,
+        )
+        self._apply(project, moves, created)
+        return project, target, moves, {"product": product, "created": created}
+
+    def _write_projects(self, plans: list[Plan]) -> None:
+        """The jobs in batches, then their own creation and update times (the insert stamps
+        them with now)."""
+        projects = [project for project, _target, _moves, _extra in plans]
         Project.objects.bulk_create(projects, batch_size=500)
         for project, _target, _moves, extra in plans:
             project.created_at = extra["created"]
             project.updated_at = project.status_changed_at
         Project.objects.bulk_update(projects, ["created_at", "updated_at"], batch_size=500)
+
+    def _write_history(self, plans: list[Plan]) -> None:
         ProjectStatusChange.objects.bulk_create(
             (
                 ProjectStatusChange(
@@ -394,7 +414,7 @@ class BulkJobs:
                     from_status=source,
                     to_status=to,
                     changed_at=at,
-                    changed_by=shop.by,
+                    changed_by=self.shop.by,
                     reason=reason,
                     overridden_gates=gates,
                 )
@@ -403,6 +423,8 @@ class BulkJobs:
             ),
             batch_size=1000,
         )
+
+    def _write_lines(self, plans: list[Plan]) -> None:
         ProjectLine.objects.bulk_create(
             (
                 ProjectLine(
@@ -416,10 +438,6 @@ class BulkJobs:
             ),
             batch_size=1000,
         )
-        self._production(plans)
-        for key, value in self.sequences.items():
-            bump_to(key, value)
-        return len(projects)
 
     def _moves(self, target: str, created: dt.datetime) -> list:
         """[(from, to, at, reason, overridden gates)] from creation to `target`."""
@@ -472,7 +490,7 @@ class BulkJobs:
                 project.completed_at = at
                 project.final_price = project.quoted_price
 
-    def _production(self, plans: list) -> None:
+    def _production(self, plans: list[Plan]) -> None:
         """Queue items (gap-free after what is there) and runs (with shares) for bulk jobs."""
         rng, shop = self.rng, self.shop
         if not shop.machines or not shop.operators:
