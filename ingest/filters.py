@@ -9,14 +9,16 @@ from django.db.models import Q
 
 from clients.models import normalise_client_code
 from inventory.constants import material_code
+from laseros.api.filters import UserFilter
 
 from .models import FileIngest, FileKind, FileSource, FileStatus
 
 
 class FileIngestFilter(django_filters.FilterSet):
     """Files by kind, status (or `waiting`), material (any name users type), thickness, client
-    and project (code or id), warnings, source, dates and free text (`q`). Deleted files are left
-    out unless `deleted` is given (`deleted=true` lists only them, `deleted=all` every file)."""
+    and project (code or id), warnings, source, who sent them, dates and free text (`q`). Deleted
+    files are left out unless `deleted` is given (`deleted=true` lists only them, `deleted=all`
+    every file) or a day they were deleted (`deleted_after`, `deleted_before`)."""
 
     q = django_filters.CharFilter(
         method="filter_q", label="Name, part, client or project code or name, or sha256"
@@ -41,6 +43,15 @@ class FileIngestFilter(django_filters.FilterSet):
     deleted = django_filters.CharFilter(method="filter_deleted", label="true, false or all")
     received_after = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte")
     received_before = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte")
+    queued_after = django_filters.DateFilter(field_name="queued_at", lookup_expr="date__gte")
+    queued_before = django_filters.DateFilter(field_name="queued_at", lookup_expr="date__lte")
+    started_after = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
+    started_before = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
+    finished_after = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__gte")
+    finished_before = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__lte")
+    deleted_after = django_filters.DateFilter(field_name="deleted_at", lookup_expr="date__gte")
+    deleted_before = django_filters.DateFilter(field_name="deleted_at", lookup_expr="date__lte")
+    uploaded_by = UserFilter()
 
     class Meta:
         model = FileIngest
@@ -49,7 +60,7 @@ class FileIngestFilter(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if "deleted" not in self.data:
+        if not {"deleted", "deleted_after", "deleted_before"} & set(self.data):
             queryset = queryset.filter(deleted_at__isnull=True)
         return queryset
 

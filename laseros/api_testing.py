@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, ClassVar
 
 import pytest
@@ -70,6 +71,8 @@ class Filter:
     value: Callable[[Any], object]
     arrange: Callable[[Any, Any], None] | None = None
     name: str = ""  # an id for a param tried twice ("status=waiting")
+    # the params under which the list shows both rows unfiltered (deleted files: deleted=all)
+    shown: dict[str, str] = dataclass_field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -119,10 +122,10 @@ def now_for(obj: models.Model, field: str) -> dt.date:
     return timezone.localdate()
 
 
-def dates(field: str, name: str = "") -> tuple[Filter, Filter]:
+def dates(field: str, name: str = "", **shown: str) -> tuple[Filter, Filter]:
     """`{name}_after` and `{name}_before` (a day, inclusive) on a time or date field, each
     proven: the other row (for _after) or the matching one (for _before) is a month earlier.
-    `name` is the field's without `_at`, unless given."""
+    `name` is the field's without `_at`, unless given; `shown` as Filter's."""
     name = name or field.removesuffix("_at")
 
     def apart(moved_is_match: bool) -> Callable[[Any, Any], None]:
@@ -138,8 +141,8 @@ def dates(field: str, name: str = "") -> tuple[Filter, Filter]:
         return day(getattr(obj, field))
 
     return (
-        Filter(f"{name}_after", value, apart(moved_is_match=False)),
-        Filter(f"{name}_before", value, apart(moved_is_match=True)),
+        Filter(f"{name}_after", value, apart(moved_is_match=False), shown=shown),
+        Filter(f"{name}_before", value, apart(moved_is_match=True), shown=shown),
     )
 
 
@@ -329,7 +332,7 @@ class EndpointTests:
         if case.arrange is not None:
             case.arrange(match, other)
         client = self.client_as(make_user, self.filter_role)
-        everything = listed_ids(client.get(self.url))
+        everything = listed_ids(client.get(self.url, case.shown))
         assert {match.pk, other.pk} <= everything, "the list without the filter misses a row"
         value = case.value(match)
         response = client.get(self.url, {case.param: value})
