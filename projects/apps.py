@@ -8,21 +8,27 @@ class ProjectsConfig(AppConfig):
     verbose_name = "Projects"
 
     def ready(self) -> None:
-        import datetime as dt
+        self._protect_money_documents()
+        self._schedule_quote_expiry()
+        self._register_dashboard_tiles()
 
-        from django.utils import timezone
-
-        from laseros.dashboard import Tile, register_tile
+    def _protect_money_documents(self) -> None:
+        """A stored quote, invoice or proof of payment goes only to those who may see money."""
         from laseros.files import register_file_rule
-        from laseros.tasks import declare_schedule
 
         from . import selectors
         from .models import ProjectDocument
 
-        # A stored quote, invoice or proof of payment goes only to those who may see money.
         register_file_rule(ProjectDocument, selectors.can_see_document)
 
-        # Expired quotes cancel their jobs every morning before the shop opens.
+    def _schedule_quote_expiry(self) -> None:
+        """Expired quotes cancel their jobs every morning before the shop opens."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from laseros.tasks import declare_schedule
+
         now = timezone.localtime()
         first_run = now.replace(hour=5, minute=30, second=0, microsecond=0)
         if first_run <= now:
@@ -34,6 +40,11 @@ class ProjectsConfig(AppConfig):
             repeats=-1,
             next_run=first_run,
         )
+
+    def _register_dashboard_tiles(self) -> None:
+        from laseros.dashboard import Tile, register_tile
+
+        from . import selectors
 
         changelist = "admin:projects_project_changelist"
         register_tile(
