@@ -22,7 +22,6 @@ LONGER_TODAY: dict[str, int] = {
     "ingest/parsers/excel.py:_read_sheet": 77,
     "ingest/geometry/loading.py:load_drawing": 75,
     "ingest/parsers/lightburn/parser.py:_warn": 65,
-    "projects/services/jobs.py:project_create": 61,
     "ingest/geometry/chaining.py:_walk_cycles": 61,
 }
 

@@ -148,11 +148,7 @@ def project_create(
     """
     if client is None or client.pk is None:
         raise ValidationError({"client": "Choose the client."})
-    if code:
-        code = _claim_code(client, code)
-    else:
-        month = month or timezone.localdate()
-        code = _project_code(client, month, next_number(project_sequence_key(client, month)))
+    code = _code_for_new_project(client, code=code, month=month)
     now = timezone.now()
     project = Project(
         code=code,
@@ -174,16 +170,29 @@ def project_create(
     _refresh_dates(project)
     project.full_clean()
     project.save()
+    _record_first_move(project, at=now, by=by)
+    record_created(project, by=by)
+    return project
+
+
+def _code_for_new_project(client: Client, *, code: str | None, month: dt.date | None) -> str:
+    """The code a new job keeps (imports), else the client's next for `month` (today's)."""
+    if code:
+        return _claim_code(client, code)
+    month = month or timezone.localdate()
+    return _project_code(client, month, next_number(project_sequence_key(client, month)))
+
+
+def _record_first_move(project: Project, *, at: dt.datetime, by: Actor) -> None:
+    """A job's history starts with its creation in Request."""
     ProjectStatusChange.objects.create(
         project=project,
         from_status="",
         to_status=ProjectStatus.REQUEST,
-        changed_at=now,
+        changed_at=at,
         changed_by=acting_user(by),
         reason="created",
     )
-    record_created(project, by=by)
-    return project
 
 
 @transaction.atomic
