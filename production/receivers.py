@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from laseros.actors import Actor
+from projects.models import Project
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +17,12 @@ _TAKEN_OFF_THE_QUEUE = {"queued", "cutting", "qc", "ready", "completed"}
 
 
 def on_project_status_changed(
-    sender: Any, project: Any, from_status: str, to_status: str, by: Actor = None, **kwargs: Any
+    sender: type[Project],
+    project: Project,
+    from_status: str,
+    to_status: str,
+    by: Actor = None,
+    **kwargs: Any,
 ) -> None:
     """Proof of payment arrived (the job moved to Paid): put it in the default machine's queue.
 
@@ -28,7 +34,6 @@ def on_project_status_changed(
         return
     from laseros.audit import record
     from laseros.models import ActivityLog
-    from projects.models import Project
 
     from .services import queue_paid_project
 

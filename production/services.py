@@ -11,10 +11,11 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -25,6 +26,7 @@ from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_audited
 from laseros.models import ActivityLog
 from laseros.moves import check_move, record_move
+from projects.models import Project
 
 from .models import (
     PRESET_TUNED_FIELDS,
@@ -112,7 +114,7 @@ def _audit_queue(item: QueueItem, *, by: Actor, action: str, changes: dict, mess
 @transaction.atomic
 def queue_add(
     *,
-    project: Any,
+    project: Project,
     machine: Machine,
     priority: str = QueuePriority.NORMAL,
     by: Actor = None,
@@ -256,7 +258,7 @@ def queue_item_update(*, item: QueueItem, by: Actor = None, **changes: Any) -> Q
 
 
 @transaction.atomic
-def queue_paid_project(*, project: Any, by: Actor = None) -> QueueItem | None:
+def queue_paid_project(*, project: Project, by: Actor = None) -> QueueItem | None:
     """A paid job goes into the default machine's queue, once, and its status moves to Queued.
 
     Idempotent: a job that already has a queue item (other than a cancelled one) is left alone.
@@ -268,8 +270,6 @@ def queue_paid_project(*, project: Any, by: Actor = None) -> QueueItem | None:
     _lock_machine(machine)  # a second signal for the same job waits here, then finds the item
     # Lock the job before the audit chain is held (queue_add writes an entry), the same order as
     # projects' own services, so the transition below never waits in a cycle.
-    from projects.models import Project
-
     Project.objects.select_for_update(of=("self",)).filter(pk=project.pk).first()
     if QueueItem.objects.filter(project=project).exclude(status=QueueStatus.CANCELLED).exists():
         return None
@@ -317,7 +317,26 @@ def compute_shares(entries: Sequence[tuple[Decimal, Decimal, int]]) -> list[Deci
     return shares
 
 
-def _as_entry(entry: Any) -> tuple[Any, int, Decimal, Decimal]:
+# A number a caller gives for a job's parts, cut length or area: text and None are read too.
+Measure = Decimal | float | int | str | None
+
+
+class RunShareGiven(TypedDict):
+    """A job's part in a run, given as a dict (the tuple form's keys)."""
+
+    project: Project
+    parts: NotRequired[Measure]
+    cut_length_mm: NotRequired[Measure]
+    area_mm2: NotRequired[Measure]
+
+
+# (project, parts, cut_length_mm, area_mm2) as a caller gives it, or the same as a dict.
+RunShareEntry = tuple[Project, Measure, Measure, Measure] | RunShareGiven
+# The same, read: whole parts and Decimal millimetres.
+RunShareRow = tuple[Project, int, Decimal, Decimal]
+
+
+def _as_entry(entry: RunShareEntry) -> RunShareRow:
     if isinstance(entry, dict):
         return (
             entry["project"],
@@ -336,7 +355,7 @@ def run_record(
     operator: Operator,
     started_at: dt.datetime,
     ended_at: dt.datetime,
-    projects: Iterable[Any],
+    projects: Iterable[RunShareEntry],
     sheets: Iterable[tuple[SheetStock, int]] = (),
     preset: CutPreset | None = None,
     parts_cut: int | None = None,
@@ -403,7 +422,7 @@ def _check_run(
     operator: Operator,
     started_at: dt.datetime,
     ended_at: dt.datetime,
-    project_rows: list[tuple[Any, int, Decimal, Decimal]],
+    project_rows: list[RunShareRow],
     sheets: Iterable[tuple[SheetStock, int]],
 ) -> None:
     """Every problem with the run as given, at once, as a ValidationError by field."""
@@ -457,7 +476,7 @@ def _check_nest(locked: dict[int, SheetStock], preset: CutPreset | None) -> None
         raise ValidationError({"sheets": errors})
 
 
-def _share_out(run: LaserRun, project_rows: list[tuple[Any, int, Decimal, Decimal]]) -> list:
+def _share_out(run: LaserRun, project_rows: list[RunShareRow]) -> list[Decimal]:
     """Each job's share of the run, by its cut length, area and parts (see compute_shares)."""
     shares = compute_shares([(cut, area, parts) for _, parts, cut, area in project_rows])
     LaserRunProject.objects.bulk_create(
@@ -497,7 +516,7 @@ def _take_sheets(
 
 @transaction.atomic
 def run_photo_add(
-    *, run: LaserRun, image: Any, caption: str = "", by: Actor = None
+    *, run: LaserRun, image: File, caption: str = "", by: Actor = None
 ) -> LaserRunPhoto:
     """Keep a photograph of the cut sheet with its run (the operator's checklist)."""
     photo = LaserRunPhoto(run=run, caption=caption[:200])
