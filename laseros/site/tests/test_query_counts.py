@@ -14,7 +14,6 @@ page whose counts differ is keyed per vendor, {"sqlite": n, "postgresql": m}):
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
@@ -23,7 +22,6 @@ import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
@@ -42,7 +40,6 @@ DOMAIN_PAGES = ("/api/",) + tuple(
     f"/admin/{app}/"
     for app in ("clients", "projects", "ingest", "production", "inventory", "finance", "comms")
 )
-SHOP_SIZE = 8  # jobs in the demo shop (every status, runs, queue, stock, files)
 
 
 def admin_changelists(user) -> list[str]:
@@ -109,29 +106,6 @@ def differences(baseline: dict, counts: dict[str, int]) -> list[str]:
         f"{page}: in the baseline, no longer a list page" for page in baseline.keys() - counts
     ]
     return lines
-
-
-@pytest.fixture
-def shop(settings, tmp_path):
-    """The demo shop, and a row in each list it leaves empty at this size (its files wait for
-    the worker; no offcut, no preset change yet): a list with rows shows a query per row."""
-    from ingest.models import FileIngest
-    from ingest.tasks import process_file
-    from inventory.models import SheetStock
-    from inventory.services import offcut_create
-    from production.models import CutPreset
-    from production.services import preset_update
-
-    settings.DATA_DIR = tmp_path  # the demo password file goes here
-    call_command("seed_demo", "--size", str(SHOP_SIZE), "--seed", "7", stdout=io.StringIO())
-    for file in FileIngest.objects.filter(kind="dxf").order_by("pk")[:2]:
-        process_file(file.pk)
-    preset = CutPreset.objects.order_by("pk").first()
-    preset_update(preset=preset, changes={"notes": "trimmed kerf"}, reason="tune")
-    stock = SheetStock.objects.order_by("pk").first()
-    offcut_create(
-        material=stock.material, thickness_mm=stock.thickness_mm, width_mm=300, length_mm=600
-    )
 
 
 def test_list_pages_run_the_recorded_number_of_queries(shop, make_user, client):

@@ -1,0 +1,33 @@
+"""Fixtures for the top wiring's tests."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+SHOP_SIZE = 8  # jobs in the demo shop (every status, runs, queue, stock, files)
+
+
+@pytest.fixture
+def shop(settings, tmp_path):
+    """The demo shop, and a row in each list it leaves empty at this size (its files wait for
+    the worker; no offcut, no preset change yet): a list with rows shows a query per row."""
+    from ingest.models import FileIngest
+    from ingest.tasks import process_file
+    from inventory.models import SheetStock
+    from inventory.services import offcut_create
+    from production.models import CutPreset
+    from production.services import preset_update
+
+    settings.DATA_DIR = tmp_path  # the demo password file goes here
+    call_command("seed_demo", "--size", str(SHOP_SIZE), "--seed", "7", stdout=io.StringIO())
+    for file in FileIngest.objects.filter(kind="dxf").order_by("pk")[:2]:
+        process_file(file.pk)
+    preset = CutPreset.objects.order_by("pk").first()
+    preset_update(preset=preset, changes={"notes": "trimmed kerf"}, reason="tune")
+    stock = SheetStock.objects.order_by("pk").first()
+    offcut_create(
+        material=stock.material, thickness_mm=stock.thickness_mm, width_mm=300, length_mm=600
+    )
