@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
+from laseros.api.filters import UserFilter
+
 from .models import (
     QUEUE_ACTIVE,
     CutPreset,
@@ -56,6 +58,10 @@ class CutPresetFilter(django_filters.FilterSet):
     thickness_max = django_filters.NumberFilter(field_name="thickness_mm", lookup_expr="lte")
     gas = django_filters.MultipleChoiceFilter(choices=Gas.choices)
     nozzle = django_filters.CharFilter(lookup_expr="iexact")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
+    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
 
     class Meta:
         model = CutPreset
@@ -68,12 +74,16 @@ class CutPresetFilter(django_filters.FilterSet):
             "nozzle",
             "note",
             "is_active",
+            "created_after",
+            "created_before",
+            "updated_after",
+            "updated_before",
         ]
 
 
 class QueueItemFilter(django_filters.FilterSet):
-    """The queue by machine (code), status, priority, job, and `active=true` for what is still
-    to cut."""
+    """The queue by machine (code), status, priority, job, who added it, its days (scheduled,
+    added, started, finished), and `active=true` for what is still to cut."""
 
     machine = django_filters.CharFilter(field_name="machine__code", lookup_expr="iexact")
     status = django_filters.MultipleChoiceFilter(choices=QueueStatus.choices)
@@ -82,6 +92,13 @@ class QueueItemFilter(django_filters.FilterSet):
     active = django_filters.BooleanFilter(method="filter_active", label="Queued or cutting")
     scheduled_after = django_filters.DateFilter(field_name="scheduled_date", lookup_expr="gte")
     scheduled_before = django_filters.DateFilter(field_name="scheduled_date", lookup_expr="lte")
+    added_after = django_filters.DateFilter(field_name="added_at", lookup_expr="date__gte")
+    added_before = django_filters.DateFilter(field_name="added_at", lookup_expr="date__lte")
+    started_after = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
+    started_before = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
+    finished_after = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__gte")
+    finished_before = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__lte")
+    added_by = UserFilter()
 
     class Meta:
         model = QueueItem
@@ -94,6 +111,13 @@ class QueueItemFilter(django_filters.FilterSet):
             "active",
             "scheduled_after",
             "scheduled_before",
+            "added_after",
+            "added_before",
+            "started_after",
+            "started_before",
+            "finished_after",
+            "finished_before",
+            "added_by",
         ]
 
     def filter_active(self, queryset, name, value):
@@ -104,7 +128,8 @@ class QueueItemFilter(django_filters.FilterSet):
 
 
 class LaserRunFilter(django_filters.FilterSet):
-    """Runs by machine (code), operator, job, and when they started."""
+    """Runs by machine (code), operator, job, who recorded them, and when they started, ended
+    and were recorded (an ISO time: _after from it on, _before up to it)."""
 
     machine = django_filters.CharFilter(field_name="machine__code", lookup_expr="iexact")
     project = django_filters.NumberFilter(field_name="project_shares__project", distinct=True)
@@ -114,6 +139,11 @@ class LaserRunFilter(django_filters.FilterSet):
     started_after = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = UtcIsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
     day = django_filters.DateFilter(field_name="started_at", lookup_expr="date")
+    ended_after = UtcIsoDateTimeFilter(field_name="ended_at", lookup_expr="gte")
+    ended_before = UtcIsoDateTimeFilter(field_name="ended_at", lookup_expr="lt")
+    recorded_after = UtcIsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte")
+    recorded_before = UtcIsoDateTimeFilter(field_name="recorded_at", lookup_expr="lt")
+    recorded_by = UserFilter()
 
     class Meta:
         model = LaserRun
@@ -126,4 +156,9 @@ class LaserRunFilter(django_filters.FilterSet):
             "started_after",
             "started_before",
             "day",
+            "ended_after",
+            "ended_before",
+            "recorded_after",
+            "recorded_before",
+            "recorded_by",
         ]
