@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest import services
+from ingest.content.context import build_parse_context
 from ingest.memory import memory_ceiling, out_of_memory_reason, ran_out_of_memory
 from ingest.parsers.base import ParseError
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"{name}: is a folder, not a file")
         if not os.access(path, os.R_OK):
             raise CommandError(f"{name}: cannot be read (permission denied)")
-        context = services.build_parse_context(
+        context = build_parse_context(
             original_name=str(path), make_preview=bool(options["preview"])
         )
         verbose = options["verbosity"] >= 2
