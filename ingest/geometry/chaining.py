@@ -12,7 +12,8 @@ touching at a corner become two closed contours rather than one figure-eight.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -162,6 +163,47 @@ def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
             return label
 
 
+@dataclass
+class _Trails:
+    """Contours as they are found, in the order `Contours` keeps them (lists: one append per
+    edge is cheaper than growing arrays)."""
+
+    edges: list[int] = field(default_factory=list)
+    reversed: list[bool] = field(default_factory=list)
+    start: list[int] = field(default_factory=lambda: [0])
+    closed: list[bool] = field(default_factory=list)
+
+    def add_single_edges(self, ids: list[int], closed: list[bool]) -> None:
+        """Each edge of `ids` is a contour by itself, walked forward."""
+        first = len(self.edges)
+        self.edges.extend(ids)
+        self.reversed.extend([False] * len(ids))
+        self.start.extend(range(first + 1, first + 1 + len(ids)))
+        self.closed.extend(closed)
+
+    def add_halves(self, halves: list[int], closed: bool, m: int, ids: list[int]) -> None:
+        """One trail of half-edges: h < m walks edge ids[h] forward, h >= m edge ids[h - m]
+        backward."""
+        edges, reversed_ = self.edges, self.reversed
+        for h in halves:
+            if h < m:
+                edges.append(ids[h])
+                reversed_.append(False)
+            else:
+                edges.append(ids[h - m])
+                reversed_.append(True)
+        self.start.append(len(edges))
+        self.closed.append(closed)
+
+    def contours(self) -> Contours:
+        return Contours(
+            np.asarray(self.edges, np.int64),
+            np.asarray(self.reversed, bool),
+            np.asarray(self.start, np.int64),
+            np.asarray(self.closed, bool),
+        )
+
+
 def chain_edges(
     edge_start: np.ndarray,
     edge_end: np.ndarray,
@@ -178,63 +220,57 @@ def chain_edges(
     `tolerance`. Edges shorter than the tolerance whose two ends fall on one node are dropped
     (they cut nothing).
     """
-    out_edges: list[int] = []
-    out_rev: list[bool] = []
-    out_start: list[int] = [0]
-    out_closed: list[bool] = []
-
-    for e in np.flatnonzero(edge_closed).tolist():
-        out_edges.append(e)
-        out_rev.append(False)
-        out_start.append(len(out_edges))
-        out_closed.append(True)
-
+    out = _Trails()
+    closed_ids = np.flatnonzero(edge_closed).tolist()
+    out.add_single_edges(closed_ids, [True] * len(closed_ids))
     if alone is not None:
-        for e in np.flatnonzero(alone & ~edge_closed).tolist():
-            out_edges.append(e)
-            out_rev.append(False)
-            out_start.append(len(out_edges))
-            gap = edge_start[e] - edge_end[e]
-            out_closed.append(bool(gap[0] * gap[0] + gap[1] * gap[1] <= tolerance * tolerance))
+        lone = np.flatnonzero(alone & ~edge_closed)
+        gap = edge_start[lone] - edge_end[lone]
+        meets = gap[:, 0] * gap[:, 0] + gap[:, 1] * gap[:, 1] <= tolerance * tolerance
+        out.add_single_edges(lone.tolist(), meets.tolist())
         loose = np.flatnonzero(~edge_closed & ~alone)
     else:
         loose = np.flatnonzero(~edge_closed)
     if loose.size:
-        pts = np.concatenate((edge_start[loose], edge_end[loose]))
-        nodes = cluster_points(pts, tolerance)
-        u = nodes[: loose.size]
-        v = nodes[loose.size :]
-        keep = ~((u == v) & (edge_length[loose] <= 2.0 * tolerance))
-        loose, u, v = loose[keep], u[keep], v[keep]
-        rest = _walk_cycles(loose, u, v, out_edges, out_rev, out_start, out_closed)
-        _walk(loose[rest], u[rest], v[rest], out_edges, out_rev, out_start, out_closed)
-
-    return Contours(
-        np.asarray(out_edges, np.int64),
-        np.asarray(out_rev, bool),
-        np.asarray(out_start, np.int64),
-        np.asarray(out_closed, bool),
-    )
+        _chain_loose(loose, edge_start, edge_end, edge_length, tolerance, out)
+    return out.contours()
 
 
-def _walk_cycles(
-    edge_ids: np.ndarray,
-    u: np.ndarray,
-    v: np.ndarray,
-    out_edges: list[int],
-    out_rev: list[bool],
-    out_start: list[int],
-    out_closed: list[bool],
-) -> np.ndarray:
+def _chain_loose(
+    loose: np.ndarray,
+    edge_start: np.ndarray,
+    edge_end: np.ndarray,
+    edge_length: np.ndarray,
+    tolerance: float,
+    out: _Trails,
+) -> None:
+    """Join the `loose` edges end to end: plain loops first, then the general walk."""
+    nodes = cluster_points(np.concatenate((edge_start[loose], edge_end[loose])), tolerance)
+    u = nodes[: loose.size]
+    v = nodes[loose.size :]
+    keep = ~((u == v) & (edge_length[loose] <= 2.0 * tolerance))
+    loose, u, v = loose[keep], u[keep], v[keep]
+    rest = _walk_cycles(loose, u, v, out)
+    _walk(loose[rest], u[rest], v[rest], out)
+
+
+def _walk_cycles(edge_ids: np.ndarray, u: np.ndarray, v: np.ndarray, out: _Trails) -> np.ndarray:
     """Emit the components in which every node has degree 2 (plain loops: the common case)
     with a tight walk; returns the mask of edges left for the general walk."""
     m = edge_ids.shape[0]
     if m == 0:
         return np.zeros(0, bool)
+    deg, a0, a1 = _edges_at_degree_two(u, v)
+    state = _trace_loops(u.tolist(), v.tolist(), edge_ids.tolist(), deg, a0, a1, out)
+    return np.frombuffer(bytes(state), dtype=np.uint8) == 2
+
+
+def _edges_at_degree_two(u: np.ndarray, v: np.ndarray) -> tuple[list[int], list[int], list[int]]:
+    """Each node's degree, and the (at most) two edges at each node of degree 2 (-1 elsewhere)."""
+    m = u.shape[0]
     n_nodes = int(max(u.max(), v.max())) + 1
     ends = np.concatenate((u, v))
     degree = np.bincount(ends, minlength=n_nodes)
-    # The (at most) two edges at each node of degree 2.
     order = np.argsort(ends, kind="stable")
     ptr = np.zeros(n_nodes + 1, np.int64)
     np.cumsum(degree, out=ptr[1:])
@@ -243,8 +279,23 @@ def _walk_cycles(
     two = np.flatnonzero(degree == 2)
     first[two] = order[ptr[two]] % m
     second[two] = order[ptr[two] + 1] % m
-    deg, a0, a1 = degree.tolist(), first.tolist(), second.tolist()
-    ul, vl, ids = u.tolist(), v.tolist(), edge_ids.tolist()
+    return degree.tolist(), first.tolist(), second.tolist()
+
+
+def _trace_loops(
+    ul: list[int],
+    vl: list[int],
+    ids: list[int],
+    deg: list[int],
+    a0: list[int],
+    a1: list[int],
+    out: _Trails,
+) -> bytearray:
+    """Walk from every edge along nodes of degree 2; a walk that comes back to its start is a
+    closed contour. Returns each edge's state: 1 emitted, 2 left for the general walk (one
+    loop in Python over all the edges: the hot path of a drawing of loose lines)."""
+    out_edges, out_rev, out_start, out_closed = out.edges, out.reversed, out.start, out.closed
+    m = len(ids)
     state = bytearray(m)  # 0 new, 1 emitted, 2 left for the general walk
     for e0 in range(m):
         if state[e0]:
@@ -277,35 +328,44 @@ def _walk_cycles(
         else:
             for i in path:
                 state[i] = 2
-    return np.frombuffer(bytes(state), dtype=np.uint8) == 2
+    return state
 
 
-def _walk(
-    edge_ids: np.ndarray,
-    u: np.ndarray,
-    v: np.ndarray,
-    out_edges: list[int],
-    out_rev: list[bool],
-    out_start: list[int],
-    out_closed: list[bool],
-) -> None:
+def _walk(edge_ids: np.ndarray, u: np.ndarray, v: np.ndarray, out: _Trails) -> None:
     """Decompose the graph (edge i joins u[i] and v[i]) into trails, cut at revisited nodes."""
     m = edge_ids.shape[0]
     if m == 0:
         return
+    degree, inc, cursor, ptr_end = _incidence(u, v)
+    used = bytearray(m)
+    next_half = _next_half_finder(m, inc, cursor, ptr_end, used)
+    trail_from = _trail_walker(m, next_half, used, u.tolist(), v.tolist(), edge_ids.tolist(), out)
+    # Open trails start at the nodes of odd degree; what they leave is closed.
+    for x in np.flatnonzero(degree % 2 == 1).tolist():
+        while cursor[x] < ptr_end[x]:
+            trail_from(x)
+    for x in range(len(cursor)):
+        while cursor[x] < ptr_end[x]:
+            trail_from(x)
+
+
+def _incidence(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, list[int], list[int], list[int]]:
+    """Incidence lists in CSR form: (degree, inc, first, end); for node x, the half-edges
+    inc[first[x]:end[x]]. A half-edge h < m leaves edge h from u (forward), h >= m leaves
+    edge h - m from v (reversed). `first` is a list the walk advances as it uses them."""
     n_nodes = int(max(u.max(), v.max())) + 1
-    # Incidence lists in CSR form: for node x, half-edges inc[ptr[x]:ptr[x + 1]]; a half-edge
-    # h < m leaves edge h from u (forward), h >= m leaves edge h - m from v (reversed).
     ends = np.concatenate((u, v))
     order = np.argsort(ends, kind="stable")
     degree = np.bincount(ends, minlength=n_nodes)
     ptr = np.zeros(n_nodes + 1, np.int64)
     np.cumsum(degree, out=ptr[1:])
-    inc = order.tolist()
-    cursor = ptr[:-1].tolist()
-    ptr_end = ptr[1:].tolist()
-    used = bytearray(m)
-    ul, vl, ids = u.tolist(), v.tolist(), edge_ids.tolist()
+    return degree, order.tolist(), ptr[:-1].tolist(), ptr[1:].tolist()
+
+
+def _next_half_finder(
+    m: int, inc: list[int], cursor: list[int], ptr_end: list[int], used: bytearray
+) -> Callable[[int], int]:
+    """next_half(x): the next half-edge leaving node x whose edge is unused, or -1."""
 
     def next_half(x: int) -> int:
         c = cursor[x]
@@ -319,19 +379,22 @@ def _walk(
         cursor[x] = c
         return -1
 
-    def emit(path: list[int], closed: bool) -> None:
-        for h in path:
-            if h < m:
-                out_edges.append(ids[h])
-                out_rev.append(False)
-            else:
-                out_edges.append(ids[h - m])
-                out_rev.append(True)
-        out_start.append(len(out_edges))
-        out_closed.append(closed)
+    return next_half
+
+
+def _trail_walker(
+    m: int,
+    next_half: Callable[[int], int],
+    used: bytearray,
+    ul: list[int],
+    vl: list[int],
+    ids: list[int],
+    out: _Trails,
+) -> Callable[[int], None]:
+    """trail_from(x): walk unused edges from node x until stuck, emitting each cycle cut off
+    where the walk comes back to a node on its stack, then what is left as an open trail."""
 
     def trail_from(x: int) -> None:
-        # Walk until stuck; cut off a cycle whenever the walk returns to a node on its stack.
         node_stack = [x]
         half_stack: list[int] = []
         where = {x: 0}
@@ -353,21 +416,15 @@ def _walk(
                 for dropped in node_stack[p + 1 :]:
                     del where[dropped]
                 del node_stack[p + 1 :]
-                emit(cycle, True)
+                out.add_halves(cycle, True, m, ids)
             else:
                 where[y] = len(node_stack)
                 node_stack.append(y)
             x = y
         if half_stack:
-            emit(half_stack, False)
+            out.add_halves(half_stack, False, m, ids)
 
-    odd_nodes = np.flatnonzero(degree % 2 == 1).tolist()
-    for x in odd_nodes:
-        while cursor[x] < ptr_end[x]:
-            trail_from(x)
-    for x in range(n_nodes):
-        while cursor[x] < ptr_end[x]:
-            trail_from(x)
+    return trail_from
 
 
 def open_ends(contours: Contours, edge_start: np.ndarray, edge_end: np.ndarray) -> np.ndarray:
