@@ -1,6 +1,34 @@
 """Test settings shared by every app's tests."""
 
+import os
+
 import pytest
+
+# Fixtures through which a test reaches the database (pytest-django's, and the live server).
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def uses_database(item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config, items):
+    """LASEROS_TESTS_DATABASE_ONLY=1 (the PostgreSQL leg of `make test`, scripts/test-postgres.sh)
+    runs only the tests that use the database: a parser, a file check or a page's script reads
+    the same on either database, and the SQLite leg has already run them."""
+    if os.environ.get("LASEROS_TESTS_DATABASE_ONLY") != "1":
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)
