@@ -15,12 +15,9 @@ LIMIT = 60
 LONGER_TODAY: dict[str, int] = {
     "ingest/geometry/measure.py:measure": 109,
     "ingest/geometry/preview.py:render_preview": 98,
-    "ingest/parsers/lightburn/parser.py:_measure": 97,
-    "ingest/parsers/lightburn/geometry.py:nest": 82,
     "ingest/geometry/analysis.py:_analyse_flat": 82,
     "ingest/parsers/excel.py:_read_sheet": 77,
     "ingest/geometry/loading.py:load_drawing": 75,
-    "ingest/parsers/lightburn/parser.py:_warn": 65,
 }
 
 

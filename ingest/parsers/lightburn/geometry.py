@@ -8,6 +8,7 @@ many closed contours hold each one (even depth = material, odd depth = a hole).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -389,66 +390,110 @@ def nest(contours: list[Contour]) -> list[Nested]:
 
     A contour holds another when its box holds the other's (within 1 µm), its area is larger
     (equal areas: the earlier one holds the later) and the other's first point lies inside
-    it (inside its flattened outline; inside the true curve for a whole circle or ellipse). Candidates come from the DXF reader's hierarchy of grids (`topology.nest_boxes`), in
+    it (inside its flattened outline; inside the true curve for a whole circle or ellipse).
+    Candidates come from the DXF reader's hierarchy of grids (`topology.nest_boxes`), in
     rising area a few at a time: near-linear even for thousands of concentric contours.
     """
-    import numpy as np
-
     from ingest.geometry.topology import nest_boxes
 
-    n = len(contours)
+    items, whole = _measure_closed(contours)
+    if len(items) < 2:
+        return items
+    flat, start = _pack_outlines(items)
+    probes = flat[start[:-1]]
+    contains = _containment(probes, flat, start, *_ellipse_inverses(len(items), whole))
+    _parent, depth = nest_boxes(_boxes(items), _area_ranks(items), probes, contains, 1e-6)
+    for item, d in zip(items, depth.tolist(), strict=True):
+        item.depth = d
+    return items
+
+
+def _measure_closed(contours: list[Contour]) -> tuple[list[Nested], list[tuple[int, Arc]]]:
+    """Each contour's outline, area and box; and the whole circles and ellipses among them (by
+    index), whose area, box and containment are exact."""
+    import numpy as np
+
     items: list[Nested] = []
-    outlines = []
-    for contour in contours:
+    whole: list[tuple[int, Arc]] = []
+    for k, contour in enumerate(contours):
         only = contour.segments[0] if len(contour.segments) == 1 else None
         if isinstance(only, Arc) and abs(only.t1 - only.t0) >= TAU - 1e-12:
             # A whole circle or ellipse needs no outline: its area, box and containment are
-            # exact (`contains` below), and its first point is its probe.
+            # exact (`_containment`), and its first point is its probe.
             major, minor = only.semi_axes()
             points = np.array([only.start], dtype=float)
             extremes = np.array(only.extremes(), dtype=float)
             x, y = extremes[:, 0], extremes[:, 1]
             area = math.pi * major * minor
+            whole.append((k, only))
         else:
             points = outline(contour)
             x, y = points[:, 0], points[:, 1]
             area = abs(float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2.0)
         box = (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
         items.append(Nested(points, area, box))
-        outlines.append(points)
-    if n < 2:
-        return items
-    count = np.fromiter((len(p) for p in outlines), np.int64, n)
+    return items, whole
+
+
+def _pack_outlines(items: list[Nested]) -> tuple[np.ndarray, np.ndarray]:
+    """All outlines in one array: outline k is flat[start[k]:start[k + 1]], and each item's
+    polygon becomes a view into it (not n separate arrays)."""
+    import numpy as np
+
+    n = len(items)
+    count = np.fromiter((len(item.polygon) for item in items), np.int64, n)
     start = np.zeros(n + 1, np.int64)
     np.cumsum(count, out=start[1:])
-    flat = np.concatenate(outlines)
-    del outlines
-    for k, item in enumerate(items):  # views into one array, not n separate ones
+    flat = np.concatenate([item.polygon for item in items])
+    for k, item in enumerate(items):
         item.polygon = flat[start[k] : start[k + 1]]
-    bbox = np.array([item.box for item in items])
+    return flat, start
+
+
+def _boxes(items: list[Nested]) -> np.ndarray:
+    import numpy as np
+
+    return np.array([item.box for item in items])
+
+
+def _area_ranks(items: list[Nested]) -> np.ndarray:
+    """Ranks, not areas: equal areas are ordered so that the earlier contour holds the later."""
+    import numpy as np
+
+    n = len(items)
     areas = np.array([item.area for item in items])
-    # Ranks, not areas: equal areas are ordered so that the earlier contour holds the later.
     order = np.lexsort((-np.arange(n), areas))
     rank = np.empty(n)
     rank[order] = np.arange(n, dtype=float)
-    probes = flat[start[:-1]]
-    # Whole circles and ellipses are tested exactly: the point, mapped back onto the unit
-    # circle the ellipse was drawn from, lies within it.
+    return rank
+
+
+def _ellipse_inverses(n: int, whole: list[tuple[int, Arc]]) -> tuple[np.ndarray, np.ndarray]:
+    """Which contours are tested exactly (whole circles and ellipses that are not flat), and
+    for those the inverse 2 × 2 part of their map from the unit circle, then the centre."""
+    import numpy as np
+
     ellipse = np.zeros(n, bool)
-    inverse = np.zeros((n, 6))  # inverse 2 × 2 part, then the centre
-    for k, contour in enumerate(contours):
-        only = contour.segments[0] if len(contour.segments) == 1 else None
-        if isinstance(only, Arc) and abs(only.t1 - only.t0) >= TAU - 1e-12:
-            det = only.a * only.d - only.b * only.c
-            if abs(det) > 1e-12:
-                ellipse[k] = True
-                inverse[k] = (
-                    only.d / det,
-                    -only.b / det,
-                    -only.c / det,
-                    only.a / det,
-                    *only.center,
-                )
+    inverse = np.zeros((n, 6))
+    for k, arc in whole:
+        det = arc.a * arc.d - arc.b * arc.c
+        if abs(det) > 1e-12:
+            ellipse[k] = True
+            inverse[k] = (arc.d / det, -arc.b / det, -arc.c / det, arc.a / det, *arc.center)
+    return ellipse, inverse
+
+
+def _containment(
+    probes: np.ndarray,
+    flat: np.ndarray,
+    start: np.ndarray,
+    ellipse: np.ndarray,
+    inverse: np.ndarray,
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """contains(pi, pj): whether contour pj[k] holds the probe of contour pi[k]. A whole circle
+    or ellipse holds the point when the point, mapped back onto the unit circle the ellipse was
+    drawn from, lies within it; any other contour, when its outline does (even-odd)."""
+    import numpy as np
 
     def contains(pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
         held = np.zeros(pi.size, bool)
@@ -462,10 +507,7 @@ def nest(contours: list[Contour]) -> list[Nested]:
             held[~exact] = _inside(probes[pi[~exact]], pj[~exact], flat, start)
         return held
 
-    _parent, depth = nest_boxes(bbox, rank, probes, contains, 1e-6)
-    for item, d in zip(items, depth.tolist(), strict=True):
-        item.depth = d
-    return items
+    return contains
 
 
 def _inside(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import xml.etree.ElementTree as StdElementTree
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,103 +86,147 @@ def _read_xml(path: Path) -> Any:
     return root
 
 
+@dataclass
+class _CutGeometry:
+    """The cut contours once joined, and what they measure."""
+
+    contours: list[Contour]
+    closed: list[Contour]
+    open_: list[Contour]
+    cut_length: float = 0.0
+    box: tuple[float, float, float, float] | None = None  # over every segment's extremes
+    area: float = 0.0  # material: parts less their holes
+    holes: list[dict[str, Any]] = field(default_factory=list)
+    part_count: int | None = None
+
+
 def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: ParseContext) -> None:
     """Join, measure and nest the cut contours; fill metadata, raw and warnings."""
-    tolerance = context.chain_tolerance_mm
+    _measure_engraving_without_cut(reader)
+    contours_before = len(reader.contours)
+    cut = _join(reader, context)
+    _length_and_extent(cut)
+    _parts_and_holes(cut)
+    material_height = finite_number(root.get("MaterialHeight"))
+    thickness = material_height if material_height and material_height > 0 else None
+    result.metadata.update(_metadata(reader, cut, thickness))
+    result.raw.update(_project_raw(reader, root, material_height, contours_before, cut.box))
+    _thumbnail(root, result, context)
+    _warn(reader, result, context, cut.open_, cut.holes, thickness)
+
+
+def _measure_engraving_without_cut(reader: ProjectReader) -> None:
+    # The shop prepares files in LightBurn and cuts in CypCut, so a project without a Cut
+    # layer still describes what is cut: measure its engraving-layer shapes instead.
     if not reader.contours and reader.engrave_contours:
-        # The shop prepares files in LightBurn and cuts in CypCut, so a project without a Cut
-        # layer still describes what is cut: measure its engraving-layer shapes instead.
         reader.contours, reader.engrave_contours = reader.engrave_contours, []
         reader.measured_engraving = True
-    contours_before = len(reader.contours)
-    contours = join_open_contours(reader.contours, tolerance)
+
+
+def _join(reader: ProjectReader, context: ParseContext) -> _CutGeometry:
+    """Open runs whose ends meet joined into one cut; refused past the closed-contour limit."""
+    contours = join_open_contours(reader.contours, context.chain_tolerance_mm)
     closed = [c for c in contours if c.closed]
     open_ = [c for c in contours if not c.closed]
     if len(closed) > context.max_closed_contours:  # open lines joined into many loops
         raise too_many_closed(len(closed), context.max_closed_contours)
+    return _CutGeometry(contours, closed, open_)
 
+
+def _length_and_extent(cut: _CutGeometry) -> None:
     points: list[Point] = []
     cut_length = 0.0
-    for contour in contours:
+    for contour in cut.contours:
         cut_length += contour.length()
         for segment in contour.segments:
             points.extend(segment.extremes())
+    cut.cut_length = cut_length
+    cut.box = bounding_box(points) if points else None
 
-    nested = nest(closed)
-    holes = []
+
+def _parts_and_holes(cut: _CutGeometry) -> None:
+    """Nest the closed contours: parts (even depth) add their area, holes (odd) take theirs
+    away, and round holes are listed."""
+    nested = nest(cut.closed)
     area = 0.0
-    for contour, item in zip(closed, nested, strict=True):
+    for contour, item in zip(cut.closed, nested, strict=True):
         area += item.area if item.depth % 2 == 0 else -item.area
         if item.depth % 2 == 1:
             diameter = circle_diameter(contour, item)
             if diameter is not None:
                 x0, y0, x1, y1 = item.box
-                holes.append(
+                cut.holes.append(
                     {
                         "diameter_mm": round(diameter, 3),
                         "center_mm": [round((x0 + x1) / 2, 3), round((y0 + y1) / 2, 3)],
                     }
                 )
-    part_count = sum(1 for item in nested if item.depth % 2 == 0) if closed else None
+    cut.area = area
+    cut.part_count = sum(1 for item in nested if item.depth % 2 == 0) if cut.closed else None
 
-    material_height = finite_number(root.get("MaterialHeight"))
-    thickness = material_height if material_height and material_height > 0 else None
 
+def _metadata(reader: ProjectReader, cut: _CutGeometry, thickness: float | None) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "units": "mm",
         "source_units": "mm",
         "bbox_mm": None,
-        "cut_length_mm": round(cut_length, 2),
-        "pierce_count": len(contours),
-        "part_count": part_count,
-        "area_mm2": round(area, 2) if closed else None,
-        "holes": sorted(holes, key=lambda h: (h["center_mm"][1], h["center_mm"][0])),
-        "closed_contours": len(closed),
-        "open_contours": len(open_),
+        "cut_length_mm": round(cut.cut_length, 2),
+        "pierce_count": len(cut.contours),
+        "part_count": cut.part_count,
+        "area_mm2": round(cut.area, 2) if cut.closed else None,
+        "holes": sorted(cut.holes, key=lambda h: (h["center_mm"][1], h["center_mm"][0])),
+        "closed_contours": len(cut.closed),
+        "open_contours": len(cut.open_),
         "entity_counts": dict(sorted(reader.shape_counts.items())),
         "layers": list(reader.layers_used),
     }
     if thickness is not None:
         metadata["thickness_mm"] = round(thickness, 3)
-    raw_box = None
-    if points:
-        x0, y0, x1, y1 = bounding_box(points)
+    if cut.box is not None:
+        x0, y0, x1, y1 = cut.box
         metadata["bbox_mm"] = [round(x1 - x0, 3), round(y1 - y0, 3)]
-        raw_box = {"min_mm": [round(x0, 3), round(y0, 3)], "max_mm": [round(x1, 3), round(y1, 3)]}
-    result.metadata.update(metadata)
+    return metadata
 
+
+def _project_raw(
+    reader: ProjectReader,
+    root: Any,
+    material_height: float | None,
+    contours_before: int,
+    box: tuple[float, float, float, float] | None,
+) -> dict[str, Any]:
     notes = root.find("Notes")
-    result.raw.update(
-        {
-            "app_version": root.get("AppVersion"),
-            "format_version": root.get("FormatVersion"),
-            "device_name": root.get("DeviceName"),
-            "material_height_mm": material_height,
-            "mirror_x": root.get("MirrorX") == "True",
-            "mirror_y": root.get("MirrorY") == "True",
-            "notes": (notes.get("Notes") or "")[:MAX_NOTES_CHARS] if notes is not None else "",
-            "speed_units": "mm/s (as LightBurn stores it)",
-            "cut_settings": [
-                {
-                    "index": layer.index,
-                    "name": layer.name,
-                    "type": layer.type,
-                    "role": layer.role,
-                    "image": layer.image,
-                    "params": layer.params,
-                }
-                for layer in [*reader.layers.values(), *reader.image_layers.values()]
-            ],
-            "shape_counts": dict(sorted(reader.shape_counts.items())),
-            "shapes_by_role": dict(sorted(reader.role_counts.items())),
-            "contours_before_joining": contours_before,
-            "measured_engraving_layers": reader.measured_engraving,
-            "cut_bbox": raw_box,
-            "problems": dict(reader.problems),
-        }
-    )
-    _thumbnail(root, result, context)
-    _warn(reader, result, context, open_, holes, thickness)
+    raw_box = None
+    if box is not None:
+        x0, y0, x1, y1 = box
+        raw_box = {"min_mm": [round(x0, 3), round(y0, 3)], "max_mm": [round(x1, 3), round(y1, 3)]}
+    return {
+        "app_version": root.get("AppVersion"),
+        "format_version": root.get("FormatVersion"),
+        "device_name": root.get("DeviceName"),
+        "material_height_mm": material_height,
+        "mirror_x": root.get("MirrorX") == "True",
+        "mirror_y": root.get("MirrorY") == "True",
+        "notes": (notes.get("Notes") or "")[:MAX_NOTES_CHARS] if notes is not None else "",
+        "speed_units": "mm/s (as LightBurn stores it)",
+        "cut_settings": [
+            {
+                "index": layer.index,
+                "name": layer.name,
+                "type": layer.type,
+                "role": layer.role,
+                "image": layer.image,
+                "params": layer.params,
+            }
+            for layer in [*reader.layers.values(), *reader.image_layers.values()]
+        ],
+        "shape_counts": dict(sorted(reader.shape_counts.items())),
+        "shapes_by_role": dict(sorted(reader.role_counts.items())),
+        "contours_before_joining": contours_before,
+        "measured_engraving_layers": reader.measured_engraving,
+        "cut_bbox": raw_box,
+        "problems": dict(reader.problems),
+    }
 
 
 def _thumbnail(root: Any, result: ParseResult, context: ParseContext) -> None:
@@ -211,7 +256,15 @@ def _warn(
     holes: list[dict[str, Any]],
     thickness: float | None,
 ) -> None:
-    roles = reader.role_counts
+    _warn_cut_geometry(reader, result, open_contours)
+    _warn_left_out(reader, result)
+    _warn_small_holes(result, holes, thickness or context.thickness_mm)
+    _warn_larger_than_sheet(result, context)
+
+
+def _warn_cut_geometry(
+    reader: ProjectReader, result: ParseResult, open_contours: list[Contour]
+) -> None:
     if not reader.contours:
         result.warn("no_cut_geometry", "The project has no shapes on a cut layer: nothing to cut.")
     if open_contours:
@@ -219,6 +272,11 @@ def _warn(
             "open_contour",
             f"{len(open_contours)} open contour(s) on cut layers: the part outline is not closed.",
         )
+
+
+def _warn_left_out(reader: ProjectReader, result: ParseResult) -> None:
+    """Shapes that are in the project but not in the cut length, and shapes not read."""
+    roles = reader.role_counts
     if roles["text"]:
         result.warn(
             "text_not_converted",
@@ -249,15 +307,23 @@ def _warn(
         )
     for problem, count in reader.problems.items():
         result.warn("unreadable_shape", f"{count} {problem}.")
-    thickness = thickness or context.thickness_mm
-    if thickness:
-        small = [h for h in holes if h["diameter_mm"] < thickness]
-        if small:
-            result.warn(
-                "hole_smaller_than_thickness",
-                f"{len(small)} hole(s) are smaller than the material thickness "
-                f"({thickness:g} mm); the smallest is {min(h['diameter_mm'] for h in small):g} mm.",
-            )
+
+
+def _warn_small_holes(
+    result: ParseResult, holes: list[dict[str, Any]], thickness: float | None
+) -> None:
+    if not thickness:
+        return
+    small = [h for h in holes if h["diameter_mm"] < thickness]
+    if small:
+        result.warn(
+            "hole_smaller_than_thickness",
+            f"{len(small)} hole(s) are smaller than the material thickness "
+            f"({thickness:g} mm); the smallest is {min(h['diameter_mm'] for h in small):g} mm.",
+        )
+
+
+def _warn_larger_than_sheet(result: ParseResult, context: ParseContext) -> None:
     box = result.metadata.get("bbox_mm")
     if box:
         sheet_long, sheet_short = sorted(context.largest_sheet_mm, reverse=True)
