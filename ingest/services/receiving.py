@@ -28,7 +28,8 @@ from laseros.uploads import check_upload_size, max_upload_bytes, refuse_if_too_l
 
 from .. import signals
 from ..content.detect import Unreadable, detect_readable, extension_mismatch
-from ..content.naming import parse_name, safe_filename, safe_part_name, stored_name
+from ..content.naming import parse_name
+from ..content.stored_names import safe_filename, safe_part_name, stored_name
 from ..models import FileIngest, FileKind, FileSource, FileStatus
 from ..parsers.base import DetectedType
 from .common import (

@@ -13,10 +13,8 @@ from ingest.content.naming import (
     normalise_client_code,
     normalise_project_code,
     parse_name,
-    safe_filename,
-    safe_part_name,
-    stored_name,
 )
+from ingest.content.stored_names import safe_filename, safe_part_name, stored_name
 
 # name -> the fields it must give (None: the field must be absent)
 REAL_NAMES: dict[str, dict[str, object]] = {
