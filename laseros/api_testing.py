@@ -55,6 +55,8 @@ ROLE_KINDS = {
     "test_non_writer_cannot_create": "non_creators",
     "test_writer_updates": "updaters",
     "test_non_writer_cannot_update": "non_updaters",
+    "test_deleter_deletes": "deleters",
+    "test_non_deleter_cannot_delete": "non_deleters",
 }
 
 # Every endpoint declared so far, by prefix (filled as the app's test modules are imported).
@@ -160,6 +162,8 @@ class EndpointTests:
     model: ClassVar[type[models.Model]]
     readers: ClassVar[tuple[str, ...]] = EVERY_ROLE
     writers: ClassVar[tuple[str, ...]] = ()
+    # roles that may DELETE (empty: the endpoint takes no DELETE, or nobody may)
+    deleters: ClassVar[tuple[str, ...]] = ()
     filters: ClassVar[tuple[Filter, ...]] = ()
     # other models a refused write must leave alone (the stock a movement would change, ...)
     watched: ClassVar[tuple[type[models.Model], ...]] = ()
@@ -196,6 +200,19 @@ class EndpointTests:
     def updates(cls) -> bool:
         return cls.update_data is not EndpointTests.update_data
 
+    @classmethod
+    def deletes(cls) -> bool:
+        """Whether the endpoint takes DELETE (then roles outside `deleters` are refused)."""
+        return "delete" in cls.viewset_methods()
+
+    @classmethod
+    def viewset_methods(cls) -> set[str]:
+        from django.urls import resolve
+
+        view = resolve(f"/api/v1/{cls.prefix}/1/").func
+        allowed = getattr(view.cls, "http_method_names", ())  # type: ignore[attr-defined]
+        return {method for method in getattr(view, "actions", {}) if method in allowed}
+
     # --- generation ---------------------------------------------------------------------------
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -221,6 +238,12 @@ class EndpointTests:
             return list(cls.readers), f"no role reads {where}"
         if kind == "non_readers":
             return [r for r in everyone if r not in cls.readers], ""
+        if kind.endswith("deleters"):
+            if not cls.deletes():
+                return [], f"{where} takes no DELETE"
+            if kind.startswith("non_"):
+                return [r for r in everyone if r not in cls.deleters], f"every role deletes {where}"
+            return list(cls.deleters), f"no role may DELETE on {where}"
         acts = {"creators": cls.creates(), "updaters": cls.updates()}.get(kind.removeprefix("non_"))
         if not acts:
             verb = "create" if "creators" in kind else "update"
@@ -261,31 +284,34 @@ class EndpointTests:
         nobody = self.client_as(make_user, None)
         create = self.create_data() if self.creates() else None
         update = self.update_data(obj) if self.updates() else None
+        refused = (401, 403)
         with unchanged(*self.watched_models()):
-            assert nobody.get(self.url).status_code in (401, 403)
-            assert nobody.get(self.detail_url(obj)).status_code in (401, 403)
+            expect(nobody.get(self.url), *refused, doing=f"anonymous GET {self.url}")
+            expect(nobody.get(self.detail_url(obj)), *refused, doing="anonymous GET one")
             if create is not None:
                 answer = nobody.post(self.url, create, format=self.create_format)
-                assert answer.status_code in (401, 403)
+                expect(answer, *refused, doing=f"anonymous POST {self.url}")
             if update is not None:
                 answer = nobody.patch(self.detail_url(obj), update, format="json")
-                assert answer.status_code in (401, 403)
+                expect(answer, *refused, doing="anonymous PATCH")
+            if self.deletes():
+                expect(nobody.delete(self.detail_url(obj)), *refused, doing="anonymous DELETE")
 
     def test_reader_lists_and_gets(self, make_user, role):
         obj = self.make(0)
         client = self.client_as(make_user, role)
         response = client.get(self.url)
-        assert response.status_code == 200, response.data
-        assert obj.pk in listed_ids(response)
+        expect(response, 200, doing=f"{role}: GET {self.url}")
+        assert obj.pk in listed_ids(response), f"{role}: the list leaves out {obj!r}"
         response = client.get(self.detail_url(obj))
-        assert response.status_code == 200, response.data
-        assert response.data["id"] == obj.pk
+        expect(response, 200, doing=f"{role}: GET {self.detail_url(obj)}")
+        assert response.data["id"] == obj.pk, f"{role}: another row answered: {response.data}"
 
     def test_non_reader_is_refused(self, make_user, role):
         obj = self.make(0)
         client = self.client_as(make_user, role)
-        assert client.get(self.url).status_code == 403
-        assert client.get(self.detail_url(obj)).status_code == 403
+        expect(client.get(self.url), 403, doing=f"{role}: GET {self.url}")
+        expect(client.get(self.detail_url(obj)), 403, doing=f"{role}: GET one")
 
     def test_writer_creates(self, make_user, role):
         from laseros.models import ActivityLog
@@ -294,18 +320,22 @@ class EndpointTests:
         body = self.create_data()
         before = set(self.model._default_manager.values_list("pk", flat=True))
         response = client.post(self.url, body, format=self.create_format)
-        assert response.status_code == self.create_status, response.data
+        expect(response, self.create_status, doing=f"{role}: POST {self.url}")
         made = list(self.model._default_manager.exclude(pk__in=before))
-        assert len(made) == 1, f"POST {self.url} made {len(made)} rows"
+        assert len(made) == 1, f"{role}: POST {self.url} made {len(made)} rows, not one"
         obj = made[0]
-        assert stored_differences(obj, body) == {}
-        assert self.audited(obj, client.user, ActivityLog.Action.CREATE)
+        differences = stored_differences(obj, body)
+        assert not differences, f"{role}: the new row does not hold (sent, stored) {differences}"
+        assert self.audited(obj, client.user, ActivityLog.Action.CREATE), (
+            f"{role}: no audit entry names {client.user} creating {obj!r}"
+        )
 
     def test_non_writer_cannot_create(self, make_user, role):
         client = self.client_as(make_user, role)
         body = self.create_data()
         with unchanged(*self.watched_models()):
-            assert client.post(self.url, body, format=self.create_format).status_code == 403
+            answer = client.post(self.url, body, format=self.create_format)
+            expect(answer, 403, doing=f"{role}: POST {self.url}")
 
     def test_writer_updates(self, make_user, role):
         from laseros.models import ActivityLog
@@ -315,17 +345,34 @@ class EndpointTests:
         body = self.update_data(obj)
         assert stored_differences(obj, body), f"{body} would change nothing: it proves nothing"
         response = client.patch(self.detail_url(obj), body, format="json")
-        assert response.status_code == 200, response.data
+        expect(response, 200, doing=f"{role}: PATCH {self.detail_url(obj)}")
         obj.refresh_from_db()
-        assert stored_differences(obj, body) == {}
-        assert self.audited(obj, client.user, ActivityLog.Action.UPDATE)
+        differences = stored_differences(obj, body)
+        assert not differences, f"{role}: the row does not hold (sent, stored) {differences}"
+        assert self.audited(obj, client.user, ActivityLog.Action.UPDATE), (
+            f"{role}: no audit entry names {client.user} changing {obj!r}"
+        )
 
     def test_non_writer_cannot_update(self, make_user, role):
         obj = self.make(0)
         client = self.client_as(make_user, role)
         body = self.update_data(obj)
         with unchanged(*self.watched_models()):
-            assert client.patch(self.detail_url(obj), body, format="json").status_code == 403
+            answer = client.patch(self.detail_url(obj), body, format="json")
+            expect(answer, 403, doing=f"{role}: PATCH {self.detail_url(obj)}")
+
+    def test_deleter_deletes(self, make_user, role):
+        obj = self.make(0)
+        client = self.client_as(make_user, role)
+        response = client.delete(self.detail_url(obj))
+        expect(response, 204, doing=f"{role}: DELETE {self.detail_url(obj)}")
+        assert self.gone(obj), f"{role}: DELETE answered 204 but {obj!r} is still there"
+
+    def test_non_deleter_cannot_delete(self, make_user, role):
+        obj = self.make(0)
+        client = self.client_as(make_user, role)
+        with unchanged(*self.watched_models()):
+            expect(client.delete(self.detail_url(obj)), 403, doing=f"{role}: DELETE one")
 
     def test_filter(self, make_user, case: Filter):
         match, other = self.make(0), self.make(1)
@@ -336,10 +383,14 @@ class EndpointTests:
         assert {match.pk, other.pk} <= everything, "the list without the filter misses a row"
         value = case.value(match)
         response = client.get(self.url, {case.param: value})
-        assert response.status_code == 200, response.data
+        expect(response, 200, doing=f"GET {self.url}?{case.param}={value}")
         found = listed_ids(response)
         assert match.pk in found, f"?{case.param}={value} left out the row it matches"
         assert other.pk not in found, f"?{case.param}={value} listed a row it does not match"
+
+    def gone(self, obj: models.Model) -> bool:
+        """Whether a DELETE took the row away (a soft delete or a cancel overrides this)."""
+        return not type(obj)._default_manager.filter(pk=obj.pk).exists()
 
     def audited(self, obj: models.Model, user, action: str) -> bool:
         """An audit entry of `action` by `user` names the row."""
@@ -351,6 +402,14 @@ class EndpointTests:
             content_type=ContentType.objects.get_for_model(obj),
             object_id=str(obj.pk),
         ).exists()
+
+
+def expect(response, *statuses: int, doing: str) -> None:
+    """The response's status is one of `statuses`; else say what was done and what came back."""
+    if response.status_code not in statuses:
+        wanted = " or ".join(str(status) for status in statuses)
+        body = getattr(response, "data", None)
+        raise AssertionError(f"{doing} answered {response.status_code}, not {wanted}: {body}")
 
 
 def listed_ids(response) -> set[int]:

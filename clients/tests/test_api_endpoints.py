@@ -54,7 +54,7 @@ class TestClients(EndpointTests):
 class TestContacts(EndpointTests):
     prefix = "contacts"
     model = Contact
-    writers = WRITERS
+    writers = deleters = WRITERS
     watched = (Client,)
     filters = (
         Filter("client", lambda c: c.client_id),

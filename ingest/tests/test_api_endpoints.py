@@ -22,6 +22,7 @@ class TestFiles(EndpointTests):
     prefix = "files"
     model = FileIngest
     writers = (ADMIN, MANAGER, OPERATOR)  # the shop floor sends drawings too
+    deleters = (ADMIN, MANAGER)
     watched = (FileMetadata, FileExtraction)
     create_format = "multipart"
     create_status = 202  # taken: it is read in the background
@@ -69,6 +70,11 @@ class TestFiles(EndpointTests):
         metadata = {"material_code": ("MS", "SS")[n % 2], "thickness_mm": 3 + 3 * n}
         project = make_project(ClientFactory())
         return file_row(project=project, metadata=metadata, original_name=f"plate-{n}.dxf")
+
+    def gone(self, obj):
+        """Soft-deleted: out of the lists, restorable."""
+        obj.refresh_from_db()
+        return obj.deleted_at is not None
 
     def create_data(self):
         drawing = dxf_bytes(width=120.0, height=60.0)

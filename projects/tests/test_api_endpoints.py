@@ -118,7 +118,7 @@ class TestProjects(EndpointTests):
 class TestProjectDocuments(EndpointTests):
     prefix = "project-documents"
     model = ProjectDocument
-    writers = WRITERS
+    writers = deleters = WRITERS
     watched = (Project,)
     create_format = "multipart"
     filters = (
@@ -188,7 +188,7 @@ class TestProducts(EndpointTests):
 class TestProjectLines(EndpointTests):
     prefix = "project-lines"
     model = ProjectLine
-    writers = WRITERS
+    writers = deleters = WRITERS
     watched = (Project,)
     filters = (
         Filter("project", lambda line: line.project_id),
