@@ -272,3 +272,31 @@ def test_an_entity_bomb_is_refused_before_it_expands(tmp_path):
     with pytest.raises(ParseError, match="^unsafe XML: ") as refused:
         parse(path)
     assert refused.value.code == "unsafe"
+
+
+def test_a_project_with_more_holes_than_are_listed_keeps_their_count(tmp_path, monkeypatch):
+    """As the DXF reader does: the first MAX_HOLES_LISTED round holes in the metadata (bottom
+    row first), all of them counted in raw; the area still takes every hole away."""
+    from ingest.parsers.lightburn import parser as lightburn
+
+    monkeypatch.setattr(lightburn, "MAX_HOLES_LISTED", 3)
+    plate = (
+        '<Shape Type="Rect" CutIndex="0" W="200" H="20" Cr="0"><XForm>1 0 0 1 0 0</XForm></Shape>'
+    )
+    holes = [
+        f'<Shape Type="Ellipse" CutIndex="0" Rx="2" Ry="2"><XForm>1 0 0 1 {-90 + 20 * k} 0</XForm>'
+        "</Shape>"
+        for k in range(5)
+    ]
+    result = parse(project(tmp_path, [plate, *holes]))
+    assert len(result.metadata["holes"]) == 3
+    assert result.metadata["holes"][0]["center_mm"] == [-90.0, 0.0]
+    assert result.raw["hole_count"] == 5 and result.raw["holes_listed"] == 3
+    assert result.metadata["area_mm2"] == pytest.approx(200 * 20 - 5 * math.pi * 4, rel=1e-3)
+
+
+def test_both_readers_list_the_same_number_of_holes():
+    from ingest.geometry.analysis import MAX_HOLES_LISTED as dxf
+    from ingest.parsers.lightburn.parser import MAX_HOLES_LISTED as lightburn
+
+    assert lightburn == dxf

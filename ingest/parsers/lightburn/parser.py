@@ -18,6 +18,9 @@ from .geometry import Contour, Point, bounding_box, circle_diameter, join_open_c
 from .reader import ProjectReader, finite_number, too_many_closed
 
 MAX_NOTES_CHARS = 2000
+# Round holes listed in the metadata, as the DXF reader lists them (its MAX_HOLES_LISTED): a
+# project with a million holes keeps its count in raw, not a million entries in every answer.
+MAX_HOLES_LISTED = 5000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -111,6 +114,8 @@ def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: Par
     thickness = material_height if material_height and material_height > 0 else None
     result.metadata.update(_metadata(reader, cut, thickness))
     result.raw.update(_project_raw(reader, root, material_height, contours_before, cut.box))
+    result.raw["hole_count"] = len(cut.holes)
+    result.raw["holes_listed"] = min(len(cut.holes), MAX_HOLES_LISTED)
     _thumbnail(root, result, context)
     _warn(reader, result, context, cut.open_, cut.holes, thickness)
 
@@ -174,7 +179,9 @@ def _metadata(reader: ProjectReader, cut: _CutGeometry, thickness: float | None)
         "pierce_count": len(cut.contours),
         "part_count": cut.part_count,
         "area_mm2": round(cut.area, 2) if cut.closed else None,
-        "holes": sorted(cut.holes, key=lambda h: (h["center_mm"][1], h["center_mm"][0])),
+        "holes": sorted(cut.holes, key=lambda h: (h["center_mm"][1], h["center_mm"][0]))[
+            :MAX_HOLES_LISTED
+        ],
         "closed_contours": len(cut.closed),
         "open_contours": len(cut.open_),
         "entity_counts": dict(sorted(reader.shape_counts.items())),
