@@ -57,87 +57,126 @@ def conic_points(par: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.stack((x, y), axis=-1)
 
 
+@dataclass
+class _PieceArrays:
+    """Per-piece measures, filled in kind by kind (lines, conics, curves)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    length: np.ndarray
+    area: np.ndarray
+    bbox: np.ndarray
+    circular: np.ndarray
+    radius: np.ndarray
+
+    @classmethod
+    def zeros(cls, n: int) -> _PieceArrays:
+        return cls(
+            start=np.zeros((n, 2)),
+            end=np.zeros((n, 2)),
+            length=np.zeros(n),
+            area=np.zeros(n),
+            bbox=np.zeros((n, 4)),
+            circular=np.zeros(n, bool),
+            radius=np.zeros(n),
+        )
+
+
 def measure(table: PieceTable) -> Measures:
     """Endpoints, lengths, signed areas and bounding boxes of every piece and edge."""
-    n = table.n_pieces
+    pieces = _PieceArrays.zeros(table.n_pieces)
     par, kind = table.par, table.kind
-    start = np.zeros((n, 2))
-    end = np.zeros((n, 2))
-    length = np.zeros(n)
-    area = np.zeros(n)
-    bbox = np.zeros((n, 4))
-    circular = np.zeros(n, bool)
-    radius = np.zeros(n)
-
     is_line = kind == LINE
     is_conic = kind == CONIC
     is_curve = kind == CURVE
     origin = _origin(table)
-    ox, oy = origin
-
     if is_line.any():
-        p = par[is_line]
-        start[is_line] = p[:, 0:2]
-        end[is_line] = p[:, 2:4]
-        length[is_line] = np.hypot(p[:, 2] - p[:, 0], p[:, 3] - p[:, 1])
-        area[is_line] = 0.5 * ((p[:, 0] - ox) * (p[:, 3] - oy) - (p[:, 2] - ox) * (p[:, 1] - oy))
-        bbox[is_line] = np.column_stack(
-            (
-                np.minimum(p[:, 0], p[:, 2]),
-                np.minimum(p[:, 1], p[:, 3]),
-                np.maximum(p[:, 0], p[:, 2]),
-                np.maximum(p[:, 1], p[:, 3]),
-            )
-        )
-
+        _measure_lines(par[is_line], is_line, origin, pieces)
     if is_conic.any():
-        p = par[is_conic]
-        p0 = conic_points(p, p[:, 6])
-        p1 = conic_points(p, p[:, 7])
-        start[is_conic], end[is_conic] = p0, p1
-        span = p[:, 7] - p[:, 6]
-        ulen = np.hypot(p[:, 2], p[:, 3])
-        vlen = np.hypot(p[:, 4], p[:, 5])
-        dot = p[:, 2] * p[:, 4] + p[:, 3] * p[:, 5]
-        scale = np.maximum(ulen, vlen)
-        circ = (np.abs(ulen - vlen) <= 1e-9 * scale) & (np.abs(dot) <= 1e-9 * scale * scale)
-        circular[is_conic] = circ
-        radius[is_conic] = np.where(circ, ulen, 0.0)
-        lens = ulen * span
-        if (~circ).any():
-            lens[~circ] = elliptic_arc_lengths(p[~circ])
-        length[is_conic] = lens
-        cross_uv = p[:, 2] * p[:, 5] - p[:, 3] * p[:, 4]
-        cx, cy = p[:, 0] - ox, p[:, 1] - oy
-        dpx, dpy = p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1]
-        area[is_conic] = 0.5 * (cx * dpy - cy * dpx + cross_uv * span)
-        bbox[is_conic] = _conic_bboxes(p, p0, p1)
-
+        _measure_conics(par[is_conic], is_conic, origin, pieces)
     if is_curve.any():
-        idx = np.flatnonzero(is_curve)
-        offs = par[idx, 0].astype(np.int64)
-        counts = par[idx, 1].astype(np.int64)
-        pts = table.points
-        start[idx] = pts[offs]
-        end[idx] = pts[offs + counts - 1]
-        seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
-        cross = (pts[:-1, 0] - ox) * (pts[1:, 1] - oy) - (pts[1:, 0] - ox) * (pts[:-1, 1] - oy)
-        # Segments inside each curve run from offs to offs + counts - 2.
-        csum_len = np.concatenate(([0.0], np.cumsum(seg)))
-        csum_cross = np.concatenate(([0.0], np.cumsum(cross)))
-        last = offs + counts - 1
-        length[idx] = csum_len[last] - csum_len[offs]
-        area[idx] = 0.5 * (csum_cross[last] - csum_cross[offs])
-        bbox[idx, 0] = np.minimum.reduceat(pts[:, 0], offs)
-        bbox[idx, 1] = np.minimum.reduceat(pts[:, 1], offs)
-        bbox[idx, 2] = np.maximum.reduceat(pts[:, 0], offs)
-        bbox[idx, 3] = np.maximum.reduceat(pts[:, 1], offs)
+        _measure_curves(table, np.flatnonzero(is_curve), origin, pieces)
+    return _with_edges(table, pieces, origin)
 
+
+def _measure_lines(
+    p: np.ndarray, rows: np.ndarray, origin: tuple[float, float], out: _PieceArrays
+) -> None:
+    ox, oy = origin
+    out.start[rows] = p[:, 0:2]
+    out.end[rows] = p[:, 2:4]
+    out.length[rows] = np.hypot(p[:, 2] - p[:, 0], p[:, 3] - p[:, 1])
+    out.area[rows] = 0.5 * ((p[:, 0] - ox) * (p[:, 3] - oy) - (p[:, 2] - ox) * (p[:, 1] - oy))
+    out.bbox[rows] = np.column_stack(
+        (
+            np.minimum(p[:, 0], p[:, 2]),
+            np.minimum(p[:, 1], p[:, 3]),
+            np.maximum(p[:, 0], p[:, 2]),
+            np.maximum(p[:, 1], p[:, 3]),
+        )
+    )
+
+
+def _measure_conics(
+    p: np.ndarray, rows: np.ndarray, origin: tuple[float, float], out: _PieceArrays
+) -> None:
+    """Circular arcs exactly; elliptic arcs by quadrature (`elliptic_arc_lengths`)."""
+    ox, oy = origin
+    p0 = conic_points(p, p[:, 6])
+    p1 = conic_points(p, p[:, 7])
+    out.start[rows], out.end[rows] = p0, p1
+    span = p[:, 7] - p[:, 6]
+    ulen = np.hypot(p[:, 2], p[:, 3])
+    vlen = np.hypot(p[:, 4], p[:, 5])
+    dot = p[:, 2] * p[:, 4] + p[:, 3] * p[:, 5]
+    scale = np.maximum(ulen, vlen)
+    circ = (np.abs(ulen - vlen) <= 1e-9 * scale) & (np.abs(dot) <= 1e-9 * scale * scale)
+    out.circular[rows] = circ
+    out.radius[rows] = np.where(circ, ulen, 0.0)
+    lens = ulen * span
+    if (~circ).any():
+        lens[~circ] = elliptic_arc_lengths(p[~circ])
+    out.length[rows] = lens
+    cross_uv = p[:, 2] * p[:, 5] - p[:, 3] * p[:, 4]
+    cx, cy = p[:, 0] - ox, p[:, 1] - oy
+    dpx, dpy = p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1]
+    out.area[rows] = 0.5 * (cx * dpy - cy * dpx + cross_uv * span)
+    out.bbox[rows] = _conic_bboxes(p, p0, p1)
+
+
+def _measure_curves(
+    table: PieceTable, idx: np.ndarray, origin: tuple[float, float], out: _PieceArrays
+) -> None:
+    """Flattened curves: polyline lengths and shoelace areas, by cumulative sums over all the
+    points at once."""
+    ox, oy = origin
+    offs = table.par[idx, 0].astype(np.int64)
+    counts = table.par[idx, 1].astype(np.int64)
+    pts = table.points
+    out.start[idx] = pts[offs]
+    out.end[idx] = pts[offs + counts - 1]
+    seg = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
+    cross = (pts[:-1, 0] - ox) * (pts[1:, 1] - oy) - (pts[1:, 0] - ox) * (pts[:-1, 1] - oy)
+    # Segments inside each curve run from offs to offs + counts - 2.
+    csum_len = np.concatenate(([0.0], np.cumsum(seg)))
+    csum_cross = np.concatenate(([0.0], np.cumsum(cross)))
+    last = offs + counts - 1
+    out.length[idx] = csum_len[last] - csum_len[offs]
+    out.area[idx] = 0.5 * (csum_cross[last] - csum_cross[offs])
+    out.bbox[idx, 0] = np.minimum.reduceat(pts[:, 0], offs)
+    out.bbox[idx, 1] = np.minimum.reduceat(pts[:, 1], offs)
+    out.bbox[idx, 2] = np.maximum.reduceat(pts[:, 0], offs)
+    out.bbox[idx, 3] = np.maximum.reduceat(pts[:, 1], offs)
+
+
+def _with_edges(table: PieceTable, pieces: _PieceArrays, origin: tuple[float, float]) -> Measures:
+    """The piece measures summed over each edge (its pieces are consecutive)."""
     first = table.edge_first
     last = table.edge_last()
+    bbox = pieces.bbox
     if first.size:
-        edge_length = np.add.reduceat(length, first)
-        edge_area = np.add.reduceat(area, first)
+        edge_length = np.add.reduceat(pieces.length, first)
+        edge_area = np.add.reduceat(pieces.area, first)
         edge_bbox = np.column_stack(
             (
                 np.minimum.reduceat(bbox[:, 0], first),
@@ -150,18 +189,18 @@ def measure(table: PieceTable) -> Measures:
         edge_length = edge_area = np.zeros(0)
         edge_bbox = np.zeros((0, 4))
     return Measures(
-        start=start,
-        end=end,
-        length=length,
-        area=area,
+        start=pieces.start,
+        end=pieces.end,
+        length=pieces.length,
+        area=pieces.area,
         bbox=bbox,
-        circular=circular,
-        radius=radius,
+        circular=pieces.circular,
+        radius=pieces.radius,
         origin=origin,
         edge_first=first,
         edge_last=last,
-        edge_start=start[first],
-        edge_end=end[last],
+        edge_start=pieces.start[first],
+        edge_end=pieces.end[last],
         edge_length=edge_length,
         edge_area=edge_area,
         edge_bbox=edge_bbox,
