@@ -17,7 +17,7 @@ import numpy as np
 
 from ingest.parsers.base import ParseContext
 
-from .chaining import chain_edges
+from .chaining import Contours, chain_edges
 from .checks import (
     Hole,
     exact_duplicate_edges,
@@ -26,7 +26,7 @@ from .drawing_checks import Drawing, check_drawing
 from .flatten import FlatDrawing, flatten_modelspace, too_many_closed
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
 from .measure import Measures, measure, sample_pieces
-from .primitives import drop_unusable_edges
+from .primitives import PieceTable, drop_unusable_edges
 from .topology import ContourTable, Nesting, Shapes, contour_table, nest, polygon_circle
 
 SPLINE_TOLERANCE_MM = 0.001  # spline flattening: at most 1 µm from the true curve
@@ -91,7 +91,37 @@ def _analyse_flat(
     box = m.bbox_all()
     extent = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
     sample_tol = max(1e-3, extent * 2e-5)
+    contours = _chain(table, m, tol, context)
+    ct = contour_table(table, m, contours, tol)
+    samples = sample_pieces(table, sample_tol)
+    shapes = Shapes(table, m, samples, ct)
+    nesting = nest(ct, shapes, tol)
+    context.report(0.85, "nesting parts and holes")
+    holes = _holes(ct, nesting, shapes, tol)
+    distances = _edge_distances(holes, shapes)
+    depth_of = dict(zip(nesting.closed.tolist(), nesting.depth.tolist(), strict=True))
+    part_ids = nesting.closed[nesting.depth == 0]
+    metadata = _metadata(flat, units, m, contours, ct, nesting, part_ids, holes, box)
+    warnings = check_drawing(
+        Drawing(flat, units, loaded, table, m, ct, part_ids, holes, distances, box, context)
+    )
+    if unusable:
+        warnings.append(
+            (
+                "entity_unreadable",
+                f"{unusable} entities have impossible coordinates (not a number, or more than "
+                "1,000 km away) and were left out.",
+            )
+        )
+    preview = _preview(table, m, shapes, nesting, holes, context)
+    raw.update(_geometry_raw(flat, table, m, ct, depth_of, holes, box))
+    context.report(1.0, "done")
+    return DrawingAnalysis(metadata, raw, warnings, preview)
 
+
+def _chain(table: PieceTable, m: Measures, tol: float, context: ParseContext) -> Contours:
+    """Edges joined into contours (exact duplicates each alone); refused past the
+    closed-contour limit."""
     twins = exact_duplicate_edges(table, m, tol)
     contours = chain_edges(
         m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol, alone=twins
@@ -100,28 +130,31 @@ def _analyse_flat(
     closed_count = int(contours.closed.sum())
     if closed_count > context.max_closed_contours:  # loose lines chained into many loops
         raise too_many_closed(closed_count, context.max_closed_contours)
-    ct = contour_table(table, m, contours, tol)
-    samples = sample_pieces(table, sample_tol)
-    shapes = Shapes(table, m, samples, ct)
-    nesting = nest(ct, shapes, tol)
-    context.report(0.85, "nesting parts and holes")
-    holes = _holes(ct, nesting, shapes, tol)
-    distances = _edge_distances(holes, shapes)
+    return contours
 
-    depth_of = dict(zip(nesting.closed.tolist(), nesting.depth.tolist(), strict=True))
+
+def _metadata(
+    flat: FlatDrawing,
+    units: Units,
+    m: Measures,
+    contours: Contours,
+    ct: ContourTable,
+    nesting: Nesting,
+    part_ids: np.ndarray,
+    holes: list[Hole],
+    box: tuple[float, float, float, float] | None,
+) -> dict[str, Any]:
+    """The METADATA_KEYS the drawing fills, in millimetres."""
     closed_ids = nesting.closed
     area_abs = np.abs(ct.signed_area[closed_ids])
     signs = np.where(nesting.depth % 2 == 0, 1.0, -1.0)
     area = float((area_abs * signs).sum()) if closed_ids.size else 0.0
-    part_ids = closed_ids[nesting.depth == 0]
-    cut_length = float(m.length.sum())
     bbox_mm = [round(box[2] - box[0], 3), round(box[3] - box[1], 3)] if box else [0.0, 0.0]
-
-    metadata: dict[str, Any] = {
+    return {
         "units": "mm",
         "source_units": units.source_units,
         "bbox_mm": bbox_mm,
-        "cut_length_mm": round(cut_length, 3),
+        "cut_length_mm": round(float(m.length.sum()), 3),
         "pierce_count": contours.count,
         "part_count": int(part_ids.size),
         "area_mm2": round(area, 3),
@@ -138,28 +171,21 @@ def _analyse_flat(
         "layers": sorted(flat.layers_used, key=str.lower),
     }
 
-    warnings = check_drawing(
-        Drawing(flat, units, loaded, table, m, ct, part_ids, holes, distances, box, context)
-    )
-    if unusable:
-        warnings.append(
-            (
-                "entity_unreadable",
-                f"{unusable} entities have impossible coordinates (not a number, or more than "
-                "1,000 km away) and were left out.",
-            )
-        )
 
-    preview = None
-    if context.make_preview:
-        from .preview import render_preview  # Pillow is imported only to draw a preview
+def _preview(
+    table: PieceTable,
+    m: Measures,
+    shapes: Shapes,
+    nesting: Nesting,
+    holes: list[Hole],
+    context: ParseContext,
+) -> bytes | None:
+    if not context.make_preview:
+        return None
+    from .preview import render_preview  # Pillow is imported only to draw a preview
 
-        context.report(0.92, "drawing the preview")
-        preview = render_preview(table, m, shapes, nesting, {h.contour for h in holes})
-
-    raw.update(_geometry_raw(flat, table, m, ct, depth_of, holes, box))
-    context.report(1.0, "done")
-    return DrawingAnalysis(metadata, raw, warnings, preview)
+    context.report(0.92, "drawing the preview")
+    return render_preview(table, m, shapes, nesting, {h.contour for h in holes})
 
 
 def _holes(ct: ContourTable, nesting: Nesting, shapes: Shapes, tol: float) -> list[Hole]:
