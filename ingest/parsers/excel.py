@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -175,6 +176,16 @@ def _load(handle: IO[bytes], *, data_only: bool) -> Any:
         ) from exc
 
 
+@dataclass
+class _SheetRows:
+    """A sheet's rows as read: row number -> its values, trailing blanks cut."""
+
+    rows: dict[int, list[Any]]
+    formulas: dict[str, int]  # formula cells, and those without a saved result
+    read: int
+    truncated: bool  # the sheet has more rows than the limit
+
+
 def _read_sheet(
     ws: Any,
     formula_ws: Any,
@@ -188,6 +199,20 @@ def _read_sheet(
         dimension = ws.calculate_dimension()
     except (ValueError, TypeError):
         dimension = None
+    read = _read_rows(ws, formula_ws, limit, result)
+    if read.truncated:
+        result.warn(
+            "rows_truncated",
+            f"Sheet {ws.title!r} has more than {limit} rows; only the first {limit} were read.",
+        )
+    merged = _merged_ranges(archive, getattr(ws, "_worksheet_path", None))
+    _fill_merged(read.rows, merged)
+    return _sheet_summary(ws, dimension, read, merged)
+
+
+def _read_rows(ws: Any, formula_ws: Any, limit: int, result: ParseResult) -> _SheetRows:
+    """The first `limit` rows, formula cells counted beside them (from the workbook read
+    without cached values); a damaged sheet keeps what was read before the damage."""
     rows: dict[int, list[Any]] = {}
     formulas = {"count": 0, "uncached": 0}
     read = 0
@@ -218,15 +243,15 @@ def _read_sheet(
         result.warn(
             "sheet_damaged", f"Sheet {ws.title!r} is damaged; read up to the damage ({message})."
         )
-    if truncated:
-        result.warn(
-            "rows_truncated",
-            f"Sheet {ws.title!r} has more than {limit} rows; only the first {limit} were read.",
-        )
+    return _SheetRows(rows, formulas, read, truncated)
 
-    merged = _merged_ranges(archive, getattr(ws, "_worksheet_path", None))
-    _fill_merged(rows, merged)
 
+def _sheet_summary(
+    ws: Any, dimension: str | None, read: _SheetRows, merged: list[str]
+) -> dict[str, Any]:
+    """The sheet as `raw` keeps it: its header and kind judged, its line items when it is a
+    cutting list, quote or parts list, and its text for the scan (`_texts`)."""
+    rows = read.rows
     header_row, header = _header(rows)
     columns = _columns(header)
     kind = classify_sheet(header)
@@ -234,15 +259,15 @@ def _read_sheet(
         "name": ws.title,
         "state": getattr(ws, "sheet_state", "visible"),
         "dimension": dimension,
-        "rows_read": read,
-        "rows_truncated": truncated,
+        "rows_read": read.read,
+        "rows_truncated": read.truncated,
         "max_columns": max((len(v) for v in rows.values()), default=0),
         "header_row": header_row,
         "header": header,
         "columns": {cat: header[i] for cat, i in columns.items()},
         "kind": kind,
         "merged_ranges": merged,
-        "formulas": formulas,
+        "formulas": read.formulas,
         "rows": [{"row": n, "cells": v} for n, v in sorted(rows.items())],
         "line_items": [],
     }
