@@ -84,28 +84,9 @@ def load_drawing(path: Path) -> LoadedDrawing:
     and files that cannot be repaired.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-            fh.seek(max(0, size - 4096))
-            tail = fh.read(4096)
-    except OSError as exc:
-        raise ParseError(f"The file cannot be opened: {exc.strerror or exc}.") from exc
-    if size == 0:
-        raise ParseError("The file is empty (0 bytes).", code="empty_file")
+    size, head, tail = _read_ends(path)
     binary = head.startswith(BINARY_SENTINEL)
-    if head[:4] == b"AC10" or head[:6] == b"AC1.50":
-        raise ParseError(
-            "This is a DWG file, not a DXF: save or export it as DXF and upload it again.",
-            code="not_dxf",
-        )
-    if not binary and not _looks_like_ascii_dxf(head):
-        raise ParseError(
-            "This is not a DXF file: it does not start with DXF group codes "
-            "(binary data or another format named .dxf).",
-            code="not_dxf",
-        )
+    _refuse_what_is_not_dxf(size, head, binary)
     has_header = _has_header(head, binary)
     try:
         doc = ezdxf.readfile(str(path))
@@ -117,12 +98,49 @@ def load_drawing(path: Path) -> LoadedDrawing:
     except Exception as exc:  # ezdxf raises many kinds (even StopIteration) on broken input
         first_error = _one_line(exc)
     logger.info("ezdxf.readfile failed on %s (%s); trying ezdxf.recover", path.name, first_error)
-
     if binary:
         raise ParseError(
             f"The binary DXF file is damaged or truncated and cannot be read ({first_error}).",
             code="damaged",
         )
+    return _recover(path, tail, has_header=has_header, size=size, first_error=first_error)
+
+
+def _read_ends(path: Path) -> tuple[int, bytes, bytes]:
+    """The file's size and its first and last 4 KB."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+            fh.seek(max(0, size - 4096))
+            tail = fh.read(4096)
+    except OSError as exc:
+        raise ParseError(f"The file cannot be opened: {exc.strerror or exc}.") from exc
+    return size, head, tail
+
+
+def _refuse_what_is_not_dxf(size: int, head: bytes, binary: bool) -> None:
+    """Empty files, DWG files and other bytes named .dxf: a ParseError that says which."""
+    if size == 0:
+        raise ParseError("The file is empty (0 bytes).", code="empty_file")
+    if head[:4] == b"AC10" or head[:6] == b"AC1.50":
+        raise ParseError(
+            "This is a DWG file, not a DXF: save or export it as DXF and upload it again.",
+            code="not_dxf",
+        )
+    if not binary and not _looks_like_ascii_dxf(head):
+        raise ParseError(
+            "This is not a DXF file: it does not start with DXF group codes "
+            "(binary data or another format named .dxf).",
+            code="not_dxf",
+        )
+
+
+def _recover(
+    path: Path, tail: bytes, *, has_header: bool, size: int, first_error: str
+) -> LoadedDrawing:
+    """A damaged ASCII DXF read by `ezdxf.recover`; refused when nothing could be recovered
+    from a file that stops before its end-of-file marker."""
     try:
         doc, auditor = recover.readfile(str(path))
     except RecursionError as exc:
@@ -144,8 +162,8 @@ def load_drawing(path: Path) -> LoadedDrawing:
         notes.append("no end-of-file marker: the file may be incomplete")
     return LoadedDrawing(
         doc,
-        binary,
-        True,
+        binary=False,  # a binary file is not recovered (load_drawing refuses it)
+        recovered=True,
         recover_fixes=len(auditor.fixes),
         recover_errors=len(auditor.errors),
         has_header=has_header,
