@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from clients.models import Client, normalise_client_code
+from laseros.api.filters import as_id
 from laseros.api.permissions import HasPerm
 from laseros.api.renderers import BinaryRenderer, PNGRenderer
 from laseros.api.routers import router
@@ -486,8 +487,8 @@ def _find_client(value) -> Client | None:
     value = str(value or "").strip()
     if not value:
         return None
-    if value.isdigit():
-        client = Client.objects.filter(pk=int(value)).first()
+    if value.isdigit():  # an id ("²" and an id past any column's range are none)
+        client = Client.objects.filter(pk=pk).first() if (pk := as_id(value)) else None
     else:
         try:
             client = Client.objects.filter(code=normalise_client_code(value)).first()
@@ -503,8 +504,8 @@ def _find_project(value) -> Project | None:
     if not value:
         return None
     queryset = Project.objects.select_related("client", "material")
-    if value.isdigit():
-        project = queryset.filter(pk=int(value)).first()
+    if value.isdigit():  # an id ("²" and an id past any column's range are none)
+        project = queryset.filter(pk=pk).first() if (pk := as_id(value)) else None
     else:
         project = queryset.filter(code__iexact=value).first()
     if project is None:

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from clients.models import normalise_client_code
 from inventory.constants import material_code
-from laseros.api.filters import UserFilter
+from laseros.api.filters import UserFilter, as_id
 
 from .models import FileIngest, FileKind, FileSource, FileStatus
 
@@ -100,8 +100,9 @@ class FileIngestFilter(django_filters.FilterSet):
 
     def filter_client(self, queryset, name, value):
         value = (value or "").strip()
-        if value.isdigit():
-            return queryset.filter(client_id=int(value))
+        if value.isdigit():  # an id (or digits that are none: nothing)
+            pk = as_id(value)
+            return queryset.filter(client_id=pk) if pk is not None else queryset.none()
         try:
             return queryset.filter(client__code=normalise_client_code(value))
         except ValueError:
@@ -109,8 +110,9 @@ class FileIngestFilter(django_filters.FilterSet):
 
     def filter_project(self, queryset, name, value):
         value = (value or "").strip()
-        if value.isdigit():
-            return queryset.filter(project_id=int(value))
+        if value.isdigit():  # an id (or digits that are none: nothing)
+            pk = as_id(value)
+            return queryset.filter(project_id=pk) if pk is not None else queryset.none()
         return queryset.filter(project__code__iexact=value)
 
     def filter_has_warnings(self, queryset, name, value):

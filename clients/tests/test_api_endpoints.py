@@ -3,6 +3,8 @@ each filter proven on two rows."""
 
 from __future__ import annotations
 
+import pytest
+
 from clients.models import Client, Contact
 from clients.tests.factories import ClientFactory, ContactFactory
 from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
@@ -71,3 +73,24 @@ class TestContacts(EndpointTests):
 
     def update_data(self, obj):
         return {"role": "accounts", "phone": "031 555 0101"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "value", ["9" * 40, str(2**63), "-1", "1.5", "²", "' OR 1=1 --", "nobody", "x" * 5000]
+)
+def test_a_user_filter_finds_nobody_for_anything_else(api, value):
+    """An id too large for the database, a negative one, text that names no user: an empty
+    list, not a 500."""
+    ClientFactory(name="Acme")
+    response = api("Manager").get("/api/v1/clients/", {"created_by": value})
+    assert response.status_code == 200, response.data
+    assert response.data["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_day_filter_refuses_what_is_not_a_day(api):
+    ClientFactory(name="Acme")
+    response = api("Manager").get("/api/v1/clients/", {"updated_after": "2026-02-30"})
+    assert response.status_code == 400
+    assert "updated_after" in response.data

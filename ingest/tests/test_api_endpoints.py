@@ -4,6 +4,7 @@ other actions (re-extract, restore, delete) have their own tests in test_api.py.
 
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
@@ -79,3 +80,27 @@ class TestFiles(EndpointTests):
     def create_data(self):
         drawing = dxf_bytes(width=120.0, height=60.0)
         return {"file": SimpleUploadedFile("0001-Plate-MS-3mm-x2.dxf", drawing)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("param", ["client", "project", "uploaded_by"])
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 40, "-1"])
+def test_a_file_filter_by_id_or_code_finds_nothing_for_anything_else(api, param, value):
+    """Digits Python reads as digits but int() does not ("²"), other scripts' digits, an id too
+    large: an empty list, not a 500."""
+    file_row(project=make_project(ClientFactory()))
+    response = api("Manager").get("/api/v1/files/", {param: value})
+    assert response.status_code == 200, response.data
+    assert response.data["count"] == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["client", "project"])
+def test_an_upload_for_a_client_or_project_that_is_no_id_is_a_400(api, field):
+    upload = SimpleUploadedFile("0001-Plate-MS-3mm-x2.dxf", dxf_bytes(width=80.0))
+    response = api("Manager").post(
+        "/api/v1/files/", {"file": upload, field: "²"}, format="multipart"
+    )
+    assert response.status_code == 400, response.data
+    assert response.data == {field: [f"No {field} '²'."]}
+    assert not FileIngest.objects.exists()

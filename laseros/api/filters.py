@@ -5,9 +5,16 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-# the largest id a database integer holds: a longer run of digits is no id (and SQLite would
-# refuse to bind it: a 500)
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # the largest id a database's integer column holds
+
+
+def as_id(value: str) -> int | None:
+    """The id a query value names, or None: ASCII digits only ("²" is a digit to Python, not
+    to int()), and no more than a column holds (SQLite refuses to bind a larger one: a 500)."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 class UserFilter(django_filters.CharFilter):
@@ -22,6 +29,6 @@ class UserFilter(django_filters.CharFilter):
         if not value:
             return qs
         match = Q(**{f"{self.field_name}__username__iexact": value})
-        if value.isdigit() and int(value) <= MAX_ID:
-            match |= Q(**{f"{self.field_name}__pk": int(value)})
+        if (pk := as_id(value)) is not None:
+            match |= Q(**{f"{self.field_name}__pk": pk})
         return qs.filter(match)
