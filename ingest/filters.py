@@ -96,6 +96,8 @@ class FileIngestFilter(django_filters.FilterSet):
             thickness = Decimal(str(value).lower().removesuffix("mm").strip())
         except (InvalidOperation, ValueError):
             return queryset.none()
+        if not thickness.is_finite():  # NaN, Infinity: no sheet is that thick
+            return queryset.none()
         return queryset.filter(metadata__thickness_mm=thickness)
 
     def filter_client(self, queryset, name, value):

@@ -59,6 +59,36 @@ ROLE_KINDS = {
     "test_non_deleter_cannot_delete": "non_deleters",
 }
 
+# Query values no filter can use, made here (never stored): each must give a list or a 400.
+HOSTILE = [
+    "²",  # a digit to str.isdigit(), not to int()
+    "١٢",  # digits in another script
+    "9" * 40,  # past any integer column
+    "-1",
+    "1e999",
+    "NaN",
+    "2026-02-30",
+    "10000-01-01T00:00:00+16:01",
+    "\x00",
+    "' OR 1=1 --",
+    "x" * 5000,
+    "ok\udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+]
+HOSTILE_IDS = [
+    "superscript",
+    "arabic-digits",
+    "huge",
+    "negative",
+    "inf",
+    "nan",
+    "no-such-day",
+    "bad-offset",
+    "nul",
+    "sql",
+    "long",
+    "replacement",
+]
+
 # Every endpoint declared so far, by prefix (filled as the app's test modules are imported).
 DECLARED: dict[str, type[EndpointTests]] = {}
 
@@ -224,6 +254,8 @@ class EndpointTests:
             if not params:
                 params = [pytest.param(None, marks=pytest.mark.skip(reason=why_none), id="none")]
             metafunc.parametrize("role", params)
+        if "hostile" in metafunc.fixturenames:
+            metafunc.parametrize("hostile", HOSTILE, ids=HOSTILE_IDS)
         if "case" in metafunc.fixturenames:
             cases = [pytest.param(f, id=f.id) for f in cls.filters] or [
                 pytest.param(None, marks=pytest.mark.skip(reason="no filters declared"))
@@ -387,6 +419,29 @@ class EndpointTests:
         found = listed_ids(response)
         assert match.pk in found, f"?{case.param}={value} left out the row it matches"
         assert other.pk not in found, f"?{case.param}={value} listed a row it does not match"
+
+    def test_filters_take_hostile_values(self, make_user, hostile):
+        """Every filter the list takes (declared here or not) answers a value it cannot use
+        with a list or a 400 that names it, never a 500."""
+        self.make(0)
+        client = self.client_as(make_user, self.filter_role)
+        for name in sorted(self.filter_names()):
+            response = client.get(self.url, {name: hostile})
+            expect(response, 200, 400, doing=f"GET {self.url}?{name}={hostile!r}")
+            if response.status_code == 400:
+                assert name in response.data, f"?{name}={hostile!r}: a 400 naming {response.data}"
+
+    @classmethod
+    def filter_names(cls) -> set[str]:
+        from django.urls import resolve
+
+        view = resolve(cls.url_of(cls.prefix)).func
+        filterset = getattr(view.cls, "filterset_class", None)  # type: ignore[attr-defined]
+        return set(filterset.base_filters) if filterset is not None else set()
+
+    @staticmethod
+    def url_of(prefix: str) -> str:
+        return f"/api/v1/{prefix}/"
 
     def gone(self, obj: models.Model) -> bool:
         """Whether a DELETE took the row away (a soft delete or a cancel overrides this)."""

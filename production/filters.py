@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
-from laseros.api.filters import UserFilter
+from laseros.api.filters import MAX_ID, UserFilter
 
 from .models import (
     QUEUE_ACTIVE,
@@ -132,7 +132,14 @@ class LaserRunFilter(django_filters.FilterSet):
     and were recorded (an ISO time: _after from it on, _before up to it)."""
 
     machine = django_filters.CharFilter(field_name="machine__code", lookup_expr="iexact")
-    project = django_filters.NumberFilter(field_name="project_shares__project", distinct=True)
+    project = django_filters.NumberFilter(
+        field_name="project_shares__project",
+        distinct=True,
+        # an id: a whole number a column can hold (40 nines was a 500 on SQLite)
+        min_value=1,
+        max_value=MAX_ID,
+        decimal_places=0,
+    )
     project_code = django_filters.CharFilter(
         field_name="project_shares__project__code", lookup_expr="iexact", distinct=True
     )
