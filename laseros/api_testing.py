@@ -20,12 +20,17 @@ and get, per role (each test's id names it), the tests below:
 - a role that may write creates (201, the row holds what was sent, an audit entry names the
   user) and updates (200, the row changed to what was sent, audited); one that may not gets
   403 and nothing changes (rows and audit log, `laseros.testing.unchanged`);
+- where the endpoint takes DELETE, the roles in `deleters` delete (204, then `gone(obj)`:
+  the row is gone, or soft-deleted or cancelled where the declaration says so), every other
+  role gets 403 and nothing changes;
 - each declared filter lists the object it matches and not another one the same list shows
-  without it.
+  without it;
+- every filter the list takes answers hostile values (HOSTILE) with a list or a 400 naming it.
 
 Only what a declaration names is tested: an endpoint that does not create does not override
-`create_data`, a read-only one leaves `writers` empty. laseros/site/tests/test_api_endpoints.py
-checks that every registered endpoint is declared and every filter it has is proven here.
+`create_data`, a read-only one leaves `writers` empty (a skipped test says so).
+laseros/site/tests/test_api_endpoints.py checks that every registered endpoint is declared and
+every filter it has is proven here, and that a wrong declaration fails.
 """
 
 from __future__ import annotations
@@ -239,7 +244,7 @@ class EndpointTests:
     def viewset_methods(cls) -> set[str]:
         from django.urls import resolve
 
-        view = resolve(f"/api/v1/{cls.prefix}/1/").func
+        view = resolve(f"{cls.url_of(cls.prefix)}1/").func
         allowed = getattr(view.cls, "http_method_names", ())  # type: ignore[attr-defined]
         return {method for method in getattr(view, "actions", {}) if method in allowed}
 
@@ -288,7 +293,7 @@ class EndpointTests:
 
     @property
     def url(self) -> str:
-        return f"/api/v1/{self.prefix}/"
+        return self.url_of(self.prefix)
 
     def detail_url(self, obj: models.Model) -> str:
         return f"{self.url}{obj.pk}/"

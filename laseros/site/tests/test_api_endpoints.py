@@ -44,6 +44,20 @@ def test_every_filter_is_proven(prefix):
     assert all(declaration.unproven_filters.values()), "each unproven filter needs its reason"
 
 
+@pytest.mark.parametrize("prefix", sorted(registered()))
+def test_every_write_the_endpoint_takes_is_declared(prefix):
+    """An endpoint that takes POST declares a body to create with, one that takes PATCH a body
+    to update with: else its refusals for the roles that may not write go untested."""
+    from django.urls import resolve
+
+    declaration = declared()[prefix]
+    view = resolve(f"/api/v1/{prefix}/").func
+    creates = "post" in view.actions and "post" in view.cls.http_method_names
+    assert creates == declaration.creates(), f"/api/v1/{prefix}/ takes POST: {creates}"
+    updates = "patch" in declaration.viewset_methods()
+    assert updates == declaration.updates(), f"/api/v1/{prefix}/{{id}}/ takes PATCH: {updates}"
+
+
 # The generated tests can fail: each wrong declaration below is caught.
 
 
