@@ -307,7 +307,10 @@ def _read_quantity(info: NameInfo, tokens: list[_Token]) -> None:
     if not quantities:
         return
     token = quantities[-1]
-    groups = _QUANTITY.match(token.text).groups()
+    match = _QUANTITY.match(token.text)  # it did, when the token was marked a quantity
+    if match is None:
+        return
+    groups = match.groups()
     value = int(next(g for g in groups if g is not None))
     if value > 0:
         confidence = 0.95 if token is _last_meaningful(tokens) else 0.85
@@ -341,9 +344,9 @@ def _read_bare_quantity(info: NameInfo, tokens: list[_Token], thickness_token: _
 
 def _read_revisions_and_dates(info: NameInfo, tokens: list[_Token]) -> None:
     for token in tokens:
-        if token.kind == "revision":
-            value = _REVISION_TOKEN.match(token.text).group(1)
-            info._set("revision", value, 0.7, f"file name '{token.text}'")
+        revision = _REVISION_TOKEN.match(token.text) if token.kind == "revision" else None
+        if revision is not None:
+            info._set("revision", revision.group(1), 0.7, f"file name '{token.text}'")
         elif token.kind == "date":
             parsed = _parse_date(token.text)
             if parsed:
@@ -424,9 +427,10 @@ def _choose_thickness(
             chosen, confidence = candidates[-1], 0.6
             if tokens.index(chosen) == 0:
                 chosen = None  # a lone leading number names the part
-    if chosen is None:
+    reading = _thickness_value(chosen.text) if chosen is not None else None
+    if chosen is None or reading is None:
         return None
-    value, has_unit = _thickness_value(chosen.text)
+    value, has_unit = reading
     if not has_unit:
         confidence -= 0.1
     if f"{value:g}" in COMMON_THICKNESSES_MM:

@@ -119,7 +119,8 @@ def ocr_image(
     deadline = started + time_budget_s
     prepared, scale = _prepare(image)
 
-    rotation, method, osd, probes = 0, "none", None, {}
+    rotation, method, osd = 0, "none", None
+    probes: dict[str, Any] = {}
     best_data: dict[str, list[Any]] | None = None
     if detect_rotation:
         osd = _osd(prepared, language, deadline)

@@ -59,7 +59,7 @@ def analyse_dxf(path: Path, context: ParseContext) -> DrawingAnalysis:
     gc.disable()
     try:
         flat = flatten_modelspace(
-            loaded.doc,
+            loaded.document(),
             curve_tolerance=SPLINE_TOLERANCE_MM / units.mm_per_unit,
             max_depth=context.max_block_depth,
             max_pieces=MAX_PIECES,
@@ -222,7 +222,7 @@ def _edge_distances(holes: list[Hole], shapes: Shapes) -> dict[int, float]:
 
 
 def _document_raw(loaded: LoadedDrawing, units: Units) -> dict[str, Any]:
-    doc = loaded.doc
+    doc = loaded.document()
     layers = []
     for layer in doc.layers:
         try:

@@ -95,7 +95,8 @@ def _near_cells(
     order_keys = np.argsort(keys, kind="stable")
     sorted_keys = keys[order_keys]
     found_u, found_v = [], []
-    rank_x, rank_y = {}, {}  # per step: the neighbour's rank, or -1 where no cell has it
+    rank_x: dict[int, np.ndarray] = {}
+    rank_y: dict[int, np.ndarray] = {}  # per step: the neighbour's rank, or -1 where no cell has it
     for step in (-1, 0, 1):
         for coords, ranks, out in ((xs, cell_ids[odd, 0], rank_x), (ys, cell_ids[odd, 1], rank_y)):
             r = np.minimum(np.searchsorted(coords, ranks + step), coords.size - 1)

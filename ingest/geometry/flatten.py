@@ -483,7 +483,7 @@ class Flattener:
         ocs = e.ocs()
         ux, uy = ocs.to_wcs(Vec3(1, 0, 0)), ocs.to_wcs(Vec3(0, 1, 0))
         a, b, c, d, tx, ty = affine
-        out = []
+        out: list[tuple[float, ...]] = []
         for row in range(rows):
             for column in range(cols):
                 ox, oy = column * col_sp, row * row_sp

@@ -76,6 +76,12 @@ class LoadedDrawing:
     size_bytes: int = 0
     notes: list[str] = field(default_factory=list)
 
+    def document(self) -> Drawing:
+        """The open document (the analysis releases it, doc = None, once it is flattened)."""
+        if self.doc is None:
+            raise RuntimeError("the drawing's document was released after flattening")
+        return self.doc
+
 
 def load_drawing(path: Path) -> LoadedDrawing:
     """Open `path` with ezdxf; fall back to `ezdxf.recover` for damaged files.
