@@ -179,20 +179,28 @@ def live_worker_names() -> set[str]:
     return {row.name for row in alive}
 
 
-def release_orphaned_tasks(*, alive: list[WorkerHeartbeat]) -> int:
+def release_orphaned_tasks(*, alive: list[WorkerHeartbeat], alone: bool = False) -> int:
     """Tasks that a dead cluster took from the database queue, delivered again now.
 
     django-q2's ORM broker locks a row it hands out until Q_RETRY seconds later and deletes it
-    once done; it does not say who took it. A row taken before every live cluster started was
-    taken by one that is gone. (A dead cluster's rows taken after a live one started cannot be
-    told from the live one's: Q_RETRY still brings those back.) Redis hands a task out once: what
-    a dead cluster took is gone from Redis, and the apps' recoveries queue it again."""
+    once done; it does not say who took it. A cluster starting with no other alive (`alone`)
+    has taken nothing yet: every taken row is a dead cluster's. Otherwise a row taken before
+    every live cluster started was taken by one that is gone. (A dead cluster's rows taken after
+    a live one started cannot be told from the live one's: Q_RETRY still brings those back.)
+    Redis hands a task out once: what a dead cluster took is gone from Redis, and the apps'
+    recoveries queue it again."""
     from django_q.conf import Conf
     from django_q.models import OrmQ
 
     if not Conf.ORM:
         return 0
     now = timezone.now()
+    if alone:
+        return (
+            OrmQ.objects.using(Conf.ORM)
+            .filter(lock__gt=now)
+            .update(lock=now - timedelta(seconds=1))
+        )
     started = min((row.started_at for row in alive if row.started_at), default=now)
     taken_before = started - CLOCK_SKEW
     locks_before = taken_before + timedelta(seconds=int(Conf.RETRY))
@@ -273,12 +281,12 @@ def recover(*, me: Cluster | None = None, at_start: bool = False) -> dict[str, A
     WORKER_SWEEP_SECONDS by its main process. Each step's failure is logged, not raised."""
     alive, dead = clusters()
     results: dict[str, Any] = {"dead": [row.name for row in dead]}
-    try:
-        results["released"] = release_orphaned_tasks(alive=alive)
-    except Exception:
-        logger.exception("could not release the tasks of dead workers")
     # Starting with no other cluster alive: no live worker holds any task yet.
     alone = at_start and all(me is not None and row.name == me.name for row in alive)
+    try:
+        results["released"] = release_orphaned_tasks(alive=alive, alone=alone)
+    except Exception:
+        logger.exception("could not release the tasks of dead workers")
     for name, path in RECOVERIES.items():
         try:
             results[name] = import_string(path)(alone=alone)

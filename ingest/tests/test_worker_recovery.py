@@ -232,6 +232,11 @@ class TestHealth:
 # --- for real: kill -9 a qcluster mid-parse, start another ----------------------------------------
 
 
+# Squares in a file the worker must still be reading when it is killed: a few seconds of reading
+# (1,500 once took that long; faster nesting made it ~1 s, and the kill could come too late).
+SLOW_SQUARES = 8000
+
+
 def _slow_dxf(path: Path, squares: int) -> None:
     """Many separate squares, each with a hole: seconds of chaining and measuring."""
     doc = ezdxf.new("R2010", units=4)
@@ -354,7 +359,7 @@ def test_a_file_a_killed_worker_was_reading_is_read_by_the_next_one(tmp_path):
     scratch = Scratch(tmp_path)
     slow, queued = tmp_path / "in" / "Slow-Plate.dxf", tmp_path / "in" / "Small-Bracket.dxf"
     slow.parent.mkdir()
-    _slow_dxf(slow, 1500)
+    _slow_dxf(slow, SLOW_SQUARES)
     _slow_dxf(queued, 4)
     try:
         scratch.manage("migrate", "--noinput", "-v", "0")
@@ -388,7 +393,7 @@ def test_a_file_a_killed_worker_was_reading_is_read_by_the_next_one(tmp_path):
 
         # one worker process killed (the kernel, out of memory): its cluster lives on
         again = tmp_path / "in" / "Slow-Plate-2.dxf"
-        _slow_dxf(again, 1501)
+        _slow_dxf(again, SLOW_SQUARES + 1)
         scratch.manage("ingest", str(again))
         [(pid,)] = scratch.wait_for(
             lambda: scratch.rows(

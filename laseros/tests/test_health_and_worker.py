@@ -154,15 +154,34 @@ def test_tasks_a_dead_cluster_took_are_handed_out_again_at_once():
     taken_by_dead = _ormq((1,), taken_seconds_ago=200)
     waiting = _ormq((2,), taken_seconds_ago=None)
     me = workers.register(name="me")
-    taken_by_me = _ormq((3,), taken_seconds_ago=-1)  # after this cluster started
     result = workers.recover(me=me, at_start=True)
     assert result["released"] == 1 and result["dead"] == ["dead"]
     now = timezone.now()
-    for task in (taken_by_dead, waiting, taken_by_me):
+    for task in (taken_by_dead, waiting):
         task.refresh_from_db()
     assert taken_by_dead.lock <= now  # deliverable now, not Q_RETRY seconds after it was taken
-    assert taken_by_me.lock > now  # a live cluster's task stays its own
-    assert workers.waiting_task_args("x.y") == {(1,), (2,), (3,)}
+    assert workers.waiting_task_args("x.y") == {(1,), (2,)}
+
+
+def test_a_cluster_starting_alone_releases_what_was_taken_a_moment_before():
+    """A worker killed a second after it took its tasks, and restarted at once (a fast start):
+    the new cluster, alone, has taken nothing yet, so every taken task is the dead one's."""
+    _beat("dead", 1)
+    WorkerHeartbeat.objects.filter(name="dead").update(stopped_at=timezone.now())
+    taken_just_now = _ormq((1,), taken_seconds_ago=0.5)
+    me = workers.register(name="me")
+    assert workers.recover(me=me, at_start=True)["released"] == 1
+    taken_just_now.refresh_from_db()
+    assert taken_just_now.lock <= timezone.now()
+
+
+def test_a_running_cluster_keeps_the_tasks_it_took():
+    _beat("dead", 300)
+    me = workers.register(name="me")
+    taken_by_me = _ormq((3,), taken_seconds_ago=-1)  # after this cluster started
+    workers.recover(me=me)  # the sweep while it runs
+    taken_by_me.refresh_from_db()
+    assert taken_by_me.lock > timezone.now()  # a live cluster's task stays its own
 
 
 def test_tasks_taken_before_a_live_cluster_started_are_not_released_while_it_lives():
