@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from laseros.api.filters import UserFilter
+from laseros.api.filters import UserFilter, day_range
 
 from .models import Client, Contact
 
@@ -16,10 +16,8 @@ class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Code, name, e-mail or phone")
     code = django_filters.CharFilter(lookup_expr="iexact")
     name = django_filters.CharFilter(lookup_expr="icontains")
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
-    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    created_after, created_before = day_range("created_at")
+    updated_after, updated_before = day_range("updated_at")
     created_by = UserFilter()
 
     class Meta:

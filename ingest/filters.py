@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from clients.models import normalise_client_code
 from inventory.constants import material_code
-from laseros.api.filters import UserFilter, as_id
+from laseros.api.filters import UserFilter, as_id, day_range
 
 from .models import FileIngest, FileKind, FileSource, FileStatus
 
@@ -41,16 +41,11 @@ class FileIngestFilter(django_filters.FilterSet):
     has_warnings = django_filters.BooleanFilter(method="filter_has_warnings")
     source = django_filters.ChoiceFilter(choices=FileSource.choices)
     deleted = django_filters.CharFilter(method="filter_deleted", label="true, false or all")
-    received_after = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte")
-    received_before = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte")
-    queued_after = django_filters.DateFilter(field_name="queued_at", lookup_expr="date__gte")
-    queued_before = django_filters.DateFilter(field_name="queued_at", lookup_expr="date__lte")
-    started_after = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
-    started_before = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
-    finished_after = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__gte")
-    finished_before = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__lte")
-    deleted_after = django_filters.DateFilter(field_name="deleted_at", lookup_expr="date__gte")
-    deleted_before = django_filters.DateFilter(field_name="deleted_at", lookup_expr="date__lte")
+    received_after, received_before = day_range("received_at")
+    queued_after, queued_before = day_range("queued_at")
+    started_after, started_before = day_range("started_at")
+    finished_after, finished_before = day_range("finished_at")
+    deleted_after, deleted_before = day_range("deleted_at")
     uploaded_by = UserFilter()
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import F, Q
 
-from laseros.api.filters import UserFilter
+from laseros.api.filters import UserFilter, day_range
 
 from .models import Material, MovementKind, Offcut, OffcutStatus, SheetStock, StockMovement
 
@@ -39,10 +39,8 @@ class SheetStockFilter(django_filters.FilterSet):
     location = django_filters.CharFilter(lookup_expr="icontains")
     supplier = django_filters.CharFilter(lookup_expr="icontains")
     low = django_filters.BooleanFilter(method="filter_low", label="At or below reorder level")
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
-    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    created_after, created_before = day_range("created_at")
+    updated_after, updated_before = day_range("updated_at")
 
     class Meta:
         model = SheetStock
@@ -71,8 +69,7 @@ class StockMovementFilter(django_filters.FilterSet):
 
     material = django_filters.CharFilter(field_name="stock__material__code", lookup_expr="iexact")
     kind = django_filters.MultipleChoiceFilter(choices=MovementKind.choices)
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_after, created_before = day_range("created_at")
     reference = django_filters.CharFilter(lookup_expr="icontains")
     by = UserFilter()
     caused_by_type = django_filters.CharFilter(
@@ -112,10 +109,8 @@ class OffcutFilter(django_filters.FilterSet):
     min_width_mm = django_filters.NumberFilter(field_name="width_mm", lookup_expr="gte")
     min_length_mm = django_filters.NumberFilter(field_name="length_mm", lookup_expr="gte")
     location = django_filters.CharFilter(lookup_expr="icontains")
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
-    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    created_after, created_before = day_range("created_at")
+    updated_after, updated_before = day_range("updated_at")
 
     class Meta:
         model = Offcut

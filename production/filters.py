@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
-from laseros.api.filters import MAX_ID, UserFilter
+from laseros.api.filters import MAX_ID, UserFilter, day_range
 
 from .models import (
     QUEUE_ACTIVE,
@@ -58,10 +58,8 @@ class CutPresetFilter(django_filters.FilterSet):
     thickness_max = django_filters.NumberFilter(field_name="thickness_mm", lookup_expr="lte")
     gas = django_filters.MultipleChoiceFilter(choices=Gas.choices)
     nozzle = django_filters.CharFilter(lookup_expr="iexact")
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
-    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    created_after, created_before = day_range("created_at")
+    updated_after, updated_before = day_range("updated_at")
 
     class Meta:
         model = CutPreset
@@ -90,14 +88,10 @@ class QueueItemFilter(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=QueuePriority.choices)
     project_code = django_filters.CharFilter(field_name="project__code", lookup_expr="iexact")
     active = django_filters.BooleanFilter(method="filter_active", label="Queued or cutting")
-    scheduled_after = django_filters.DateFilter(field_name="scheduled_date", lookup_expr="gte")
-    scheduled_before = django_filters.DateFilter(field_name="scheduled_date", lookup_expr="lte")
-    added_after = django_filters.DateFilter(field_name="added_at", lookup_expr="date__gte")
-    added_before = django_filters.DateFilter(field_name="added_at", lookup_expr="date__lte")
-    started_after = django_filters.DateFilter(field_name="started_at", lookup_expr="date__gte")
-    started_before = django_filters.DateFilter(field_name="started_at", lookup_expr="date__lte")
-    finished_after = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__gte")
-    finished_before = django_filters.DateFilter(field_name="finished_at", lookup_expr="date__lte")
+    scheduled_after, scheduled_before = day_range("scheduled_date", time=False)
+    added_after, added_before = day_range("added_at")
+    started_after, started_before = day_range("started_at")
+    finished_after, finished_before = day_range("finished_at")
     added_by = UserFilter()
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from laseros.api.filters import UserFilter
+from laseros.api.filters import UserFilter, day_range
 
 from .models import DocumentKind, Product, Project, ProjectDocument, ProjectLine, ProjectStatus
 from .selectors import this_week
@@ -34,50 +34,23 @@ class ProjectFilter(django_filters.FilterSet):
     client_code = django_filters.CharFilter(field_name="client__code", lookup_expr="iexact")
     material_code = django_filters.CharFilter(field_name="material__code", lookup_expr="iexact")
     thickness_mm = django_filters.NumberFilter()
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    created_after, created_before = day_range("created_at")
+    due_after, due_before = day_range("due_date", time=False)
     quote_expires_before = django_filters.DateFilter(
         field_name="quote_expires_on", lookup_expr="lte"
     )
     code = django_filters.CharFilter(lookup_expr="iexact")
     status_before_hold = django_filters.MultipleChoiceFilter(choices=ProjectStatus.choices)
     created_by = UserFilter()
-    status_changed_after = django_filters.DateFilter(
-        field_name="status_changed_at", lookup_expr="date__gte"
-    )
-    status_changed_before = django_filters.DateFilter(
-        field_name="status_changed_at", lookup_expr="date__lte"
-    )
-    promised_after = django_filters.DateFilter(field_name="promised_date", lookup_expr="gte")
-    promised_before = django_filters.DateFilter(field_name="promised_date", lookup_expr="lte")
-    quote_sent_after = django_filters.DateFilter(field_name="quote_sent_on", lookup_expr="gte")
-    quote_sent_before = django_filters.DateFilter(field_name="quote_sent_on", lookup_expr="lte")
-    quote_reminder_after = django_filters.DateFilter(
-        field_name="quote_reminder_on", lookup_expr="gte"
-    )
-    quote_reminder_before = django_filters.DateFilter(
-        field_name="quote_reminder_on", lookup_expr="lte"
-    )
-    approved_after = django_filters.DateFilter(field_name="approved_at", lookup_expr="date__gte")
-    approved_before = django_filters.DateFilter(field_name="approved_at", lookup_expr="date__lte")
-    pop_received_after = django_filters.DateFilter(
-        field_name="pop_received_at", lookup_expr="date__gte"
-    )
-    pop_received_before = django_filters.DateFilter(
-        field_name="pop_received_at", lookup_expr="date__lte"
-    )
-    payment_waived_after = django_filters.DateFilter(
-        field_name="payment_waived_at", lookup_expr="date__gte"
-    )
-    payment_waived_before = django_filters.DateFilter(
-        field_name="payment_waived_at", lookup_expr="date__lte"
-    )
-    completed_after = django_filters.DateFilter(field_name="completed_at", lookup_expr="date__gte")
-    completed_before = django_filters.DateFilter(field_name="completed_at", lookup_expr="date__lte")
-    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
-    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    status_changed_after, status_changed_before = day_range("status_changed_at")
+    promised_after, promised_before = day_range("promised_date", time=False)
+    quote_sent_after, quote_sent_before = day_range("quote_sent_on", time=False)
+    quote_reminder_after, quote_reminder_before = day_range("quote_reminder_on", time=False)
+    approved_after, approved_before = day_range("approved_at")
+    pop_received_after, pop_received_before = day_range("pop_received_at")
+    payment_waived_after, payment_waived_before = day_range("payment_waived_at")
+    completed_after, completed_before = day_range("completed_at")
+    updated_after, updated_before = day_range("updated_at")
 
     class Meta:
         model = Project
@@ -127,10 +100,8 @@ class ProductFilter(django_filters.FilterSet):
     family = django_filters.CharFilter(lookup_expr="iexact")
     thickness_mm = django_filters.NumberFilter()
     sku = django_filters.CharFilter(lookup_expr="iexact")
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    updated_after = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__gte")
-    updated_before = django_filters.DateFilter(field_name="updated_at", lookup_expr="date__lte")
+    created_after, created_before = day_range("created_at")
+    updated_after, updated_before = day_range("updated_at")
 
     class Meta:
         model = Product

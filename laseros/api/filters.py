@@ -17,6 +17,19 @@ def as_id(value: str) -> int | None:
     return number if number <= MAX_ID else None
 
 
+def day_range(
+    field_name: str, *, time: bool = True
+) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """`<x>_after` and `<x>_before`, from and to a day, both days included:
+    `created_after, created_before = day_range("created_at")`. A date-and-time field is compared
+    by its day in the shop's time zone; `time=False` for a date field."""
+    on = "date__" if time else ""
+    return (
+        django_filters.DateFilter(field_name=field_name, lookup_expr=f"{on}gte"),
+        django_filters.DateFilter(field_name=field_name, lookup_expr=f"{on}lte"),
+    )
+
+
 class UserFilter(django_filters.CharFilter):
     """A user, by username (any case) or id: `?created_by=thandi` or `?created_by=7`."""
 
