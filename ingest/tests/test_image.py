@@ -5,6 +5,7 @@ The OCR assertions are what Tesseract 5.3 (eng) really reads from these files.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import struct
@@ -32,6 +33,13 @@ EXPECTED_ERRORS = {"pillow__broken.png": "corrupt"}
 
 def parse(path: Path, **context):
     return ImageParser().parse(path, ParseContext(**context))
+
+
+@functools.cache
+def sample(name: str):
+    """A sample read once per test process, as it is by default (its OCR takes seconds): the
+    sweep over every sample and the tests of one sample's reading share it. Read-only."""
+    return parse(SAMPLES / name)
 
 
 def codes(result) -> set[str]:
@@ -78,7 +86,7 @@ def test_every_sample_is_read_or_refused_with_a_reason():
             assert caught.value.code == EXPECTED_ERRORS[path.name]
             assert str(caught.value) and "\n" not in str(caught.value)
             continue
-        result = parse(path)
+        result = sample(path.name)
         assert result.kind == "image" and result.parser == "image", path.name
         assert result.preview_png.startswith(PNG_MAGIC), path.name
         preview = Image.open(io.BytesIO(result.preview_png))
@@ -96,7 +104,7 @@ def test_registry_picks_the_image_parser():
 
 @needs_tesseract
 def test_module_n_test_image_reads_material_thickness_quantity_and_client():
-    result = parse(SAMPLES / "fdlb__test_image.png")
+    result = sample("fdlb__test_image.png")
     assert result.metadata == {"material": "MS", "thickness_mm": 5.0, "quantity": 10}
     assert result.raw["identifiers"] == {"client_code": "CL-0001"}
     assert result.raw["ocr"]["scale"] == 2.0  # a 400 px image is enlarged before OCR
@@ -106,7 +114,7 @@ def test_module_n_test_image_reads_material_thickness_quantity_and_client():
 
 @needs_tesseract
 def test_purlin_cleats_drawing_is_6mm_and_48_off():
-    result = parse(SAMPLES / "fdlb__project_59_image_20251023_073646_afe9d5.png")
+    result = sample("fdlb__project_59_image_20251023_073646_afe9d5.png")
     text = result.raw["ocr"]["text"]
     assert "PURLIN CLEATS" in text and "6mm thick plate" in text and "48 of." in text
     assert result.metadata == {"thickness_mm": 6.0, "quantity": 48}
@@ -121,7 +129,7 @@ def test_sideways_hand_sketch_is_handled_without_claiming_a_wrong_thickness():
     # rotation was tried (no EXIF, OSD has too little text), nothing crashed, the time stayed
     # bounded (by OCR_TIME_BUDGET_S: bench/, not a timed assertion), and no thickness other than
     # the sketch's "all 5mm" is claimed.
-    result = parse(SAMPLES / "fdlb__project_55_quote_20251021_102717_d67942.jpeg")
+    result = sample("fdlb__project_55_quote_20251021_102717_d67942.jpeg")
     found = result.raw["ocr"]
     assert found["rotation_method"] == "probe"
     assert set(found["probes"]) == {"0", "90", "180", "270"}
@@ -132,7 +140,7 @@ def test_sideways_hand_sketch_is_handled_without_claiming_a_wrong_thickness():
 
 @needs_tesseract
 def test_tesseract_reference_page():
-    result = parse(SAMPLES / "tesstest__phototest.tif")
+    result = sample("tesstest__phototest.tif")
     assert result.raw["format"] == "TIFF" and result.raw["mode"] == "1"
     assert result.raw["dpi"] == [200.0, 200.0]
     assert "The quick brown dog jumped over the" in result.raw["ocr"]["text"]
@@ -166,7 +174,7 @@ def test_rotation_probe_when_osd_is_not_trusted(tmp_path, monkeypatch):
 
 
 def test_camera_exif_is_readable_and_bounded():
-    result = parse(SAMPLES / "pillow__flower.jpg")
+    result = sample("pillow__flower.jpg")
     exif = result.raw["exif"]
     assert exif["Make"] == "Canon" and exif["Model"] == "Canon PowerShot S40"
     assert exif["DateTimeOriginal"] == "2003:12:14 12:01:44"
@@ -176,13 +184,13 @@ def test_camera_exif_is_readable_and_bounded():
 
 
 def test_gps_is_flagged_but_not_kept():
-    result = parse(SAMPLES / "pillow__exif_gps.jpg")
+    result = sample("pillow__exif_gps.jpg")
     assert result.raw["gps_present"] is True
     assert not any(name.startswith("GPS") for name in result.raw["exif"])
 
 
 def test_exif_orientation_sample_is_turned_upright():
-    result = parse(SAMPLES / "pillow__hopper_orientation_6.jpg")
+    result = sample("pillow__hopper_orientation_6.jpg")
     assert result.raw["exif_orientation"] == 6 and result.raw["orientation_applied"] is True
 
 
@@ -248,7 +256,7 @@ def test_truncated_png_is_corrupt(tmp_path):
 
 def test_broken_png_sample_is_corrupt():
     with pytest.raises(ParseError, match="broken or truncated") as caught:
-        parse(SAMPLES / "pillow__broken.png")
+        sample("pillow__broken.png")
     assert caught.value.code == "corrupt"
 
 
