@@ -3,12 +3,13 @@ movement ledger (read-only), offcuts."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +20,9 @@ from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin, can_see_money
 
 from . import services
+from .constants import material_code
 from .models import (
+    MAX_SIDE_MM,
     Material,
     MovementKind,
     Offcut,
@@ -109,6 +112,86 @@ class SheetStockForm(forms.ModelForm):
         ]
 
 
+# --- the stock search: "MS 8mm 1225×2450", as the options read ----------------------------------
+
+# A sheet size: two whole numbers of millimetres with x, × or * between them.
+_SIZE = re.compile(r"(\d{1,7})\s*[x×*]\s*(\d{1,7})", re.ASCII | re.IGNORECASE)
+# A thickness or a side: a number, with or without "mm" ("8", "8mm", "0,8 mm", "1.2").
+_NUMBER = re.compile(r"(\d{1,7}(?:[.,]\d{1,3})?)(mm)?", re.ASCII | re.IGNORECASE)
+# A number below this is read as a thickness, from it on as a sheet side (mm).
+_SIDE_FROM_MM = 100
+
+
+def _materials_by_name() -> dict[str, str]:
+    """Every name of every material, lower case -> code: the codes and the aliases users type."""
+    names: dict[str, str] = {}
+    for code, aliases in Material.objects.values_list("code", "aliases"):
+        names[code.lower()] = code
+        for alias in aliases if isinstance(aliases, list) else ():
+            if isinstance(alias, str):
+                names.setdefault(alias.strip().lower(), code)
+    return names
+
+
+def _material_of(words: list[str], names: dict[str, str]) -> str | None:
+    text = " ".join(words).lower()
+    return names.get(text) or material_code(text)
+
+
+def _number_term(word: str) -> Q | None:
+    """A thickness ("8", "8mm", "0,8mm") or a side ("1225"); None when it is not a number."""
+    match = _NUMBER.fullmatch(word)
+    if not match:
+        return None
+    value = Decimal(match.group(1).replace(",", "."))
+    if value < _SIDE_FROM_MM:
+        return Q(thickness_mm=value)
+    if value != value.to_integral_value() or value > MAX_SIDE_MM:
+        return Q(pk__in=[])  # no sheet has that side
+    return Q(width_mm=int(value)) | Q(length_mm=int(value))
+
+
+def _size_term(first: str, second: str) -> Q:
+    a, b = int(first), int(second)
+    if max(a, b) > MAX_SIDE_MM:
+        return Q(pk__in=[])
+    return Q(width_mm=a, length_mm=b) | Q(width_mm=b, length_mm=a)
+
+
+def sheet_stock_terms(term: str, search_fields: list[str]) -> Q:
+    """The search `term` as a filter: each word a material (code or name as users type it), a
+    thickness, a sheet side or size, or else text in the other searched fields; all must hold."""
+    names = _materials_by_name()
+    term = term.replace("\x00", " ")
+    terms = [_size_term(a, b) for a, b in _SIZE.findall(term)]
+    rest = _SIZE.sub(" ", term)
+    rest = re.sub(r"(?<=[A-Za-z])(?=\d)", " ", rest)  # MS8 -> MS 8
+    rest = re.sub(r"(?<=\d)\s+(?=mm\b)", "", rest, flags=re.IGNORECASE)  # 8 mm -> 8mm
+    words = [w for w in rest.split() if w.lower() != "mm"]
+    i = 0
+    while i < len(words):
+        # The longest run of words (three at most) that names a material: "mild steel", "ms".
+        width = next((n for n in (3, 2, 1) if _material_of(words[i : i + n], names)), 0)
+        if width:
+            code = _material_of(words[i : i + width], names)
+            terms.append(Q(material__code=code))
+            i += width
+            continue
+        number = _number_term(words[i])
+        if number is not None:
+            terms.append(number)
+        else:
+            text = Q()
+            for field in search_fields:
+                text |= Q(**{f"{field}__icontains": words[i]})
+            terms.append(text)
+        i += 1
+    combined = Q()
+    for q in terms:
+        combined &= q
+    return combined
+
+
 @admin.register(SheetStock)
 class SheetStockAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = SheetStockForm
@@ -139,6 +222,16 @@ class SheetStockAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_value()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Read "MS 8mm 1225×2450" as the options show it (the run form's stock picker uses
+        this too); a term that finds nothing that way gets the plain text search ("Rack C")."""
+        if not search_term.strip():
+            return super().get_search_results(request, queryset, search_term)
+        found = queryset.filter(sheet_stock_terms(search_term, self.search_fields))
+        if found.exists():
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_fields(self, request, obj=None):
         fields = list(SheetStockForm.Meta.fields)
