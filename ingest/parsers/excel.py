@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.content import textscan
 from inventory.constants import material_code
 
 from . import registry
@@ -110,6 +109,8 @@ class ExcelParser(Parser):
         context: ParseContext,
     ) -> None:
         from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+        from ingest.content import textscan  # imported when a workbook is read, not a DXF
 
         raw = result.raw
         raw["sheet_names"] = list(values_wb.sheetnames)
@@ -424,6 +425,8 @@ def classify_sheet(header: list[str]) -> str:
 def _line_items(
     rows: dict[int, list[Any]], header_row: int, columns: dict[str, int]
 ) -> list[dict[str, Any]]:
+    from ingest.content import textscan
+
     def cell(values: list[Any], category: str) -> Any:
         index = columns.get(category)
         return values[index] if index is not None and index < len(values) else None
@@ -463,6 +466,8 @@ def parse_material_cell(value: Any) -> str | None:
     code = material_code(value)
     if code:
         return code
+    from ingest.content import textscan
+
     found = textscan.find_materials(value)
     return found[0].value if found and found[0].confidence >= 0.75 else None
 

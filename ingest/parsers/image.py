@@ -14,13 +14,14 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.content import ocr, textscan
-
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult
 
 if TYPE_CHECKING:  # Pillow itself is imported when an image is read
     from PIL import Image
+
+# Choosing a parser imports every parser module: OCR and the text scanner are imported when an
+# image is read, so that a DXF does not pay for them.
 
 MAX_FRAMES_COUNTED = 1000
 MAX_EXIF_TAGS = 64
@@ -44,6 +45,8 @@ class ImageParser(Parser):
     @classmethod
     def load_libraries(cls) -> None:
         """Pillow and pytesseract."""
+        from ingest.content import ocr
+
         ocr.load_libraries()
 
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
@@ -86,6 +89,8 @@ class ImageParser(Parser):
         return _decode(image)
 
     def _ocr(self, image: Image.Image, result: ParseResult, context: ParseContext) -> None:
+        from ingest.content import ocr, textscan
+
         if not ocr.tesseract_available():
             result.raw["ocr"] = None
             result.warn(

@@ -20,14 +20,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ingest.content import ocr, textscan
-
 from . import registry
 from .base import DetectedType, ParseContext, ParseError, Parser, ParseResult
-from .pdf_isolated import IsolatedResult, RenderJob, run_isolated
 
 if TYPE_CHECKING:
     import pymupdf
+
+    from .pdf_isolated import IsolatedResult
+
+# Choosing a parser imports every parser module: the text scanner, OCR and the child process's
+# runner are imported when a PDF is read, so that a DXF does not pay for them.
 
 MAX_TEXT_PAGES = 50
 MAX_OCR_PAGES = 10
@@ -58,6 +60,13 @@ def _pymupdf() -> ModuleType:
     return pymupdf
 
 
+def run_isolated(path: Path, **job: Any) -> IsolatedResult:
+    """`pdf_isolated.run_isolated`: the child process's runner, imported when a PDF is read."""
+    from . import pdf_isolated
+
+    return pdf_isolated.run_isolated(path, **job)
+
+
 def _mupdf_errors() -> tuple[type[BaseException], ...]:
     """What MuPDF raises on damaged content: its own errors derive from Exception, not
     RuntimeError."""
@@ -78,10 +87,14 @@ class PdfParser(Parser):
     @classmethod
     def load_libraries(cls) -> None:
         """PyMuPDF, and Pillow and pytesseract for the scanned pages."""
+        from ingest.content import ocr
+
         _pymupdf()
         ocr.load_libraries()
 
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
+        from ingest.content import textscan
+
         result = ParseResult(kind="pdf", parser=self.name, parser_version=self.version)
         context.report(0.0, "opening PDF")
         _pymupdf().TOOLS.reset_mupdf_warnings()
@@ -189,6 +202,10 @@ def _render_and_find_tables(
     context: ParseContext,
 ) -> IsolatedResult:
     """Preview, pages for OCR and tables, from the child process (see pdf_isolated)."""
+    from ingest.content import ocr
+
+    from .pdf_isolated import RenderJob
+
     renders: list[RenderJob] = []
     if context.make_preview and pages and "error" not in pages[0]:
         long_side_pt = max(pages[0]["width_pt"], pages[0]["height_pt"]) or 1
@@ -232,6 +249,8 @@ def _read_scanned_pages(
     context: ParseContext,
 ) -> None:
     """OCR of the pages that are only pictures, within MAX_OCR_PAGES and OCR_TIME_BUDGET_S."""
+    from ingest.content import ocr
+
     if not candidates:
         return
     if not ocr.tesseract_available():

@@ -7,11 +7,15 @@ everything. The time and memory figures are printed by bench/startup.py.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "ingest/tests/samples"
@@ -21,16 +25,31 @@ WORKBOOK = SAMPLES / "xlsx/fdlb__test_cutting_list.xlsx"
 PHOTO = SAMPLES / "images/pillow__flower.jpg"
 # What a DXF never needs. ("fitz" is PyMuPDF's old name.)
 READER_LIBRARIES = ("fitz", "pymupdf", "openpyxl", "PIL", "pytesseract")
+# Nor these: the other parsers' own modules (choosing a parser imports every parser module, so
+# each keeps its heavy parts for when it reads), the safe XML reader LightBurn projects need, and
+# numpy.ma (np.median and np.unique import it, about 20 ms, to ask whether an array is masked).
+OTHER_READERS_MODULES = (
+    "ingest.content.textscan",
+    "ingest.content.ocr",
+    "ingest.parsers.pdf_isolated",
+    "ingest.parsers.lightburn.reader",
+    "ingest.parsers.lightburn.geometry",
+    "defusedxml",
+    "numpy.ma",
+)
 
 PRELUDE = f"""
 import json, os, sys
 sys.path.insert(0, {str(ROOT)!r})
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laseros.settings")
 LIBRARIES = {READER_LIBRARIES + ("ezdxf", "numpy")!r}
+MODULES = {OTHER_READERS_MODULES!r}
 seen = {{}}
+modules = {{}}
 
 def snapshot(step):
     seen[step] = sorted(m for m in LIBRARIES if m in sys.modules)
+    modules[step] = sorted(m for m in MODULES if m in sys.modules)
 
 """
 
@@ -69,7 +88,7 @@ chosen = {{
 snapshot("chosen")
 result = pipeline.analyse({str(SMALL_DXF)!r}, ParseContext(make_preview=False))
 snapshot("read")
-print(json.dumps({{"names": names, "chosen": chosen, "seen": seen,
+print(json.dumps({{"names": names, "chosen": chosen, "seen": seen, "modules": modules,
                   "cut": result.metadata.get("cut_length_mm")}}))
 """,
         tmp_path,
@@ -85,6 +104,8 @@ print(json.dumps({{"names": names, "chosen": chosen, "seen": seen,
     assert answer["seen"]["chosen"] == []  # the registry lists and chooses without libraries
     assert answer["cut"] and answer["cut"] > 0  # the DXF really was read...
     assert answer["seen"]["read"] == ["ezdxf", "numpy"]  # ...with its own libraries only
+    assert answer["modules"]["chosen"] == []  # the parser modules are light until they read
+    assert answer["modules"]["read"] == []  # and the DXF reader needs none of the others' parts
 
 
 def test_manage_py_inspect_on_a_dxf_loads_no_other_reader_library_nor_the_urls(tmp_path):
@@ -96,12 +117,14 @@ snapshot("inspected")
 from django.conf import settings
 print()
 admin_modules = sorted(m for m in sys.modules if m.endswith(".admin") and not m.startswith("django"))
-print(json.dumps({{"seen": seen, "urls_loaded": settings.ROOT_URLCONF in sys.modules,
+print(json.dumps({{"seen": seen, "modules": modules,
+                  "urls_loaded": settings.ROOT_URLCONF in sys.modules,
                   "admin_modules": admin_modules}}))
 """,
         tmp_path,
     )
     assert answer["seen"]["inspected"] == ["ezdxf", "numpy"]
+    assert answer["modules"]["inspected"] == []  # no other reader's modules, nor numpy.ma
     assert answer["urls_loaded"] is False  # no system checks: they import every view
     assert answer["admin_modules"] == []  # nor every app's admin, with its services and forms
 
@@ -151,3 +174,40 @@ print(json.dumps({{"seen": seen}}))
     assert {"PIL", "pytesseract"} <= set(seen[str(PHOTO)])
     assert "pymupdf" not in seen[str(PHOTO)]
     assert "pymupdf" in seen[str(PDF)]
+
+
+def test_the_drawing_is_freed_before_it_is_measured_and_nothing_stays_frozen(monkeypatch):
+    """The DXF reader frees the ezdxf document (cycles: only the collector can) before the numpy
+    work, collecting only what the reading allocated (the rest is frozen meanwhile, so a small
+    drawing does not pay for walking every object Django and ezdxf made): the document is gone
+    by then, and no object is left frozen, whether the reading succeeds or fails."""
+    from ingest.geometry import analysis
+    from ingest.parsers.base import ParseContext, ParseError
+
+    documents = []
+    alive_when_measured = []
+    load_drawing, analyse_flat = analysis.load_drawing, analysis._analyse_flat
+
+    def load_and_watch(path):
+        loaded = load_drawing(path)
+        documents.append(weakref.ref(loaded.doc))
+        return loaded
+
+    def measure_and_check(*args):
+        alive_when_measured.append(documents[-1]() is not None)
+        return analyse_flat(*args)
+
+    monkeypatch.setattr(analysis, "load_drawing", load_and_watch)
+    monkeypatch.setattr(analysis, "_analyse_flat", measure_and_check)
+    result = analysis.analyse_dxf(SMALL_DXF, ParseContext(make_preview=False))
+    assert result.metadata["cut_length_mm"] > 0
+    assert alive_when_measured == [False]
+    assert gc.get_freeze_count() == 0
+
+    def flatten_fails(*args, **kwargs):
+        raise ParseError("broken on purpose")
+
+    monkeypatch.setattr(analysis, "flatten_modelspace", flatten_fails)
+    with pytest.raises(ParseError, match="broken on purpose"):
+        analysis.analyse_dxf(SMALL_DXF, ParseContext(make_preview=False))
+    assert gc.get_freeze_count() == 0

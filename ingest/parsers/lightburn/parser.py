@@ -1,21 +1,24 @@
-"""The LightBurn parser: read the XML safely, place and measure the shapes, report."""
+"""The LightBurn parser: read the XML safely, place and measure the shapes, report.
+
+Choosing a parser imports every parser module, so this one imports its reader, its geometry and
+the XML library when it reads a project, not when it is imported: a DXF never pays for them
+(tests/test_startup.py).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import xml.etree.ElementTree as StdElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import defusedxml
-import defusedxml.ElementTree as SafeElementTree
+from typing import TYPE_CHECKING, Any
 
 from .. import registry
 from ..base import DetectedType, ParseContext, ParseError, Parser, ParseResult
-from .geometry import Contour, Point, bounding_box, circle_diameter, join_open_contours, nest
-from .reader import ProjectReader, finite_number, too_many_closed
+
+if TYPE_CHECKING:
+    from .geometry import Contour, Point
+    from .reader import ProjectReader
 
 MAX_NOTES_CHARS = 2000
 # Round holes listed in the metadata, as the DXF reader lists them (its MAX_HOLES_LISTED): a
@@ -37,12 +40,18 @@ class LightBurnParser(Parser):
 
     @classmethod
     def load_libraries(cls) -> None:
-        """numpy and the DXF reader's nesting (`ingest.geometry.topology`), which nests the
-        closed contours."""
+        """The XML reader, the project's reader and geometry, numpy and the DXF reader's nesting
+        (`ingest.geometry.topology`), which nests the closed contours."""
+        import defusedxml.ElementTree  # noqa: F401
+
         import ingest.geometry.topology  # noqa: F401
+
+        from . import geometry, reader  # noqa: F401
 
     def parse(self, path: Path, context: ParseContext) -> ParseResult:
         """Read the project at `path`; raise ParseError with one clear line when it cannot."""
+        from .reader import ProjectReader
+
         context.report(0.0, "reading the LightBurn project")
         root = _read_xml(Path(path))
         result = ParseResult(kind="lightburn", parser=self.name, parser_version=self.version)
@@ -59,6 +68,11 @@ class LightBurnParser(Parser):
 
 
 def _read_xml(path: Path) -> Any:
+    import xml.etree.ElementTree as StdElementTree
+
+    import defusedxml
+    import defusedxml.ElementTree as SafeElementTree
+
     try:
         tree = SafeElementTree.parse(str(path), forbid_dtd=True)
     except defusedxml.DTDForbidden as exc:
@@ -105,6 +119,8 @@ class _CutGeometry:
 
 def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: ParseContext) -> None:
     """Join, measure and nest the cut contours; fill metadata, raw and warnings."""
+    from .reader import finite_number
+
     _measure_engraving_without_cut(reader)
     contours_before = len(reader.contours)
     cut = _join(reader, context)
@@ -130,6 +146,9 @@ def _measure_engraving_without_cut(reader: ProjectReader) -> None:
 
 def _join(reader: ProjectReader, context: ParseContext) -> _CutGeometry:
     """Open runs whose ends meet joined into one cut; refused past the closed-contour limit."""
+    from .geometry import join_open_contours
+    from .reader import too_many_closed
+
     contours = join_open_contours(reader.contours, context.chain_tolerance_mm)
     closed = [c for c in contours if c.closed]
     open_ = [c for c in contours if not c.closed]
@@ -139,6 +158,8 @@ def _join(reader: ProjectReader, context: ParseContext) -> _CutGeometry:
 
 
 def _length_and_extent(cut: _CutGeometry) -> None:
+    from .geometry import bounding_box
+
     points: list[Point] = []
     cut_length = 0.0
     for contour in cut.contours:
@@ -152,6 +173,8 @@ def _length_and_extent(cut: _CutGeometry) -> None:
 def _parts_and_holes(cut: _CutGeometry) -> None:
     """Nest the closed contours: parts (even depth) add their area, holes (odd) take theirs
     away, and round holes are listed."""
+    from .geometry import circle_diameter, nest
+
     nested = nest(cut.closed)
     area = 0.0
     for contour, item in zip(cut.closed, nested, strict=True):
