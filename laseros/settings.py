@@ -280,9 +280,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- REST API -------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an unauthenticated request with the first class's challenge, so a
+    # bad or missing token is a 401 with `WWW-Authenticate: Token` (a session has no challenge:
+    # it was a 403). A browser's session still authenticates, and still needs its CSRF token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["laseros.api.permissions.RoleModelPermissions"],
     # A service's ValidationError or a refused status move is a 400 naming the field or gate.
