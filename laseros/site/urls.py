@@ -5,12 +5,27 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404
 from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from laseros.files import media_file
 from laseros.health import healthz
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """The shop's icon where every browser looks for it (pages that link none, and the API)."""
+    found = finders.find("favicon.ico")
+    if not found:
+        raise Http404("No icon.")
+    return FileResponse(open(found, "rb"), content_type="image/vnd.microsoft.icon")
+
 
 # Every app's admin module registers its models here, when the site is served (laseros.apps).
 admin.autodiscover()
@@ -23,6 +38,7 @@ urlpatterns = [
     # Swagger UI with its start-up script from a URL, not inline (the site's CSP runs no inline script)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 # Error pages with DEBUG off: the shop's own, and JSON under /api/ (laseros/errors.py).
