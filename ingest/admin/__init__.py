@@ -455,7 +455,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
             if form.is_valid():
                 results = self._upload(request, form.cleaned_data)
                 if all(level != "error" for level, _, _ in results):
-                    return HttpResponseRedirect(reverse("admin:ingest_fileingest_changelist"))
+                    return HttpResponseRedirect(self._after_upload(request, form.cleaned_data))
         else:
             form = UploadForm(initial=request.GET.dict())
         context = {
@@ -469,6 +469,14 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/ingest/fileingest/upload.html", context)
+
+    def _after_upload(self, request, data) -> str:
+        """Back to the job when the upload began on its page (its link names the job) and the
+        files were filed under a job; else the files list."""
+        project = data.get("project")
+        if "project" in request.GET and project is not None:
+            return reverse("admin:projects_project_change", args=[project.pk])
+        return reverse("admin:ingest_fileingest_changelist")
 
     def _upload(self, request, data) -> list[tuple[str, str, str]]:
         results = []
