@@ -331,7 +331,7 @@ class SheetStockAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin
             request.user.has_perm("inventory.add_stockmovement")
             and self.has_view_permission(request, stock)
         ):
-            return redirect("admin:index")
+            return self.admin_site.refuse(request, "record stock movements")
         form = StockMoveForm(request.POST or None)
         if not can_see_money(request.user):
             del form.fields["unit_cost"]  # a receipt's new price is not an operator's to see

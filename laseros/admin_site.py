@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.sites import AlreadyRegistered
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
 
 from .audit.admin import AuditedAdminMixin
 
@@ -79,6 +81,14 @@ class LaserOSAdminSite(admin.AdminSite):
                 )
             )
         return apps
+
+    def refuse(self, request: HttpRequest, doing: str) -> HttpResponseRedirect:
+        """Send a user away from a page they may not use, to the index, saying what they may not
+        do and as whom: "You may not record laser runs (your login is a Viewer)."""
+        roles = sorted(request.user.groups.values_list("name", flat=True))
+        who = f" (your login is {' and '.join(roles)})" if roles else ""
+        messages.error(request, f"You may not {doing}{who}. Ask a manager if you need to.")
+        return redirect("admin:index")
 
     def index(self, request, extra_context=None):
         from .dashboard import tiles_for

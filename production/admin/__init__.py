@@ -515,7 +515,7 @@ class LaserRunAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def record_view(self, request):
         """Record a run: the jobs it served and the sheets it used go through run_record."""
         if not self.has_add_permission(request):
-            return redirect("admin:index")
+            return self.admin_site.refuse(request, "record laser runs")
         data = request.POST or None
         form = RunRecordForm(data, admin_site=self.admin_site)
         project_rows = RunProjectFormSet(
