@@ -400,9 +400,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"expected_responses": {"()": "laseros.log_filters.ExpectedResponses"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Everything goes to the root's one console handler, once: Django's own console handler
+        # (DEBUG only) printed each line a second time. No ADMINS, so no mail_admins either.
+        "django": {"handlers": [], "level": "INFO"},
+        # A refusal (4xx) is one line, without its traceback; /healthz's 503 is a warning.
+        "django.request": {"filters": ["expected_responses"]},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # ezdxf reports every repaired handle of a LightBurn R12 export; its summary is enough.
