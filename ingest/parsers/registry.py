@@ -7,6 +7,10 @@ openpyxl, Pillow, numpy...): those load when a parser first reads a file, or thr
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
+
 from .base import DetectedType, Parser
 
 _PARSERS: list[type[Parser]] = []
@@ -39,13 +43,32 @@ def load_libraries(detected: DetectedType | None = None) -> None:
 
     For a caller about to limit a reading's memory (`ingest.memory.memory_ceiling`): what the
     imports map is then not counted against the reading."""
-    if detected is None:
-        for parser_class in registered():
-            parser_class.load_libraries()
-        return
-    parser = parser_for(detected)
-    if parser is not None:
-        parser.load_libraries()
+    with _collector_paused():
+        if detected is None:
+            for parser_class in registered():
+                parser_class.load_libraries()
+            return
+        parser = parser_for(detected)
+        if parser is not None:
+            parser.load_libraries()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while libraries are imported: an import allocates a hundred
+    thousand objects that live as long as the process, and the collector would walk them, and
+    everything Django made before them, again and again, freeing nothing. Afterwards they go
+    straight to the oldest generation (a freeze and unfreeze moves every object there without
+    walking any), where the next full collection looks at them as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _load_builtin_parsers() -> None:

@@ -211,3 +211,31 @@ def test_the_drawing_is_freed_before_it_is_measured_and_nothing_stays_frozen(mon
     with pytest.raises(ParseError, match="broken on purpose"):
         analysis.analyse_dxf(SMALL_DXF, ParseContext(make_preview=False))
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_a_readers_libraries_leaves_the_collector_as_it_was(enabled):
+    """The collector is paused while a reader's libraries are imported (they live as long as the
+    process; walking them and everything Django made, again and again, freed nothing): it is
+    on again afterwards if it was on, nothing stays frozen, and garbage made before is still
+    collected."""
+    from ingest.content import pipeline
+    from ingest.parsers.base import ParseContext
+
+    class Node:
+        pass
+
+    garbage = Node()
+    garbage.cycle = garbage  # type: ignore[attr-defined]
+    watch = weakref.ref(garbage)
+    del garbage
+    was_enabled = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        pipeline.load_libraries(SMALL_DXF, ParseContext())
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert watch() is None
