@@ -31,6 +31,7 @@ from ..models import (
     Operator,
     QualityEffect,
     QueueItem,
+    QueuePriority,
 )
 from ..selectors import local_day_bounds
 from .forms import (
@@ -240,18 +241,19 @@ class QueueStateFilter(admin.SimpleListFilter):
 
 @admin.register(QueueItem)
 class QueueItemAdmin(ProjectAutocompleteMixin, AuditedAdminMixin, admin.ModelAdmin):
+    # one line per item at 1024 wide (static/css/admin.css): the machine by its code and the
+    # place in its queue in one column, the job by its code with its name shortened beside it,
+    # a High or Urgent priority beside the status
     list_display = [
-        "machine",
-        "position",
-        "project",
+        "place",
+        "job_code",
+        "job_name",
         "client",
-        "priority",
-        "status",
+        "status_label",
         "scheduled_date",
-        "estimated_minutes",
-        "added_at",
+        "minutes",
     ]
-    list_display_links = ["project"]
+    list_display_links = ["job_code"]
     list_filter = [QueueStateFilter, "machine", "status", "priority", "scheduled_date"]
     search_fields = ["project__code", "project__name", "project__client__name", "notes"]
     autocomplete_fields = ["machine"]
@@ -279,9 +281,34 @@ class QueueItemAdmin(ProjectAutocompleteMixin, AuditedAdminMixin, admin.ModelAdm
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "machine", "project"] if obj is not None else fields
 
+    @admin.display(description="machine · #", ordering="machine__code")
+    def place(self, obj):
+        where = "—" if obj.position is None else obj.position
+        return format_html(
+            '<span title="{}">{} · {}</span>', obj.machine.name, obj.machine.code, where
+        )
+
+    @admin.display(description="job", ordering="project__code")
+    def job_code(self, obj):
+        return obj.project.code
+
+    @admin.display(description="name", ordering="project__name")
+    def job_name(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.project.name, obj.project.name)
+
     @admin.display(description="client", ordering="project__client__name")
     def client(self, obj):
         return obj.project.client.name
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj):
+        if obj.priority in (QueuePriority.HIGH, QueuePriority.URGENT):
+            return f"{obj.get_status_display()} · {obj.get_priority_display()}"
+        return obj.get_status_display()
+
+    @admin.display(description="est. min", ordering="estimated_minutes")
+    def minutes(self, obj):
+        return "—" if obj.estimated_minutes is None else obj.estimated_minutes
 
     def save_model(self, request, obj, form, change):
         """Through the services: new items go to the end; positions move only by actions."""

@@ -12,10 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
@@ -30,6 +33,7 @@ from ..models import (
     Project,
     ProjectDocument,
     ProjectLine,
+    ProjectPriority,
 )
 from . import records  # noqa: F401 - registers the history, document and product admins
 from .actions import BULK_ACTIONS
@@ -40,6 +44,17 @@ from .inlines import (
     ProjectLineInline,
     StatusChangeInline,
 )
+
+# High and Urgent show beside the status in the job list
+URGENT_PRIORITIES = {ProjectPriority.HIGH, ProjectPriority.URGENT}
+# A job's value excl. VAT: the invoiced total, else the quoted price, else its catalogue lines
+LINES_TOTAL = Subquery(
+    ProjectLine.objects.filter(project=OuterRef("pk"))
+    .values("project")
+    .annotate(total=Sum(F("quantity") * F("unit_price")))
+    .values("total")
+)
+JOB_VALUE = Coalesce("final_price", "quoted_price", LINES_TOTAL)
 
 # --- list filters ---------------------------------------------------------------------------------
 
@@ -105,19 +120,19 @@ class TransitionForm(forms.Form):
 
 @admin.register(Project)
 class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
-    money_fields = ("quoted_price", "final_price", "lines_total")
+    money_fields = ("quoted_price", "final_price", "lines_total", "value")
+    # one line per job on a 1024-wide screen (static/css/admin.css): the client by name (its
+    # code is in the job's), material and thickness in one column, the value for roles that
+    # see money; the quote expiry and the creation date are filters
     list_display = [
         "code",
         "name",
-        "client",
+        "client_name",
+        "material_thickness",
+        "qty",
         "status_label",
-        "priority",
-        "material",
-        "thickness_mm",
-        "quantity",
-        "quote_expires_on",
         "due_date",
-        "created_at",
+        "value",
     ]
     list_display_links = ["code", "name"]
     list_filter = [
@@ -203,8 +218,10 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # the client and the material, as the list shows them; not who made each job (the list
-        # does not show it, and each row would build a user: the change page reads it by itself)
-        return super().get_queryset(request).select_related("client", "material")
+        # does not show it, and each row would build a user: the change page reads it by itself);
+        # the job's value in the same query
+        queryset = super().get_queryset(request).select_related("client", "material")
+        return queryset.annotate(job_value=JOB_VALUE)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -245,7 +262,32 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         text = obj.get_status_display()
         if obj.status == S.ON_HOLD and obj.status_before_hold:
             text += f" (from {S(obj.status_before_hold).label})"
+        if obj.priority in URGENT_PRIORITIES:
+            text += f" · {obj.get_priority_display()}"
         return text
+
+    @admin.display(description="client", ordering="client__name")
+    def client_name(self, obj):
+        return format_html('<span title="{}">{}</span>', str(obj.client), obj.client.name)
+
+    @admin.display(description="material", ordering="material__code")
+    def material_thickness(self, obj):
+        if obj.material is None:
+            return "—"
+        if obj.thickness_mm is None:
+            return obj.material.code
+        return f"{obj.material.code} {obj.thickness_mm.normalize():f} mm"
+
+    @admin.display(description="qty", ordering="quantity")
+    def qty(self, obj):
+        return number_format(obj.quantity, force_grouping=True)
+
+    @admin.display(description="value (R)", ordering=JOB_VALUE)
+    def value(self, obj):
+        """What the job is worth excl. VAT: the invoiced total once there is one, else the
+        quote, else its catalogue lines."""
+        value = getattr(obj, "job_value", None)
+        return "—" if value is None else number_format(value, 2, force_grouping=True)
 
     @admin.display(description="lines total (R)")
     def lines_total(self, obj):

@@ -1,0 +1,183 @@
+"""The manager's workplace in a real browser (Debian's chromium through Playwright), on the demo
+shop: the pages a shop is run from, for every role, at a manager's two screen sizes.
+
+Screenshots land in test-screenshots/ at the repository's root (git-ignored), named
+<role>-<width>-<page>.png, for a developer to look at. The checks: a page a role may not open is
+refused (never half drawn); no page writes an error to the console or asks another host for
+anything; the job list fits the screen with no sideways scroll, its key columns in view and each
+job on one line, at both sizes; the queue fits too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from laseros.testing import chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-screenshots"
+SIZES = {1440: 900, 1024: 768}
+ROLES = {"admin": "Admin", "manager": "Manager", "operator": "Operator", "viewer": "Viewer"}
+# pages each role may not open (the role matrix: viewers only look)
+REFUSED = {"viewer": {"run-form"}}
+# the job list's columns a manager reads a job by (the value only for roles that see money)
+JOB_COLUMNS = ["code", "client", "material", "qty", "status", "due"]
+MONEY_ROLES = {"admin", "manager", "viewer"}
+
+# the width of the page against the window's, and of the job table against its box
+FITS = """() => {
+  const doc = document.documentElement;
+  const table = document.querySelector('#result_list');
+  const box = table.closest('.results');
+  return {page: doc.scrollWidth, window: doc.clientWidth,
+          table: table.getBoundingClientRect().width, box: box.clientWidth};
+}"""
+# the header cells' names and whether each lies inside the window, left to right
+HEADERS = """() => [...document.querySelectorAll('#result_list thead th')].map(th => {
+  const r = th.getBoundingClientRect();
+  return {name: th.innerText.trim().toLowerCase(), inside: r.left >= 0 && r.right <= innerWidth};
+})"""
+# the cells of the job list whose text takes more than one line
+WRAPPED = """() => [...document.querySelectorAll('#result_list tbody td, #result_list tbody th')]
+  .filter(cell => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                                    .map(r => Math.round(r.top)));
+    return tops.size > 1;
+  }).map(cell => cell.innerText.trim())"""
+
+
+def _pages(shop_ids: dict[str, int]) -> dict[str, str]:
+    return {
+        "dashboard": "/admin/",
+        "jobs": "/admin/projects/project/",
+        "job": f"/admin/projects/project/{shop_ids['job']}/change/",
+        "file": f"/admin/ingest/fileingest/{shop_ids['file']}/change/",
+        "queue": "/admin/production/queueitem/",
+        "run-form": "/admin/production/laserrun/record/",
+        "stock": "/admin/inventory/sheetstock/",
+    }
+
+
+def _shop_ids() -> dict[str, int]:
+    """The job a manager would open (one with drawings, runs and history) and a read file."""
+    from django.db.models import Count
+
+    from ingest.models import FileIngest
+    from projects.models import Project
+
+    job = (
+        Project.objects.annotate(
+            n_runs=Count("laser_runs", distinct=True),
+            n_files=Count("files", distinct=True),
+            n_moves=Count("status_changes", distinct=True),
+        )
+        .order_by("-n_runs", "-n_files", "-n_moves", "pk")
+        .first()
+    )
+    file = FileIngest.objects.filter(status="processed").order_by("pk").first()
+    return {"job": job.pk, "file": file.pk}
+
+
+def _log_in(page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+
+
+def _watch(context, base: str) -> tuple[list[str], list[str]]:
+    """Console errors and page errors; requests to any other host (refused, and recorded)."""
+    errors: list[str] = []
+    foreign: list[str] = []
+    host = urlsplit(base).netloc
+
+    def route(route):
+        url = route.request.url
+        if urlsplit(url).scheme in {"http", "https"} and urlsplit(url).netloc != host:
+            foreign.append(url)
+            return route.abort()
+        return route.continue_()
+
+    context.route("**/*", route)
+    context.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    context.on("weberror", lambda e: errors.append(f"page error: {e.error}"))
+    return errors, foreign
+
+
+def _check_fits(page, what: str) -> list[str]:
+    fits = page.evaluate(FITS)
+    problems = []
+    if fits["page"] > fits["window"]:
+        problems.append(f"{what}: the page scrolls sideways ({fits})")
+    if fits["table"] > fits["box"] + 1:
+        problems.append(f"{what}: the table is wider than its box, so it scrolls ({fits})")
+    return problems
+
+
+def _check_job_list(page, role: str, width: int) -> list[str]:
+    problems = _check_fits(page, f"{role}@{width} jobs")
+    headers = page.evaluate(HEADERS)
+    wanted = JOB_COLUMNS + (["value"] if role in MONEY_ROLES else [])
+    for column in wanted:
+        found = [h for h in headers if h["name"].startswith(column)]
+        if not found:
+            problems.append(f"{role}@{width}: no {column!r} column in {headers}")
+        elif not found[0]["inside"]:
+            problems.append(f"{role}@{width}: the {column!r} column is outside the window")
+    if role not in MONEY_ROLES and any(h["name"].startswith("value") for h in headers):
+        problems.append(f"{role}@{width}: a role that sees no money is shown the value")
+    wrapped = page.evaluate(WRAPPED)
+    if wrapped:
+        problems.append(f"{role}@{width}: cells on more than one line: {wrapped}")
+    return problems
+
+
+def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server):
+    # the ORM before the browser: Playwright's event loop forbids it in this thread
+    from laseros.site.demo.users import demo_password
+
+    password = demo_password()
+    pages = _pages(_shop_ids())
+    SCREENSHOTS.mkdir(exist_ok=True)
+    base = live_server.url
+    problems: list[str] = []
+    with chromium() as browser:
+        for username in ROLES:
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            errors, foreign = _watch(context, base)
+            page = context.new_page()
+            _log_in(page, base, username, password)
+            for width, height in SIZES.items():
+                page.set_viewport_size({"width": width, "height": height})
+                for name, url in pages.items():
+                    errors.clear()
+                    response = page.goto(base + url)
+                    refused = response.status == 403 or urlsplit(page.url).path != url
+                    if refused != (name in REFUSED.get(username, ())):
+                        problems.append(
+                            f"{username}@{width} {name}: {'refused' if refused else 'opened'}"
+                            f" ({response.status} at {page.url})"
+                        )
+                    page.screenshot(
+                        path=str(SCREENSHOTS / f"{username}-{width}-{name}.png"), full_page=True
+                    )
+                    if response.status >= 500:
+                        problems.append(f"{username}@{width} {name}: {response.status}")
+                    if refused:
+                        continue
+                    problems += [f"{username}@{width} {name}: console: {e}" for e in errors]
+                    if name == "jobs":
+                        problems += _check_job_list(page, username, width)
+                    if name == "queue":
+                        problems += _check_fits(page, f"{username}@{width} {name}")
+            problems += [f"{username}: asked another host for {url}" for url in foreign]
+            context.close()
+    assert not problems, "\n".join(problems)
