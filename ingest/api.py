@@ -274,7 +274,7 @@ class FileIngestViewSet(viewsets.ReadOnlyModelViewSet):
                         required=False, help_text="CL-0001, CL0001 or the client's id"
                     ),
                     "project": serializers.CharField(
-                        required=False, help_text="The project's code or id"
+                        required=False, help_text="The job's code or id"
                     ),
                     "part": serializers.CharField(required=False),
                     "material": serializers.CharField(

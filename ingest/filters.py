@@ -21,7 +21,7 @@ class FileIngestFilter(django_filters.FilterSet):
     every file) or a day they were deleted (`deleted_after`, `deleted_before`)."""
 
     q = django_filters.CharFilter(
-        method="filter_q", label="Name, part, client or project code or name, or sha256"
+        method="filter_q", label="Name, part, client or job code or name, or sha256"
     )
     kind = django_filters.MultipleChoiceFilter(choices=FileKind.choices)
     status = django_filters.ChoiceFilter(
@@ -37,7 +37,7 @@ class FileIngestFilter(django_filters.FilterSet):
         field_name="metadata__thickness_mm", lookup_expr="lte"
     )
     client = django_filters.CharFilter(method="filter_client", label="Client (CL-0001 or id)")
-    project = django_filters.CharFilter(method="filter_project", label="Project (code or id)")
+    project = django_filters.CharFilter(method="filter_project", label="Job (code or id)")
     has_warnings = django_filters.BooleanFilter(method="filter_has_warnings")
     source = django_filters.ChoiceFilter(choices=FileSource.choices)
     deleted = django_filters.CharFilter(method="filter_deleted", label="true, false or all")

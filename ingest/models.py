@@ -109,6 +109,7 @@ class FileIngest(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="files",
+        verbose_name="job",
         help_text="The job this file belongs to; empty for unfiled files.",
     )
     original_name = models.CharField(
@@ -123,16 +124,17 @@ class FileIngest(models.Model):
     file = models.FileField(
         max_length=500,
         unique=True,
-        help_text="The stored bytes, under {client}/{project}/ in the file store.",
+        help_text="The stored bytes, in the file store under the client's and the job's folders.",
     )
     stored_name = models.CharField(
         max_length=255,
-        help_text="{CLIENT}-{PROJECT}-{Part}-{MAT}-{T}mm-x{Qty}-v{NNN}.{ext} (DOMAIN.md).",
+        help_text="The shop's name for the file: client, job, part, material, thickness, quantity "
+        "and version, e.g. CL0001-JB-2025-10-CL0001-001-BracketLeft-MS-5mm-x14-v003.dxf.",
     )
     part = models.CharField(max_length=100, help_text="The part this file draws, as named.")
     version = models.PositiveIntegerField(
         validators=[MinValueValidator(1)],
-        help_text="v001, v002, ... per client, project, part and file kind; never reused.",
+        help_text="v001, v002, ... per client, job, part and file kind; never reused.",
     )
     sha256 = models.CharField(
         max_length=64,

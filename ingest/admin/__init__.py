@@ -233,7 +233,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def client_code(self, obj):
         return obj.client.code if obj.client_id else "—"
 
-    @admin.display(description="project", ordering="project__code")
+    @admin.display(description="job", ordering="project__code")
     def project_code(self, obj):
         return obj.project.code if obj.project_id else "unfiled"
 

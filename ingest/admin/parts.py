@@ -255,8 +255,9 @@ class UploadForm(forms.Form):
         self.fields["project"] = _chooser(
             Project, "project", Project.objects.select_related("client")
         )
-        self.fields["client"].help_text = "Leave empty when the project is chosen."
-        self.fields["project"].help_text = "Files with no project are kept unfiled."
+        self.fields["project"].label = "Job"
+        self.fields["client"].help_text = "Leave empty when the job is chosen."
+        self.fields["project"].help_text = "Files with no job are kept unfiled."
         self.fields["part"] = forms.CharField(
             required=False,
             max_length=100,
@@ -284,7 +285,7 @@ class UploadForm(forms.Form):
         client, project = data.get("client"), data.get("project")
         if client and project and project.client_id != client.pk:
             raise ValidationError(
-                f"Project {project.code} belongs to {project.client.code}, not {client.code}."
+                f"Job {project.code} belongs to {project.client.code}, not {client.code}."
             )
         if data.get("part") and len(data.get("files") or []) > 1:
             self.add_error("part", "A part name can be given for one file at a time.")

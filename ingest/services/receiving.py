@@ -444,7 +444,7 @@ def _duplicate(existing: FileIngest, project) -> IngestOutcome:
         where = (
             f", which is filed under {getattr(existing.project, 'code', '')}"
             if existing.project_id
-            else ", which is not filed under a project"
+            else ", which is not filed under a job"
         )
     message = (
         f"duplicate of {existing.stored_name} (file #{existing.pk}, received "
