@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Iterator
 
 from .base import DetectedType, Parser
@@ -57,16 +58,19 @@ def load_libraries(detected: DetectedType | None = None) -> None:
 def _collector_paused() -> Iterator[None]:
     """No garbage collection while libraries are imported: an import allocates a hundred
     thousand objects that live as long as the process, and the collector would walk them, and
-    everything Django made before them, again and again, freeing nothing. Afterwards they go
-    straight to the oldest generation (a freeze and unfreeze moves every object there without
-    walking any), where the next full collection looks at them as usual."""
+    everything Django made before them, again and again, freeing nothing. Afterwards, when
+    something was imported, they go straight to the oldest generation (a freeze and unfreeze
+    moves every object there without walking any), where the next full collection looks at them
+    as usual; when the libraries were loaded already (a worker's next file), nothing moves."""
     was_enabled = gc.isenabled()
+    modules_before = len(sys.modules)
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        gc.unfreeze()
+        if len(sys.modules) != modules_before:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 

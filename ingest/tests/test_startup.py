@@ -239,3 +239,25 @@ def test_loading_a_readers_libraries_leaves_the_collector_as_it_was(enabled):
     assert gc.get_freeze_count() == 0
     gc.collect()
     assert watch() is None
+
+
+def test_when_the_libraries_are_loaded_already_no_object_changes_generation():
+    """A worker's next file imports nothing: the collector's generations are left alone."""
+    from ingest.content import pipeline
+    from ingest.parsers.base import ParseContext
+
+    pipeline.load_libraries(SMALL_DXF, ParseContext())  # loaded now, if no other test did
+
+    class Node:
+        pass
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # no automatic collection moves it meanwhile
+    try:
+        young = Node()
+        assert any(o is young for o in gc.get_objects(generation=0))
+        pipeline.load_libraries(SMALL_DXF, ParseContext())
+        assert any(o is young for o in gc.get_objects(generation=0))
+    finally:
+        if was_enabled:
+            gc.enable()
