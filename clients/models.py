@@ -57,7 +57,9 @@ class Client(models.Model):
         max_length=10,
         choices=PaymentTerms.choices,
         default=PaymentTerms.PREPAID,
-        help_text="The shop's rule is no production until paid in full, unless agreed here.",
+        help_text="Paid before production or cash on collection: nothing is cut until the job is "
+        "paid in full. 7 or 30 days (on account, agreed by a manager): a job may be queued as soon "
+        "as the client approves the quote, and is paid later.",
     )
     notes = models.TextField(blank=True, help_text="Anything the shop should remember.")
     is_active = models.BooleanField(
@@ -78,9 +80,19 @@ class Client(models.Model):
         return f"{self.code} {self.name}"
 
     @property
+    def on_account(self) -> bool:
+        """Approved credit terms: the client's jobs may be cut before they are paid."""
+        return self.payment_terms in ON_ACCOUNT_TERMS
+
+    @property
     def compact_code(self) -> str:
         """CL0001: the form used inside project codes and stored file names."""
         return self.code.replace("-", "")
+
+
+# Terms on which a job may go into production before it is paid (DOMAIN.md: "no production until
+# paid in full" is the rule for the others: paid before production, cash on collection).
+ON_ACCOUNT_TERMS = frozenset({Client.PaymentTerms.NET7, Client.PaymentTerms.NET30})
 
 
 class Contact(models.Model):

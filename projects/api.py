@@ -135,10 +135,36 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
         return value
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(MoneyFieldsMixin, serializers.Serializer):
+    """A move; "Payment received" (to "paid") also takes the proof of payment, as a file
+    (multipart) or the id of a proof of payment already on the job, and the amount received."""
+
+    money_fields = ("amount",)
     status = serializers.ChoiceField(choices=ProjectStatus.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     override = serializers.BooleanField(required=False, default=False)
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Payment received: the amount paid (ZAR), as the proof of payment shows it.",
+    )
+    proof_of_payment = serializers.FileField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Payment received: the proof of payment (PDF or photo); send multipart.",
+    )
+    proof_of_payment_document = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Payment received: the id of a proof of payment already on the job.",
+    )
 
 
 class StatusChangeSerializer(serializers.ModelSerializer):
@@ -308,22 +334,54 @@ class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
             ),
         },
     )
-    @action(detail=True, methods=["post"], permission_classes=[CanChangeProject])
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[CanChangeProject],
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
     def transition(self, request, pk=None):
-        """Move the job: {"status": "quoting", "reason": "...", "override": false}."""
+        """Move the job: {"status": "quoting", "reason": "...", "override": false}.
+        "Payment received" ({"status": "paid"}) needs "amount" and the proof of payment
+        ("proof_of_payment", a file sent multipart, or "proof_of_payment_document", the id of one
+        already on the job), unless a manager waives the payment ("override" with a "reason")."""
         project = self.get_object()
-        body = TransitionSerializer(data=request.data)
+        body = TransitionSerializer(data=request.data, context={"request": request})
         if not body.is_valid():
             return Response(
                 {"gate": "invalid", "detail": body.errors}, status=status.HTTP_400_BAD_REQUEST
             )
-        project = services.project_transition(
-            project=project,
-            to=body.validated_data["status"],
-            by=request.user,
-            reason=body.validated_data["reason"],
-            override=body.validated_data["override"],
-        )
+        data = body.validated_data
+        payment = {
+            "amount": data["amount"],
+            "file": data["proof_of_payment"],
+            "document": _proof_of_payment(project, data["proof_of_payment_document"]),
+        }
+        move = workflow.move_for(project.status, data["status"])
+        if move is not None and workflow.records_payment(move):
+            project = services.project_payment_received(
+                project=project,
+                by=request.user,
+                reason=data["reason"],
+                override=data["override"],
+                **payment,
+            )
+        else:
+            if payment["file"] is not None:
+                raise services.TransitionError(
+                    "payment_not_expected",
+                    "Only “Payment received” takes a proof of payment file; to keep it with the "
+                    "job, upload it to /api/v1/project-documents/.",
+                )
+            project = services.project_transition(
+                project=project,
+                to=data["status"],
+                by=request.user,
+                reason=data["reason"],
+                override=data["override"],
+                payment_amount=payment["amount"],
+                payment_document=payment["document"],
+            )
         project = project_list().get(pk=project.pk)
         return Response(self.get_serializer(project).data)
 
@@ -334,6 +392,22 @@ class ProjectViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
         project = self.get_object()
         changes = project.status_changes.select_related("changed_by").order_by("changed_at", "id")
         return Response(StatusChangeSerializer(changes, many=True).data)
+
+
+def _proof_of_payment(project: Project, document_id: int | None) -> ProjectDocument | None:
+    """The proof of payment of `project` with this id; a 400 naming the field otherwise."""
+    if document_id is None:
+        return None
+    document = ProjectDocument.objects.filter(
+        pk=document_id, project=project, kind=DocumentKind.PROOF_OF_PAYMENT
+    ).first()
+    if document is None:
+        raise services.TransitionError(
+            "proof_of_payment",
+            f"Document {document_id} is not a proof of payment of {project.code}.",
+            field="proof_of_payment_document",
+        )
+    return document
 
 
 class ProjectDocumentViewSet(viewsets.ModelViewSet):

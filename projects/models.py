@@ -183,6 +183,27 @@ class Project(models.Model):
         editable=False,
         help_text="When a manager let production start before payment (reason in the history).",
     )
+    # What "Payment received" recorded; finance's payments will take over from these two.
+    payment_amount = models.DecimalField(
+        "amount paid (R)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_TOTAL)],
+        help_text="What the client paid, as the proof of payment shows it (ZAR, VAT included).",
+    )
+    payment_document = models.ForeignKey(
+        "ProjectDocument",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="proof of payment",
+        help_text="The proof of payment document the payment was recorded from.",
+    )
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     notes = models.TextField(blank=True, help_text="Internal notes; the client does not see them.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -216,6 +237,10 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=models.Q(final_price__isnull=True) | models.Q(final_price__gte=0),
                 name="project_final_price_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payment_amount__isnull=True) | models.Q(payment_amount__gt=0),
+                name="project_payment_amount_gt_0",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="on_hold") | models.Q(status_before_hold=""),

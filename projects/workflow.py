@@ -11,9 +11,10 @@ Quoting gate sees their files without this app importing them.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import DocumentKind, Project, ProjectStatus
 
@@ -73,12 +74,22 @@ class Move:
 @dataclass(frozen=True)
 class Gate:
     """A condition a move needs. A manager (projects.override_gate) may override one, with a
-    reason that is recorded, unless it is not `overridable`."""
+    reason that is recorded, unless it is not `overridable`.
+
+    `explain` writes the message for one job (naming its client's terms, say); `note` says why
+    a job passes other than by the rule itself (a client on account passes "payment" unpaid),
+    for the history and the person who moved it ("" when it passes by the rule)."""
 
     code: str
     message: str
     check: Callable[[Project], bool]
     overridable: bool = True
+    explain: Callable[[Project], str] | None = None
+    note: Callable[[Project], str] | None = None
+
+    def for_project(self, project: Project) -> Gate:
+        """The gate with its message written for `project`."""
+        return replace(self, message=self.explain(project)) if self.explain else self
 
 
 # --- the design-file hook -------------------------------------------------------------------------
@@ -101,6 +112,54 @@ def design_file_count(project: Project) -> int:
     for counter in design_file_counters:
         count += int(counter(project) or 0)
     return count
+
+
+# --- payment --------------------------------------------------------------------------------------
+
+
+def _on_account(project: Project) -> bool:
+    client = project.client if project.client_id else None
+    return client is not None and client.on_account
+
+
+def _terms(project: Project) -> str:
+    """ "30 days": the client's terms as the client page shows them."""
+    return project.client.get_payment_terms_display().lower() if project.client_id else "none"
+
+
+def _client_name(project: Project) -> str:
+    return project.client.name if project.client_id else "the client"
+
+
+def _paid_or_released(project: Project) -> bool:
+    return project.pop_received_at is not None or project.payment_waived_at is not None
+
+
+def _payment_message(project: Project) -> str:
+    return (
+        f"No production until paid in full ({_client_name(project)}'s terms: {_terms(project)}): "
+        "record the proof of payment, or a manager may override with a reason. Clients on "
+        "account (7 or 30 days) may be queued on approval."
+    )
+
+
+def _payment_note(project: Project) -> str:
+    if _paid_or_released(project) or not _on_account(project):
+        return ""
+    return (
+        f"{_client_name(project)} is on account ({_terms(project)}): production may start "
+        "before payment"
+    )
+
+
+def production_released_at(project: Project) -> dt.datetime | None:
+    """When the job could go into production: proof of payment, a manager's waiver, or, for a
+    client on account, the client's approval (the earliest of these); None while it may not."""
+    candidates = [project.pop_received_at, project.payment_waived_at]
+    if _on_account(project):
+        candidates.append(project.approved_at)
+    times = [t for t in candidates if t is not None]
+    return min(times) if times else None
 
 
 # --- gates ----------------------------------------------------------------------------------------
@@ -135,22 +194,33 @@ GATES: dict[str, Gate] = {
             "payment",
             "No production until paid in full: record the proof of payment, or a manager may "
             "override with a reason.",
-            lambda p: p.pop_received_at is not None or p.payment_waived_at is not None,
+            lambda p: _paid_or_released(p) or _on_account(p),
+            explain=_payment_message,
+            note=_payment_note,
+        ),
+        Gate(
+            "proof_of_payment",
+            "Payment received needs the proof of payment and the amount received: attach the "
+            "proof of payment and enter the amount; or a manager may waive the payment (override, "
+            "with a reason).",
+            lambda p: p.payment_document_id is not None,
         ),
     )
 }
 
 TO_QUOTING = ("client", "material", "thickness", "design_file")
 TO_PRODUCTION = ("payment",)
+# The moves that record a payment: they ask for the proof of payment and the amount.
+PAYMENT = ("proof_of_payment",)
 
 # --- the moves ------------------------------------------------------------------------------------
 
 MOVES: tuple[Move, ...] = (
     Move(S.REQUEST, S.QUOTING, "Start quoting", gates=TO_QUOTING),
     Move(S.QUOTING, S.APPROVED, "Quote approved"),
-    Move(S.QUOTING, S.PAID, "Paid before approval", gates=("approval",)),
+    Move(S.QUOTING, S.PAID, "Paid before approval", gates=("approval", *PAYMENT)),
     Move(S.QUOTING, S.REQUEST, "Back to request", MoveKind.BACK),
-    Move(S.APPROVED, S.PAID, "Payment received"),
+    Move(S.APPROVED, S.PAID, "Payment received", gates=PAYMENT),
     Move(S.APPROVED, S.QUOTING, "Re-quote", MoveKind.BACK, True, TO_QUOTING),
     Move(S.APPROVED, S.QUEUED, "Queue before payment", gates=TO_PRODUCTION),
     Move(S.PAID, S.QUEUED, "Queue for cutting", gates=TO_PRODUCTION),
@@ -194,5 +264,22 @@ def available_moves(project: Project) -> list[Move]:
 
 
 def failed_gates(project: Project, move: Move) -> list[Gate]:
-    """The move's gates the job does not pass yet, in the order the table lists them."""
-    return [GATES[code] for code in move.gates if not GATES[code].check(project)]
+    """The move's gates the job does not pass yet, in the order the table lists them, each
+    with its message written for this job."""
+    return [GATES[c].for_project(project) for c in move.gates if not GATES[c].check(project)]
+
+
+def gate_notes(project: Project, move: Move) -> list[str]:
+    """Why the job passes the move's gates other than by their rule ("on account (Acme Steel
+    pays 30 days): production may start before payment"); empty when nothing needs saying."""
+    notes = []
+    for code in move.gates:
+        gate = GATES[code]
+        if gate.note is not None and gate.check(project) and (text := gate.note(project)):
+            notes.append(text)
+    return notes
+
+
+def records_payment(move: Move) -> bool:
+    """Whether the move records a payment (it asks for the proof of payment and the amount)."""
+    return any(code in move.gates for code in PAYMENT)

@@ -411,14 +411,17 @@ def test_a_job_taken_off_the_queue_stays_off_and_a_job_moved_on_is_not_requeued(
     from laseros.models import ActivityLog
     from production.services import queue_remove
     from projects.models import Project
-    from projects.services import project_transition
+    from projects.services import project_payment_received, project_transition
+    from projects.tests.factories import pdf
 
     machine = MachineFactory(code="X3")
     project = make_project()
     Project.objects.filter(pk=project.pk).update(status="approved")
     project.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        project_transition(project=project, to="paid", by=None, override=True, reason="EFT seen")
+        project_payment_received(
+            project=project, by=None, amount=Decimal("1250"), file=pdf(), reason="EFT seen"
+        )
     project.refresh_from_db()
     assert project.status == "queued"
     item = QueueItem.objects.get(project=project)
@@ -434,7 +437,9 @@ def test_a_job_taken_off_the_queue_stays_off_and_a_job_moved_on_is_not_requeued(
     Project.objects.filter(pk=other.pk).update(status="approved")
     other.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        project_transition(project=other, to="paid", by=None, override=True, reason="import")
+        project_payment_received(
+            project=other, by=None, amount=Decimal("1250"), file=pdf(), reason="import"
+        )
         QueueItem.objects.create(machine=machine, project=other, position=1)
         project_transition(project=other, to="queued", by=None, reason="import")
         project_transition(project=other, to="cutting", by=None, reason="import")

@@ -44,6 +44,7 @@ from .inlines import (
     ProjectLineInline,
     StatusChangeInline,
 )
+from .payments import payment_received_view
 
 # High and Urgent show beside the status in the job list
 URGENT_PRIORITIES = {ProjectPriority.HIGH, ProjectPriority.URGENT}
@@ -120,7 +121,7 @@ class TransitionForm(forms.Form):
 
 @admin.register(Project)
 class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
-    money_fields = ("quoted_price", "final_price", "lines_total", "value")
+    money_fields = ("quoted_price", "final_price", "lines_total", "value", "payment_amount")
     # one line per job on a 1024-wide screen (static/css/admin.css): the client by name (its
     # code is in the job's), material and thickness in one column, the value for roles that
     # see money; the quote expiry and the creation date are filters
@@ -418,7 +419,10 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                 else f"{to!r} is not a status.",
             )
             return HttpResponseRedirect(change_url)
+        if workflow.records_payment(move):  # it asks for the proof of payment and the amount
+            return payment_received_view(self, request, project, move, change_url)
         failed = workflow.failed_gates(project, move)
+        notes = workflow.gate_notes(project, move)  # e.g. queued before payment: on account
         if request.method == "POST":
             form = TransitionForm(request.POST)
             if form.is_valid():
@@ -436,7 +440,8 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                     if exc.gate == "stale":
                         return HttpResponseRedirect(change_url)
                 else:
-                    messages.success(request, f"{project.code} is now {S(to).label}.")
+                    said = "".join(f" {note[:1].upper()}{note[1:]}." for note in notes)
+                    messages.success(request, f"{project.code} is now {S(to).label}.{said}")
                     return HttpResponseRedirect(change_url)
         else:
             form = TransitionForm(initial={"from_status": project.status})

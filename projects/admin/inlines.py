@@ -145,7 +145,7 @@ class ClientProjectInline(MoneyFieldsAdminMixin, admin.TabularInline):
     """A client's projects, newest first, on the client's page (read-only; open one to change)."""
 
     model = Project
-    money_fields = ("quoted_price", "final_price")
+    money_fields = ("quoted_price", "final_price", "payment_amount")
     fk_name = "client"
     extra = 0
     can_delete = False

@@ -4,8 +4,9 @@ Every status move goes through `project_transition`: it locks the job, checks th
 and its gates (projects.workflow), sets the dates DOMAIN.md asks for, keeps the history, writes
 the audit entry and, once the transaction commits, sends `project_status_changed`.
 
-Split by subject: jobs.py (codes, details, transitions, quote expiry), documents.py, catalogue.py
-(products, product files, project lines). Import from here: `from projects.services import ...`.
+Split by subject: jobs.py (codes, details, transitions, quote expiry), documents.py, payments.py
+("Payment received": the proof of payment and the amount), catalogue.py (products, product
+files, project lines). Import from here: `from projects.services import ...`.
 """
 
 from .catalogue import (
@@ -28,6 +29,7 @@ from .jobs import (
     QuoteExpiryReport,
     TransitionError,
     can_override,
+    clean_payment_amount,
     due_date_after_payment,
     project_create,
     project_quote_sent,
@@ -37,6 +39,7 @@ from .jobs import (
     quote_dates,
     quotes_expire,
 )
+from .payments import project_payment_received
 
 __all__ = [
     "OVERRIDE_PERMISSION",
@@ -46,6 +49,7 @@ __all__ = [
     "QuoteExpiryReport",
     "TransitionError",
     "can_override",
+    "clean_payment_amount",
     "due_date_after_payment",
     "product_create",
     "product_file_add",
@@ -56,6 +60,7 @@ __all__ = [
     "project_line_add",
     "project_line_delete",
     "project_line_update",
+    "project_payment_received",
     "project_quote_sent",
     "project_sequence_key",
     "project_transition",

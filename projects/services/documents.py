@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +24,7 @@ from .jobs import (
     _changes,
     _copy_into,
     can_override,
+    clean_payment_amount,
     project_transition,
     project_update,
 )
@@ -39,27 +42,23 @@ def project_document_add(
     note: str = "",
     override: bool = False,
     reason: str = "",
+    amount: Decimal | None = None,
 ) -> ProjectDocument:
     """Keep a document with the job under {client}/{job}/documents/, checked for size and type.
 
-    A proof of payment records when payment arrived and moves an Approved job to Paid (a job
+    A proof of payment records when payment arrived, becomes the job's proof of payment (with
+    `amount`, what it shows was paid, when given) and moves an Approved job to Paid (a job
     still in Quoting only with a manager's `override` and `reason`: payment counts as approval).
     A quote uploaded while quoting starts the quote's validity if no quote date is set yet.
     """
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": f"{kind!r} is not a kind of project document."})
-    original_name, content_type, size = check_upload(file, image_only=kind == DocumentKind.IMAGE)
+    if amount is not None:
+        if kind != DocumentKind.PROOF_OF_PAYMENT:
+            raise ValidationError({"amount": "Only a proof of payment carries an amount paid."})
+        amount = clean_payment_amount(amount)
     current = (
         Project.objects.select_for_update(of=("self",)).select_related("client").get(pk=project.pk)
-    )
-    document = ProjectDocument(
-        project=current,
-        kind=kind,
-        original_name=original_name,
-        content_type=content_type,
-        size_bytes=size,
-        note=note,
-        uploaded_by=acting_user(by),
     )
     if (
         kind == DocumentKind.PROOF_OF_PAYMENT
@@ -76,12 +75,9 @@ def project_document_add(
             raise TransitionError(
                 "reason_required", "Give the reason for the override; it is recorded."
             )
-    document.file.save(original_name, file, save=False)
+    document = store_document(current, file=file, kind=kind, by=by, note=note)
     try:
-        document.full_clean()
-        document.save()
-        record_created(document, by=by, message=f"{document.get_kind_display()} for {current.code}")
-        _after_document(current, document, by=by, override=override, reason=reason)
+        _after_document(current, document, by=by, override=override, reason=reason, amount=amount)
     except Exception:
         # the record is rolled back with the transaction; its file must not stay behind
         document.file.delete(save=False)
@@ -90,8 +86,64 @@ def project_document_add(
     return document
 
 
+def store_document(
+    current: Project, *, file, kind: str, by: Actor, note: str = ""
+) -> ProjectDocument:
+    """Check the file, store it under the job and record the document (audited); nothing else.
+    The file is removed again if the record cannot be saved."""
+    original_name, content_type, size = check_upload(file, image_only=kind == DocumentKind.IMAGE)
+    document = ProjectDocument(
+        project=current,
+        kind=kind,
+        original_name=original_name,
+        content_type=content_type,
+        size_bytes=size,
+        note=note,
+        uploaded_by=acting_user(by),
+    )
+    document.file.save(original_name, file, save=False)
+    try:
+        document.full_clean()
+        document.save()
+        record_created(document, by=by, message=f"{document.get_kind_display()} for {current.code}")
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document
+
+
+def _record_proof(
+    current: Project, document: ProjectDocument, *, by: Actor, amount: Decimal | None
+) -> None:
+    """When payment arrived, and the job's proof of payment and amount if it has none yet
+    (one payment per job until finance keeps payments); audited."""
+    before = instance_values(current)
+    if current.pop_received_at is None:
+        current.pop_received_at = timezone.now()
+    if current.payment_document_id is None:
+        current.payment_document = document
+    if amount is not None and current.payment_amount is None:
+        current.payment_amount = amount
+    changes = _changes(before, current)
+    if changes:
+        current.save(update_fields=[*(f for f in changes), "updated_at"])
+        record(
+            action=ActivityLog.Action.UPDATE,
+            obj=current,
+            changes=changes,
+            message="proof of payment received",
+            user=by,
+        )
+
+
 def _after_document(
-    current: Project, document: ProjectDocument, *, by: Actor, override: bool, reason: str
+    current: Project,
+    document: ProjectDocument,
+    *,
+    by: Actor,
+    override: bool,
+    reason: str,
+    amount: Decimal | None,
 ) -> None:
     kind = document.kind
     if (
@@ -102,23 +154,13 @@ def _after_document(
         project_update(project=current, by=by, quote_sent_on=timezone.localdate())
     if kind != DocumentKind.PROOF_OF_PAYMENT:
         return
-    if current.pop_received_at is None:
-        before = instance_values(current)
-        current.pop_received_at = timezone.now()
-        current.save(update_fields=["pop_received_at", "updated_at"])
-        record(
-            action=ActivityLog.Action.UPDATE,
-            obj=current,
-            changes=_changes(before, current),
-            message="proof of payment received",
-            user=by,
-        )
+    _record_proof(current, document, by=by, amount=amount)
     if current.status == ProjectStatus.APPROVED:
         project_transition(
             project=current,
             to=ProjectStatus.PAID,
             by=by,
-            reason=reason or "proof of payment received",
+            reason=reason,
             from_status=ProjectStatus.APPROVED,
         )
     elif current.status == ProjectStatus.QUOTING and override:

@@ -25,7 +25,10 @@ from laseros.workdays import add_working_days
 
 from .. import workflow
 from ..models import (
+    MAX_TOTAL,
+    DocumentKind,
     Project,
+    ProjectDocument,
     ProjectPriority,
     ProjectStatus,
     ProjectStatusChange,
@@ -78,15 +81,94 @@ def due_date_after_payment(pop_on: dt.date, promised: dt.date | None) -> dt.date
 
 
 def _refresh_dates(project: Project) -> None:
+    """The quote's expiry and reminder from its date; once the job is past Approved, the due
+    date from the day production was released (proof of payment, a manager's waiver, or the
+    approval of a client on account)."""
     project.quote_expires_on, project.quote_reminder_on = quote_dates(project.quote_sent_on)
-    if project.pop_received_at is not None and project.status not in (
+    released = workflow.production_released_at(project)
+    if released is not None and project.status not in (
         ProjectStatus.REQUEST,
         ProjectStatus.QUOTING,
         ProjectStatus.APPROVED,
     ):
         project.due_date = due_date_after_payment(
-            timezone.localdate(project.pop_received_at), project.promised_date
+            timezone.localdate(released), project.promised_date
         )
+
+
+# --- payment --------------------------------------------------------------------------------------
+
+_AMOUNT_RE = re.compile(r"^[+-]?\d+(\.\d*)?$")
+
+
+def rand(amount: Decimal) -> str:
+    """R 14 375.00: money as the shop writes it."""
+    return f"R {amount:,.2f}".replace(",", " ")
+
+
+def clean_payment_amount(value: Any) -> Decimal:
+    """The amount a client paid, in rand and cents; TransitionError ("amount") saying what is
+    wrong with anything else (text that is not a plain number, nought or less, past the most a
+    job holds, fractions of a cent)."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        amount = Decimal(value)
+    elif isinstance(value, str) and _AMOUNT_RE.match(value.strip()):
+        amount = Decimal(value.strip())
+    else:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        shown = str(value)[:40]
+        raise TransitionError(
+            "amount", f"{shown!r} is not an amount: write it in rand, e.g. 1234.50.", field="amount"
+        )
+    if amount <= 0:
+        raise TransitionError("amount", "The amount must be more than R 0.", field="amount")
+    if amount > MAX_TOTAL:
+        raise TransitionError("amount", f"The amount is at most {rand(MAX_TOTAL)}.", field="amount")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise TransitionError(
+            "amount", "Give the amount in rand and cents (two decimals at most).", field="amount"
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def _take_payment(
+    current: Project,
+    move: workflow.Move,
+    *,
+    amount: Decimal | None,
+    document: ProjectDocument | None,
+) -> None:
+    """Put the payment a move records on the job (not saved): the proof of payment, which must
+    be this job's, and the amount. Refused for a move that records no payment."""
+    if amount is None and document is None:
+        return
+    if not workflow.records_payment(move):
+        raise TransitionError(
+            "payment_not_expected",
+            f"“{move.label}” records no payment: send the amount and the proof of payment with "
+            "“Payment received”.",
+        )
+    if document is not None:
+        if document.project_id != current.pk or document.kind != DocumentKind.PROOF_OF_PAYMENT:
+            raise TransitionError(
+                "proof_of_payment",
+                f"{document.original_name} is not a proof of payment of {current.code}.",
+                field="proof_of_payment_document",
+            )
+        current.payment_document = document
+    if amount is not None:
+        current.payment_amount = clean_payment_amount(amount)
+
+
+def _payment_summary(project: Project) -> str:
+    """ "payment received: R 14 375.00, proof of payment EFT 0412.pdf", for the history."""
+    amount = (
+        rand(project.payment_amount) if project.payment_amount is not None else "amount not entered"
+    )
+    document = project.payment_document
+    name = document.original_name if document is not None else "none"
+    return f"payment received: {amount}, proof of payment {name}"
 
 
 # --- codes ----------------------------------------------------------------------------------------
@@ -245,14 +327,18 @@ def project_transition(
     reason: str = "",
     override: bool = False,
     from_status: str | None = None,
+    payment_amount: Decimal | None = None,
+    payment_document: ProjectDocument | None = None,
 ) -> Project:
     """Move a job to status `to` if the workflow allows it; the only way a status changes.
 
     Locks the job, checks the move and its gates (a manager may override a gate with a reason,
-    which is recorded), sets the dates (approval, payment and due date, completion; quote dates
-    cleared on re-quote and reinstate), records the history and the audit entry, and sends
-    `project_status_changed` once the transaction commits. `from_status` refuses the move if
-    the job moved meanwhile (a button on a page that is out of date). Raises TransitionError.
+    which is recorded), sets the dates the move makes true (quote date on entering Quoting, a
+    new one on re-quote and reinstate; approval; proof of payment or waiver and the due date;
+    completion), records the history and the audit entry, and sends `project_status_changed`
+    once the transaction commits. "Payment received" records `payment_amount` and
+    `payment_document` (a proof of payment of this job). `from_status` refuses the move if the
+    job moved meanwhile (a button on a page that is out of date). Raises TransitionError.
     """
     try:
         to = ProjectStatus(to)
@@ -265,16 +351,28 @@ def project_transition(
         .get(pk=project.pk)
     )
     source = ProjectStatus(current.status)
-    move = _check_move(current, to, reason=reason, from_status=from_status)
-    overridden = _check_gates(current, move, by=by, reason=reason, override=override)
     before = instance_values(current)
-    now = timezone.now()
-    _apply_move(current, move, to, reason=reason, overridden=overridden, now=now)
+    move = _check_move(current, to, reason=reason, from_status=from_status)
+    _take_payment(current, move, amount=payment_amount, document=payment_document)
+    overridden = _check_gates(current, move, by=by, reason=reason, override=override)
+    why = "; ".join(text for text in [reason, *_move_notes(current, move, overridden)] if text)
+    _apply_move(current, move, to, reason=why, overridden=overridden, now=timezone.now())
     current.full_clean()
     current.save()
-    _record_move(current, source, to, by=by, reason=reason, overridden=overridden, before=before)
+    _record_move(
+        current, source, to, by=by, reason=why, given=reason, overridden=overridden, before=before
+    )
     _copy_into(project, current)
     return current
+
+
+def _move_notes(current: Project, move: workflow.Move, overridden: list[str]) -> list[str]:
+    """What the history adds to the reason: why a gate passed on the client's terms, and the
+    payment a move recorded."""
+    notes = workflow.gate_notes(current, move)
+    if workflow.records_payment(move) and not set(overridden) & set(workflow.PAYMENT):
+        notes.append(_payment_summary(current))
+    return notes
 
 
 def _check_move(
@@ -346,10 +444,15 @@ def _apply_move(
         # a new quote has to go out: the old one expired, was cancelled or is being redone
         current.quote_sent_on = None
         current.approved_at = None
+    if to == ProjectStatus.QUOTING and current.quote_sent_on is None:
+        current.quote_sent_on = timezone.localdate(now)  # "Quote sent today" re-dates it
     if to == ProjectStatus.APPROVED or (to == ProjectStatus.PAID and "approval" in overridden):
         current.approved_at = now
-    if to == ProjectStatus.PAID and current.pop_received_at is None:
-        current.pop_received_at = now
+    if workflow.records_payment(move):
+        if set(overridden) & set(workflow.PAYMENT):
+            current.payment_waived_at = current.payment_waived_at or now
+        elif current.pop_received_at is None:
+            current.pop_received_at = now
     if "payment" in overridden:
         current.payment_waived_at = now
     if to == ProjectStatus.COMPLETED:
@@ -367,10 +470,12 @@ def _record_move(
     *,
     by: Actor,
     reason: str,
+    given: str,
     overridden: list[str],
     before: dict,
 ) -> None:
-    """The history row, the audit entry, and the signal once the transaction commits."""
+    """The history row and the audit entry (`reason`: the reason given and the notes the move
+    adds), and the signal once the transaction commits (with the reason `given`)."""
     change = ProjectStatusChange.objects.create(
         project=current,
         from_status=source,
@@ -397,7 +502,7 @@ def _record_move(
         from_status=str(source),
         to_status=str(to),
         by=acting_user(by),
-        reason=reason,
+        reason=given,
         overridden_gates=overridden,
         change=change,
     )

@@ -91,7 +91,10 @@ def test_proof_of_payment_moves_an_approved_job_to_paid_and_signals_once(
     assert len(received) == 1
     assert (received[0]["from_status"], received[0]["to_status"]) == ("approved", "paid")
     assert received[0]["project"].pk == project.pk and received[0]["by"] == manager
-    assert project.status_changes.latest("id").reason == "proof of payment received"
+    assert project.status_changes.latest("id").reason == (
+        "payment received: amount not entered, proof of payment pop.pdf"
+    )
+    assert project.payment_document.kind == DocumentKind.PROOF_OF_PAYMENT
 
 
 def test_proof_of_payment_while_quoting_waits_for_approval(job_in, manager):

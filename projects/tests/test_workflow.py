@@ -14,13 +14,14 @@ from projects.models import Project, ProjectStatus, ProjectStatusChange
 from projects.services import (
     QUOTE_EXPIRED_REASON,
     TransitionError,
+    project_payment_received,
     project_quote_sent,
     project_transition,
     project_update,
     quotes_expire,
 )
 from projects.signals import project_status_changed
-from projects.tests.factories import ProjectFactory, design_document
+from projects.tests.factories import ProjectFactory, design_document, pdf
 
 pytestmark = pytest.mark.django_db
 S = ProjectStatus
@@ -208,7 +209,7 @@ def test_cancel_and_reinstate(job_in, manager):
     assert project.status == S.CANCELLED
     project_transition(project=project, to=S.QUOTING, by=manager, reason="client came back")
     assert project.status == S.QUOTING
-    assert project.quote_sent_on is None and project.quote_expires_on is None  # a new quote
+    assert project.quote_sent_on == timezone.localdate()  # a new quote, dated by the move
 
 
 def test_stale_button_is_refused(job_in, manager):
@@ -249,7 +250,8 @@ def test_due_date_on_paid(promised, due, job_in, manager):
     Project.objects.filter(pk=project.pk).update(pop_received_at=None)
     pop_time = timezone.make_aware(dt.datetime(2025, 12, 12, 10, 0))
     with mock.patch("django.utils.timezone.now", return_value=pop_time):
-        project_transition(project=project, to=S.PAID, by=manager)
+        project_payment_received(project=project, by=manager, amount=Decimal("10"), file=pdf())
+    project.refresh_from_db()
     assert project.due_date == due
     assert project.pop_received_at == pop_time
 
@@ -295,7 +297,9 @@ def test_signal_is_sent_once_on_commit_with_the_payload(
     project_status_changed.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            project_transition(project=project, to=S.PAID, by=manager, reason="EFT seen")
+            project_payment_received(
+                project=project, by=manager, reason="EFT seen", amount=Decimal("10"), file=pdf()
+            )
         assert received == []  # nothing before the commit
         for callback in callbacks:
             callback()
@@ -321,7 +325,7 @@ def test_a_failing_receiver_is_logged_and_does_not_undo_the_move(
     project_status_changed.connect(broken)
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            project_transition(project=project, to=S.PAID, by=manager)
+            project_payment_received(project=project, by=manager, amount=Decimal("10"), file=pdf())
     finally:
         project_status_changed.disconnect(broken)
     project.refresh_from_db()
@@ -343,3 +347,58 @@ def test_project_update_keeps_the_code_and_status(job_in, manager):
         project_update(project=project, status=S.COMPLETED, by=manager)
     project_update(project=project, quoted_price=Decimal("1250.00"), by=manager)
     assert project.quoted_price == Decimal("1250.00")
+
+
+# --- the dates each move stamps -------------------------------------------------------------------
+
+
+def test_start_quoting_stamps_the_quote_date_so_expiry_and_reminders_count_it(manager):
+    from projects.selectors import quotes_expiring
+
+    project = ProjectFactory()
+    design_document(project)
+    friday = timezone.make_aware(dt.datetime(2025, 12, 5, 10, 0))
+    with mock.patch("django.utils.timezone.now", return_value=friday):
+        project_transition(project=project, to=S.QUOTING, by=manager)
+    assert project.quote_sent_on == dt.date(2025, 12, 5)
+    assert project.quote_expires_on == dt.date(2026, 1, 8)  # 20 working days, as quote_dates
+    assert project.quote_reminder_on == dt.date(2025, 12, 31)
+    assert list(quotes_expiring(dt.date(2026, 1, 5), dt.date(2026, 1, 11))) == [project]
+    assert quotes_expire(today=dt.date(2026, 1, 9)).expired == [project.code]
+
+
+def test_start_quoting_keeps_a_quote_date_already_given(manager):
+    project = ProjectFactory(quote_sent_on=dt.date(2025, 12, 1))
+    design_document(project)
+    project_transition(project=project, to=S.QUOTING, by=manager)
+    assert project.quote_sent_on == dt.date(2025, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"), [(S.CANCELLED, "client came back"), (S.APPROVED, "new drawing")]
+)
+def test_a_new_quote_is_dated_by_the_move_that_asks_for_it(source, reason, job_in, manager):
+    project = job_in(source)
+    Project.objects.filter(pk=project.pk).update(quote_sent_on=dt.date(2025, 1, 6))
+    project.refresh_from_db()
+    project_transition(project=project, to=S.QUOTING, by=manager, reason=reason)
+    assert project.quote_sent_on == timezone.localdate()
+    assert project.quote_expires_on > timezone.localdate()
+
+
+def test_every_date_a_move_makes_true_is_set_by_it(job_in, manager):
+    """Walk a cash job from Request to Completed: each move leaves the dates the workflow, the
+    dashboard and the filters read (quote, approval, payment, due date, completion)."""
+    project = ProjectFactory(promised_date=None)
+    design_document(project)
+    project_transition(project=project, to=S.QUOTING, by=manager)
+    assert project.quote_sent_on and project.quote_expires_on and project.quote_reminder_on
+    project_transition(project=project, to=S.APPROVED, by=manager)
+    assert project.approved_at is not None and project.due_date is None
+    project_payment_received(project=project, by=manager, amount=Decimal("10"), file=pdf())
+    assert project.pop_received_at is not None and project.due_date is not None
+    for step in (S.QUEUED, S.CUTTING, S.QC, S.READY, S.COMPLETED):
+        before = project.status_changed_at
+        project_transition(project=project, to=step, by=manager)
+        assert project.status_changed_at >= before
+    assert project.completed_at is not None
