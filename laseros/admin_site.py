@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin.sites import AlreadyRegistered
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 
@@ -33,6 +38,60 @@ MODEL_ORDER = {
 }
 
 
+# Whole-number columns that name a thing rather than count it: shown as written ("123456"), never
+# grouped as an amount is ("123 456"; USE_THOUSAND_SEPARATOR). Primary keys are ids too.
+IDENTIFIER_NAMES = frozenset({"pid", "pid_start", "worker_pid", "last_value"})
+
+
+def is_identifier(model: type[models.Model], name: Any) -> bool:
+    """Whether list column `name` of `model` is a whole-number id (a key, a process id, ...)."""
+    if not isinstance(name, str):
+        return False
+    try:
+        field = model._meta.get_field(name) if name != "pk" else model._meta.pk
+    except FieldDoesNotExist:
+        return False
+    if not isinstance(field, models.IntegerField) or field.is_relation:
+        return False
+    return field.primary_key or name in IDENTIFIER_NAMES or name.endswith("_id")
+
+
+def plain_column(model: type[models.Model], name: str) -> Callable[[models.Model], str | None]:
+    """A list column showing the id as written, sorted, titled and styled as the field's own."""
+    field = model._meta.get_field(name) if name != "pk" else model._meta.pk
+    assert field is not None
+
+    @admin.display(description=str(field.verbose_name), ordering=name)
+    def column(obj: models.Model) -> str | None:
+        value = getattr(obj, name)
+        return None if value is None else str(value)
+
+    column.__name__ = name  # CSS classes field-<name> and column-<name>, as before
+    return column
+
+
+class PlainIdentifiersMixin:
+    """Every list (Django's, third parties' and ours) shows its id columns ungrouped."""
+
+    model: type[models.Model]
+
+    def _plain(self, names: Sequence[Any]) -> list[Any]:
+        columns = self.__dict__.setdefault("_plain_columns", {})
+        out = []
+        for name in names:
+            if is_identifier(self.model, name):
+                name = columns.setdefault(name, plain_column(self.model, name))
+            out.append(name)
+        return out
+
+    def get_list_display(self, request):
+        return self._plain(super().get_list_display(request))  # type: ignore[misc]
+
+    def get_list_display_links(self, request, list_display):
+        links = super().get_list_display_links(request, list_display)  # type: ignore[misc]
+        return links if links is None else self._plain(links)
+
+
 class LaserOSAdminSite(admin.AdminSite):
     site_header = "Laser OS"
     site_title = "Laser OS"
@@ -49,12 +108,18 @@ class LaserOSAdminSite(admin.AdminSite):
         self.add_action(export_xlsx, "export_xlsx")
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every ModelAdmin registered here records its saves and deletes in the audit trail."""
+        """Every ModelAdmin registered here records its saves and deletes in the audit trail,
+        and shows its id columns ungrouped."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, AuditedAdminMixin):
+        mixins = tuple(
+            mixin
+            for mixin in (AuditedAdminMixin, PlainIdentifiersMixin)
+            if not issubclass(admin_class, mixin)
+        )
+        if mixins:
             admin_class = type(
                 admin_class.__name__,
-                (AuditedAdminMixin, admin_class),
+                (*mixins, admin_class),
                 {"__module__": admin_class.__module__},
             )
         try:

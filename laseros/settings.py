@@ -172,6 +172,11 @@ TIME_ZONE = env.str("TIME_ZONE", default="Africa/Johannesburg")
 USE_I18N = False
 USE_TZ = True
 FORMAT_MODULE_PATH = ["laseros.formats"]
+# 12 500 and 12 345.50: thousands grouped by a (non-breaking) space, as South African standards
+# (SANS / SI) and CLDR's en-ZA write them; the point before decimals is what the shop and its
+# prices use (CLDR's en-ZA has a comma there). Ids and codes are not grouped (laseros.admin_site);
+# number boxes in forms show and take the plain number.
+USE_THOUSAND_SEPARATOR = True
 
 # --- static and media files ----------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.formats import number_format
 from django.utils.html import format_html
 
 from clients.models import Client
@@ -138,7 +139,7 @@ class ProjectLineInline(MoneyFieldsAdminMixin, admin.TabularInline):
     @admin.display(description="line total (R)")
     def line_total(self, obj):
         total = obj.line_total if obj.pk else None
-        return f"{total:,.2f}" if total is not None else "—"
+        return number_format(total, 2) if total is not None else "—"
 
 
 class ClientProjectInline(MoneyFieldsAdminMixin, admin.TabularInline):
@@ -153,7 +154,7 @@ class ClientProjectInline(MoneyFieldsAdminMixin, admin.TabularInline):
     fields = ["code", "name", "status", "due_date", "quoted_price", "created_at"]
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
-    verbose_name_plural = "projects"
+    verbose_name_plural = "jobs"
 
     def has_add_permission(self, request, obj=None):
         return False

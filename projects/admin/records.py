@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.formats import number_format
 
 from clients.admin import copy_saved
 from laseros.admin import ReadOnlyAdmin
@@ -234,7 +235,7 @@ class ProjectLineAdmin(MoneyFieldsAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description="total (R)")
     def total(self, obj):
-        return f"{obj.line_total:,.2f}"
+        return number_format(obj.line_total, 2)
 
     @admin.display(description="job status", ordering="project__status")
     def project_status(self, obj):
