@@ -34,6 +34,7 @@ from ..models import (
     QueuePriority,
 )
 from ..selectors import local_day_bounds
+from . import project_page  # noqa: F401 - shows a job's runs on its page
 from .forms import (
     CutPresetForm,
     RunProjectFormSet,

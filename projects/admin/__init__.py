@@ -178,12 +178,14 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         (
             "Status",
             {
+                # folded: the status bar at the top of the page says it
                 "fields": [
                     "status_label",
                     "status_reason",
                     "status_changed_at",
                     "status_before_hold",
-                ]
+                ],
+                "classes": ["collapse"],
             },
         ),
         ("What to cut", {"fields": ["material", "thickness_mm", "quantity"]}),
@@ -245,7 +247,10 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         if obj is None:
             return [ProjectLineInline, DocumentAddInline]
-        return [*self.inlines, *(i for i in page_inlines(Project) if i not in self.inlines)]
+        # what a manager looks for first under the form: the drawings and the runs (added by
+        # ingest and production), then the history; the lines and documents after them
+        added = [i for i in page_inlines(Project) if i not in self.inlines]
+        return [*added, StatusChangeInline, ProjectLineInline, DocumentInline, DocumentAddInline]
 
     def action_checkbox(self, obj):
         """Django's own checkbox, written out: rendering its widget's template for each of the

@@ -65,7 +65,7 @@ def test_the_managers_job_page_shows_the_money(client, manager, priced_job):
     [
         ("/admin/projects/product/", True),
         ("/admin/projects/projectline/", True),
-        ("/admin/projects/project/", False),  # the job list shows no price to anyone
+        ("/admin/projects/project/", True),  # the job's value, to roles that see money
     ],
 )
 def test_changelists_have_no_price_column_for_operators(
