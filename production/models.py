@@ -22,6 +22,9 @@ MAX_SIDE_MM = 100_000
 MAX_PARTS = 1_000_000
 MAX_SHEETS = 100_000
 MAX_MINUTES = 100_000
+MAX_PIERCES = 2_000_000_000  # within PostgreSQL's integer
+MAX_RUN_CUT_MM = Decimal("99999999999.9")  # what a run's cut length column holds
+MAX_RUN_AREA_MM2 = Decimal("9999999999999.9")
 POWER_W = [MaxValueValidator(MAX_POWER_W)]
 SIDE_MM = [MinValueValidator(1), MaxValueValidator(MAX_SIDE_MM)]
 PARTS = [MaxValueValidator(MAX_PARTS)]
@@ -478,6 +481,12 @@ class LaserRunProject(models.Model):
     )
     area_mm2 = models.DecimalField(
         max_digits=14, decimal_places=1, default=ZERO, validators=NOT_NEGATIVE
+    )
+    pierce_count = models.PositiveIntegerField(
+        "pierces",
+        default=0,
+        validators=[MaxValueValidator(MAX_PIERCES)],
+        help_text="From the job's measured drawings × the parts cut.",
     )
     share = models.DecimalField(
         max_digits=7,

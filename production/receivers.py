@@ -37,10 +37,13 @@ def on_project_status_changed(
 
     from .services import queue_paid_project
 
+    change = kwargs.get("change")
     try:
         fresh = Project.objects.get(pk=project.pk)
         if fresh.status != "paid":
             return  # it moved on in the same transaction (an import walking a job forward)
+        if change is not None and fresh.status_changes.filter(pk__gt=change.pk).exists():
+            return  # it moved since (queued, then taken off the queue again by a manager)
         queue_paid_project(project=fresh, by=by)
     except Exception as exc:
         logger.exception("could not queue paid project %s", getattr(project, "code", project))

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
+from ingest.models import FileKind, FileMetadata, FileStatus
+
 from .models import LaserRun, LaserRunProject, LaserRunSheet
+
+# Drawings a job is cut from: what ingest measures (cut length, area, pierces).
+MEASURED_KINDS = (FileKind.DXF, FileKind.LIGHTBURN)
 
 
 def local_day_bounds(day: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -35,3 +43,58 @@ def run_details() -> QuerySet[LaserRun]:
         Prefetch("sheets", queryset=LaserRunSheet.objects.select_related("stock__material")),
         "photos",
     )
+
+
+@dataclass(frozen=True)
+class PieceMeasure:
+    """What one piece of a job measures on its drawings: cut length, area and pierces."""
+
+    cut_length_mm: Decimal
+    area_mm2: Decimal
+    pierce_count: Decimal
+
+
+def measured_pieces(project_ids: Iterable[int]) -> dict[int, PieceMeasure]:
+    """Per job, one piece as its measured drawings say (ingest's metadata of its processed DXF
+    and LightBurn files, the newest version of each part): the mean over its drawings weighted
+    by each drawing's quantity (1 when the drawing does not say). Jobs with no measured drawing
+    are left out."""
+    rows = (
+        FileMetadata.objects.filter(
+            file__project_id__in=list(project_ids),
+            file__deleted_at__isnull=True,
+            file__status=FileStatus.PROCESSED,
+            file__kind__in=MEASURED_KINDS,
+            cut_length_mm__isnull=False,
+        )
+        .order_by("file__project_id", "file__part", "-file__version", "-file_id")
+        .values_list(
+            "file__project_id",
+            "file__part",
+            "quantity",
+            "cut_length_mm",
+            "area_mm2",
+            "pierce_count",
+        )
+    )
+    newest: dict[tuple[int, str], tuple] = {}
+    for project_id, part, *values in rows:
+        newest.setdefault((project_id, part), tuple(values))
+    sums: dict[int, list[Decimal]] = {}
+    for (project_id, _), (quantity, cut, area, pierces) in newest.items():
+        weight = Decimal(quantity or 1)
+        total = sums.setdefault(project_id, [Decimal(0)] * 4)
+        total[0] += weight
+        total[1] += weight * Decimal(str(cut or 0))
+        total[2] += weight * Decimal(str(area or 0))
+        total[3] += weight * Decimal(pierces or 0)
+    return {
+        project_id: PieceMeasure(cut / pieces, area / pieces, pierce / pieces)
+        for project_id, (pieces, cut, area, pierce) in sums.items()
+    }
+
+
+def parts_cut(project_id: int) -> int:
+    """Good parts the recorded runs have cut for a job so far."""
+    total = LaserRunProject.objects.filter(project_id=project_id).aggregate(n=Sum("parts"))["n"]
+    return int(total or 0)

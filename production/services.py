@@ -25,10 +25,14 @@ from inventory.models import SheetStock
 from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_audited
 from laseros.models import ActivityLog
-from laseros.moves import check_move, record_move
+from laseros.moves import TransitionError, check_move, record_move
 from projects.models import Project
 
+from . import selectors
 from .models import (
+    MAX_PIERCES,
+    MAX_RUN_AREA_MM2,
+    MAX_RUN_CUT_MM,
     PRESET_TUNED_FIELDS,
     QUEUE_ACTIVE,
     QUEUE_TRANSITIONS,
@@ -367,11 +371,17 @@ def run_record(
     from stock once. All or nothing: a sheet short of stock leaves no run and no movement.
 
     `projects`: (project, parts, cut_length_mm, area_mm2) tuples (or dicts with those keys);
+    a cut length or area left empty (or 0) is measured: the job's drawings × the parts cut.
     `sheets`: (stock, quantity) pairs.
+
+    The work moves on with the run (run_moves_jobs): the job's queue item starts, the job goes
+    into Cutting, and once the runs have cut all its parts the item is done and the job in QC.
+    A job that may not be cut yet (not paid, on hold, ...) refuses the whole run.
     """
     project_rows = [_as_entry(e) for e in projects]
     wanted, stocks = _sheets_wanted(sheets)
     _check_run(machine, operator, started_at, ended_at, project_rows, sheets)
+    project_rows, pierces = _measured(project_rows)
     # Lock every stock row first, in one order, before anything else writes (see lock_stock).
     locked = inventory_services.lock_stock(list(stocks.values()))
     _check_nest(locked, preset)
@@ -388,8 +398,9 @@ def run_record(
     )
     run.full_clean()
     run.save()
-    shares = _share_out(run, project_rows)
+    shares = _share_out(run, project_rows, pierces)
     _take_sheets(run, locked, wanted, stocks, by=by)
+    run_moves_jobs(run=run, projects=[p for p, *_ in project_rows], by=by)
     record_created(
         run,
         by=by,
@@ -476,16 +487,128 @@ def _check_nest(locked: dict[int, SheetStock], preset: CutPreset | None) -> None
         raise ValidationError({"sheets": errors})
 
 
-def _share_out(run: LaserRun, project_rows: list[RunShareRow]) -> list[Decimal]:
+def _measured(project_rows: list[RunShareRow]) -> tuple[list[RunShareRow], list[int]]:
+    """The rows with the cut length and area nobody typed taken from each job's measured
+    drawings × its parts (selectors.measured_pieces), and each job's pierces the same way; a
+    figure too large to keep is refused."""
+    pieces = selectors.measured_pieces(project.pk for project, *_ in project_rows)
+    rows: list[RunShareRow] = []
+    pierces: list[int] = []
+    errors: list[str] = []
+    tenth = Decimal("0.1")
+    for project, parts, cut, area in project_rows:
+        piece = pieces.get(project.pk)
+        count = 0
+        if piece is not None:
+            cut = cut or (piece.cut_length_mm * parts).quantize(tenth, rounding=ROUND_HALF_EVEN)
+            area = area or (piece.area_mm2 * parts).quantize(tenth, rounding=ROUND_HALF_EVEN)
+            count = int((piece.pierce_count * parts).to_integral_value(rounding=ROUND_HALF_EVEN))
+        if cut > MAX_RUN_CUT_MM or area > MAX_RUN_AREA_MM2 or count > MAX_PIERCES:
+            errors.append(
+                f"{project.code}: {parts} parts of {cut:,.0f} mm cut, {area:,.0f} mm² and "
+                f"{count:,} pierces is too large to be a run; check the drawing and the parts."
+            )
+        rows.append((project, parts, cut, area))
+        pierces.append(count)
+    if errors:
+        raise ValidationError({"projects": errors})
+    return rows, pierces
+
+
+def _share_out(run: LaserRun, project_rows: list[RunShareRow], pierces: list[int]) -> list[Decimal]:
     """Each job's share of the run, by its cut length, area and parts (see compute_shares)."""
     shares = compute_shares([(cut, area, parts) for _, parts, cut, area in project_rows])
     LaserRunProject.objects.bulk_create(
         LaserRunProject(
-            run=run, project=project, parts=parts, cut_length_mm=cut, area_mm2=area, share=share
+            run=run,
+            project=project,
+            parts=parts,
+            cut_length_mm=cut,
+            area_mm2=area,
+            pierce_count=count,
+            share=share,
         )
-        for (project, parts, cut, area), share in zip(project_rows, shares, strict=True)
+        for (project, parts, cut, area), count, share in zip(
+            project_rows, pierces, shares, strict=True
+        )
     )
     return shares
+
+
+# Statuses a run moves a job out of, toward Cutting (Approved only if its gates let it queue).
+_BEFORE_THE_QUEUE = ("approved", "paid")
+# A job here has been cut: a run for it (spares, a remake) is recorded and moves nothing.
+_ALREADY_CUT = ("qc", "ready")
+
+
+def run_moves_jobs(*, run: LaserRun, projects: Iterable[Project], by: Actor = None) -> None:
+    """The work moves on with a recorded run, for each job it served: its queue item starts (a
+    paid job with none is queued on the run's machine first) and the job goes into Cutting;
+    once the runs have cut all its parts (its quantity) the item is done and the job goes to QC.
+    Every move goes through projects' project_transition (its gates, history and audit); a
+    move it refuses is a ValidationError naming the job, and the caller's transaction (the run)
+    is undone with it."""
+    from projects import services as project_services
+
+    for project in projects:
+        current = Project.objects.get(pk=project.pk)
+        if current.status in _ALREADY_CUT:
+            continue
+        if current.status == "on_hold":
+            why = f" ({current.status_reason})" if current.status_reason else ""
+            raise ValidationError(
+                {
+                    "projects": f"{current.code} is on hold{why}: resume it before recording "
+                    "a run for it. The run was not recorded."
+                }
+            )
+        cut = selectors.parts_cut(current.pk)
+        covered = cut >= current.quantity
+        reason = f"laser run {run.pk}: {cut} of {current.quantity} parts cut"
+        path = ["queued"] if current.status in _BEFORE_THE_QUEUE else []
+        path += [] if current.status == "cutting" else ["cutting"]
+        path += ["qc"] if covered else []
+        if current.status in (*_BEFORE_THE_QUEUE, "queued", "cutting"):
+            _queue_follows(current, machine=run.machine, covered=covered, reason=reason, by=by)
+        for to in path:
+            try:
+                project_services.project_transition(project=current, to=to, by=by, reason=reason)
+            except TransitionError as exc:
+                raise ValidationError(
+                    {"projects": f"{current.code}: {exc.detail} The run was not recorded."}
+                ) from exc
+        _copy_status(project, current)
+
+
+def _copy_status(target: Project, source: Project) -> None:
+    if target is not source:
+        for name in ("status", "status_changed_at", "status_reason"):
+            setattr(target, name, getattr(source, name))
+
+
+def _queue_follows(
+    project: Project, *, machine: Machine, covered: bool, reason: str, by: Actor
+) -> None:
+    """The job's active queue items start cutting and, once all its parts are cut, are done. A
+    job on its way to the queue with no item (other than a cancelled one) gets one on `machine`."""
+    items = list(QueueItem.objects.filter(project=project, status__in=QUEUE_ACTIVE))
+    queued_before = QueueItem.objects.filter(project=project).exclude(status=QueueStatus.CANCELLED)
+    if not items and not queued_before.exists():
+        priority = project.priority if project.priority in QueuePriority.values else None
+        items = [
+            queue_add(
+                project=project,
+                machine=machine,
+                priority=priority or QueuePriority.NORMAL,
+                by=by,
+                notes=reason,
+            )
+        ]
+    for item in items:
+        if item.status == QueueStatus.QUEUED:
+            queue_start(item=item, by=by)
+        if covered:
+            queue_complete(item=item, by=by, reason=reason)
 
 
 def _take_sheets(

@@ -442,7 +442,7 @@ class RunDayFilter(admin.SimpleListFilter):
 
 class LaserRunProjectInline(ReadOnlyInline, admin.TabularInline):
     model = LaserRunProject
-    fields = ["project", "parts", "cut_length_mm", "area_mm2", "share"]
+    fields = ["project", "parts", "cut_length_mm", "area_mm2", "pierce_count", "share"]
     readonly_fields = fields
     verbose_name_plural = "jobs in this run (share of time and material)"
 

@@ -78,8 +78,18 @@ class RunRecordForm(forms.Form):
 class RunProjectRow(forms.Form):
     project = forms.ModelChoiceField(queryset=None)
     parts = forms.IntegerField(min_value=0, required=False)
-    cut_length_mm = forms.DecimalField(min_value=0, decimal_places=1, required=False)
-    area_mm2 = forms.DecimalField(min_value=0, decimal_places=1, required=False)
+    cut_length_mm = forms.DecimalField(
+        min_value=0,
+        decimal_places=1,
+        required=False,
+        help_text="Empty: the job's measured drawings × the parts.",
+    )
+    area_mm2 = forms.DecimalField(
+        min_value=0,
+        decimal_places=1,
+        required=False,
+        help_text="Empty: the job's measured drawings × the parts.",
+    )
 
     def __init__(self, *args, site, **kwargs):
         from projects.models import Project

@@ -17,13 +17,22 @@ _numbers = itertools.count(1)
 
 
 def make_project(**fields):
-    """A project to cut. Uses projects' ProjectFactory when that engineer has written one."""
+    """A project to cut: paid (proof of payment in), so a run may serve it, unless `status` is
+    given. Uses projects' ProjectFactory when that engineer has written one."""
+    status = fields.pop("status", "paid")
     try:
         from projects.tests.factories import ProjectFactory
     except ImportError:
         ProjectFactory = None
     if ProjectFactory is not None:
-        return ProjectFactory(**fields)
+        project = ProjectFactory(**fields)
+        if status != project.status:
+            from projects.models import Project
+
+            paid = {"pop_received_at": timezone.now()} if status == "paid" else {}
+            Project.objects.filter(pk=project.pk).update(status=status, **paid)
+            project.refresh_from_db()
+        return project
     from clients.models import Client
     from projects.models import Project
 

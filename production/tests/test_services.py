@@ -446,3 +446,29 @@ def test_a_job_taken_off_the_queue_stays_off_and_a_job_moved_on_is_not_requeued(
     other.refresh_from_db()
     assert other.status == "cutting"
     assert not ActivityLog.objects.filter(message__contains="not queued automatically").exists()
+
+
+def test_a_job_queued_and_taken_off_again_before_the_payment_commits_stays_off(transitions):
+    """The payment's signal comes after the commit: by then a manager may have queued the job and
+    taken it off again (Paid, its item cancelled). It stays off the queue."""
+    from production import receivers
+    from projects.models import ProjectStatusChange
+
+    machine = MachineFactory(code="X3")
+    project = _paid_project()
+    paid = ProjectStatusChange.objects.create(
+        project=project, from_status="approved", to_status="paid", changed_at=timezone.now()
+    )
+    item = services.queue_add(project=project, machine=machine)
+    services.queue_remove(item=item, reason="material on back order")
+    for source, to in (("paid", "queued"), ("queued", "paid")):
+        ProjectStatusChange.objects.create(
+            project=project, from_status=source, to_status=to, changed_at=timezone.now()
+        )
+    receivers.on_project_status_changed(
+        sender=None, project=project, from_status="approved", to_status="paid", change=paid
+    )
+    assert list(QueueItem.objects.filter(project=project).values_list("status", flat=True)) == [
+        "cancelled"
+    ]
+    assert transitions == []
