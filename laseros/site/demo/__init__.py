@@ -30,10 +30,11 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("materials", seed_materials),
     ("clients", seed_clients),
     ("products", seed_products),
-    ("paid jobs", seed_paid_jobs),
+    # the machines first: a paid job is queued on one (no "no active machine")
     ("machines", seed_machines),
     ("presets", seed_presets),
     ("stock", seed_stock),
+    ("paid jobs", seed_paid_jobs),
     ("jobs", seed_jobs),
     ("stock take", seed_stock_take),
     ("files", seed_drawings),

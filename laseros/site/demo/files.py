@@ -6,15 +6,20 @@ step again finds the same bytes and changes nothing.
 
 from __future__ import annotations
 
+import math
 import random
+import re
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from ingest.models import FileSource
+from ingest.models import FileIngest, FileSource
 from ingest.services import ingest
+from ingest.tasks import process_file
 from projects.models import Project
+
+Plate = tuple[str, float, float, tuple[float, ...]]
 
 # part name, width, height, hole diameters (mm)
 DEMO_PARTS = (
@@ -50,8 +55,65 @@ def plate_dxf(width: float, height: float, holes: tuple[float, ...], note: str =
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
+def job_part(project: Project) -> Plate:
+    """The part a demo job cuts, read from its name as the catalogue writes it ("Mounting
+    bracket A-80x80 3mm x50": an 80×80 plate; "Sign letters H-200": 200 high), with holes of
+    twice the thickness (6 mm at least) where they fit; a job without a size gets a part of
+    DEMO_PARTS (the same one each time)."""
+    name = project.name.rsplit(" x", 1)[0]
+    thickness = float(project.thickness_mm or 3)
+    size = re.search(r"(\d+)x(\d+)", name)
+    high = re.search(r"-(\d+)\b", name)
+    if size:
+        width, height = float(size.group(1)), float(size.group(2))
+    elif high:
+        height = float(high.group(1))
+        width = round(height * 0.8)
+    else:
+        return random.Random(project.code).choice(DEMO_PARTS)
+    hole = max(6.0, round(2 * thickness))
+    fits = min(width, height) >= 4 * hole
+    holes = (hole, hole) if fits and max(width, height) >= 6 * hole else (hole,) if fits else ()
+    part = "".join(w.capitalize() for w in re.findall(r"[A-Za-z]+", name.split(" ")[0]))
+    words = [w for w in name.split() if re.fullmatch(r"[A-Za-z]+", w)]
+    part = "".join(w.capitalize() for w in words)[:30] or part or "Part"
+    return part, width, height, holes
+
+
+def plate_measures(plate: Plate) -> tuple[float, float, int]:
+    """One plate's cut length (mm), area (mm², net of holes) and pierces: what ingest measures on
+    its drawing (for demo runs written in bulk, whose jobs have no drawing)."""
+    _, width, height, holes = plate
+    cut = 2 * (width + height) + sum(math.pi * d for d in holes)
+    area = width * height - sum(math.pi * d * d / 4 for d in holes)
+    return cut, area, 1 + len(holes)
+
+
+def _drawing_name(project: Project, plate: Plate, number: int) -> str:
+    material = project.material.code if project.material_id else "MS"
+    thickness = float(project.thickness_mm or 3)
+    return f"{number:04d}-{plate[0]}-{material}-{thickness:g}mm-x{project.quantity}.dxf"
+
+
+def ingest_job_drawing(project: Project, number: int = 1) -> FileIngest | None:
+    """The job's drawing (job_part), ingested through ingest's pipeline and read at once, so
+    its measurements are there before the job is cut (a run's share is measured from them)."""
+    plate = job_part(project)
+    outcome = ingest(
+        source_file=ContentFile(plate_dxf(*plate[1:], note=f"{project.code} {plate[0]}")),
+        original_name=_drawing_name(project, plate, number),
+        project=project,
+        source=FileSource.CLI,
+    )
+    if outcome.created:
+        process_file(outcome.file.pk)
+    return outcome.file
+
+
 def seed_files(size: int, rng: random.Random, log: Callable[[str], None]) -> None:
-    """One or two drawings for each of the first demo jobs (more jobs for a bigger demo)."""
+    """The drawing of each of the first demo jobs (more jobs for a bigger demo): the part its
+    name says (job_part), so what a run cut and what the drawing measures agree. Jobs that were
+    cut have theirs already (ingested before their run): those count as already there."""
     projects = list(
         Project.objects.select_related("client", "material").order_by("code")[: 3 * max(size, 1)]
     )
@@ -60,28 +122,22 @@ def seed_files(size: int, rng: random.Random, log: Callable[[str], None]) -> Non
         return
     created = duplicates = 0
     for number, project in enumerate(projects, start=1):
-        own = random.Random(project.code)  # the same job always gets the same drawings
-        material = project.material.code if project.material_id else own.choice(["MS", "GALV"])
-        thickness = project.thickness_mm or own.choice([1.2, 2, 3, 5])
-        for part, width, height, holes in own.sample(DEMO_PARTS, k=1 + own.randint(0, 1)):
-            quantity = own.choice([2, 4, 10, 20])
-            name = f"{number:04d}-{part}-{material}-{float(thickness):g}mm-x{quantity}.dxf"
-            try:
-                outcome = ingest(
-                    source_file=ContentFile(
-                        plate_dxf(width, height, holes, note=f"{project.code} {part}")
-                    ),
-                    original_name=name,
-                    project=project,
-                    source=FileSource.CLI,
-                )
-            except ValidationError as exc:  # pragma: no cover - the drawings are well formed
-                log(f"files: {name} refused: {'; '.join(exc.messages)}")
-                continue
-            if outcome.created:
-                created += 1
-            else:
-                duplicates += 1
+        plate = job_part(project)
+        name = _drawing_name(project, plate, number)
+        try:
+            outcome = ingest(
+                source_file=ContentFile(plate_dxf(*plate[1:], note=f"{project.code} {plate[0]}")),
+                original_name=name,
+                project=project,
+                source=FileSource.CLI,
+            )
+        except ValidationError as exc:  # pragma: no cover - the drawings are well formed
+            log(f"files: {name} refused: {'; '.join(exc.messages)}")
+            continue
+        if outcome.created:
+            created += 1
+        else:
+            duplicates += 1
     log(
         f"files: {created} drawings ingested into {len(projects)} jobs ({duplicates} already there)"
     )

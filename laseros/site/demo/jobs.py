@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clients.models import Client, Contact
+from ingest.models import FileIngest
 from inventory.models import Material, SheetStock
 from inventory.services import offcut_create, stock_receive
 from laseros.models import CodeSequence
@@ -42,8 +43,8 @@ from production.models import (
 )
 from production.services import (
     compute_shares,
-    queue_complete,
     queue_paid_project,
+    queue_remove,
     queue_start,
     run_record,
 )
@@ -66,6 +67,8 @@ from projects.services import (
     project_transition,
     quote_dates,
 )
+
+from .files import ingest_job_drawing, job_part, plate_measures
 
 S = ProjectStatus
 D = Decimal
@@ -90,6 +93,8 @@ STEP_REASONS = {
     S.READY: "QC passed",
     S.COMPLETED: "collected",
 }
+# Why a paid job waits off the queue (a manager took it off: Queued -> Paid).
+OFF_THE_QUEUE_REASONS = ("material on back order", "client asked to hold the cut until Monday")
 HOLD_REASONS = (
     "client asked us to wait for site measurements",
     "waiting on a revised drawing",
@@ -175,7 +180,9 @@ class JobMaker:
         self._design(project)
         hold_or_cancel = target in (S.ON_HOLD, S.CANCELLED)
         stop = rng.choice((S.REQUEST, S.QUOTING, S.APPROVED)) if hold_or_cancel else target
-        self._walk_to(project, stop)
+        self._walk_to(project, S.QUEUED if target == S.PAID else stop)
+        if target == S.PAID:
+            self._take_off_the_queue(project)
         if target == S.ON_HOLD:
             project_transition(
                 project=project, to=S.ON_HOLD, by=self.by, reason=rng.choice(HOLD_REASONS)
@@ -185,6 +192,14 @@ class JobMaker:
                 project=project, to=S.CANCELLED, by=self.by, reason=rng.choice(CANCEL_REASONS)
             )
         return project
+
+    def _take_off_the_queue(self, project: Project) -> None:
+        """A paid job waits in Paid only when a manager took it off the queue, with a reason
+        (production queues every paid job on an active machine)."""
+        reason = self.rng.choice(OFF_THE_QUEUE_REASONS)
+        for item in QueueItem.objects.filter(project=project, status__in=QUEUE_ACTIVE):
+            queue_remove(item=item, by=self.by, reason=reason)
+        project_transition(project=project, to=S.PAID, by=self.by, reason=reason)
 
     def _design(self, project: Project) -> None:
         part = project.name.split(" x")[0].replace(" ", "")[:30] or "Part"
@@ -218,15 +233,19 @@ class JobMaker:
                 # production queues a paid job (what its receiver does once the payment commits;
                 # done here so the receiver finds the job queued and leaves it)
                 item = queue_paid_project(project=project, by=self.by)
-                if target != S.QUEUED:
+                if target not in (S.QUEUED, S.PAID):
                     self.pending_cut.append((project, item, target))
                 return  # cut in batches: see cut_pending()
 
     def cut_pending(self) -> None:
-        """Start the pending jobs on the machine; cut the ones that go further in runs of one to
-        three jobs of the same material and thickness (one nest), then QC, ready, completed."""
+        """Start the jobs that stay in Cutting on the machine; cut the ones that go further in
+        runs of one to three jobs of the same material and thickness (one nest): each job's
+        drawing is ingested and measured first, the run moves its queue item to done and the job
+        to QC (production's run_record), then QC passes, ready, completed."""
         rng = self.rng
-        for project, item, _target in self.pending_cut:
+        for project, item, target in self.pending_cut:
+            if target != S.CUTTING:
+                continue
             if item is not None:
                 queue_start(item=item, by=self.by)
             project_transition(
@@ -235,19 +254,26 @@ class JobMaker:
         to_cut = [(p, i, t) for p, i, t in self.pending_cut if t != S.CUTTING]
         groups: dict[tuple[int, Decimal], list] = defaultdict(list)
         for entry in to_cut:
+            if not FileIngest.objects.filter(project=entry[0]).exists():
+                ingest_job_drawing(entry[0])
             groups[(entry[0].material_id, entry[0].thickness_mm)].append(entry)
         for key, entries in groups.items():
             while entries:
                 nest = [entries.pop() for _ in range(min(len(entries), rng.randint(1, 3)))]
                 self._run(key, nest)
         for project, _item, target in to_cut:
-            for step in MAIN_LINE[MAIN_LINE.index(S.QC) : MAIN_LINE.index(target) + 1]:
+            project.refresh_from_db()
+            for step in MAIN_LINE[MAIN_LINE.index(S.QC) + 1 : MAIN_LINE.index(target) + 1]:
                 project_transition(project=project, to=step, by=self.by, reason=STEP_REASONS[step])
         self.pending_cut = []
 
     def _run(self, key: tuple[int, Decimal], nest: list) -> None:
         rng, shop = self.rng, self.shop
-        machine = shop.machines[self.runs % len(shop.machines)]
+        # the machine the nest's jobs are queued on (the run moves their queue items on)
+        machine = next(
+            (item.machine for _p, item, _t in nest if item is not None),
+            shop.machines[self.runs % len(shop.machines)],
+        )
         operator = shop.operators[self.runs % len(shop.operators)]
         stock = shop.stock.get(key)
         sheets = []
@@ -269,7 +295,8 @@ class JobMaker:
             operator=operator,
             started_at=started,
             ended_at=started + dt.timedelta(minutes=rng.randint(10, 180)),
-            projects=[_run_entry(rng, project) for project, _item, _target in nest],
+            # cut length and area measured from each job's drawing (run_record), not typed
+            projects=[(project, project.quantity, 0, 0) for project, _item, _target in nest],
             sheets=sheets,
             preset=shop.presets.get(key) if stock is not None else None,
             scrap_parts=rng.choice((0, 0, 0, 1, 2)),
@@ -277,9 +304,6 @@ class JobMaker:
             by=self.by,
         )
         self.runs += 1
-        for _project, item, _target in nest:
-            if item is not None:
-                queue_complete(item=item, by=self.by, reason=f"cut in run {run.pk}")
         if stock is not None and self.runs % 4 == 0:
             offcut_create(
                 material=stock.material,
@@ -293,13 +317,16 @@ class JobMaker:
             )
 
 
-def _run_entry(rng: random.Random, project: Project) -> tuple[Project, int, Decimal, Decimal]:
-    """(project, parts, cut length mm, area mm²) of one job's share of a nest."""
+def _run_entry(project: Project) -> tuple[Project, int, Decimal, Decimal]:
+    """(project, parts, cut length mm, area mm²) of one bulk job's share of a nest: its part
+    (the one its name says) measured as ingest would measure its drawing, × the quantity."""
+    cut, area, _pierces = plate_measures(job_part(project))
+    tenth = D("0.1")
     return (
         project,
         project.quantity,
-        D(rng.randint(500, 20000) * project.quantity),
-        D(rng.randint(5000, 200000) * project.quantity),
+        (D(str(cut)) * project.quantity).quantize(tenth),
+        (D(str(area)) * project.quantity).quantize(tenth),
     )
 
 
@@ -452,6 +479,8 @@ class BulkJobs:
         path = list(MAIN_LINE[1 : MAIN_LINE.index(stop) + 1])
         if target in (S.ON_HOLD, S.CANCELLED):
             path.append(target)
+        elif target == S.PAID:  # queued on payment, then taken off the queue by a manager
+            path += [S.QUEUED, S.PAID]
         step_seconds = span / (len(path) + 1)
         source = S.REQUEST
         for to in path:
@@ -463,6 +492,8 @@ class BulkJobs:
                 reason = rng.choice(HOLD_REASONS)
             elif to == S.CANCELLED:
                 reason = rng.choice(CANCEL_REASONS)
+            elif to == S.PAID and source == S.QUEUED:
+                reason = rng.choice(OFF_THE_QUEUE_REASONS)
             moves.append((source, to, at, reason, gates))
             source = to
         return moves
@@ -523,6 +554,9 @@ class BulkJobs:
                 item.position = next_position[machine.pk]
                 item.status = QueueStatus.CUTTING if target == S.CUTTING else QueueStatus.QUEUED
                 item.started_at = times.get(S.CUTTING)
+            elif target == S.PAID:  # taken off the queue (the job's last move)
+                item.status = QueueStatus.CANCELLED
+                item.finished_at = times[S.PAID]
             else:
                 item.status = QueueStatus.DONE
                 item.started_at = times[S.CUTTING]
@@ -562,7 +596,7 @@ class BulkJobs:
                 )
                 self.runs += 1
                 runs.append(run)
-                nests.append([_run_entry(rng, e[0]) for e in nest])
+                nests.append([_run_entry(e[0]) for e in nest])
         LaserRun.objects.bulk_create(runs, batch_size=1000)
         shares = []
         for run, entries in zip(runs, nests, strict=True):

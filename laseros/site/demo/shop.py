@@ -116,7 +116,10 @@ def seed_materials(size: int, rng: random.Random, log: Log) -> None:
             by=by,
         )
         made += 1
-    log(f"materials: {made} added, {len(MATERIALS)} in DOMAIN.md")
+    there = Material.objects.filter(code__in=[m.code for m in MATERIALS]).count()
+    log(
+        f"materials: {there} of the {len(MATERIALS)} in DOMAIN.md there ({made} added by this step)"
+    )
 
 
 # --- clients ----------------------------------------------------------------------------------
@@ -466,12 +469,9 @@ def _plan_for_step(size: int, paid_step: bool) -> list[str]:
 
 
 def seed_paid_jobs(size: int, rng: random.Random, log: Log) -> None:
-    """Jobs whose proof of payment is in but that no machine has queued yet.
-
-    Production queues a paid job as soon as its payment commits (its receiver of
-    project_status_changed); this step runs before the machines exist, so the few made through
-    the services stay in Paid (production logs that it found no machine). On a database that
-    already has machines they are queued like any paid job."""
+    """Jobs whose proof of payment is in, waiting in Paid because a manager took them off the
+    queue with a reason (production queues every paid job on a machine as its payment commits;
+    this step runs after the machines exist)."""
     rng = _step_rng(rng)
     wanted = len(_plan_for_step(size, paid_step=True))
     have = Project.objects.filter(status=S.PAID).count()

@@ -159,3 +159,54 @@ def test_the_status_plan_shows_every_status_and_keeps_the_proportions():
     assert plan.count(S.COMPLETED) > plan.count(S.QUOTING) > plan.count(S.PAID)
     rng = random.Random(1)
     assert demo_shop.job_plan(40, rng)[:10] == [s for s in demo_shop.STATUS_WEIGHTS if s != S.PAID]
+
+
+def test_the_demo_shop_is_coherent():
+    """What a manager judging the product by its demo would trip over (issue 10): a Paid job
+    waits off the queue only with a manager's reason; runs claim the cut their drawings measure;
+    the materials line says what is there."""
+    from ingest.models import FileMetadata
+    from production.models import LaserRunProject
+
+    out = seed("--size", "15")
+    assert "no active machine" not in out
+    assert "materials: 11 of the 11 in DOMAIN.md there" in out
+    assert not ActivityLog.objects.filter(message__contains="not queued automatically").exists()
+    paid = list(Project.objects.filter(status=S.PAID))
+    assert paid
+    for project in paid:
+        last = project.status_changes.order_by("changed_at", "id").last()
+        assert (last.from_status, last.to_status) == (S.QUEUED, S.PAID), project.code
+        assert last.reason and project.status_reason == last.reason
+        assert not project.queue_items.filter(status__in=QUEUE_ACTIVE).exists()
+        assert project.queue_items.filter(status="cancelled").exists()
+    # every job that was cut has its drawing, and its share of the run is what it measures
+    shares = list(LaserRunProject.objects.select_related("project"))
+    assert shares
+    for share in shares:
+        drawing = FileMetadata.objects.get(file__project=share.project, file__status="processed")
+        per_part = float(share.cut_length_mm) / share.parts
+        assert per_part == pytest.approx(drawing.cut_length_mm, abs=0.1), share.project.name
+        assert float(share.area_mm2) / share.parts == pytest.approx(drawing.area_mm2, abs=0.1)
+        assert share.pierce_count == drawing.pierce_count * share.parts
+    # a cut job's queue item is done, on the machine of its run
+    for project in Project.objects.filter(status__in=[S.QC, S.READY, S.COMPLETED]):
+        item = project.queue_items.get()
+        assert item.status == "done", project.code
+        assert item.machine_id == project.laser_runs.get().run.machine_id
+
+
+def test_bulk_runs_claim_the_cut_of_the_part_their_job_names(monkeypatch):
+    """Runs written in bulk (no drawing) measure the part the job's name says: fifty 80×80
+    brackets are about 50 × 360 mm of cut, not 940,500 mm."""
+    from laseros.site.demo.files import job_part, plate_measures
+    from production.models import LaserRunProject
+
+    monkeypatch.setattr(demo_shop, "SERVICE_JOBS", 0)
+    seed("--size", "30")
+    shares = list(LaserRunProject.objects.select_related("project"))
+    assert shares
+    for share in shares:
+        cut, area, _ = plate_measures(job_part(share.project))
+        assert float(share.cut_length_mm) == pytest.approx(cut * share.parts, abs=0.1)
+        assert float(share.area_mm2) == pytest.approx(area * share.parts, abs=0.1)
