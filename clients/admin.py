@@ -81,7 +81,7 @@ class ClientAdmin(PageInlinesMixin, AuditedAdminMixin, admin.ModelAdmin):
             search_term = normalise_client_code(search_term)  # "CL0001" finds CL-0001
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.display(description="projects", ordering="project_count")
+    @admin.display(description="jobs", ordering="project_count")
     def project_count(self, obj):
         return obj.project_count
 

@@ -35,6 +35,6 @@ def refuse_if_too_large(display: str, size: int, *, limit: int | None = None) ->
     if size > limit:
         raise ValidationError(
             f"'{display}' is too large ({size / MB:.1f} MB or more); the limit is "
-            f"{limit // MB} MB. Send a smaller file or ask an admin to raise INGEST_MAX_UPLOAD_MB.",
+            f"{limit // MB} MB. Send a smaller file or ask an admin to raise the limit.",
             code="too_large",
         )

@@ -5,7 +5,7 @@ class ProjectsConfig(AppConfig):
     """Jobs and their life cycle; the product (SKU) catalogue."""
 
     name = "projects"
-    verbose_name = "Projects"
+    verbose_name = "Jobs"
 
     def ready(self) -> None:
         self._protect_money_documents()

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.text import get_valid_filename
 
+from laseros.help_texts import with_settings
+
 from .sku import SkuParts, build_sku, format_thickness, parse_sku
 
 PROJECT_CODE_RE = r"^JB-\d{4}-\d{2}-CL\d{4,}-\d{3,}$"
@@ -131,8 +133,10 @@ class Project(models.Model):
         blank=True,
         editable=False,
         db_index=True,
-        help_text="Set on payment: the sooner of the promised date and proof of payment + "
-        "POP_DUE_WORKING_DAYS working days.",
+        help_text=with_settings(
+            "Set on payment: the sooner of the promised date and {POP_DUE_WORKING_DAYS} working "
+            "days after the proof of payment."
+        ),
     )
     quote_sent_on = models.DateField(
         null=True, blank=True, help_text="When the quote went to the client; expiry counts from it."
@@ -142,14 +146,19 @@ class Project(models.Model):
         blank=True,
         editable=False,
         db_index=True,
-        help_text="Quote date + QUOTE_VALID_WORKING_DAYS working days; after it the job is "
-        "cancelled (reinstatable).",
+        help_text=with_settings(
+            "The quote date + {QUOTE_VALID_WORKING_DAYS} working days; after it the job is "
+            "cancelled (reinstatable)."
+        ),
     )
     quote_reminder_on = models.DateField(
         null=True,
         blank=True,
         editable=False,
-        help_text="Expiry − QUOTE_REMINDER_DAYS_BEFORE_EXPIRY working days: remind the client.",
+        help_text=with_settings(
+            "{QUOTE_REMINDER_DAYS_BEFORE_EXPIRY} working days before the quote expires: remind "
+            "the client."
+        ),
     )
     quoted_price = models.DecimalField(
         max_digits=12,
@@ -216,6 +225,7 @@ class Project(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = "job"  # the shop's word; the model keeps its name
         permissions = [
             ("override_gate", "Can override a workflow gate (with a recorded reason)"),
         ]
@@ -256,7 +266,9 @@ class Project(models.Model):
 class ProjectStatusChange(models.Model):
     """One move of a job's status: from, to, who, when, why, and which gates a manager overrode."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_changes")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="status_changes", verbose_name="job"
+    )
     from_status = models.CharField(max_length=20, choices=ProjectStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=ProjectStatus.choices)
     changed_at = models.DateTimeField(db_index=True)
@@ -309,7 +321,9 @@ class ProjectDocument(models.Model):
     the job to Paid when a proof of payment arrives.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="documents", verbose_name="job"
+    )
     kind = models.CharField(max_length=20, choices=DocumentKind.choices, db_index=True)
     file = models.FileField(upload_to=project_document_path, max_length=500)
     original_name = models.CharField(max_length=255, help_text="The name the file came with.")
@@ -323,7 +337,7 @@ class ProjectDocument(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
-        verbose_name = "project document"
+        verbose_name = "job document"
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
@@ -364,7 +378,7 @@ class Product(models.Model):
         max_digits=12,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
-        help_text="Price per unit excl. VAT (ZAR); new project lines start from it.",
+        help_text="Price per unit excl. VAT (ZAR); new job lines start from it.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive products cannot be ordered.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -457,7 +471,9 @@ class ProductFile(models.Model):
 class ProjectLine(models.Model):
     """A catalogue product on a job: how many, at what unit price (the product's, by default)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="lines")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="lines", verbose_name="job"
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="project_lines")
     quantity = models.PositiveIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)]
@@ -473,6 +489,7 @@ class ProjectLine(models.Model):
 
     class Meta:
         ordering = ["project", "id"]
+        verbose_name = "job line"
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="line_quantity_gte_1"),
             models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="line_price_gte_0"),
