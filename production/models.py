@@ -310,7 +310,10 @@ class QueueItem(models.Model):
 
     machine = models.ForeignKey(Machine, on_delete=models.PROTECT, related_name="queue_items")
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, related_name="queue_items"
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="queue_items",
+        verbose_name="job",
     )
     position = models.PositiveIntegerField(
         null=True,
@@ -473,7 +476,10 @@ class LaserRunProject(models.Model):
 
     run = models.ForeignKey(LaserRun, on_delete=models.CASCADE, related_name="project_shares")
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, related_name="laser_runs"
+        "projects.Project",
+        on_delete=models.PROTECT,
+        related_name="laser_runs",
+        verbose_name="job",
     )
     parts = models.PositiveIntegerField(default=0, validators=PARTS)
     cut_length_mm = models.DecimalField(
@@ -498,6 +504,8 @@ class LaserRunProject(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "job in a run"
+        verbose_name_plural = "jobs in runs"
         constraints = [
             models.UniqueConstraint(fields=["run", "project"], name="laserrunproject_once")
         ]
