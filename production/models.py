@@ -25,6 +25,7 @@ MAX_MINUTES = 100_000
 MAX_PIERCES = 2_000_000_000  # within PostgreSQL's integer
 MAX_RUN_CUT_MM = Decimal("99999999999.9")  # what a run's cut length column holds
 MAX_RUN_AREA_MM2 = Decimal("9999999999999.9")
+MAX_HOURLY_RATE = Decimal("100000")  # rand an hour: far above any laser's
 POWER_W = [MaxValueValidator(MAX_POWER_W)]
 SIDE_MM = [MinValueValidator(1), MaxValueValidator(MAX_SIDE_MM)]
 PARTS = [MaxValueValidator(MAX_PARTS)]
@@ -50,6 +51,17 @@ class Machine(models.Model):
     max_sheet_width_mm = models.PositiveIntegerField(null=True, blank=True, validators=SIDE_MM)
     max_sheet_length_mm = models.PositiveIntegerField(null=True, blank=True, validators=SIDE_MM)
     is_active = models.BooleanField(default=True, help_text="Untick when it is sold or retired.")
+    hourly_rate = models.DecimalField(
+        "hourly rate (R)",
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_HOURLY_RATE)],
+        help_text="What an hour on this machine costs the shop, excl. VAT: power, gas, wear and "
+        "the operator's time. A job's cost so far counts its minutes on the machine at this "
+        "rate; left empty, the machine's time is not costed.",
+    )
     notes = models.TextField(blank=True)
 
     objects = MachineQuerySet.as_manager()

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from laseros.admin import ReadOnlyAdmin, ReadOnlyInline
 from laseros.audit.admin import AuditedAdminMixin
+from laseros.money import MoneyFieldsAdminMixin
 
 from .. import selectors, services
 from ..models import (
@@ -60,13 +61,15 @@ class ProjectAutocompleteMixin:
 
 
 @admin.register(Machine)
-class MachineAdmin(admin.ModelAdmin):
+class MachineAdmin(MoneyFieldsAdminMixin, admin.ModelAdmin):
+    money_fields = ("hourly_rate",)  # what an hour costs: not for operators
     list_display = [
         "code",
         "name",
         "machine_model",
         "power_w",
         "max_sheet",
+        "hourly_rate",
         "queued",
         "is_active",
     ]

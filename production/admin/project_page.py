@@ -1,6 +1,7 @@
 """A job's laser runs on the job's admin page (projects cannot import production): each run's
 machine, when, the job's minutes and sheets (its share of the run), and under the table what
-the job has used so far and, for roles that see money, what those sheets cost."""
+the job has used so far and, for roles that see money, its cost so far: its minutes at each
+machine's hourly rate plus the sheets it used at their stock's unit cost."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ def _minutes(share: LaserRunProject) -> Decimal:
     return share.run.duration_minutes * share.share
 
 
+def _machine_cost(share: LaserRunProject) -> Decimal | None:
+    """The job's minutes on the machine at the machine's hourly rate (None: it has no rate)."""
+    rate = share.run.machine.hourly_rate
+    return None if rate is None else _minutes(share) * rate / 60
+
+
 def _grouped(value: Decimal, places: int) -> str:
     return number_format(value, places, force_grouping=True)
 
@@ -55,12 +62,21 @@ class ProjectRunsInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInli
     """The job's runs, newest first (read-only: runs are recorded on the run form)."""
 
     model = LaserRunProject
-    money_fields = ("sheet_cost",)
+    money_fields = ("machine_cost", "sheet_cost")
     template = "admin/production/project_runs_inline.html"
     fk_name = "project"
     verbose_name = "laser run"
     verbose_name_plural = "laser runs (this job's share of each)"
-    fields = ["run_link", "started", "minutes", "parts", "sheets", "share_pct", "sheet_cost"]
+    fields = [
+        "run_link",
+        "started",
+        "minutes",
+        "parts",
+        "sheets",
+        "share_pct",
+        "machine_cost",
+        "sheet_cost",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -92,7 +108,19 @@ class ProjectRunsInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInli
             "parts": _grouped(sum(s.parts for s in shares), 0),
         }
         if can_see_money(request.user):
-            totals["sheet_cost"] = _grouped(sum((_sheet_cost(s) for s in shares), ZERO), 2)
+            machine = [_machine_cost(s) for s in shares]
+            sheets = sum((_sheet_cost(s) for s in shares), ZERO)
+            rated = sum((cost for cost in machine if cost is not None), ZERO)
+            totals["machine_cost"] = _grouped(rated, 2)
+            totals["sheet_cost"] = _grouped(sheets, 2)
+            totals["cost"] = _grouped(rated + sheets, 2)
+            totals["unrated"] = sorted(
+                {
+                    s.run.machine.code
+                    for s, cost in zip(shares, machine, strict=True)
+                    if cost is None
+                }
+            )
         return totals
 
     @admin.display(description="run")
@@ -120,7 +148,12 @@ class ProjectRunsInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInli
     def share_pct(self, obj):
         return f"{obj.share * 100:.0f} %"
 
-    @admin.display(description="sheet cost (R)")
+    @admin.display(description="machine (R)")
+    def machine_cost(self, obj):
+        cost = _machine_cost(obj)
+        return "no rate" if cost is None else _grouped(cost, 2)
+
+    @admin.display(description="sheets (R)")
     def sheet_cost(self, obj):
         return _grouped(_sheet_cost(obj), 2)
 
