@@ -9,7 +9,9 @@ status 1 and one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -55,6 +57,11 @@ class Command(BaseCommand):
         )
         verbose = options["verbosity"] >= 2
         limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
+        # A one-shot command: at its exit Python would walk every object Django, ezdxf and numpy
+        # made in a last collection (about 0.3 s CPU of a small drawing's 1.5 s). Frozen, they are
+        # left to the process's end. The atexit calls registered before (temporary files'
+        # clean-up) still run after this one; only a reference cycle's __del__ at exit does not.
+        atexit.register(gc.freeze)
         load_libraries(path, context)  # the reader's libraries are imported before the ceiling
         try:
             with _quiet(verbose), memory_ceiling(limit_mb):
