@@ -212,11 +212,12 @@ class QueueItemViewSet(viewsets.ModelViewSet):
     serializer_class = QueueItemSerializer
     filterset_class = QueueItemFilter
     search_fields = ["project__code", "project__name", "project__client__name", "notes"]
-    ordering_fields = ["position", "priority", "scheduled_date", "added_at"]
-    ordering = ["machine__code", "position", "-added_at"]
+    ordering_fields = ["position", "priority", "priority_rank", "scheduled_date", "added_at"]
+    # by priority (Urgent first) then position, per machine: selectors.queue_list's order
+    ordering = ["machine__code", "queue_closed", "priority_rank", "position", "-added_at"]
 
     def get_queryset(self):
-        return QueueItem.objects.for_list()
+        return selectors.queue_list()
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

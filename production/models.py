@@ -291,6 +291,19 @@ class QueuePriority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+# The queue's order: Urgent first, then High, Normal, Low; the manager's order within each.
+PRIORITY_RANK = {
+    QueuePriority.URGENT: 0,
+    QueuePriority.HIGH: 1,
+    QueuePriority.NORMAL: 2,
+    QueuePriority.LOW: 3,
+}
+
+
+def priority_rank(priority: str) -> int:
+    return PRIORITY_RANK.get(priority, PRIORITY_RANK[QueuePriority.NORMAL])  # type: ignore[call-overload]
+
+
 class QueueStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     CUTTING = "cutting", "Cutting"
@@ -314,6 +327,32 @@ class QueueItemQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("machine", "project__client")
+
+    def with_queue_keys(self):
+        """The keys of the queue's order: priority_rank (Urgent 0 … Low 3) and queue_closed
+        (0 while queued or cutting, 1 once done or cancelled)."""
+        rank = models.Case(
+            *(models.When(priority=p, then=models.Value(r)) for p, r in PRIORITY_RANK.items()),
+            default=models.Value(PRIORITY_RANK[QueuePriority.NORMAL]),
+            output_field=models.IntegerField(),
+        )
+        closed = models.Case(
+            models.When(status__in=QUEUE_ACTIVE, then=models.Value(0)),
+            default=models.Value(1),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(priority_rank=rank, queue_closed=closed)
+
+    def in_queue_order(self):
+        """Per machine, by priority (Urgent, High, Normal, Low), then position (1 is cut next);
+        done and cancelled items after the active ones, newest first."""
+        return self.with_queue_keys().order_by(
+            "machine__code",
+            "queue_closed",
+            "priority_rank",
+            models.F("position").asc(nulls_last=True),
+            "-added_at",
+        )
 
 
 class QueueItem(models.Model):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ingest.models import FileKind, FileMetadata, FileStatus
 
-from .models import LaserRun, LaserRunProject, LaserRunSheet
+from .models import QUEUE_ACTIVE, LaserRun, LaserRunProject, LaserRunSheet, QueueItem
 
 # Drawings a job is cut from: what ingest measures (cut length, area, pierces).
 MEASURED_KINDS = (FileKind.DXF, FileKind.LIGHTBURN)
@@ -28,6 +28,28 @@ def local_day_bounds(day: dt.date | None = None) -> tuple[dt.datetime, dt.dateti
 def runs_started_today() -> QuerySet[LaserRun]:
     start, end = local_day_bounds()
     return LaserRun.objects.filter(started_at__gte=start, started_at__lt=end)
+
+
+def queue_list() -> QuerySet[QueueItem]:
+    """The queue as every list shows it: per machine, by priority (Urgent, High, Normal, Low)
+    then position, the closed items last; with the machine, the job and its client."""
+    return QueueItem.objects.for_list().in_queue_order()
+
+
+def queue_priority_band(item: QueueItem) -> tuple[int, int]:
+    """The first and last positions the active items of `item`'s priority hold on its machine:
+    where a move keeps it (the queue goes by priority)."""
+    same = [
+        n
+        for n, (pk, priority) in enumerate(
+            queue_list()
+            .filter(machine_id=item.machine_id, status__in=QUEUE_ACTIVE)
+            .values_list("pk", "priority"),
+            start=1,
+        )
+        if priority == item.priority
+    ]
+    return (same[0], same[-1]) if same else (1, 1)
 
 
 def run_list() -> QuerySet[LaserRun]:

@@ -48,6 +48,7 @@ from .models import (
     QueueItem,
     QueuePriority,
     QueueStatus,
+    priority_rank,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,12 +88,25 @@ def _lock_machine(machine: Machine) -> Machine:
     return Machine.objects.select_for_update().get(pk=machine.pk)
 
 
-def _active_items(machine: Machine) -> list[QueueItem]:
-    return list(
-        QueueItem.objects.select_for_update()
-        .filter(machine_id=machine.pk, status__in=QUEUE_ACTIVE)
-        .order_by("position", "id")
+def _active_items(machine: Machine, *, last: int | None = None) -> list[QueueItem]:
+    """The machine's active items, locked, in queue order: by priority (Urgent, High, Normal,
+    Low), then position; the item `last` (a pk) goes to the end of its priority. Positions that
+    do not follow that order (rows from before the rule) are put right here, under the lock."""
+    items = sorted(
+        QueueItem.objects.select_for_update().filter(
+            machine_id=machine.pk, status__in=QUEUE_ACTIVE
+        ),
+        key=lambda i: (priority_rank(i.priority), i.pk == last, i.position or 0, i.pk),
     )
+    _renumber(items)
+    return items
+
+
+def _priority_band(items: list[QueueItem], item: QueueItem) -> tuple[int, int]:
+    """The first and last positions the items of `item`'s priority hold in `items`."""
+    rank = priority_rank(item.priority)
+    places = [n for n, i in enumerate(items, start=1) if priority_rank(i.priority) == rank]
+    return places[0], places[-1]
 
 
 def _renumber(ordered: list[QueueItem]) -> None:
@@ -139,7 +153,7 @@ def queue_add(
     item = QueueItem(
         machine=machine,
         project=project,
-        position=len(items) + 1,
+        position=len(items) + 1,  # then to the end of its priority (below)
         priority=priority,
         scheduled_date=scheduled_date,
         estimated_minutes=estimated_minutes,
@@ -148,6 +162,9 @@ def queue_add(
     )
     item.full_clean()
     item.save()
+    ahead = sum(1 for i in items if priority_rank(i.priority) <= priority_rank(item.priority))
+    if ahead < len(items):
+        _renumber([*items[:ahead], item, *items[ahead:]])
     record_created(item, by=by, message=f"queued on {machine.code} at {item.position}")
     if position is not None and position != item.position:
         item = queue_move(item=item, to_position=position, by=by)
@@ -170,6 +187,16 @@ def queue_move(*, item: QueueItem, to_position: int, by: Actor = None) -> QueueI
     if not 1 <= to_position <= len(items):
         raise ValidationError(
             {"position": f"The position must be between 1 and {len(items)} on {item.machine}."}
+        )
+    first, last = _priority_band(items, current)
+    if not first <= to_position <= last:
+        label = QueuePriority(current.priority).label
+        raise ValidationError(
+            {
+                "position": f"The queue goes by priority: a {label} job stays among the {label} "
+                f"jobs (positions {first}–{last} on {item.machine.code}). Change its priority "
+                "to move it past them."
+            }
         )
     before = current.position
     if before == to_position:
@@ -247,12 +274,19 @@ def queue_item_update(*, item: QueueItem, by: Actor = None, **changes: Any) -> Q
         raise ValidationError(
             dict.fromkeys(unknown, "Change this through the queue's move and status actions.")
         )
+    if "priority" in changes:
+        _lock_machine(item.machine)  # the queue's order may change: the machine's mutex first
     locked = QueueItem.objects.select_for_update().get(pk=item.pk)
     before = instance_values(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.full_clean()
     locked.save(update_fields=list(changes) or None)
+    if before.get("priority") != locked.priority and locked.is_active:
+        # to the end of its new priority, the rest closing up (the queue goes by priority)
+        _active_items(locked.machine, last=locked.pk)
+        locked.position = QueueItem.objects.values_list("position", flat=True).get(pk=locked.pk)
+        item.position = locked.position
     diff = diff_instances(before, instance_values(locked))
     if diff:
         _audit_queue(locked, by=by, action=ActivityLog.Action.UPDATE, changes=diff, message="")

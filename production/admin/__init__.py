@@ -278,8 +278,19 @@ class QueueItemAdmin(ProjectAutocompleteMixin, AuditedAdminMixin, admin.ModelAdm
         # Deleting would leave a gap in the positions: take items out with the action instead.
         return False
 
+    def get_queryset(self, request):
+        # the order's keys are annotations: ModelAdmin.get_queryset orders before they exist
+        return QueueItem.objects.with_queue_keys().order_by(*self.get_ordering(request))
+
     def get_ordering(self, request):
-        return [F("machine__code").asc(), F("position").asc(nulls_last=True), "-added_at"]
+        # by priority (Urgent first) then position, per machine: selectors.queue_list's order
+        return [
+            F("machine__code").asc(),
+            "queue_closed",
+            "priority_rank",
+            F("position").asc(nulls_last=True),
+            "-added_at",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -347,16 +358,23 @@ class QueueItemAdmin(ProjectAutocompleteMixin, AuditedAdminMixin, admin.ModelAdm
         for message in refused:
             self.message_user(request, message, messages.WARNING)
 
-    def _active_count(self, item):
-        return QueueItem.objects.filter(machine=item.machine, status__in=QUEUE_ACTIVE).count()
+    def _move_within_priority(self, request, item, where):
+        """Move within the item's priority (the queue goes by priority): `where` picks the
+        position from the band's first and last and the item's own."""
+        if item.position is None:
+            raise ValidationError("Only queued or cutting items have a position.")
+        first, last = selectors.queue_priority_band(item)
+        services.queue_move(
+            item=item, to_position=where(first, last, item.position), by=request.user
+        )
 
-    @admin.action(description="Move to the top", permissions=["change"])
+    @admin.action(description="Move to the top (of its priority)", permissions=["change"])
     def move_top(self, request, queryset):
         self._each(
             request,
             queryset,
-            lambda item: services.queue_move(item=item, to_position=1, by=request.user),
-            "moved to the top",
+            lambda item: self._move_within_priority(request, item, lambda f, _l, _p: f),
+            "moved to the top of their priority",
             bottom_first=True,
         )
 
@@ -365,9 +383,7 @@ class QueueItemAdmin(ProjectAutocompleteMixin, AuditedAdminMixin, admin.ModelAdm
         self._each(
             request,
             queryset,
-            lambda item: services.queue_move(
-                item=item, to_position=max(1, (item.position or 1) - 1), by=request.user
-            ),
+            lambda item: self._move_within_priority(request, item, lambda f, _l, p: max(f, p - 1)),
             "moved up",
         )
 
@@ -376,24 +392,20 @@ class QueueItemAdmin(ProjectAutocompleteMixin, AuditedAdminMixin, admin.ModelAdm
         self._each(
             request,
             queryset,
-            lambda item: services.queue_move(
-                item=item,
-                to_position=min(self._active_count(item), (item.position or 0) + 1),
-                by=request.user,
+            lambda item: self._move_within_priority(
+                request, item, lambda _f, last, p: min(last, p + 1)
             ),
             "moved down",
             bottom_first=True,
         )
 
-    @admin.action(description="Move to the bottom", permissions=["change"])
+    @admin.action(description="Move to the bottom (of its priority)", permissions=["change"])
     def move_bottom(self, request, queryset):
         self._each(
             request,
             queryset,
-            lambda item: services.queue_move(
-                item=item, to_position=self._active_count(item), by=request.user
-            ),
-            "moved to the bottom",
+            lambda item: self._move_within_priority(request, item, lambda _f, last, _p: last),
+            "moved to the bottom of their priority",
         )
 
     @admin.action(description="Start cutting", permissions=["change"])

@@ -155,10 +155,18 @@ def test_queue_add_through_admin_appends(admin_user_client):
     project = make_project()
     response = admin_user_client.post(
         "/admin/production/queueitem/add/",
-        {"machine": machine.pk, "project": project.pk, "priority": "high", "notes": ""},
+        {"machine": machine.pk, "project": project.pk, "priority": "normal", "notes": ""},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert QueueItem.objects.get(project=project).position == 2
+    # a High job goes ahead of the Normal ones (the queue goes by priority)
+    rush = make_project()
+    admin_user_client.post(
+        "/admin/production/queueitem/add/",
+        {"machine": machine.pk, "project": rush.pk, "priority": "high", "notes": ""},
+    )
+    assert QueueItem.objects.get(project=rush).position == 1
+    assert QueueItem.objects.get(project=project).position == 3
     assert admin_user_client.get("/admin/production/queueitem/1/delete/").status_code == 403
 
 
