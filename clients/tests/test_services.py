@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from clients.models import Client, normalise_client_code
 from clients.services import client_create, client_update, contact_create, contact_update
+from clients.tests.factories import ClientFactory
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
 
@@ -73,3 +74,14 @@ def test_one_primary_contact_per_client():
     contact_update(contact=anna, is_primary=True, by=None)
     ben.refresh_from_db()
     assert not ben.is_primary
+
+
+@pytest.mark.parametrize(
+    ("terms", "on_account"),
+    [("prepaid", False), ("cod", False), ("net7", True), ("net30", True)],
+)
+def test_only_clients_on_7_or_30_days_may_be_cut_before_paying(terms, on_account):
+    client = ClientFactory(payment_terms=terms)
+    assert client.on_account is on_account
+    help_text = Client._meta.get_field("payment_terms").help_text
+    assert "queued" in help_text and "DOMAIN" not in help_text and "_" not in help_text

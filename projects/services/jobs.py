@@ -444,6 +444,8 @@ def _apply_move(
         # a new quote has to go out: the old one expired, was cancelled or is being redone
         current.quote_sent_on = None
         current.approved_at = None
+    if to == ProjectStatus.REQUEST and move.kind == workflow.MoveKind.BACK:
+        current.quote_sent_on = None  # the quote is withdrawn: quoting again dates a new one
     if to == ProjectStatus.QUOTING and current.quote_sent_on is None:
         current.quote_sent_on = timezone.localdate(now)  # "Quote sent today" re-dates it
     if to == ProjectStatus.APPROVED or (to == ProjectStatus.PAID and "approval" in overridden):

@@ -402,3 +402,12 @@ def test_every_date_a_move_makes_true_is_set_by_it(job_in, manager):
         project_transition(project=project, to=step, by=manager)
         assert project.status_changed_at >= before
     assert project.completed_at is not None
+
+
+def test_back_to_request_withdraws_the_quote_so_quoting_again_dates_a_new_one(job_in, manager):
+    project = job_in(S.QUOTING)
+    project_quote_sent(project=project, sent_on=dt.date(2025, 1, 6), by=manager)
+    project_transition(project=project, to=S.REQUEST, by=manager)
+    assert (project.quote_sent_on, project.quote_expires_on) == (None, None)
+    project_transition(project=project, to=S.QUOTING, by=manager)
+    assert project.quote_sent_on == timezone.localdate()  # not expired the night it comes back
