@@ -118,9 +118,15 @@ class ExtractionSerializer(serializers.ModelSerializer):
 
 
 class ExtractionWithRawSerializer(ExtractionSerializer):
+    # Answered only when asked for (?raw=true): not a required property of the answer's schema,
+    # as a read-only field would be (the list without ?raw= leaves it out).
+    raw = serializers.JSONField(
+        required=False, help_text="The reader's raw extraction; only with ?raw=true."
+    )
+
     class Meta(ExtractionSerializer.Meta):
         fields = [*ExtractionSerializer.Meta.fields, "raw"]
-        read_only_fields = fields
+        read_only_fields = ExtractionSerializer.Meta.fields
 
 
 class FileIngestSerializer(serializers.ModelSerializer):
