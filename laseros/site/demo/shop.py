@@ -267,6 +267,11 @@ def seed_products(size: int, rng: random.Random, log: Log) -> None:
 # --- machines and operators --------------------------------------------------------------------
 
 
+# What an hour of a 3 kW fibre laser costs a small shop (power, gas, wear, the operator), a demo
+# figure: a job's page counts its cost so far at it (an empty rate leaves machine time uncosted).
+DEMO_HOURLY_RATE = Decimal("1200.00")
+
+
 def seed_machines(size: int, rng: random.Random, log: Log) -> None:
     """The Golden Laser X3 fibre the shop runs, a second machine, and operators for both."""
     by = _manager()
@@ -279,6 +284,7 @@ def seed_machines(size: int, rng: random.Random, log: Log) -> None:
             power_w=3000,
             max_sheet_width_mm=1500,
             max_sheet_length_mm=3000,
+            hourly_rate=DEMO_HOURLY_RATE,
             notes="The shop's main machine.",
         ),
         Machine(
@@ -289,6 +295,7 @@ def seed_machines(size: int, rng: random.Random, log: Log) -> None:
             power_w=3000,
             max_sheet_width_mm=1500,
             max_sheet_length_mm=3000,
+            hourly_rate=DEMO_HOURLY_RATE,
             notes="Demo second machine: nothing assumes one.",
         ),
     )

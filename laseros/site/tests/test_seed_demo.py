@@ -66,6 +66,8 @@ def test_a_small_shop_has_every_status_low_stock_a_queue_and_runs():
     assert Client.objects.count() == 3 and Contact.objects.count() >= 3
     assert Material.objects.count() == 11
     assert Machine.objects.count() == 2 and Operator.objects.count() == 2
+    # a job's page counts its cost so far: no demo machine's time is left uncosted
+    assert not Machine.objects.filter(hourly_rate__isnull=True).exists()
     assert Operator.objects.filter(user__username="operator").exists()
     assert CutPreset.objects.filter(material__code="MS", gas="AIR").exists()
     ms3 = CutPreset.objects.get(material__code="MS", thickness_mm=3, gas="AIR")
