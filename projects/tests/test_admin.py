@@ -251,3 +251,27 @@ def test_client_page_lists_its_projects(admin_user_client):
     assert response.status_code == 200
     for job in jobs:
         assert job.code.encode() in response.content
+
+
+def test_the_payment_received_page_asks_for_the_payment_and_records_it(admin_user_client, job_in):
+    from projects.tests.factories import pdf
+
+    project = job_in(S.APPROVED)
+    url = f"{URL}{project.pk}/transition/paid/"
+    page = admin_user_client.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and "The payment" in page
+    assert 'name="amount"' in page and 'name="proof_of_payment"' in page
+    # without the payment it is refused on the page, and the job stays where it was
+    refused = admin_user_client.post(url, {"from_status": "approved"})
+    shown = refused.content.decode()
+    assert refused.status_code == 200 and 'class="errorlist' in shown
+    assert "proof of payment" in shown.lower() and "amount" in shown.lower()
+    project.refresh_from_db()
+    assert project.status == S.APPROVED
+    paid = admin_user_client.post(
+        url,
+        {"from_status": "approved", "amount": "R 2 300.00", "proof_of_payment": pdf("eft.pdf")},
+    )
+    assert paid.status_code == 302
+    project.refresh_from_db()
+    assert project.status == S.PAID and str(project.payment_amount) == "2300.00"
