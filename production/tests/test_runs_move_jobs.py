@@ -10,12 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ingest.tests.factories import file_row
-from inventory.tests.factories import MaterialFactory, SheetStockFactory
 from laseros.models import ActivityLog
 from laseros.testing import unchanged
 from production import services
 from production.models import LaserRun, LaserRunProject, QueueItem
-from production.tests.factories import CutPresetFactory, MachineFactory, OperatorFactory
 from projects.models import Project, ProjectStatusChange
 from projects.tests.factories import ProjectFactory
 
@@ -23,14 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shop():
-    ms = MaterialFactory(code="MS")
-    return {
-        "machine": MachineFactory(code="X3"),
-        "operator": OperatorFactory(),
-        "preset": CutPresetFactory(material=ms, thickness_mm=Decimal("3")),
-        "stock": SheetStockFactory(material=ms, thickness_mm=Decimal("3"), quantity_on_hand=20),
-    }
+def shop(make_run_shop):
+    return make_run_shop(on_hand=20)
 
 
 def job(status="paid", quantity=50, **fields):

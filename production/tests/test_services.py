@@ -23,7 +23,6 @@ from production.models import (
 from production.tests.factories import (
     CutPresetFactory,
     MachineFactory,
-    OperatorFactory,
     make_project,
 )
 
@@ -144,15 +143,8 @@ def test_concurrent_adds_removes_and_moves_stay_gap_free():
 
 
 @pytest.fixture
-def shop():
-    ms = MaterialFactory(code="MS")
-    return {
-        "machine": MachineFactory(code="X3"),
-        "operator": OperatorFactory(),
-        "preset": CutPresetFactory(material=ms, thickness_mm=Decimal("3")),
-        "stock": SheetStockFactory(material=ms, thickness_mm=Decimal("3"), quantity_on_hand=5),
-        "spare": SheetStockFactory(material=ms, thickness_mm=Decimal("3"), quantity_on_hand=1),
-    }
+def shop(make_run_shop):
+    return make_run_shop(on_hand=5)
 
 
 def _times():
