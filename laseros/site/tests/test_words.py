@@ -9,7 +9,9 @@ and field names, help texts, buttons, and every admin page's visible text.
 from __future__ import annotations
 
 import re
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -19,16 +21,6 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-SHOP_APPS = (
-    "clients",
-    "inventory",
-    "projects",
-    "ingest",
-    "comms",
-    "production",
-    "finance",
-    "laseros",
-)
 # The word, not a dotted name a task runs (projects.tasks.expire_quotes) nor LightBurn's own name
 # for its files ("LightBurn project").
 PROJECT_WORD = re.compile(r"(?<![.\w])(?<!LightBurn )projects?(?![.\w])", re.IGNORECASE)
@@ -45,8 +37,13 @@ def _unwanted(text: str) -> list[str]:
 
 
 def _shop_models():
-    for label in SHOP_APPS:
-        yield from apps.get_app_config(label).get_models()
+    """Every model of the shop's own apps (those in the project's folder, as INSTALLED_APPS has
+    them: a new app is walked too); Django's, django-q's and axes' are not ours to word."""
+    root, installed = Path(settings.BASE_DIR).resolve(), Path(sys.prefix).resolve()
+    for config in apps.get_app_configs():
+        where = Path(config.path).resolve()
+        if where.is_relative_to(root) and not where.is_relative_to(installed):
+            yield from config.get_models()
 
 
 def _fields(model):
