@@ -24,34 +24,48 @@ def on_project_status_changed(
     by: Actor = None,
     **kwargs: Any,
 ) -> None:
-    """Proof of payment arrived (the job moved to Paid): put it in the default machine's queue.
+    """The job may be cut now: put it in the default machine's queue. That is when proof of
+    payment arrives (the job moved to Paid) or, for a client on account (7 or 30 days), when
+    the quote is approved (the job moved to Approved).
 
-    Sent after the projects transaction commits. A failure here must not undo the payment, so it
-    is logged and written to the audit trail for a manager to act on, not raised.
+    Sent after the projects transaction commits. A failure here must not undo the payment or the
+    approval, so it is logged and written to the audit trail for a manager to act on, not raised.
     """
-    if str(to_status) != "paid" or str(from_status) in _TAKEN_OFF_THE_QUEUE:
-        # A job a manager took off the queue (Queued -> Paid) stays off it.
-        return
+    to = str(to_status)
+    if to == "paid" and str(from_status) not in _TAKEN_OFF_THE_QUEUE:
+        # (a job a manager took off the queue, Queued -> Paid, stays off it)
+        _queue_released(project, to="paid", by=by, change=kwargs.get("change"))
+    elif to == "approved":
+        _queue_released(project, to="approved", by=by, change=kwargs.get("change"))
+
+
+def _queue_released(project: Project, *, to: str, by: Actor, change: Any) -> None:
+    """Queue the job that moved `to` Paid or Approved, if it is still there and nothing moved it
+    since; a failure is recorded, not raised."""
     from laseros.audit import record
     from laseros.models import ActivityLog
 
-    from .services import queue_paid_project
+    from .services import queue_approved_on_account, queue_paid_project
 
-    change = kwargs.get("change")
     try:
-        fresh = Project.objects.get(pk=project.pk)
-        if fresh.status != "paid":
+        fresh = Project.objects.select_related("client").get(pk=project.pk)
+        on_account = fresh.client_id is not None and fresh.client.on_account
+        if fresh.status != to or (to == "approved" and not on_account):
             return  # it moved on in the same transaction (an import walking a job forward)
         if change is not None and fresh.status_changes.filter(pk__gt=change.pk).exists():
             return  # it moved since (queued, then taken off the queue again by a manager)
-        queue_paid_project(project=fresh, by=by)
+        if to == "paid":
+            queue_paid_project(project=fresh, by=by)
+        else:
+            queue_approved_on_account(project=fresh, by=by)
     except Exception as exc:
-        logger.exception("could not queue paid project %s", getattr(project, "code", project))
+        logger.exception("could not queue %s project %s", to, getattr(project, "code", project))
+        said = "Paid" if to == "paid" else "Approved on account"
         with transaction.atomic():
             record(
                 action=ActivityLog.Action.OTHER,
                 obj=project,
-                message=f"Paid, but not queued automatically: {exc}"[:500],
+                message=f"{said}, but not queued automatically: {exc}"[:500],
                 user=by,
             )
 
@@ -61,5 +75,6 @@ def connect() -> None:
     from projects.signals import project_status_changed
 
     project_status_changed.connect(
-        on_project_status_changed, dispatch_uid="production.queue_paid_project"
+        on_project_status_changed,
+        dispatch_uid="production.queue_paid_project",  # and on account, approved
     )

@@ -22,7 +22,7 @@ from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_audited
 from laseros.models import ActivityLog
 from laseros.moves import check_move, record_move
-from projects.models import Project
+from projects.models import Project, ProjectStatus
 
 from ..models import (
     QUEUE_ACTIVE,
@@ -283,9 +283,29 @@ def queue_paid_project(*, project: Project, by: Actor = None) -> QueueItem | Non
 
     Idempotent: a job that already has a queue item (other than a cancelled one) is left alone.
     """
+    return _queue_released_project(project=project, by=by, why="paid")
+
+
+@transaction.atomic
+def queue_approved_on_account(*, project: Project, by: Actor = None) -> QueueItem | None:
+    """A client on account (7 or 30 days) may be cut before paying: its job goes into the default
+    machine's queue when the quote is approved, as a cash client's does when paid, once.
+
+    A cash client's job, or one no longer Approved, is left alone (None)."""
+    client = project.client if project.client_id else None
+    if client is None or not client.on_account or project.status != ProjectStatus.APPROVED:
+        return None
+    # the move's history adds the gate's note: "<client> is on account (30 days): production
+    # may start before payment"
+    return _queue_released_project(project=project, by=by, why="approved on account")
+
+
+def _queue_released_project(*, project: Project, by: Actor, why: str) -> QueueItem | None:
+    """Queue a job released for production on the default machine and move it to Queued, with
+    `why` ("paid") in its history; None when there is no active machine or it is queued already."""
     machine = default_machine()
     if machine is None:
-        logger.warning("no active machine: paid project %s was not queued", project.code)
+        logger.warning("no active machine: project %s (%s) was not queued", project.code, why)
         return None
     _lock_machine(machine)  # a second signal for the same job waits here, then finds the item
     # Lock the job before the audit chain is held (queue_add writes an entry), the same order as
@@ -303,6 +323,6 @@ def queue_paid_project(*, project: Project, by: Actor = None) -> QueueItem | Non
         project=project,
         to="queued",
         by=by,
-        reason=f"paid: queued on {machine.code} at position {item.position}",
+        reason=f"{why}: queued on {machine.code} at position {item.position}",
     )
     return item

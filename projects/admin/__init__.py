@@ -111,6 +111,15 @@ def _job_or_404(queryset, object_id: str) -> Project:
         raise Http404("No job has this id.") from None
 
 
+def _moved_on_since(project: Project, to: str) -> str:
+    """What happened once the move committed ("Then Queued: approved on account: queued on X3 at
+    position 1; …"): a client on account's approved job, or a paid job, is queued at once."""
+    now = Project.objects.filter(pk=project.pk).values("status", "status_reason").first()
+    if now is None or now["status"] == to:
+        return ""
+    return f" Then {S(now['status']).label}: {now['status_reason']}."
+
+
 class TransitionForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), required=False)
     override = forms.BooleanField(
@@ -446,6 +455,7 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                         return HttpResponseRedirect(change_url)
                 else:
                     said = "".join(f" {note[:1].upper()}{note[1:]}." for note in notes)
+                    said += _moved_on_since(project, to)
                     messages.success(request, f"{project.code} is now {S(to).label}.{said}")
                     return HttpResponseRedirect(change_url)
         else:
