@@ -4,6 +4,11 @@
 `0001-Rectangle Drain-Galv-1.2mm-x20.dxf`, `Sureaz-0.47-x1`, `W - VA3 - Channel - Rev 1 .dxf` —
 and says for every value it found how sure it is and where it came from. The names we write are
 in `stored_names`.
+
+Forms whose meaning is clear are read with a lower confidence and a note saying how: roof
+sheeting's thickness typed without its point (`MS-053mm` is 0.53 mm when 0.53 is a thickness mild
+steel comes in), a dot for the dash before the quantity (`Galv-1.2mm.x5`), `x_2` in an underscored
+name. Where the meaning is not clear nothing is guessed and `warnings` says what to check.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from inventory.constants import COMMON_THICKNESSES_MM, material_code
+from inventory.constants import COMMON_THICKNESSES_MM, MATERIALS, material_code, material_spec
 
 # Extensions stripped from a file name before it is read (anything else stays part of the name:
 # "Sureaz-0.47-x1" has no extension, and ".47-x1" is not one).
@@ -26,14 +31,25 @@ KNOWN_EXTENSIONS = frozenset(
     }
 )  # fmt: skip
 MAX_PLAUSIBLE_THICKNESS_MM = 30.0
+# Roof sheeting's gauges (mm), which names often type without the point ("053mm"). With DOMAIN.md's
+# common thicknesses, up to a material's machine limit, they are the thicknesses a sheet comes in.
+ROOF_SHEETING_THICKNESSES_MM = ("0.47", "0.5", "0.53", "0.58")
+# A confidence taken off a value read from a form by its meaning rather than its shape.
+ODD_FORM_PENALTY = 0.2
 
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _THICKNESS_MM = re.compile(rf"^({_NUMBER})\s*mm$", re.IGNORECASE)
 _THICKNESS_T = re.compile(rf"^t\s*({_NUMBER})$", re.IGNORECASE)
 _BARE_NUMBER = re.compile(rf"^({_NUMBER})$")
 _QUANTITY = re.compile(
-    r"^(?:x\s*(\d+)|qty\.?\s*:?\s*(\d+)|(\d+)\s*(?:pcs?|off|stk))$", re.IGNORECASE
+    r"^(?:x[\s_]*(\d+)|qty\.?\s*:?\s*(\d+)|(\d+)\s*(?:pcs?|off|stk))$", re.IGNORECASE
 )
+# a thickness typed without its point: "053mm", "05", "53mm" (digits only, two or three)
+_NO_POINT = re.compile(r"^(\d{2,3})\s*(?:mm)?$", re.IGNORECASE)
+# a dot where the dash goes: "1.2mm.x5" (thickness.quantity), "Galv.1.2mm" (material.thickness)
+_DOTTED_QUANTITY = re.compile(r"^(.+?)\.\s*(x\s*\d+)$", re.IGNORECASE)
+_DOTTED_THICKNESS = re.compile(rf"^([^\W\d_]+)\.\s*({_NUMBER}\s*mm)$", re.IGNORECASE)
+_UNKNOWN_MATERIAL = re.compile(r"^[A-Z]{2,5}$")
 _VERSION = re.compile(r"^v(\d{1,4})$", re.IGNORECASE)
 _REVISION_TOKEN = re.compile(
     r"^(?:rev(?:ision)?|ver(?:sion)?)\.?\s*([0-9A-Za-z][\w.]*)$", re.IGNORECASE
@@ -71,6 +87,9 @@ class NameInfo:
     fields: dict[str, NameField] = field(default_factory=dict)
     unparsed: list[str] = field(default_factory=list)  # pieces of the name nobody understood
     notes: list[str] = field(default_factory=list)  # things a person may want to know
+    warnings: list[str] = field(default_factory=list)  # what a person should check: not read
+    # the fields each warning is about, in the same order (a warning is moot once they are known)
+    warned_fields: list[tuple[str, ...]] = field(default_factory=list)
 
     def value(self, key: str, default: Any = None) -> Any:
         found = self.fields.get(key)
@@ -94,7 +113,20 @@ class NameInfo:
             },
             "unparsed": list(self.unparsed),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
+
+    def warnings_about_unknown(self, known: set[str]) -> list[str]:
+        """The warnings about a field still unknown when the `known` ones are filled."""
+        return [
+            warning
+            for warning, keys in zip(self.warnings, self.warned_fields, strict=True)
+            if any(key not in known for key in keys)
+        ]
+
+    def _warn(self, keys: tuple[str, ...], message: str) -> None:
+        self.warnings.append(message)
+        self.warned_fields.append(keys)
 
     def _set(self, key: str, value: Any, confidence: float, source: str) -> None:
         """Keep the more confident of two readings of the same field."""
@@ -109,6 +141,7 @@ class _Token:
     start: int
     end: int
     kind: str = ""  # "", "project_number", "user_code", "material", "thickness", "quantity", ...
+    odd: str = ""  # the name's piece when this token was split out of an odd form ("1.2mm.x5")
 
 
 # --- public helpers --------------------------------------------------------------------------
@@ -175,6 +208,7 @@ def _read_file_name(info: NameInfo, file_name: str) -> None:
     if not tokens:
         return
     _classify(info, stem, tokens)
+    _warn_what_is_missing(info, stem)
 
 
 def _take_codes(info: NameInfo, text: str, *, where: str, confidence: float) -> str:
@@ -211,7 +245,9 @@ def _tokenise(stem: str) -> list[_Token]:
         if len(words) > 1 and all(_is_tail_word(w.group(0)) for w in words):
             tokens.extend(_Token(w.group(0), start + w.start(), start + w.end()) for w in words)
         else:
-            tokens.append(_Token(text, start, start + len(text)))
+            tokens.extend(_split_dotted(_Token(text, start, start + len(text))))
+    if separator == "_":
+        tokens = _join_underscored_quantity(tokens, stem)
     if tokens and not any(_is_tail_word(t.text) for t in tokens):
         # No dashes around the material/thickness/quantity ("Bracket Galv 1.2mm x5"): take the
         # trailing words of the last token that are such values.
@@ -226,6 +262,45 @@ def _tokenise(stem: str) -> list[_Token]:
             _Token(w.group(0), last.start + w.start(), last.start + w.end()) for w in words[cut:]
         )
     return tokens
+
+
+def _split_dotted(token: _Token) -> list[_Token]:
+    """'1.2mm.x5' is the thickness and the quantity, 'Galv.1.2mm' the material and the
+    thickness: a dot where the name's dash goes. Anything else stays one token."""
+    for pattern, first_is in (
+        (_DOTTED_QUANTITY, lambda t: _thickness_value(t) is not None or material_code(t)),
+        (_DOTTED_THICKNESS, lambda t: len(t) > 1 and material_code(t)),
+    ):
+        match = pattern.match(token.text)
+        if match and first_is(match.group(1)) and _is_tail_word(match.group(2)):
+            head, tail = match.group(1), match.group(2)
+            tail_start = token.start + match.start(2)
+            return [
+                _Token(head, token.start, token.start + len(head)),
+                _Token(tail, tail_start, token.end, odd=token.text),
+            ]
+    return [token]
+
+
+def _join_underscored_quantity(tokens: list[_Token], stem: str) -> list[_Token]:
+    """'Top_Wall_5mm_x_1': a lone 'x' and the number after it are the quantity ('x_1')."""
+    joined: list[_Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if (
+            token.text.lower() == "x"
+            and following is not None
+            and re.fullmatch(r"\d{1,5}", following.text)
+        ):
+            text = stem[token.start : following.end]
+            joined.append(_Token(text, token.start, following.end, odd=text))
+            index += 2
+            continue
+        joined.append(token)
+        index += 1
+    return joined
 
 
 def _is_tail_word(word: str) -> bool:
@@ -252,6 +327,8 @@ def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
     thickness_token = _choose_thickness(info, tokens, material_token)
     if thickness_token is not None:
         _read_bare_quantity(info, tokens, thickness_token)
+        if material_token is None and "-" in stem:
+            _read_unknown_material(info, tokens, thickness_token)
     _read_revisions_and_dates(info, tokens)
     for token in tokens:  # material words the chooser passed over are ordinary words
         if token.kind == "material" and token is not material_token:
@@ -314,6 +391,12 @@ def _read_quantity(info: NameInfo, tokens: list[_Token]) -> None:
     value = int(next(g for g in groups if g is not None))
     if value > 0:
         confidence = 0.95 if token is _last_meaningful(tokens) else 0.85
+        if token.odd:
+            confidence -= ODD_FORM_PENALTY
+            if "." in token.odd:
+                info.notes.append(
+                    f"'{token.odd}' read as {value} off: a dot where the name usually has a dash"
+                )
         info._set("quantity", value, confidence, f"file name '{token.text}'")
     else:
         info.notes.append(f"quantity '{token.text}' in the name is zero; ignored")
@@ -355,7 +438,9 @@ def _read_revisions_and_dates(info: NameInfo, tokens: list[_Token]) -> None:
 
 def _read_part(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
     """The part is what nobody else claimed, up to the first material/thickness/quantity token."""
-    tail_kinds = ("material", "thickness", "quantity", "version", "revision", "date")
+    tail_kinds = (
+        "material", "unknown_material", "thickness", "quantity", "version", "revision", "date",
+    )  # fmt: skip
     tail_start = next((i for i, t in enumerate(tokens) if t.kind in tail_kinds), len(tokens))
     part_tokens = [t for t in tokens[:tail_start] if t.kind == ""]
     info.unparsed.extend(t.text for t in tokens[tail_start:] if t.kind == "")
@@ -409,6 +494,7 @@ def _choose_thickness(
     where = "file name"
     chosen: _Token | None = None
     confidence = 0.0
+    after: _Token | None = None
     if material_token is not None:
         index = tokens.index(material_token)
         after = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -435,15 +521,133 @@ def _choose_thickness(
         confidence -= 0.1
     if f"{value:g}" in COMMON_THICKNESSES_MM:
         confidence += 0.05
+    code = material_code(material_token.text) if material_token is not None else None
+    no_point = _NO_POINT.match(chosen.text)
+    if no_point and (
+        (no_point.group(1).startswith("0") and value > 0)
+        or (chosen is after and value > _thickness_limit(code))
+    ):
+        chosen.kind = "thickness"
+        _read_without_point(info, chosen, no_point.group(1), code, confidence)
+        return chosen
     chosen.kind = "thickness"
     if value <= 0:
-        info.notes.append(f"thickness '{chosen.text}' in the name is not a thickness; ignored")
+        info._warn(
+            ("thickness_mm",),
+            f"The thickness {_after(code)}reads '{chosen.text}', as if cut short: "
+            "check the thickness.",
+        )
         return chosen
     if value > MAX_PLAUSIBLE_THICKNESS_MM:
         chosen.kind = ""
         return None
     info._set("thickness_mm", value, min(confidence, 0.95), f"{where} '{chosen.text}'")
     return chosen
+
+
+def _thickness_limit(code: str | None) -> float:
+    """The thickest sheet of `code` the shop cuts (its machine limit), else any plausible one."""
+    spec = material_spec(code) if code else None
+    if spec is not None and spec.max_thickness_mm is not None:
+        return float(spec.max_thickness_mm)
+    return MAX_PLAUSIBLE_THICKNESS_MM
+
+
+def _thicknesses_of(code: str | None) -> set[str]:
+    """The thicknesses a sheet of `code` comes in ('0.53', '3'): DOMAIN.md's common ones and
+    roof sheeting's gauges, up to the material's limit."""
+    limit = _thickness_limit(code)
+    return {
+        text
+        for text in (*COMMON_THICKNESSES_MM, *ROOF_SHEETING_THICKNESSES_MM)
+        if float(text) <= limit
+    }
+
+
+def _after(code: str | None) -> str:
+    return f"after {code} " if code else "in the name "
+
+
+def _read_without_point(
+    info: NameInfo, token: _Token, digits: str, code: str | None, confidence: float
+) -> None:
+    """'053mm' is 0.53 mm when that is a thickness the material comes in, and no other reading
+    is: roof sheeting, typed without its point. Read with a lower confidence, said in a note;
+    anything less clear is a warning and no thickness."""
+    if digits.startswith("0"):
+        guesses = [float(f"0.{digits[1:]}")]
+    else:
+        guesses = [float(f"{digits[0]}.{digits[1:]}"), float(f"0.{digits}")]
+    known = _thicknesses_of(code)
+    fitting = [guess for guess in guesses if f"{guess:g}" in known]
+    if len(fitting) == 1 and fitting[0] < 1:
+        value = fitting[0]
+        source = f"file name '{token.text}'"
+        info._set("thickness_mm", value, max(0.5, confidence - ODD_FORM_PENALTY), source)
+        info.notes.append(
+            f"'{token.text}' read as {value:g} mm: a sheet thickness typed without its decimal "
+            "point"
+        )
+        return
+    where = f"after {code}" if code else "in the name"
+    if digits.startswith("0"):
+        material = code or "no sheet"
+        info._warn(
+            ("thickness_mm",),
+            f"The thickness '{token.text}' {where} reads as {guesses[0]:g} mm without its decimal "
+            f"point, but {material} does not come in {guesses[0]:g} mm: check the thickness.",
+        )
+        return
+    maybe = " or ".join(f"{guess:g} mm" for guess in fitting)
+    info._warn(
+        ("thickness_mm",),
+        f"The thickness '{token.text}' {where} is thicker than the shop cuts {code or 'sheet'} "
+        f"(up to {_thickness_limit(code):g} mm): "
+        + (f"{maybe}? Check" if maybe else "check")
+        + " the thickness.",
+    )
+
+
+def _read_unknown_material(info: NameInfo, tokens: list[_Token], thickness_token: _Token) -> None:
+    """'0009-Closure-MNG-0.53mm-x18': a short capitalised word where the material goes, after
+    the part, is a material code the shop does not know; it is not part of the part's name."""
+    index = tokens.index(thickness_token)
+    candidate = tokens[index - 1] if index > 0 else None
+    if (
+        candidate is None
+        or candidate.kind != ""
+        or not _UNKNOWN_MATERIAL.match(candidate.text)
+        or not any(t.kind == "" for t in tokens[: index - 1])
+    ):
+        return
+    candidate.kind = "unknown_material"
+    codes = ", ".join(m.code for m in MATERIALS if m.code != "OTH")
+    info._warn(
+        ("material",),
+        f"The material '{candidate.text}' in the name is not one of the shop's materials "
+        f"({codes}): check the material.",
+    )
+
+
+def _warn_what_is_missing(info: NameInfo, stem: str) -> None:
+    """A name that gives the material but no thickness, or leaves both blank ('- - -')."""
+    if "thickness_mm" in info.fields or any("thickness" in w for w in info.warnings):
+        return
+    material = info.fields.get("material")
+    if material is not None and material.source.startswith("file name"):
+        info._warn(
+            ("thickness_mm",),
+            f"The name gives the material ({material.value}) but no thickness: check the "
+            "thickness.",
+        )
+        return
+    blanks = re.search(r"-(?:\s+-)+", stem)
+    if blanks and material is None:
+        info._warn(
+            ("material", "thickness_mm"),
+            f"The name leaves the material and the thickness blank ('{blanks.group(0)}'): "
+            "check them.",
+        )
 
 
 # --- reading folder names --------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,8 @@ def analyse(path: Path, context: ParseContext) -> ParseResult:
     mismatch = extension_mismatch(detected, context.original_name)
     if mismatch:
         result.warn("extension_mismatch", mismatch[:1].upper() + mismatch[1:] + ".")
-    _merge_name(result, name_info)
+    given = [key for key in ("thickness_mm", "material") if getattr(context, key) is not None]
+    _merge_name(result, name_info, given)
     return result
 
 
@@ -119,7 +121,9 @@ def _context_with_name(context: ParseContext, name_info: NameInfo) -> ParseConte
     return dataclasses.replace(context, **changes) if changes else context
 
 
-def _merge_name(result: ParseResult, name_info: NameInfo) -> None:
+def _merge_name(
+    result: ParseResult, name_info: NameInfo, given: Iterable[str] | None = None
+) -> None:
     metadata = result.metadata
     name_raw = name_info.as_dict()
     filled: dict[str, Any] = {}
@@ -147,6 +151,10 @@ def _merge_name(result: ParseResult, name_info: NameInfo) -> None:
             )
     for key in MERGED_KEYS:
         metadata.setdefault(key, None)
+    # what the name leaves unclear, unless the file itself (or the caller) says it
+    known = {key for key in MERGED_KEYS if metadata[key] is not None} | set(given or ())
+    for warning in name_info.warnings_about_unknown(known):
+        result.warn("name_unclear", warning)
     name_raw["filled"] = filled
     name_raw["disagreements"] = disagreements
     result.raw["name"] = name_raw

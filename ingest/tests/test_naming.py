@@ -127,10 +127,106 @@ def test_real_names(name: str) -> None:
             assert info.fields[key].source
 
 
-def test_thickness_zero_is_unknown_and_noted() -> None:
+def test_thickness_zero_is_unknown_and_warned() -> None:
     info = parse_name("0001-A Z OROS-SS-0.dxf")
     assert info.value("thickness_mm") is None
-    assert any("'0'" in note for note in info.notes)
+    assert any("'0'" in warning for warning in info.warnings)
+
+
+# Forms the shop's real names take that the reader used to miss or misread (issue 10), and what a
+# manager reads in them. The names come from the shop's tree (corpus/legacy/profiles_import) and
+# the old system's design files (corpus/legacy/flask, whose jobs record the material and
+# thickness: "Emberton roof flat", mild steel 0.53 mm, is 0014-Emberton roof-MS-053mm-x1), or are
+# the forms issue 10 names (a dot before the quantity; roof sheeting's 0.47, 0.5, 0.53 and
+# 0.58 mm typed without the point). `lower`: the fields read by their meaning, with a lower
+# confidence than a well-formed name's (>= 0.5, so they are still used, and < 0.85); every other
+# field read here is sure (>= 0.85). `warning`: words one of the name's warnings holds (None: no
+# warning at all).
+SURE = 0.85
+ODD_NAMES: list[tuple[str, str | None, float | None, int | None, tuple[str, ...], str | None]] = [
+    # name, material, thickness_mm, quantity, lower, warning
+    # well-formed names read as before: sure, no warning
+    ("0006-125mm garden-Galv-1.2mm-x97.dxf", "GALV", 1.2, 97, (), None),
+    ("DEOA-200.125.100.75mm garden-Galv-1mm-x1 version 2.0.lbrn2", "GALV", 1.0, 1, (), None),
+    ("0011-Khaya.280x140mm bracket-MS-5mm-x10.dxf", "MS", 5.0, 10, (), None),
+    ("0002-Blue Plate-MS-0.53mm-x1.dxf", "MS", 0.53, 1, (), None),
+    ("0011-Crank Angler-MS-0.53-x1.dxf", "MS", 0.53, 1, (), None),
+    ("0013-638 Machine custom parts-MS-16mm-x1.dxf", "MS", 16.0, 1, (), None),
+    # roof sheeting's thickness typed without its decimal point: the material's thicknesses say
+    ("0014-Emberton roof-MS-053mm-x1.dxf", "MS", 0.53, 1, ("thickness_mm",), None),
+    ("0014-Emberton roof-MS-053mm-x1.lbrn2", "MS", 0.53, 1, ("thickness_mm",), None),
+    ("Roof sheet-Galv-047mm-x12.dxf", "GALV", 0.47, 12, ("thickness_mm",), None),
+    ("Barge flashing-MS-058mm-x4.dxf", "MS", 0.58, 4, ("thickness_mm",), None),
+    ("Ridge cap-Galv-05mm-x6.dxf", "GALV", 0.5, 6, ("thickness_mm",), None),
+    ("0009-Closure-MS-053-x18.dxf", "MS", 0.53, 18, ("thickness_mm",), None),
+    ("Flashing-MS-53mm-x2.dxf", "MS", 0.53, 2, ("thickness_mm",), None),  # 53 mm MS: not cut
+    # a dot where the name has a dash before the quantity
+    ("Galv-1.2mm.x5", "GALV", 1.2, 5, ("quantity",), None),
+    ("0006-125mm garden-Galv-1.2mm.x97.dxf", "GALV", 1.2, 97, ("quantity",), None),
+    ("0002-Vent in full-Sureaz-0.47.x1.dxf", None, 0.47, 1, ("quantity", "thickness_mm"), None),
+    # the quantity after an underscore ("x_2"): the old system recorded these jobs' counts
+    ("30_and_60_Degree_Slant_5mm_x_2.dxf", None, 5.0, 2, ("quantity", "thickness_mm"), None),
+    ("Top_Wall_5mm_x_1.dxf", None, 5.0, 1, ("quantity", "thickness_mm"), None),
+    ("Toothed_Slats_x_112.dxf", None, None, 112, ("quantity",), None),
+    # the meaning is not clear: nothing guessed, a warning says what to check
+    ("0001-A Z OROS-SS-0.dxf", "SS", None, None, (), "cut short"),
+    ("0001-A Z OROS-SS-0.lbrn2", "SS", None, None, (), "cut short"),
+    ("0001-100mm L cut-Galv-x5.dxf", "GALV", None, 5, (), "no thickness"),
+    ("0001-Floor design- - -x1.lbrn2", None, None, 1, (), "blank"),
+    ("0009-Closure-MNG-0.53mm-x18.dxf", None, 0.53, 18, ("thickness_mm",), "'MNG'"),
+    ("Plate-MS-087mm-x1.dxf", "MS", None, 1, (), "0.87 mm"),  # not a thickness MS comes in
+    ("Plate-MS-25mm-x1.dxf", "MS", None, 1, (), "2.5 mm"),  # 25 mm MS: past the machine
+    ("Plate-MS-75mm-x1.dxf", "MS", None, 1, (), "up to 16 mm"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "material", "thickness", "quantity", "lower", "warning"),
+    ODD_NAMES,
+    ids=[row[0] for row in ODD_NAMES],
+)
+def test_the_shops_odd_names(
+    name: str,
+    material: str | None,
+    thickness: float | None,
+    quantity: int | None,
+    lower: tuple[str, ...],
+    warning: str | None,
+) -> None:
+    info = parse_name(name)
+    expected = {"material": material, "thickness_mm": thickness, "quantity": quantity}
+    for key, value in expected.items():
+        assert info.value(key) == value, f"{key}: {info.fields.get(key)} ({info.warnings})"
+        if value is None:
+            continue
+        if key in lower:
+            assert 0.5 <= info.confidence(key) < SURE, f"{key} should be less sure: {info.fields}"
+        else:
+            assert info.confidence(key) >= SURE, f"{key} should be sure: {info.fields[key]}"
+    if warning is None:
+        assert info.warnings == []
+    else:
+        assert any(warning.lower() in w.lower() for w in info.warnings), info.warnings
+        assert all(w[:1].isupper() and w.endswith(".") for w in info.warnings), info.warnings
+
+
+def test_a_form_read_by_its_meaning_says_how_it_was_read() -> None:
+    roof = parse_name("0014-Emberton roof-MS-053mm-x1.dxf")
+    assert any("'053mm'" in note and "0.53 mm" in note for note in roof.notes), roof.notes
+    dotted = parse_name("Galv-1.2mm.x5")
+    assert any("'1.2mm.x5'" in note for note in dotted.notes), dotted.notes
+
+
+def test_an_unknown_material_is_not_the_part() -> None:
+    info = parse_name("0009-Closure-MNG-0.53mm-x18.dxf")
+    assert info.value("part") == "Closure"
+    # a name of two pieces keeps its first as the part (Sureaz is the part here)
+    assert parse_name("Sureaz-0.47-x1").warnings == []
+
+
+def test_name_warnings_are_kept_with_the_reading() -> None:
+    data = parse_name("0001-A Z OROS-SS-0.dxf").as_dict()
+    assert data["warnings"] and "cut short" in data["warnings"][0]
 
 
 def test_thickness_without_unit_is_less_certain() -> None:

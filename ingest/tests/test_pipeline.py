@@ -98,7 +98,30 @@ def test_name_fills_what_the_content_does_not_know(tmp_path: Path) -> None:
     assert filled["material"]["source"] == "file name 'Galv'"
     assert result.raw["name"]["fields"]["client_code"]["value"] == "CL-0002"
     assert result.raw["detected"]["kind"] == "lightburn"
-    assert result.warnings == []
+    # the name gives the material and no thickness, and the file does not say it either
+    assert [(w.code, w.message) for w in result.warnings] == [
+        (
+            "name_unclear",
+            "The name gives the material (GALV) but no thickness: check the thickness.",
+        )
+    ]
+
+
+def test_what_the_name_leaves_unclear_is_warned_until_something_says_it(tmp_path: Path) -> None:
+    name = "0001-A Z OROS-SS-0.lbrn2"
+    unclear = analyse(lbrn2(tmp_path, RECT), ParseContext(original_name=name))
+    assert [w.code for w in unclear.warnings] == ["name_unclear"]
+    assert "as if cut short" in unclear.warnings[0].message
+    assert unclear.metadata["thickness_mm"] is None and unclear.metadata["material"] == "SS"
+    # the file's own thickness, or the job's, settles it: no warning
+    said = analyse(lbrn2(tmp_path, RECT, material_height="0.5"), ParseContext(original_name=name))
+    assert said.metadata["thickness_mm"] == 0.5 and said.warnings == []
+    given = ParseContext(original_name=name, thickness_mm=0.5)
+    assert analyse(lbrn2(tmp_path, RECT), given).warnings == []
+    # a roof sheet's thickness typed without its point is read, and used, with no warning
+    roof = analyse(lbrn2(tmp_path, RECT), ParseContext(original_name="Roof-MS-053mm-x2.lbrn2"))
+    assert roof.metadata["thickness_mm"] == 0.53 and roof.warnings == []
+    assert roof.raw["name"]["filled"]["thickness_mm"]["confidence"] < 0.85
 
 
 def test_inspect_json_object(tmp_path: Path) -> None:
