@@ -28,6 +28,7 @@ from .drawing_checks import Drawing, check_drawing
 from .flatten import FlatDrawing, flatten_modelspace, too_many_closed
 from .loading import LoadedDrawing, Units, drawing_units, header_summary, load_drawing
 from .measure import Measures, measure, sample_pieces
+from .outlines import Outline, describe, doubled_copies
 from .primitives import PieceTable, drop_unusable_edges
 from .topology import ContourTable, Nesting, Shapes, contour_table, nest, polygon_circle
 
@@ -110,19 +111,38 @@ def _analyse_flat(
     box = m.bbox_all()
     extent = max(box[2] - box[0], box[3] - box[1]) if box else 0.0
     sample_tol = max(1e-3, extent * 2e-5)
-    contours = _chain(table, m, tol, context)
+    contours, twins = _chain(table, m, tol, context)
     ct = contour_table(table, m, contours, tol)
+    _open_flat_copies(ct, twins, tol)
     samples = sample_pieces(table, sample_tol)
     shapes = Shapes(table, m, samples, ct)
-    nesting = nest(ct, shapes, tol)
+    copies = doubled_copies(ct, tol)
+    nesting = nest(ct, shapes, tol, leave_out=copies)
     context.report(0.85, "nesting parts and holes")
     holes = _holes(ct, nesting, shapes, tol)
+    cutouts = _cutouts(table, m, ct, nesting, holes, tol)
     distances = _edge_distances(holes, shapes)
     depth_of = dict(zip(nesting.closed.tolist(), nesting.depth.tolist(), strict=True))
     part_ids = nesting.closed[nesting.depth == 0]
-    metadata = _metadata(flat, units, m, contours, ct, nesting, part_ids, holes, box)
+    metadata = _metadata(flat, units, m, contours, ct, nesting, part_ids, holes, cutouts, box)
     warnings = check_drawing(
-        Drawing(flat, units, loaded, table, m, ct, part_ids, holes, distances, box, context)
+        Drawing(
+            flat,
+            units,
+            loaded,
+            table,
+            m,
+            ct,
+            part_ids,
+            holes,
+            distances,
+            box,
+            context,
+            nesting=nesting,
+            twins=twins,
+            copies=copies,
+            cutouts=cutouts,
+        )
     )
     if unusable:
         warnings.append(
@@ -134,13 +154,17 @@ def _analyse_flat(
         )
     preview = _preview(table, m, shapes, nesting, holes, context)
     raw.update(_geometry_raw(flat, table, m, ct, depth_of, holes, box))
+    raw["cutout_count"] = len(cutouts)
+    raw["doubled_contours"] = int(copies.sum())
     context.report(1.0, "done")
     return DrawingAnalysis(metadata, raw, warnings, preview)
 
 
-def _chain(table: PieceTable, m: Measures, tol: float, context: ParseContext) -> Contours:
-    """Edges joined into contours (exact duplicates each alone); refused past the
-    closed-contour limit."""
+def _chain(
+    table: PieceTable, m: Measures, tol: float, context: ParseContext
+) -> tuple[Contours, np.ndarray]:
+    """Edges joined into contours (exact duplicates only with each other), and the mask of
+    those duplicate edges; refused past the closed-contour limit."""
     twins = exact_duplicate_edges(table, m, tol)
     contours = chain_edges(
         m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol, alone=twins
@@ -149,7 +173,19 @@ def _chain(table: PieceTable, m: Measures, tol: float, context: ParseContext) ->
     closed_count = int(contours.closed.sum())
     if closed_count > context.max_closed_contours:  # loose lines chained into many loops
         raise too_many_closed(closed_count, context.max_closed_contours)
-    return contours
+    return contours, twins
+
+
+def _open_flat_copies(ct: ContourTable, twins: np.ndarray, tol: float) -> None:
+    """A line drawn three times leaves two copies that close on each other: a loop with no
+    area, which is a doubled line (told by duplicate_geometry), not a part."""
+    contours = ct.contours
+    if not twins.any() or not contours.count:
+        return
+    n_edges = np.diff(contours.start)
+    all_twins = np.add.reduceat(twins[contours.edges], contours.start[:-1]) == n_edges
+    flat = np.abs(ct.signed_area) <= tol * np.maximum(ct.length, tol)
+    contours.closed[contours.closed & all_twins & flat] = False
 
 
 def _metadata(
@@ -161,6 +197,7 @@ def _metadata(
     nesting: Nesting,
     part_ids: np.ndarray,
     holes: list[Hole],
+    cutouts: list[Outline],
     box: tuple[float, float, float, float] | None,
 ) -> dict[str, Any]:
     """The METADATA_KEYS the drawing fills, in millimetres."""
@@ -184,6 +221,7 @@ def _metadata(
             }
             for h in holes[:MAX_HOLES_LISTED]
         ],
+        "cutouts": [c.as_dict() for c in cutouts[:MAX_HOLES_LISTED]],
         "closed_contours": int(contours.closed.sum()),
         "open_contours": int((~contours.closed).sum()),
         "entity_counts": dict(flat.entity_counts.most_common()),
@@ -227,6 +265,23 @@ def _holes(ct: ContourTable, nesting: Nesting, shapes: Shapes, tol: float) -> li
         holes.append(Hole(cid, (cx, cy), 2.0 * r, int(parent[k])))
     holes.sort(key=lambda h: (round(h.center[1], 6), round(h.center[0], 6)))
     return holes
+
+
+def _cutouts(
+    table: PieceTable,
+    m: Measures,
+    ct: ContourTable,
+    nesting: Nesting,
+    holes: list[Hole],
+    tol: float,
+) -> list[Outline]:
+    """Inner contours that are not round holes (slots, rectangles, shapes), with their size."""
+    inner = nesting.closed[nesting.depth % 2 == 1]
+    round_ = np.array([h.contour for h in holes], np.int64)
+    cids = inner[~np.isin(inner, round_)]
+    found = describe(table, m, ct, cids, tol)
+    found.sort(key=lambda o: (round(o.center[1], 6), round(o.center[0], 6)))
+    return found
 
 
 def _edge_distances(holes: list[Hole], shapes: Shapes) -> dict[int, float]:

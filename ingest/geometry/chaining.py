@@ -225,20 +225,20 @@ def chain_edges(
 ) -> Contours:
     """Group edges into closed contours and open chains.
 
-    Edges flagged closed (circles, closed polylines) are contours by themselves, and so are the
-    edges marked in `alone` (exact duplicates: chaining them would tie a second copy of a line
-    into its twin's outline). The others are joined where their endpoints meet within
-    `tolerance`. Edges shorter than the tolerance whose two ends fall on one node are dropped
-    (they cut nothing).
+    Edges flagged closed (circles, closed polylines) are contours by themselves. The edges
+    marked in `alone` (exact duplicates: chaining them with the others would tie a second copy
+    of a line into its twin's outline) are joined only with each other, so that an outline
+    drawn twice line by line is a second closed contour over the first. The others are joined
+    where their endpoints meet within `tolerance`. Edges shorter than the tolerance whose two
+    ends fall on one node are dropped (they cut nothing).
     """
     out = _Trails()
     closed_ids = np.flatnonzero(edge_closed).tolist()
     out.add_single_edges(closed_ids, [True] * len(closed_ids))
     if alone is not None:
         lone = np.flatnonzero(alone & ~edge_closed)
-        gap = edge_start[lone] - edge_end[lone]
-        meets = gap[:, 0] * gap[:, 0] + gap[:, 1] * gap[:, 1] <= tolerance * tolerance
-        out.add_single_edges(lone.tolist(), meets.tolist())
+        if lone.size:
+            _chain_loose(lone, edge_start, edge_end, edge_length, tolerance, out)
         loose = np.flatnonzero(~edge_closed & ~alone)
     else:
         loose = np.flatnonzero(~edge_closed)

@@ -34,10 +34,13 @@ def fmt_point(p: np.ndarray | tuple[float, float]) -> str:
     return f"({p[0]:.1f}, {p[1]:.1f})"
 
 
-def duplicate_segments(table: PieceTable, m: Measures, tolerance: float) -> tuple[int, list]:
+def duplicate_segments(
+    table: PieceTable, m: Measures, tolerance: float, skip: np.ndarray | None = None
+) -> tuple[int, list]:
     """Segments drawn twice (either direction) or overlapping a collinear/concentric twin.
 
-    Returns (count, up to three example points). Lines are grouped by their carrier line
+    Returns (count, up to three example points); pieces marked in `skip` (those of whole
+    outlines drawn twice, told as such) are left out. Lines are grouped by their carrier line
     (angle, offset) and circular arcs by (centre, radius); within a group, intervals sorted by
     position that overlap by more than the tolerance are duplicates.
     """
@@ -45,7 +48,8 @@ def duplicate_segments(table: PieceTable, m: Measures, tolerance: float) -> tupl
     examples: list[np.ndarray] = []
     tol = max(tolerance, 1e-9)
 
-    lines = np.flatnonzero((table.kind == LINE) & (m.length > tol))
+    usable = m.length > tol if skip is None else (m.length > tol) & ~skip
+    lines = np.flatnonzero((table.kind == LINE) & usable)
     if lines.size > 1:
         p0, p1 = m.start[lines], m.end[lines]
         d = p1 - p0
@@ -62,7 +66,7 @@ def duplicate_segments(table: PieceTable, m: Measures, tolerance: float) -> tupl
         count += c
         examples += ex
 
-    arcs = np.flatnonzero((table.kind == CONIC) & m.circular & (m.length > tol))
+    arcs = np.flatnonzero((table.kind == CONIC) & m.circular & usable)
     if arcs.size > 1:
         par = table.par[arcs]
         r = m.radius[arcs]

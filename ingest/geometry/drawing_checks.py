@@ -17,11 +17,21 @@ import numpy as np
 from ingest.parsers.base import ParseContext
 from laseros.units import format_mm
 
+from .chaining import unique_rows
 from .checks import Hole, duplicate_segments, fmt_point, hole_warnings
 from .flatten import FlatDrawing
 from .loading import LoadedDrawing, Units
 from .measure import Measures
-from .topology import ContourTable
+from .outlines import (
+    CIRCLE,
+    Outline,
+    copy_groups,
+    describe,
+    outline_text,
+    pieces_of,
+    size_text,
+)
+from .topology import ContourTable, Nesting
 
 Finding = tuple[str, str]
 
@@ -41,6 +51,10 @@ class Drawing:
     distances: dict[int, float]
     box: tuple[float, float, float, float] | None
     context: ParseContext
+    nesting: Nesting
+    twins: np.ndarray  # per edge: an exact copy of another edge
+    copies: np.ndarray  # per contour: a closed contour drawn again over an earlier one
+    cutouts: list[Outline]
 
 
 def recovered(d: Drawing) -> list[Finding]:
@@ -103,6 +117,11 @@ def text_not_converted(d: Drawing) -> list[Finding]:
 def open_contours(d: Drawing) -> list[Finding]:
     ct = d.contours
     open_ids = np.flatnonzero(~ct.contours.closed)
+    if open_ids.size and d.twins.any():
+        # A line drawn again over another is told by duplicate_geometry, not as an open cut.
+        n_edges = np.diff(ct.contours.start)[open_ids]
+        twin_edges = np.add.reduceat(d.twins[ct.contours.edges], ct.contours.start[:-1])
+        open_ids = open_ids[twin_edges[open_ids] < n_edges]
     if not open_ids.size:
         return []
     i = int(open_ids[0])
@@ -120,16 +139,156 @@ def open_contours(d: Drawing) -> list[Finding]:
 
 
 def duplicate_geometry(d: Drawing) -> list[Finding]:
-    count, where = duplicate_segments(d.table, d.measures, d.context.chain_tolerance_mm)
-    if not count:
+    """Whole outlines drawn twice, then loose segments drawn twice: one warning for both."""
+    tol = d.context.chain_tolerance_mm
+    outlines, most, example = copy_groups(d.contours, d.copies, tol)
+    skip = None
+    if outlines:
+        skip = np.zeros(d.table.n_pieces, bool)
+        skip[pieces_of(d.measures, d.contours, np.flatnonzero(d.copies))[1]] = True
+    count, where = duplicate_segments(d.table, d.measures, tol, skip=skip)
+    said = []
+    if outlines:
+        [shape] = describe(d.table, d.measures, d.contours, np.array([example]), tol)
+        times = "twice" if most == 2 else "more than once"
+        said.append(
+            f"{_count(outlines, 'contour is', 'contours are')} drawn {times} "
+            f"(e.g. {outline_text(shape)} at {fmt_point(shape.center)})"
+        )
+    if count:
+        said.append(
+            f"{'also ' if outlines else ''}{count} segment(s) are drawn twice or overlap "
+            f"another (e.g. near {fmt_point(where[0])})"
+        )
+    if not said:
         return []
+    return [("duplicate_geometry", f"{'; '.join(said)}; the laser would cut them twice.")]
+
+
+def islands(d: Drawing) -> list[Finding]:
+    """Closed contours inside a hole of a part: pieces that drop out, or a second part."""
+    n = d.nesting
+    found = np.flatnonzero((n.depth >= 2) & (n.depth % 2 == 0))
+    if not found.size:
+        return []
+    tol = d.context.chain_tolerance_mm
+    k = int(found[np.argmax(np.abs(d.contours.signed_area[n.closed[found]]))])
+    island, hole = describe(
+        d.table, d.measures, d.contours, np.array([n.closed[k], n.parent[k]]), tol
+    )
+    what = _count(found.size, "closed contour lies", "closed contours lie")
+    it = "it drops out as a loose piece" if found.size == 1 else "each drops out as a loose piece"
     return [
         (
-            "duplicate_geometry",
-            f"{count} segment(s) are drawn twice or overlap another "
-            f"(e.g. near {fmt_point(where[0])}); the laser would cut them twice.",
+            "island_in_hole",
+            f"{what} inside a hole of a part (an island), e.g. {outline_text(island)} at "
+            f"{fmt_point(island.center)} inside {_hole_text(hole)}; {it} or is a second part "
+            "to cut: check with the customer.",
         )
     ]
+
+
+def separate_parts(d: Drawing) -> list[Finding]:
+    """Several parts side by side in one file, grouped by size and placed from the largest."""
+    ct = d.contours
+    tol = d.context.chain_tolerance_mm
+    ids = d.part_ids
+    box = ct.bbox[ids]
+    w, h = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
+    real = (np.maximum(w, h) > tol) & (ct.length[ids] > tol)  # not a dot of no size
+    ids, box, w, h = ids[real], box[real], w[real], h[real]
+    n = ids.size
+    if n < 2:
+        return []
+    groups = _size_groups(np.maximum(w, h), np.minimum(w, h))
+    big = int(np.argmax(w * h))
+    largest = "it" if len(groups[0]) == 1 else "the largest"
+    said = []
+    for g, members in enumerate(groups[:MAX_PART_GROUPS]):
+        k = members[np.argmax(w[members] * h[members])]
+        size = f"{'about ' if len(members) > 1 else ''}{size_text(w[k], h[k])}"
+        if len(groups) == 1:
+            said.append(f"all {size}")
+        elif g == 0:
+            said.append(f"{len(members)} large ({size})")
+        else:
+            label = "small" if max(w[k], h[k]) < 0.5 * max(w[big], h[big]) else "medium"
+            where = _where(box[members], box[big], tol)
+            said.append(f"{len(members)} {label} ({size}) {where} {largest}")
+    rest = groups[MAX_PART_GROUPS:]
+    if rest:
+        said.append(f"{sum(len(m) for m in rest)} more of {len(rest)} other sizes")
+    if len(groups) == 1:
+        b = d.box or (0.0, 0.0, 0.0, 0.0)
+        said[0] += f", side by side over {size_text(b[2] - b[0], b[3] - b[1])}"
+    return [
+        (
+            "separate_parts",
+            f"{n} separate parts in this drawing, to be priced and nested as {n}, not one: "
+            f"{_join(said)}.",
+        )
+    ]
+
+
+MAX_PART_GROUPS = 3
+MAX_SIZES_GROUPED = 1000  # distinct part sizes grouped one by one; past it, by size class
+
+
+def _size_groups(long: np.ndarray, short: np.ndarray) -> list[np.ndarray]:
+    """Parts of about the same size (within 10 %) together, the largest group first."""
+    keys = np.column_stack((np.round(long * 2), np.round(short * 2))).astype(np.int64)
+    uniq, inverse, _ = unique_rows(keys)
+    if uniq.shape[0] > MAX_SIZES_GROUPED:  # thousands of sizes: classes of 10 % by length
+        cls = np.floor(np.log(np.maximum(long, 1e-9)) / np.log(1.1)).astype(np.int64)
+        uniq, inverse, _ = unique_rows(cls[:, None])
+        heads = [(float(np.exp(c * np.log(1.1))), 0.0) for c in uniq[:, 0].tolist()]
+        group_of = list(range(len(heads)))
+    else:
+        heads, group_of = [], []
+        for a, b in (uniq / 2.0).tolist():
+            for g, (ga, gb) in enumerate(heads):
+                if abs(a - ga) <= 0.1 * ga and abs(b - gb) <= 0.1 * gb + 0.5:
+                    group_of.append(g)
+                    break
+            else:
+                group_of.append(len(heads))
+                heads.append((a, b))
+    member_group = np.array(group_of, np.int64)[inverse]
+    order = np.argsort([-a * max(b, 1e-9) for a, b in heads], kind="stable")
+    return [np.flatnonzero(member_group == g) for g in order.tolist()]
+
+
+def _where(group: np.ndarray, big: np.ndarray, tol: float) -> str:
+    """Where a group of parts lies from the largest part: "800 mm to the right of"."""
+    x0, y0 = group[:, 0].min(), group[:, 1].min()
+    x1, y1 = group[:, 2].max(), group[:, 3].max()
+    gaps = {
+        "to the right of": x0 - big[2],
+        "to the left of": big[0] - x1,
+        "above": y0 - big[3],
+        "below": big[1] - y1,
+    }
+    sides = [(side, gap) for side, gap in gaps.items() if gap > -tol]
+    if not sides:
+        return "around"
+    if len(sides) == 1:
+        side, gap = sides[0]
+        return f"just {side}" if gap <= tol else f"{format_mm(gap)} {side}"
+    vertical = next((side for side, _ in sides if side in ("above", "below")), "")
+    horizontal = next((side for side, _ in sides if side.startswith("to the")), "beside")
+    return f"{vertical} and {horizontal}" if vertical else horizontal
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _hole_text(hole: Outline) -> str:
+    return outline_text(hole, "hole" if hole.shape == CIRCLE else "cut-out")
 
 
 def holes(d: Drawing) -> list[Finding]:
@@ -212,6 +371,8 @@ DRAWING_CHECKS: tuple[Callable[[Drawing], list[Finding]], ...] = (
     text_not_converted,
     open_contours,
     duplicate_geometry,
+    separate_parts,
+    islands,
     holes,
     part_larger_than_sheet,
     found_while_flattening,

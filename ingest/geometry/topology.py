@@ -242,15 +242,19 @@ class Nesting:
     parent: np.ndarray  # per closed contour: contour id of the innermost container, or -1
 
 
-def nest(ct: ContourTable, shapes: Shapes, tolerance: float) -> Nesting:
-    """Even-odd nesting depth and innermost container of every closed contour.
+def nest(
+    ct: ContourTable, shapes: Shapes, tolerance: float, leave_out: np.ndarray | None = None
+) -> Nesting:
+    """Even-odd nesting depth and innermost container of every closed contour (but those marked
+    in `leave_out`: copies of an outline drawn twice, which would otherwise hold their twin).
 
     The innermost container of a contour is the smallest-area contour around it; its depth is
     one more than its container's. Candidates come from a grid of levels (`_LevelIndex`) in
     rising area, a few at a time, so the work stays near-linear even for thousands of contours
     nested inside each other (where every contour has every larger one around it).
     """
-    closed = np.flatnonzero(ct.contours.closed)
+    keep = ct.contours.closed if leave_out is None else ct.contours.closed & ~leave_out
+    closed = np.flatnonzero(keep)
     n = closed.size
     if n == 0:
         return Nesting(closed, np.zeros(0, np.int64), np.zeros(0, np.int64))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 from PIL import Image
 
+from ingest.geometry.outlines import cutouts_text
 from ingest.parsers.base import DetectedType, ParseContext
 from ingest.parsers.dxf import DxfParser
 from ingest.parsers.registry import parser_for
@@ -303,3 +305,188 @@ def test_progress_is_reported(tmp_path):
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0 and len(calls) >= 6
     assert any("reading entities" in m for _, m in calls)
+
+
+# ------------------------------------------------- islands, separate parts, doubled outlines
+
+
+def _warning(result, code):
+    [warning] = [w for w in result.warnings if w.code == code]
+    return warning.message
+
+
+def test_an_island_in_a_hole_is_told_with_its_size_and_place(tmp_path):
+    doc = new_doc()
+    _plate(doc, 200, 100)
+    add_rect_lines(doc.modelspace(), 20, 20, 100, 80)  # an 80 × 60 cut-out
+    doc.modelspace().add_lwpolyline([(50, 40), (70, 40), (70, 50), (50, 50)], close=True)
+    doc.modelspace().add_circle((60, 45), 2)  # a hole in the island: part of the island
+    doc.modelspace().add_circle((150, 50), 10)  # an ordinary hole
+    result = parse_doc(doc, tmp_path)
+    assert _warning(result, "island_in_hole") == (
+        "1 closed contour lies inside a hole of a part (an island), e.g. a 20 × 10 mm rectangle "
+        "at (60.0, 45.0) inside an 80 × 60 mm cut-out; it drops out as a loose piece or is a "
+        "second part to cut: check with the customer."
+    )
+    assert "separate_parts" not in codes(result)  # the island is not a top-level part
+
+    doc = new_doc()
+    _plate(doc, 200, 100)
+    doc.modelspace().add_circle((50, 50), 30)
+    doc.modelspace().add_circle((50, 50), 20)  # a ring that drops out of a round hole
+    doc.modelspace().add_circle((150, 50), 30)
+    doc.modelspace().add_circle((150, 50), 20)
+    message = _warning(parse_doc(doc, tmp_path, "rings.dxf"), "island_in_hole")
+    assert message.startswith("2 closed contours lie inside a hole of a part")
+    assert "a Ø40 mm circle" in message and "inside a Ø60 mm hole" in message
+
+
+def test_holes_alone_are_no_island(tmp_path):
+    doc = new_doc()
+    _plate(doc, 200, 100)
+    add_rect_lines(doc.modelspace(), 20, 20, 100, 80)
+    doc.modelspace().add_circle((150, 50), 10)
+    assert "island_in_hole" not in codes(parse_doc(doc, tmp_path))
+
+
+def test_separate_parts_are_counted_grouped_and_placed(tmp_path):
+    doc = new_doc()
+    _plate(doc, 1000, 500)
+    doc.modelspace().add_circle((500, 250), 20)  # a hole: still one part
+    for i in range(16):  # 16 washers 50 × 50 in a 4 × 4 grid, 800 mm to the right
+        x, y = 1800 + (i % 4) * 60, (i // 4) * 60
+        doc.modelspace().add_lwpolyline(
+            [(x, y), (x + 50, y), (x + 50, y + 50), (x, y + 50)], close=True
+        )
+    result = parse_doc(doc, tmp_path)
+    assert result.metadata["part_count"] == 17
+    assert _warning(result, "separate_parts") == (
+        "17 separate parts in this drawing, to be priced and nested as 17, not one: "
+        "1 large (1 000 × 500 mm) and 16 small (about 50 × 50 mm) 800 mm to the right of it."
+    )
+
+
+def test_parts_of_one_size_and_of_many_sizes(tmp_path):
+    doc = new_doc()
+    for i in range(3):
+        add_rect_lines(doc.modelspace(), i * 210, 0, i * 210 + 200, 100)
+    assert _warning(parse_doc(doc, tmp_path), "separate_parts") == (
+        "3 separate parts in this drawing, to be priced and nested as 3, not one: "
+        "all about 200 × 100 mm, side by side over 620 × 100 mm."
+    )
+
+    doc = new_doc()
+    _plate(doc, 1000, 500)
+    for i, side in enumerate((400, 300, 200, 100, 50)):  # five sizes above the plate
+        x = i * 420
+        add_rect_lines(doc.modelspace(), x, 700, x + side, 700 + side)
+    message = _warning(parse_doc(doc, tmp_path, "sizes.dxf"), "separate_parts")
+    assert message.startswith(
+        "6 separate parts in this drawing, to be priced and nested as 6, not one: "
+        "1 large (1 000 × 500 mm), 1 small (400 × 400 mm) 200 mm above it, "
+    )
+    assert message.endswith("and 3 more of 3 other sizes.")
+
+
+def test_one_part_is_no_separate_parts_warning(tmp_path):
+    doc = new_doc()
+    _plate(doc)
+    doc.modelspace().add_circle((100, 50), 10)
+    doc.modelspace().add_lwpolyline([(0, 0), (0, 0)], close=True)  # a dot of no size
+    result = parse_doc(doc, tmp_path)
+    assert "separate_parts" not in codes(result)
+
+
+def test_an_outline_drawn_twice_is_one_warning_and_one_part(tmp_path):
+    doc = new_doc()
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (40, 0), (40, 20), (0, 20)], close=True)
+    add_rect_lines(msp, 0, 0, 40, 20)  # the same rectangle again, as lines
+    msp.add_circle((10, 10), 3)
+    msp.add_circle((10, 10), 3)  # the same hole twice
+    result = parse_doc(doc, tmp_path)
+    assert [(w.code, w.message) for w in result.warnings] == [
+        (
+            "duplicate_geometry",
+            "2 contours are drawn twice (e.g. a 40 × 20 mm rectangle at (20.0, 10.0)); "
+            "the laser would cut them twice.",
+        )
+    ]
+    md = result.metadata
+    assert md["part_count"] == 1 and len(md["holes"]) == 1
+    assert md["area_mm2"] == round(800 - math.pi * 9, 3)  # neither copy counted again
+    assert md["cut_length_mm"] == round(2 * 120 + 2 * 6 * math.pi, 3)  # both copies cut
+
+
+def test_an_outline_drawn_twice_line_by_line(tmp_path):
+    doc = new_doc()
+    add_rect_lines(doc.modelspace(), 0, 0, 40, 20)
+    add_rect_lines(doc.modelspace(), 40, 20, 0, 0)  # again, from the other corner
+    doc.modelspace().add_line((100, 0), (150, 0))
+    doc.modelspace().add_line((150, 0), (100, 0))  # a loose line drawn twice as well
+    result = parse_doc(doc, tmp_path)
+    assert _warning(result, "duplicate_geometry") == (
+        "1 contour is drawn twice (e.g. a 40 × 20 mm rectangle at (20.0, 10.0)); also 1 "
+        "segment(s) are drawn twice or overlap another (e.g. near (150.0, 0.0)); the laser "
+        "would cut them twice."
+    )
+    md = result.metadata
+    assert md["part_count"] == 1 and md["closed_contours"] == 2
+    # The second copy of the loose line is not a second open cut to close.
+    assert md["open_contours"] == 2
+    assert _warning(result, "open_contour").startswith("1 open contour(s)")
+
+
+def test_a_line_drawn_again_is_not_an_open_contour(tmp_path):
+    doc = new_doc()
+    add_rect_lines(doc.modelspace(), 0, 0, 100, 50)
+    doc.modelspace().add_line((100, 0), (0, 0))
+    doc.modelspace().add_line((0, 0), (100, 0))  # the bottom edge three times
+    result = parse_doc(doc, tmp_path)
+    assert codes(result) == {"duplicate_geometry"}
+    assert result.metadata["part_count"] == 1 and result.metadata["area_mm2"] == 5000.0
+
+
+def test_cut_outs_are_listed_with_their_shape_and_size(tmp_path):
+    doc = new_doc()
+    msp = doc.modelspace()
+    _plate(doc, 1000, 1600)
+    add_rect_lines(msp, 150, 100, 850, 1500)  # a 700 × 1400 window
+    for i in range(4):  # four 30 × 8 slots (polylines with bulges)
+        x = 200 + i * 100
+        msp.add_lwpolyline(
+            [(x, 20, 0), (x + 22, 20, 1), (x + 22, 28, 0), (x, 28, 1)], format="xyb", close=True
+        )
+    # A 40 × 10 slot turned 45°, lines and arcs.
+    c, s = math.cos(math.pi / 4), math.sin(math.pi / 4)
+    ox, oy = 950, 800
+
+    def at(u, v):
+        return (ox + u * c - v * s, oy + u * s + v * c)
+
+    msp.add_line(at(-15, -5), at(15, -5))
+    msp.add_line(at(15, 5), at(-15, 5))
+    msp.add_arc(at(15, 0), 5, -90 + 45, 90 + 45)
+    msp.add_arc(at(-15, 0), 5, 90 + 45, 270 + 45)
+    msp.add_circle((500, 1550), 10)  # a round hole stays a hole
+    msp.add_lwpolyline([(20, 1550), (60, 1550), (40, 1580)], close=True)  # a triangle
+    md = parse_doc(doc, tmp_path).metadata
+    assert [h["diameter_mm"] for h in md["holes"]] == [20.0]
+    cutouts = {(c["shape"], *c["size_mm"], *c["center_mm"]) for c in md["cutouts"]}
+    assert ("rectangle", 700.0, 1400.0, 500.0, 800.0) in cutouts
+    assert ("slot", 30.0, 8.0, 211.0, 24.0) in cutouts
+    assert ("other", 40.0, 30.0, 40.0, 1565.0) in cutouts
+    [turned] = [c for c in md["cutouts"] if c["center_mm"] == [950.0, 800.0]]
+    assert turned == {"shape": "slot", "size_mm": [40.0, 10.0], "center_mm": [950.0, 800.0]}
+    assert len(md["cutouts"]) == 7
+    assert cutouts_text(md["cutouts"]) == (
+        "4 slots 30 × 8 mm, 1 rectangular cut-out 700 × 1 400 mm, 1 slot 40 × 10 mm, "
+        "1 shaped cut-out 40 × 30 mm"
+    )
+
+
+def test_a_plate_without_cut_outs_lists_none(tmp_path):
+    doc = new_doc()
+    _plate(doc)
+    doc.modelspace().add_circle((100, 50), 10)
+    assert parse_doc(doc, tmp_path).metadata["cutouts"] == []

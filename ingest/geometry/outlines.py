@@ -1,0 +1,219 @@
+"""Closed outlines as a manager reads them: drawn twice or once, a slot, a rectangle, a shape.
+
+`doubled_copies` finds whole closed contours that repeat another (the same outline drawn twice:
+a polyline over the same lines, two identical circles); the analysis leaves the copies out of
+the nesting so that they are neither a second part nor a hole in the first. `describe` names
+the shape of closed contours with their size, for the cut-outs list and the warnings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from laseros.units import format_mm
+
+from .chaining import unique_rows
+from .measure import Measures
+from .primitives import CONIC, LINE, PieceTable
+from .topology import ContourTable, _expand
+
+SLOT, RECTANGLE, CIRCLE, OTHER = "slot", "rectangle", "circle", "other"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """The shape of one closed contour: its kind, size as drawn (width × height, or length ×
+    width when turned) and the centre of its box."""
+
+    contour: int
+    shape: str  # SLOT, RECTANGLE, CIRCLE or OTHER
+    size: tuple[float, float]
+    center: tuple[float, float]
+
+    def as_dict(self) -> dict:
+        return {
+            "shape": self.shape,
+            "size_mm": [round(self.size[0], 3), round(self.size[1], 3)],
+            "center_mm": [round(self.center[0], 3) + 0.0, round(self.center[1], 3) + 0.0],
+        }
+
+
+def doubled_copies(ct: ContourTable, tolerance: float) -> np.ndarray:
+    """Mask of the closed contours that repeat an earlier one (same box, length and area within
+    the tolerance): the second and later copies of an outline drawn more than once."""
+    out = np.zeros(ct.contours.count, bool)
+    # Outlines with an area: a loop of no area is a line walked twice, not an outline.
+    real = np.abs(ct.signed_area) > tolerance * np.maximum(ct.length, tolerance)
+    closed = np.flatnonzero(ct.contours.closed & real)
+    if closed.size < 2:
+        return out
+    q = max(tolerance, 1e-9)
+    length = ct.length[closed]
+    keys = np.column_stack(
+        (
+            np.round(ct.bbox[closed] / q).astype(np.int64),
+            np.round(length / q).astype(np.int64),
+            np.round(np.abs(ct.signed_area[closed]) / (q * np.maximum(length, 1.0))).astype(
+                np.int64
+            ),
+        )
+    )
+    _, inverse, counts = unique_rows(keys)
+    repeated = np.flatnonzero(counts[inverse] > 1)
+    if not repeated.size:
+        return out
+    # Within each group (ids rising) every contour but the first is a copy.
+    group = inverse[repeated]
+    order = np.lexsort((repeated, group))
+    later = np.r_[False, group[order][1:] == group[order][:-1]]
+    out[closed[repeated[order][later]]] = True
+    return out
+
+
+def copy_groups(ct: ContourTable, copies: np.ndarray, tolerance: float) -> tuple[int, int, int]:
+    """(outlines drawn more than once, the most times one is drawn, the largest one's id)."""
+    ids = np.flatnonzero(copies)
+    if not ids.size:
+        return 0, 0, -1
+    q = max(tolerance, 1e-9)
+    keys = np.round(ct.bbox[ids] / q).astype(np.int64)
+    _, _, counts = unique_rows(keys)
+    largest = int(ids[np.argmax(np.abs(ct.signed_area[ids]))])
+    return int(counts.size), int(counts.max()) + 1, largest
+
+
+def describe(
+    table: PieceTable, m: Measures, ct: ContourTable, cids: np.ndarray, tolerance: float
+) -> list[Outline]:
+    """The shape and size of closed contours `cids`: a slot (two equal straight sides joined by
+    half circles) as its length × width, a rectangle as its sides, anything else by its box."""
+    k = cids.size
+    if not k:
+        return []
+    owner, piece = pieces_of(m, ct, cids)
+    kind = table.kind[piece]
+    is_line = kind == LINE
+    is_arc = (kind == CONIC) & m.circular[piece]
+    n_pieces = np.bincount(owner, minlength=k)
+    n_lines = np.bincount(owner, weights=is_line, minlength=k)
+    n_arcs = np.bincount(owner, weights=is_arc, minlength=k)
+    line_max = np.zeros(k)
+    line_min = np.full(k, np.inf)
+    np.maximum.at(line_max, owner[is_line], m.length[piece[is_line]])
+    np.minimum.at(line_min, owner[is_line], m.length[piece[is_line]])
+
+    perimeter = ct.length[cids]
+    area = np.abs(ct.signed_area[cids])
+    slack = np.maximum(tolerance, 2e-3 * perimeter)
+    half = perimeter / 2.0
+    # Rectangle: sides L and W with L + W = P/2 and L·W = A.
+    root = np.sqrt(np.maximum(half * half - 4.0 * area, 0.0))
+    rect_long, rect_short = (half + root) / 2.0, (half - root) / 2.0
+    rectangle = (
+        (n_pieces == 4)
+        & (n_lines == 4)
+        & (np.abs(line_max - rect_long) <= slack)
+        & (np.abs(line_min - rect_short) <= slack)
+    )
+    # Slot: straight sides a, width W, P = 2a + πW and A = a·W + πW²/4.
+    root = np.sqrt(np.maximum(half * half - math.pi * area, 0.0))
+    slot_width = (half - root) * 2.0 / math.pi
+    straight = (perimeter - math.pi * slot_width) / 2.0
+    slot = (
+        (n_lines == 2)
+        & (n_arcs == n_pieces - 2)
+        & (n_arcs >= 2)
+        & (straight > slack)
+        & (np.abs(line_max - straight) <= slack)
+        & (np.abs(line_min - straight) <= slack)
+    )
+    box = ct.bbox[cids]
+    width, height = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
+    center = np.column_stack(((box[:, 0] + box[:, 2]) / 2.0, (box[:, 1] + box[:, 3]) / 2.0))
+    long = np.where(slot, straight + slot_width, rect_long)
+    short = np.where(slot, slot_width, rect_short)
+    # Drawn square to the axes: its box is its size, as drawn (700 × 1400, not 1400 × 700).
+    square = (np.abs(np.maximum(width, height) - long) <= slack) & (
+        np.abs(np.minimum(width, height) - short) <= slack
+    )
+    size_a = np.where((slot | rectangle) & ~square, long, width)
+    size_b = np.where((slot | rectangle) & ~square, short, height)
+    shape = np.where(
+        ct.circle[cids], CIRCLE, np.where(slot, SLOT, np.where(rectangle, RECTANGLE, OTHER))
+    )
+    return [
+        Outline(c, s, (a, b), (x, y))
+        for c, s, a, b, x, y in zip(
+            cids.tolist(),
+            shape.tolist(),
+            size_a.tolist(),
+            size_b.tolist(),
+            center[:, 0].tolist(),
+            center[:, 1].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def pieces_of(m: Measures, ct: ContourTable, cids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, piece): every piece of the contours `cids`, with the index into `cids` it is of."""
+    contours = ct.contours
+    n_edges = contours.start[cids + 1] - contours.start[cids]
+    edge_owner, pos = _expand(contours.start[cids], n_edges)
+    edges = contours.edges[pos]
+    n_pieces = m.edge_last[edges] - m.edge_first[edges] + 1
+    piece_owner, piece = _expand(m.edge_first[edges], n_pieces)
+    return edge_owner[piece_owner], piece
+
+
+NOUNS = {
+    SLOT: ("slot", "slots"),
+    RECTANGLE: ("rectangular cut-out", "rectangular cut-outs"),
+    CIRCLE: ("round cut-out", "round cut-outs"),
+    OTHER: ("shaped cut-out", "shaped cut-outs"),
+}
+SHAPE_WORDS = {SLOT: "slot", RECTANGLE: "rectangle", CIRCLE: "circle", OTHER: "contour"}
+
+
+def size_text(a: float, b: float) -> str:
+    """A size in words: '40 × 20 mm'."""
+    return f"{format_mm(a)[:-3]} × {format_mm(b)}"
+
+
+def outline_text(o: Outline, noun: str = "") -> str:
+    """A shape in words: 'a 40 × 20 mm rectangle', 'an 80 × 60 mm cut-out', 'a Ø20 mm circle'."""
+    if o.shape == CIRCLE:
+        return f"a Ø{format_mm(o.size[0])} {noun or 'circle'}"
+    size = size_text(*o.size)
+    return f"{article(size)} {size} {noun or SHAPE_WORDS[o.shape]}"
+
+
+def article(number_text: str) -> str:
+    """'an' before a number read with a vowel (8, 80, 800, 11, 18, 11 000), else 'a'."""
+    whole = number_text.split(" mm")[0].split(" ×")[0].split(".")[0].replace(" ", "")
+    eleven = whole[:2] in ("11", "18") and len(whole) % 3 == 2
+    return "an" if whole.startswith("8") or eleven else "a"
+
+
+def cutouts_text(cutouts: list[dict], most: int = 6) -> str:
+    """ "4 slots 30 × 8 mm, 1 rectangular cut-out 700 × 1 400 mm": the cut-outs of the metadata
+    grouped by shape and size, the most common first."""
+    groups: dict[tuple[str, str], int] = {}
+    for c in cutouts:
+        if not isinstance(c, dict) or c.get("shape") not in NOUNS:
+            continue
+        try:
+            a, b = (float(v) for v in c["size_mm"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        key = (c["shape"], size_text(a, b))
+        groups[key] = groups.get(key, 0) + 1
+    ranked = sorted(groups.items(), key=lambda item: -item[1])
+    parts = [f"{n} {NOUNS[shape][n != 1]} {size}" for (shape, size), n in ranked[:most]]
+    rest = sum(n for _, n in ranked[most:])
+    if rest:
+        parts.append(f"{rest} more of {len(ranked) - most} other sizes")
+    return ", ".join(parts)
