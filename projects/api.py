@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -55,8 +55,22 @@ class CanChangeProject(BasePermission):
 _STATUS_LABELS = dict(ProjectStatus.choices)
 
 
+class PaymentDocumentSerializer(serializers.Serializer):
+    """The proof of payment a payment was recorded from, as the documents' API shows it: its id
+    (/api/v1/project-documents/{id}/) and its download link."""
+
+    id = serializers.IntegerField(read_only=True)
+    file = serializers.URLField(read_only=True, help_text="The document's download link.")
+
+
+def _document_link(document_id: int, request) -> dict[str, Any]:
+    url = reverse("projectdocument-download", args=[document_id], request=request)
+    return {"id": document_id, "file": url}
+
+
 class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSerializer):
-    money_fields = ("quoted_price", "final_price")
+    # the payment (what "Payment received" recorded) is money too: its amount and the proof
+    money_fields = ("quoted_price", "final_price", "payment_amount", "payment_document")
     client_code = serializers.CharField(source="client.code", read_only=True)
     material_code = serializers.CharField(
         source="material.code", read_only=True, default=None, allow_null=True
@@ -69,6 +83,11 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
         choices=ProjectStatus.choices, allow_blank=True, read_only=True
     )
     allowed_moves = serializers.SerializerMethodField()
+    # read from the job's own column (payment_document_id): no query per row
+    payment_document = serializers.SerializerMethodField(
+        help_text="The proof of payment “Payment received” recorded (its id and download "
+        "link); null until then. Recorded by the transition to paid, not set here."
+    )
 
     class Meta:
         model = Project
@@ -100,6 +119,8 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
             "approved_at",
             "pop_received_at",
             "payment_waived_at",
+            "payment_amount",
+            "payment_document",
             "completed_at",
             "notes",
             "created_at",
@@ -117,10 +138,23 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
             "approved_at",
             "pop_received_at",
             "payment_waived_at",
+            "payment_amount",
             "completed_at",
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "payment_amount": {
+                "help_text": "What the client paid (ZAR, VAT included), as “Payment received” "
+                "recorded it from the proof of payment; null until then."
+            }
+        }
+
+    @extend_schema_field(PaymentDocumentSerializer(allow_null=True))
+    def get_payment_document(self, obj) -> dict[str, Any] | None:
+        if obj.payment_document_id is None:
+            return None
+        return _document_link(obj.payment_document_id, self.context.get("request"))
 
     def get_status_display(self, obj) -> str:
         # the model's get_status_display() rebuilds its choices into a dict on every call
@@ -211,9 +245,7 @@ class ProjectDocumentSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["file"] = reverse(
-            "projectdocument-download", args=[instance.pk], request=self.context.get("request")
-        )
+        data["file"] = _document_link(instance.pk, self.context.get("request"))["file"]
         return data
 
 
