@@ -13,7 +13,7 @@ import logging
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -22,11 +22,12 @@ from django.utils.text import Truncator
 
 from laseros.admin import ReadOnlyAdmin, ReadOnlyMixin
 from laseros.audit.admin import AuditedAdminMixin
-from laseros.files import stored_file_response
+from laseros.files import FILE_CSP, stored_file_response
 
 from .. import services
 from ..models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
 from ..selectors import file_metadata
+from ..thumbnails import MAX_THUMBNAIL_PX, MIN_THUMBNAIL_PX, thumbnail_png
 from . import project_page  # noqa: F401 - shows a job's design files on its page
 from .parts import (
     DeletedFilter,
@@ -217,7 +218,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="")
     def thumbnail(self, obj):
-        return thumbnail_html(obj)
+        return thumbnail_html(obj, lazy=True)
 
     @admin.display(description="file", ordering="stored_name")
     def name(self, obj):
@@ -423,16 +424,36 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return own + super().get_urls()
 
     def preview_view(self, request, object_id: int):
-        """The preview PNG, only for users who may view the file."""
+        """The preview PNG, only for users who may view the file; ?size=64 makes it a thumbnail
+        of that many pixels whose cut lines still show (ingest.thumbnails)."""
         file = get_object_or_404(FileIngest.objects.select_related("metadata"), pk=object_id)
         if not self.has_view_permission(request, file):
             raise PermissionDenied
         metadata = file_metadata(file)
         if metadata is None or not metadata.preview:
             raise Http404("This file has no preview.")
-        return stored_file_response(
-            metadata.preview.name, "image/png", inline=True, cache_seconds=300
-        )
+        size = request.GET.get("size")
+        if size is None:
+            return stored_file_response(
+                metadata.preview.name, "image/png", inline=True, cache_seconds=300
+            )
+        if not size.isdigit() or not MIN_THUMBNAIL_PX <= int(size) <= MAX_THUMBNAIL_PX:
+            return HttpResponseBadRequest(
+                f"The size of a thumbnail is a whole number of pixels from {MIN_THUMBNAIL_PX} "
+                f"to {MAX_THUMBNAIL_PX}.",
+                content_type="text/plain; charset=utf-8",
+            )
+        try:
+            with metadata.preview.open("rb") as stored:
+                png = thumbnail_png(stored.read(), size_px=int(size))
+        except (FileNotFoundError, ValueError) as exc:
+            logger.warning("no thumbnail for file %s: %s", file.pk, exc)
+            raise Http404("This file's preview cannot be read.") from exc
+        response = HttpResponse(png, content_type="image/png")
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = FILE_CSP
+        response["Cache-Control"] = "private, max-age=300"
+        return response
 
     def download_view(self, request, object_id: int):
         file = get_object_or_404(FileIngest, pk=object_id)

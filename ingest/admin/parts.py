@@ -20,6 +20,7 @@ from projects.models import Project
 from ..models import FileIngest, FileMetadata, FileStatus
 from ..selectors import file_metadata
 from ..services import GIVEN_KEYS, clean_given
+from ..thumbnails import MAX_THUMBNAIL_PX
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +30,15 @@ THUMB_PX = 48
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def preview_url(file: FileIngest) -> str:
-    return reverse("admin:ingest_fileingest_preview", args=[file.pk])
+def preview_url(file: FileIngest, size: int | None = None) -> str:
+    """The preview's address; with `size`, a thumbnail made for that many pixels."""
+    url = reverse("admin:ingest_fileingest_preview", args=[file.pk])
+    return f"{url}?size={size}" if size else url
 
 
-def thumbnail_html(file: FileIngest, size: int = THUMB_PX):
+def thumbnail_html(file: FileIngest, size: int = THUMB_PX, *, lazy: bool = False):
+    """The drawing's preview at `size` px (twice that for sharp screens), made for the size so
+    its lines show; `lazy` for long lists, where a row scrolled into view loads its picture."""
     metadata = file_metadata(file)
     if metadata is None or not metadata.preview:
         return format_html(
@@ -44,12 +49,14 @@ def thumbnail_html(file: FileIngest, size: int = THUMB_PX):
             file.get_kind_display().split()[0] if file.kind else "—",
         )
     return format_html(
-        '<img src="{}" alt="preview of {}" width="{}" height="{}" loading="lazy" '
+        '<img src="{}" srcset="{} 2x" alt="preview of {}" width="{}" height="{}" loading="{}" '
         'style="object-fit:contain;background:#fff;border:1px solid var(--border-color)">',
-        preview_url(file),
+        preview_url(file, size),
+        preview_url(file, min(2 * size, MAX_THUMBNAIL_PX)),
         file.stored_name,
         size,
         size,
+        "lazy" if lazy else "eager",
     )
 
 

@@ -4,12 +4,17 @@ a project's design files on the project page."""
 
 from __future__ import annotations
 
+import io
+from html.parser import HTMLParser
+from pathlib import Path
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from ingest import services
 from ingest.models import FileExtraction, FileIngest, FileMetadata, FileStatus
@@ -19,6 +24,8 @@ from projects.models import Project
 from .factories import ClientFactory, dxf_bytes, dxf_file, file_row, make_project, media_files
 
 pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).parent / "samples"
 
 CHANGELIST = "/admin/ingest/fileingest/"
 
@@ -290,6 +297,23 @@ def test_preview_is_served_to_those_who_may_view_the_file(client, make_user, com
     assert client.get(url).status_code == 403
 
 
+def test_a_thumbnail_is_made_for_its_size_behind_the_same_check(client, make_user, committed):
+    file = _read_file(committed)
+    url = reverse("admin:ingest_fileingest_preview", args=[file.pk])
+    client.force_login(make_user("viewer", role="Viewer"))
+    response = client.get(url, {"size": "64"})
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert max(Image.open(io.BytesIO(response.content)).size) == 64
+    for bad in ("0", "abc", "401", "-5", "64.5", ""):
+        refused = client.get(url, {"size": bad})
+        assert refused.status_code == 400, bad
+        assert "whole number of pixels from 16 to 400" in refused.content.decode()
+    client.force_login(make_user("nobody"))  # staff, but no role
+    assert client.get(url, {"size": "64"}).status_code == 403
+
+
 def test_preview_is_404_when_there_is_none(admin_user_client):
     file = file_row()
     url = reverse("admin:ingest_fileingest_preview", args=[file.pk])
@@ -372,3 +396,55 @@ def test_the_file_bytes_stay_put_when_the_admin_is_just_looked_at(admin_user_cli
     file = _read_file(committed)
     admin_user_client.get(f"{CHANGELIST}{file.pk}/change/")
     assert default_storage.exists(file.file.name)
+
+
+class _Thumbnails(HTMLParser):
+    """The preview pictures of a page: each <img alt="preview of ..."> with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if tag == "img" and values.get("alt", "").startswith("preview of"):
+            self.found.append(values)
+
+
+def _as_shown(png: bytes, width: int, height: int) -> Image.Image:
+    """The picture as a browser draws it in its width × height box: scaled down to fit (keeping
+    its shape), each screen pixel the average of the picture's pixels under it."""
+    picture = Image.open(io.BytesIO(png)).convert("L")
+    scale = min(width / picture.width, height / picture.height, 1.0)
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    return picture.resize(size, Image.Resampling.BOX) if scale < 1 else picture
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "fdlb__0002-Blue Plate Final-MS-3mm-x1.dxf",
+        "fdlb__0003-new teethed plate design-Galv-1.2mm-x1.dxf",
+    ],
+)
+def test_the_job_pages_thumbnails_show_the_drawing(client, make_user, committed, sample):
+    """A manager sees each drawing's shape on the job's page, not a blank square: followed as
+    the manager, the thumbnail is a picture with lines dark enough to see at its shown size."""
+    project = make_project()
+    data = (SAMPLES / "dxf" / sample).read_bytes()
+    name = sample.removeprefix("fdlb__")
+    file = _read_file(committed, project=project, source_file=ContentFile(data), original_name=name)
+    assert file.status == FileStatus.PROCESSED
+    client.force_login(make_user("manager", role="Manager"))
+    page = client.get(f"/admin/projects/project/{project.pk}/change/")
+    parser = _Thumbnails()
+    parser.feed(page.content.decode())
+    assert len(parser.found) == 1, parser.found
+    thumbnail = parser.found[0]
+    response = client.get(thumbnail["src"])
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    png = b"".join(response.streaming_content) if response.streaming else response.content
+    shown = _as_shown(png, int(thumbnail["width"]), int(thumbnail["height"]))
+    darkest, lightest = shown.getextrema()
+    assert darkest != lightest, "the thumbnail is one colour"
+    assert darkest <= 128, f"no line dark enough to see at {shown.size}: darkest {darkest}/255"

@@ -5,7 +5,8 @@ Screenshots land in test-screenshots/ at the repository's root (git-ignored), na
 <role>-<width>-<page>.png, for a developer to look at. The checks: a page a role may not open is
 refused (never half drawn); no page writes an error to the console or asks another host for
 anything; the job list fits the screen with no sideways scroll, its key columns in view and each
-job on one line, at both sizes; the queue fits too.
+job on one line, at both sizes; the queue fits too; the drawings' thumbnails on a job's page and
+a file's page are loaded pictures whose lines show at the size they are drawn.
 """
 
 from __future__ import annotations
@@ -51,6 +52,27 @@ WRAPPED = """() => [...document.querySelectorAll('#result_list tbody td, #result
                                                     .map(r => Math.round(r.top)));
     return tops.size > 1;
   }).map(cell => cell.innerText.trim())"""
+# each preview picture as drawn: loaded, its natural width, and the darkest grey of its pixels at
+# its drawn size (0 black, 255 white; a thumbnail shrunk into a pale square is near 255)
+THUMBNAILS = """() => [...document.querySelectorAll('img[alt^="preview of"]')].map(img => {
+  let darkest = null;
+  if (img.complete && img.naturalWidth) {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width; canvas.height = img.height;
+    const context = canvas.getContext('2d');
+    context.imageSmoothingQuality = 'high';
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    const scale = Math.min(img.width / img.naturalWidth, img.height / img.naturalHeight, 1);
+    context.drawImage(img, 0, 0, img.naturalWidth * scale, img.naturalHeight * scale);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    darkest = 255;
+    for (let i = 0; i < data.length; i += 4) {
+      darkest = Math.min(darkest, (data[i] * 299 + data[i + 1] * 587 + data[i + 2] * 114) / 1000);
+    }
+  }
+  return {src: img.currentSrc, naturalWidth: img.naturalWidth, darkest};
+})"""
 
 
 def _pages(shop_ids: dict[str, int]) -> dict[str, str]:
@@ -122,6 +144,19 @@ def _check_fits(page, what: str) -> list[str]:
     return problems
 
 
+def _check_thumbnails(page, what: str) -> list[str]:
+    thumbnails = page.evaluate(THUMBNAILS)
+    if not thumbnails:
+        return [f"{what}: no drawing thumbnails"]
+    problems = []
+    for thumbnail in thumbnails:
+        if not thumbnail["naturalWidth"]:
+            problems.append(f"{what}: a thumbnail did not load ({thumbnail['src']})")
+        elif thumbnail["darkest"] > 128:
+            problems.append(f"{what}: a thumbnail looks blank ({thumbnail})")
+    return problems
+
+
 def _check_job_list(page, role: str, width: int) -> list[str]:
     problems = _check_fits(page, f"{role}@{width} jobs")
     headers = page.evaluate(HEADERS)
@@ -178,6 +213,8 @@ def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server):
                         problems += _check_job_list(page, username, width)
                     if name == "queue":
                         problems += _check_fits(page, f"{username}@{width} {name}")
+                    if name in ("job", "file"):
+                        problems += _check_thumbnails(page, f"{username}@{width} {name}")
             problems += [f"{username}: asked another host for {url}" for url in foreign]
             context.close()
     assert not problems, "\n".join(problems)
