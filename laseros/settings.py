@@ -346,6 +346,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "stock", "description": "Materials, sheet stock, its movements and offcuts."},
         {"name": "products", "description": "Products the shop makes again and again."},
         {"name": "account", "description": "Who you are, and a token for a password."},
+        {
+            "name": "quotes",
+            "description": "Prices: an instant quote for a drawing (nothing is stored).",
+        },
     ],
     # One schema name per choice set, so generated clients get stable enum names.
     "ENUM_NAME_OVERRIDES": {
@@ -443,6 +447,13 @@ STOCK_THICKNESS_TOLERANCE_MM = env.get_value(
     "STOCK_THICKNESS_TOLERANCE_MM", cast=Decimal, default=Decimal("0.3")
 )
 SHEET_UTILISATION = env.get_value("SHEET_UTILISATION", cast=Decimal, default=Decimal("0.85"))
+# Nesting (whole-sheets estimates): gap between parts, margin from the sheet's edge, units per nest.
+NEST_PART_GAP_MM = env.get_value("NEST_PART_GAP_MM", cast=Decimal, default=Decimal("2.0"))
+NEST_PART_GAP_ACRYLIC_MM = env.get_value(
+    "NEST_PART_GAP_ACRYLIC_MM", cast=Decimal, default=Decimal("1.5")
+)
+NEST_EDGE_MARGIN_MM = env.get_value("NEST_EDGE_MARGIN_MM", cast=Decimal, default=Decimal("6"))
+NEST_MAX_UNITS_PER_PART = env.int("NEST_MAX_UNITS_PER_PART", default=20)
 # Offcuts at least this size (short side × long side) are kept as remnants; smaller is scrap.
 OFFCUT_MIN_WIDTH_MM = env.int("OFFCUT_MIN_WIDTH_MM", default=150)
 OFFCUT_MIN_LENGTH_MM = env.int("OFFCUT_MIN_LENGTH_MM", default=300)

@@ -16,13 +16,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 import clients.api
+import finance.api
 import ingest.api
 import inventory.api
 import production.api
 import projects.api
 from laseros.api.routers import router
 
-API_MODULES = (clients.api, inventory.api, projects.api, ingest.api, production.api)
+API_MODULES = (clients.api, inventory.api, projects.api, ingest.api, production.api, finance.api)
 
 
 class MeSerializer(serializers.Serializer):
@@ -78,5 +79,6 @@ class TokenView(ObtainAuthToken):
 urlpatterns = [
     path("me/", me, name="api-me"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    *finance.api.urlpatterns,  # quotes/instant/: a view of its own, before the router's routes
     path("", include(router.urls)),
 ]

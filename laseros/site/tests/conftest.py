@@ -13,7 +13,12 @@ SHOP_SIZE = 8  # jobs in the demo shop (every status, runs, queue, stock, files)
 @pytest.fixture
 def shop(settings, tmp_path):
     """The demo shop, and a row in each list it leaves empty at this size (its files wait for
-    the worker; no offcut, no preset change yet): a list with rows shows a query per row."""
+    the worker; no offcut, no preset or rates change, no quantity break yet): a list with rows
+    shows a query per row."""
+    from decimal import Decimal
+
+    from finance.models import QuantityBreak
+    from finance.services import quantity_break_save, rates_update
     from ingest.models import FileIngest
     from ingest.tasks import process_file
     from inventory.models import SheetStock
@@ -31,3 +36,5 @@ def shop(settings, tmp_path):
     offcut_create(
         material=stock.material, thickness_mm=stock.thickness_mm, width_mm=300, length_mm=600
     )
+    rates_update(changes={"margin_pct": Decimal("30")}, reason="steel went up")
+    quantity_break_save(quantity_break=QuantityBreak(min_quantity=10, discount_pct=Decimal("5")))

@@ -1,0 +1,164 @@
+"""/api/v1/quotes/instant/: a drawing's price, nothing stored (finance.instant).
+
+Who may: Admins and Managers, and Viewers too: the instant quote is a POST but it stores nothing
+and changes nothing, so it is a read of the shop's prices, which viewers see (they hold
+`finance.view_shoprates` and `laseros.view_money`). Operators see no money: 403.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from laseros.money import can_see_money
+from production.models import Gas
+
+from .instant import instant_quote
+from .pricing import PricingError
+from .pricing.engine import MAX_QUANTITY
+
+QUOTE_PERMISSION = "finance.view_shoprates"
+MIN_THICKNESS_MM = Decimal("0.1")
+MAX_THICKNESS_MM = Decimal("100")
+MAX_BENDS = 100
+
+
+class MayQuote(BasePermission):
+    """Signed in, may see finance and money (Admin, Manager, Viewer; not Operator)."""
+
+    message = "Your role may not see prices (instant quotes are for managers and the office)."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.has_perm(QUOTE_PERMISSION)
+        ) and can_see_money(user)
+
+
+class GasField(serializers.ChoiceField):
+    """A gas code, in any case ("air", "O2")."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            data = data.strip().upper()
+            data = "O2" if data == "02" else data
+        return super().to_internal_value(data)
+
+
+class InstantQuoteRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The drawing: DXF or LightBurn (.lbrn, .lbrn2).")
+    material = serializers.CharField(
+        max_length=40, help_text="Material code or name as the shop writes it: MS, SS, Galv, Alu."
+    )
+    thickness_mm = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=MIN_THICKNESS_MM, max_value=MAX_THICKNESS_MM
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    gas = GasField(
+        choices=Gas.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Assist gas; empty: the preset's (air before oxygen before nitrogen).",
+    )
+    rush = serializers.BooleanField(required=False, default=False)
+    delivery = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text="A delivery option's code."
+    )
+    bends = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=MAX_BENDS, help_text="Bends per part."
+    )
+
+
+class BreakdownItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    amount = serializers.CharField(help_text="ZAR excl. VAT, 2 places; the items add up to it.")
+    money_fields = ("amount",)
+
+
+class CheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class SheetsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    sheet_mm = serializers.ListField(child=serializers.FloatField())
+    utilisation = serializers.CharField()
+    units_per_sheet = serializers.IntegerField()
+
+
+class PresetUsedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    gas = serializers.CharField(allow_blank=True)
+    cut_speed_mm_min = serializers.CharField()
+    pierce_time_s = serializers.CharField()
+    is_fallback = serializers.BooleanField()
+
+
+class InstantQuoteSerializer(serializers.Serializer):
+    """The answer (money as strings, 2 places)."""
+
+    unit_price = serializers.CharField()
+    quantity = serializers.IntegerField()
+    total_excl_vat = serializers.CharField()
+    vat_rate = serializers.CharField()
+    vat = serializers.CharField()
+    total_incl_vat = serializers.CharField()
+    currency = serializers.CharField()
+    machine_minutes = serializers.CharField()
+    cut_length_mm = serializers.CharField()
+    pierce_count = serializers.IntegerField()
+    material_kg = serializers.CharField()
+    sheets = SheetsSerializer(allow_null=True, help_text="Whole-sheets mode only, else null.")
+    breakdown = BreakdownItemSerializer(many=True)
+    checks = CheckSerializer(many=True)
+    flags = serializers.ListField(child=serializers.CharField())
+    preset = PresetUsedSerializer()
+    money_fields = ("unit_price", "total_excl_vat", "vat", "vat_rate", "total_incl_vat")
+
+
+class InstantQuoteView(APIView):
+    """Price a drawing now, storing nothing: the drawing is read as the worker reads files."""
+
+    permission_classes = [MayQuote]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="quotes_instant",
+        request={"multipart/form-data": InstantQuoteRequestSerializer},
+        responses={
+            200: InstantQuoteSerializer,
+            400: OpenApiResponse(description="A field is wrong: {field: [message]}."),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        given = InstantQuoteRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        try:
+            quote = instant_quote(
+                upload=data["file"],
+                material=data["material"],
+                thickness_mm=data["thickness_mm"],
+                quantity=data["quantity"],
+                gas=data.get("gas") or "",
+                rush=data.get("rush", False),
+                delivery=data.get("delivery") or "",
+                bends=data.get("bends", 0),
+            )
+        except PricingError as exc:
+            return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(quote.as_json())
+
+
+urlpatterns = [path("quotes/instant/", InstantQuoteView.as_view(), name="api-quote-instant")]
