@@ -54,16 +54,24 @@ class _Column:
     choices: dict | None  # the field's choices, looked up once
     link: bool
     first_link: bool  # the first linked column is a <th>
+    # what the column calls with the row when it is a callable or a ModelAdmin method (found
+    # once a page, as lookup_field would find it for each cell after failing to find a field)
+    method: Any = None
 
 
-def _field_of(cl: ChangeList, name: Any) -> models.Field | None:
+def _field_of(cl: ChangeList, name: Any) -> tuple[models.Field | None, Any]:
+    """(the model field the column shows, or None; the callable lookup_field would call)."""
     if callable(name):
-        return None
+        return None, name
     try:
         field = _get_non_gfk_field(cl.lookup_opts, name)
     except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
-        return None
-    return None if field.auto_created else field  # Django shows an auto field as a plain value
+        model_admin = cl.model_admin
+        if hasattr(model_admin, name) and name != "__str__":
+            return None, getattr(model_admin, name)
+        return None, None
+    # Django shows an auto field as a plain value
+    return (None if field.auto_created else field), None
 
 
 def _columns(cl: ChangeList) -> list[_Column]:
@@ -74,7 +82,7 @@ def _columns(cl: ChangeList) -> list[_Column]:
             link = False
         else:
             link = (first and not cl.list_display_links) or name in cl.list_display_links
-        field = _field_of(cl, name)
+        field, method = _field_of(cl, name)
         choices = None
         if field is not None and getattr(field, "flatchoices", None):
             try:
@@ -90,6 +98,7 @@ def _columns(cl: ChangeList) -> list[_Column]:
                 choices=choices,
                 link=link,
                 first_link=link and first,
+                method=method,
             )
         )
         if link:
@@ -117,7 +126,10 @@ def _cell(cl: ChangeList, column: _Column, result: Any, empty: str) -> tuple[Any
     field = column.field
     if field is None:
         try:
-            f, attr, value = lookup_field(column.name, result, cl.model_admin)
+            if column.method is not None:
+                f, attr, value = None, column.method, column.method(result)
+            else:
+                f, attr, value = lookup_field(column.name, result, cl.model_admin)
         except ObjectDoesNotExist:
             return empty, classes
         empty = getattr(attr, "empty_value_display", empty)

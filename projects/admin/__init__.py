@@ -11,8 +11,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -99,6 +101,57 @@ class StageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClientFilter(admin.SimpleListFilter):
+    """A client by code or name, typed: one box, whatever the number of clients.
+
+    A list of every client with a job grew a link per client down the side of the page (sixty
+    in the demo, hundreds in a shop a few years on) and was a tenth of the job list's time under
+    load (issue 9). The box keeps the other filters and the search."""
+
+    title = "client"
+    parameter_name = "client"
+    template = "admin/projects/typed_filter.html"
+    placeholder = "Code or name"
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(client__code__icontains=value) | Q(client__name__icontains=value))
+
+    def choices(self, changelist):
+        value = (self.value() or "").strip()
+        # the other filters, the search and the order, carried by the box's form
+        self.kept = [
+            (name, kept)
+            for name, kept in changelist.get_filters_params().items()
+            if name != self.parameter_name
+            for kept in (kept if isinstance(kept, list) else [kept])
+        ] + [
+            (name, changelist.params[name])
+            for name in (SEARCH_VAR, ORDER_VAR, IS_POPUP_VAR, TO_FIELD_VAR)
+            if name in changelist.params
+        ]
+        self.typed = value
+        yield {
+            "selected": not value,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All",
+        }
+        if value:
+            yield {
+                "selected": True,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": value,
+            }
+
+
 # --- the job admin --------------------------------------------------------------------------------
 
 
@@ -145,19 +198,20 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         "value",
     ]
     list_display_links = ["code", "name"]
+    # no date bar over the list (date_hierarchy): the "created" filter offers the same, and the
+    # bar cost a query and a tenth of the page's time (issue 9)
     list_filter = [
         StageFilter,
         "status",
         "priority",
-        ("client", admin.RelatedOnlyFieldListFilter),
-        ("material", admin.RelatedOnlyFieldListFilter),
+        ClientFilter,
+        "material",
         "due_date",
         "quote_expires_on",
         "created_at",
     ]
     search_fields = ["code", "name", "client__code", "client__name"]
     search_help_text = "Job code, job name, client code or client name."
-    date_hierarchy = "created_at"
     list_select_related = ["client", "material"]
     list_per_page = 50
     autocomplete_fields = ["client", "material"]
