@@ -9,6 +9,7 @@ checked before the drawing is read, so a wrong field costs no parsing.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import shutil
 import tempfile
@@ -30,6 +31,8 @@ from laseros.uploads import check_upload_size
 
 from .pricing import OrderPrice, PartPrice, PricingError, price_order, price_part
 from .selectors import PricingSetup, geometry_from_metadata, pricing_setup
+
+logger = logging.getLogger(__name__)
 
 PRICED_KINDS = ("dxf", "lightburn")
 COPY_CHUNK = 1024 * 1024
@@ -133,7 +136,12 @@ def read_drawing(upload: Any, *, name: str, material: str, thickness_mm: Decimal
                 ) from None
             if isinstance(exc, ParseError):
                 raise PricingError(f"The drawing cannot be read: {exc}", field="file") from None
-            raise
+            # as the worker says it: a reason, and the traceback in the log
+            logger.exception("the instant quote could not read %s", name)
+            raise PricingError(
+                f"The drawing could not be read ({type(exc).__name__}); the error has been logged.",
+                field="file",
+            ) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -183,3 +183,17 @@ def test_the_schema_lists_it_under_quotes(api):
     operation = schema["paths"]["/api/v1/quotes/instant/"]["post"]
     assert operation["tags"] == ["quotes"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
+
+
+def test_a_reader_that_crashes_is_a_400_not_a_500(api, pricing_shop, drawing, monkeypatch):
+    import finance.instant
+
+    def crash(path, context):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr(finance.instant, "analyse", crash)
+    before = leftovers()
+    response = post(api("Manager"), drawing())
+    assert response.status_code == 400
+    assert "could not be read (RuntimeError)" in response.json()["file"][0]
+    assert leftovers() == before
