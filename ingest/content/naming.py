@@ -283,7 +283,8 @@ def _split_dotted(token: _Token) -> list[_Token]:
 
 
 def _join_underscored_quantity(tokens: list[_Token], stem: str) -> list[_Token]:
-    """'Top_Wall_5mm_x_1': a lone 'x' and the number after it are the quantity ('x_1')."""
+    """'Top_Wall_5mm_x_1': a lone 'x' and the number after it are the quantity ('x_1'), unless
+    a number comes before it ('Plate_300_x_500' is a size)."""
     joined: list[_Token] = []
     index = 0
     while index < len(tokens):
@@ -293,6 +294,7 @@ def _join_underscored_quantity(tokens: list[_Token], stem: str) -> list[_Token]:
             token.text.lower() == "x"
             and following is not None
             and re.fullmatch(r"\d{1,5}", following.text)
+            and not (joined and _BARE_NUMBER.match(joined[-1].text))
         ):
             text = stem[token.start : following.end]
             joined.append(_Token(text, token.start, following.end, odd=text))

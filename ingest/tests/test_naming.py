@@ -168,6 +168,7 @@ ODD_NAMES: list[tuple[str, str | None, float | None, int | None, tuple[str, ...]
     ("30_and_60_Degree_Slant_5mm_x_2.dxf", None, 5.0, 2, ("quantity", "thickness_mm"), None),
     ("Top_Wall_5mm_x_1.dxf", None, 5.0, 1, ("quantity", "thickness_mm"), None),
     ("Toothed_Slats_x_112.dxf", None, None, 112, ("quantity",), None),
+    ("Plate_300_x_500_t3.dxf", None, 3.0, None, ("thickness_mm",), None),  # a size, not 500 off
     # the meaning is not clear: nothing guessed, a warning says what to check
     ("0001-A Z OROS-SS-0.dxf", "SS", None, None, (), "cut short"),
     ("0001-A Z OROS-SS-0.lbrn2", "SS", None, None, (), "cut short"),
