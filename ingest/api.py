@@ -85,6 +85,7 @@ class MetadataSerializer(MetadataSummarySerializer):
             *MetadataSummarySerializer.Meta.fields,
             "units",
             "holes",
+            "cutouts",
             "closed_contours",
             "open_contours",
             "entity_counts",

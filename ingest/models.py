@@ -322,6 +322,12 @@ class FileMetadata(models.Model):
     bbox_width_mm = models.FloatField(null=True, blank=True)
     bbox_height_mm = models.FloatField(null=True, blank=True)
     holes = models.JSONField(default=list, blank=True, help_text='[{"diameter_mm": ...}]')
+    cutouts = models.JSONField(
+        "cut-outs",
+        default=list,
+        blank=True,
+        help_text='Openings that are not round: [{"shape": "slot", "size_mm": [30, 8], ...}]',
+    )
     closed_contours = models.PositiveIntegerField(null=True, blank=True)
     open_contours = models.PositiveIntegerField(null=True, blank=True)
     entity_counts = models.JSONField(default=dict, blank=True, help_text='{"LINE": 12, ...}')

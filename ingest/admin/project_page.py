@@ -13,6 +13,7 @@ from laseros.admin import ReadOnlyMixin, add_page_inline
 from projects.models import Project
 
 from .. import selectors
+from ..geometry.outlines import openings_text
 from ..models import FileIngest
 from ..selectors import file_metadata
 from .parts import _number, _thickness, status_html, thumbnail_html, warnings_html
@@ -99,10 +100,15 @@ class ProjectFilesInline(ReadOnlyMixin, admin.TabularInline):
 
     @admin.display(description="size")
     def bbox(self, obj):
+        """The drawing's size, and under it its holes and cut-outs (slots, windows)."""
         metadata = file_metadata(obj)
         if metadata is None or metadata.bbox_mm is None:
             return "—"
-        return f"{_number(metadata.bbox_width_mm)} × {_number(metadata.bbox_height_mm, 'mm')}"
+        size = f"{_number(metadata.bbox_width_mm)} × {_number(metadata.bbox_height_mm, 'mm')}"
+        openings = openings_text(metadata.holes or [], metadata.cutouts or [])
+        if not openings:
+            return size
+        return format_html('{}<div style="color:var(--body-quiet-color)">{}</div>', size, openings)
 
     @admin.display(description="warnings")
     def warning_list(self, obj):

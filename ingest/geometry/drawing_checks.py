@@ -27,6 +27,7 @@ from .outlines import (
     Outline,
     copy_groups,
     describe,
+    more_of,
     outline_text,
     pieces_of,
     size_text,
@@ -217,7 +218,7 @@ def separate_parts(d: Drawing) -> list[Finding]:
             said.append(f"{len(members)} {label} ({size}) {where} {largest}")
     rest = groups[MAX_PART_GROUPS:]
     if rest:
-        said.append(f"{sum(len(m) for m in rest)} more of {len(rest)} other sizes")
+        said.append(more_of(sum(len(m) for m in rest), len(rest)))
     if len(groups) == 1:
         b = d.box or (0.0, 0.0, 0.0, 0.0)
         said[0] += f", side by side over {size_text(b[2] - b[0], b[3] - b[1])}"

@@ -215,5 +215,28 @@ def cutouts_text(cutouts: list[dict], most: int = 6) -> str:
     parts = [f"{n} {NOUNS[shape][n != 1]} {size}" for (shape, size), n in ranked[:most]]
     rest = sum(n for _, n in ranked[most:])
     if rest:
-        parts.append(f"{rest} more of {len(ranked) - most} other sizes")
+        parts.append(more_of(rest, len(ranked) - most))
     return ", ".join(parts)
+
+
+def more_of(count: int, sizes: int) -> str:
+    """'6 more of 3 other sizes', '2 more of another size'."""
+    return f"{count} more of {'another size' if sizes == 1 else f'{sizes} other sizes'}"
+
+
+def openings_text(holes: list[dict], cutouts: list[dict], most: int = 3) -> str:
+    """Round holes by diameter, then the cut-outs: '8 holes Ø6 mm, 4 slots 30 × 8 mm'."""
+    sizes: dict[str, int] = {}
+    for h in holes:
+        try:
+            key = format_mm(float(h["diameter_mm"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        sizes[key] = sizes.get(key, 0) + 1
+    ranked = sorted(sizes.items(), key=lambda item: -item[1])
+    parts = [f"{n} {'hole' if n == 1 else 'holes'} Ø{size}" for size, n in ranked[:most]]
+    rest = sum(n for _, n in ranked[most:])
+    if rest:
+        parts.append(f"{rest} more {'hole' if rest == 1 else 'holes'}")
+    listed = cutouts_text(cutouts, most)
+    return ", ".join(parts + ([listed] if listed else []))

@@ -92,7 +92,8 @@ METADATA_KEYS = (
     "pierce_count",
     "part_count",
     "area_mm2",
-    "holes",  # [{"diameter_mm": float, "center_mm": [x, y]}]
+    "holes",  # [{"diameter_mm": float, "center_mm": [x, y]}]: round holes
+    "cutouts",  # [{"shape": "slot"|"rectangle"|"other", "size_mm": [w, h], "center_mm": [x, y]}]
     "closed_contours",
     "open_contours",
     "entity_counts",  # {"LINE": 12, ...}

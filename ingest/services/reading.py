@@ -300,6 +300,7 @@ def _metadata_values(metadata: dict[str, Any]) -> dict[str, Any]:
         bbox = [None, None]
     units = metadata.get("source_units") or metadata.get("units") or ""
     holes = metadata.get("holes") if isinstance(metadata.get("holes"), list) else []
+    cutouts = metadata.get("cutouts") if isinstance(metadata.get("cutouts"), list) else []
     counts = metadata.get("entity_counts")
     layers = metadata.get("layers")
     return {
@@ -314,6 +315,7 @@ def _metadata_values(metadata: dict[str, Any]) -> dict[str, Any]:
         "bbox_width_mm": _length(bbox[0]),
         "bbox_height_mm": _length(bbox[1]),
         "holes": json_safe(holes),
+        "cutouts": json_safe(cutouts),
         "closed_contours": _count(metadata.get("closed_contours")),
         "open_contours": _count(metadata.get("open_contours")),
         "entity_counts": json_safe(counts) if isinstance(counts, dict) else {},

@@ -8,10 +8,13 @@ import logging
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ingest.geometry.outlines import cutouts_text
+from ingest.models import FileIngest
 
 from .dxf_helpers import codes, parse_path
+from .factories import make_project
 
 SAMPLES = Path(__file__).parent / "samples" / "dxf"
 SHOP_JOBS = sorted(SAMPLES.glob("fdlb__0*.dxf"))
@@ -99,3 +102,25 @@ def test_the_shops_jobs_have_no_island_and_no_doubled_outline(path):
         "contour" in w.message for w in result.warnings if w.code == "duplicate_geometry"
     )
     assert result.raw["doubled_contours"] == 0
+
+
+@pytest.mark.django_db
+def test_a_manager_sees_the_cut_outs_on_the_job_page_and_in_the_api(
+    api, admin_user_client, committed
+):
+    project = make_project()
+    name = "fdlb__gate_panel_1000x1800_t3_window700x1400.dxf"
+    upload = SimpleUploadedFile(name, (SAMPLES / name).read_bytes())
+    with committed():
+        response = api("Operator").post(
+            "/api/v1/files/", {"file": [upload], "project": project.code}, format="multipart"
+        )
+    assert response.status_code == 202, response.content
+    file = FileIngest.objects.get(pk=response.json()[0]["id"])
+    assert file.metadata.cutouts == [
+        {"shape": "rectangle", "size_mm": [700.0, 1400.0], "center_mm": [500.0, 900.0]}
+    ]
+    metadata = api("Viewer").get(f"/api/v1/files/{file.pk}/metadata/").json()
+    assert metadata["cutouts"] == file.metadata.cutouts and metadata["holes"] == []
+    page = admin_user_client.get(f"/admin/projects/project/{project.pk}/change/")
+    assert "1 rectangular cut-out 700 × 1 400 mm" in page.content.decode()

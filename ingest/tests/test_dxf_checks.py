@@ -8,7 +8,7 @@ import math
 
 from PIL import Image
 
-from ingest.geometry.outlines import cutouts_text
+from ingest.geometry.outlines import cutouts_text, openings_text
 from ingest.parsers.base import DetectedType, ParseContext
 from ingest.parsers.dxf import DxfParser
 from ingest.parsers.registry import parser_for
@@ -482,6 +482,11 @@ def test_cut_outs_are_listed_with_their_shape_and_size(tmp_path):
     assert cutouts_text(md["cutouts"]) == (
         "4 slots 30 × 8 mm, 1 rectangular cut-out 700 × 1 400 mm, 1 slot 40 × 10 mm, "
         "1 shaped cut-out 40 × 30 mm"
+    )
+    # The job page's line under the drawing's size: round holes first, then the cut-outs.
+    assert openings_text(md["holes"], md["cutouts"]) == (
+        "1 hole Ø20 mm, 4 slots 30 × 8 mm, 1 rectangular cut-out 700 × 1 400 mm, "
+        "1 slot 40 × 10 mm, 1 more of another size"
     )
 
 
