@@ -350,3 +350,19 @@ def test_allocated_cents_add_up_to_any_total(exact, nudge):
     allocated = allocate_cents(exact, total)
     assert sum(allocated) == total
     assert allocated == allocate_cents(exact, total)  # deterministic
+
+
+def test_the_engine_needs_no_django():
+    """Pure arithmetic: importing and running it loads neither Django nor the ORM."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import sys; from decimal import Decimal as D; import finance.pricing as p; "
+        "p.vat_on(D('100'), D('0.15')); "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django loaded'"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
