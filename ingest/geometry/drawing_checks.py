@@ -195,12 +195,20 @@ def separate_parts(d: Drawing) -> list[Finding]:
     tol = d.context.chain_tolerance_mm
     ids = d.part_ids
     box = ct.bbox[ids]
-    w, h = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
-    real = (np.maximum(w, h) > tol) & (ct.length[ids] > tol)  # not a dot of no size
-    ids, box, w, h = ids[real], box[real], w[real], h[real]
-    n = ids.size
+    real = (np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) > tol) & (
+        ct.length[ids] > tol
+    )  # not a dot of no size
+    return parts_finding(box[real], tol)
+
+
+def parts_finding(box: np.ndarray, tol: float) -> list[Finding]:
+    """The separate_parts warning for parts with these boxes (n, 4), when there are two or
+    more: one sentence with their count, their sizes in up to three groups and where each
+    group lies from the largest part. The LightBurn reader tells its parts with it too."""
+    n = box.shape[0]
     if n < 2:
         return []
+    w, h = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
     groups = _size_groups(np.maximum(w, h), np.minimum(w, h))
     big = int(np.argmax(w * h))
     largest = "it" if len(groups[0]) == 1 else "the largest"
@@ -209,7 +217,8 @@ def separate_parts(d: Drawing) -> list[Finding]:
         k = members[np.argmax(w[members] * h[members])]
         size = f"{'about ' if len(members) > 1 else ''}{size_text(w[k], h[k])}"
         if len(groups) == 1:
-            said.append(f"all {size}")
+            over = size_text(box[:, 2].max() - box[:, 0].min(), box[:, 3].max() - box[:, 1].min())
+            said.append(f"all {size}, side by side over {over}")
         elif g == 0:
             said.append(f"{len(members)} large ({size})")
         else:
@@ -219,9 +228,6 @@ def separate_parts(d: Drawing) -> list[Finding]:
     rest = groups[MAX_PART_GROUPS:]
     if rest:
         said.append(more_of(sum(len(m) for m in rest), len(rest)))
-    if len(groups) == 1:
-        b = d.box or (0.0, 0.0, 0.0, 0.0)
-        said[0] += f", side by side over {size_text(b[2] - b[0], b[3] - b[1])}"
     return [
         (
             "separate_parts",

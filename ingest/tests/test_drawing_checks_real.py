@@ -12,12 +12,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ingest.geometry.outlines import cutouts_text
 from ingest.models import FileIngest
+from ingest.parsers.base import ParseContext
+from ingest.parsers.lightburn.parser import LightBurnParser
 
 from .dxf_helpers import codes, parse_path
 from .factories import make_project
 
 SAMPLES = Path(__file__).parent / "samples" / "dxf"
 SHOP_JOBS = sorted(SAMPLES.glob("fdlb__0*.dxf"))
+LIGHTBURN = Path(__file__).parent / "samples" / "lightburn"
+LEGACY = Path(__file__).parent / "samples" / "legacy" / "profiles_import"
 
 
 @pytest.fixture(autouse=True)
@@ -124,3 +128,37 @@ def test_a_manager_sees_the_cut_outs_on_the_job_page_and_in_the_api(
     assert metadata["cutouts"] == file.metadata.cutouts and metadata["holes"] == []
     page = admin_user_client.get(f"/admin/projects/project/{project.pk}/change/")
     assert "1 rectangular cut-out 700 × 1 400 mm" in page.content.decode()
+
+
+def _lightburn(path: Path):
+    return LightBurnParser().parse(path, ParseContext(make_preview=False))
+
+
+def test_lightburn_projects_tell_their_separate_parts_as_drawings_do():
+    garden = (
+        LEGACY / "CL-0002/1.Projects/DEOA-200.125.100.75mm garden-Galv-1mm-x1 version 2.0.lbrn2"
+    )
+    result = _lightburn(garden)
+    # 13 closed outlines at the top, one of them a dot of no size: 12 parts to price.
+    assert result.metadata["part_count"] == 13
+    assert _message(result, "separate_parts") == (
+        "12 separate parts in this drawing, to be priced and nested as 12, not one: "
+        "1 large (2 400 × 170 mm), 1 medium (1 220 × 270 mm) below and to the left of it, "
+        "1 medium (1 220 × 195 mm) below and to the left of it and 9 more of 4 other sizes."
+    )
+    gas_box = _lightburn(LIGHTBURN / "0001-Full Gas Box Version1-Galv-1mm-x1.lbrn2")
+    assert _message(gas_box, "separate_parts").startswith(
+        "33 separate parts in this drawing, to be priced and nested as 33, not one: "
+        "3 large (about 440 × 655 mm), "
+    )
+    one = _lightburn(LIGHTBURN / "0005-100mm teeth-GaLv-1.2mm-x5.lbrn2")
+    assert one.metadata["part_count"] == 1 and one.warnings == []
+
+
+def test_a_lightburn_island_is_told():
+    result = _lightburn(LIGHTBURN / "lbrnts__Grid.lbrn2")
+    assert _message(result, "island_in_hole") == (
+        "2 closed contours lie inside a hole of a part (an island), e.g. one of 160 × 160 mm at "
+        "(200.0, 215.0); each drops out as a loose piece or is a second part to cut: check with "
+        "the customer."
+    )

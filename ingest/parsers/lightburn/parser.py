@@ -115,6 +115,8 @@ class _CutGeometry:
     area: float = 0.0  # material: parts less their holes
     holes: list[dict[str, Any]] = field(default_factory=list)
     part_count: int | None = None
+    part_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    island_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: ParseContext) -> None:
@@ -134,6 +136,7 @@ def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: Par
     result.raw["holes_listed"] = min(len(cut.holes), MAX_HOLES_LISTED)
     _thumbnail(root, result, context)
     _warn(reader, result, context, cut.open_, cut.holes, thickness)
+    _warn_parts_and_islands(result, cut, context)
 
 
 def _measure_engraving_without_cut(reader: ProjectReader) -> None:
@@ -179,6 +182,10 @@ def _parts_and_holes(cut: _CutGeometry) -> None:
     area = 0.0
     for contour, item in zip(cut.closed, nested, strict=True):
         area += item.area if item.depth % 2 == 0 else -item.area
+        if item.depth == 0:
+            cut.part_boxes.append(item.box)
+        elif item.depth % 2 == 0:
+            cut.island_boxes.append(item.box)
         if item.depth % 2 == 1:
             diameter = circle_diameter(contour, item)
             if diameter is not None:
@@ -301,6 +308,32 @@ def _warn_cut_geometry(
         result.warn(
             "open_contour",
             f"{len(open_contours)} open contour(s) on cut layers: the part outline is not closed.",
+        )
+
+
+def _warn_parts_and_islands(result: ParseResult, cut: _CutGeometry, context: ParseContext) -> None:
+    """Several parts in one project, and pieces inside a hole, told as the DXF reader tells
+    them (ingest.geometry.drawing_checks)."""
+    import numpy as np
+
+    from ingest.geometry.drawing_checks import parts_finding
+    from ingest.geometry.outlines import size_text
+
+    tol = context.chain_tolerance_mm
+    boxes = np.array(cut.part_boxes, dtype=float).reshape(-1, 4)
+    real = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) > tol
+    for code, message in parts_finding(boxes[real], tol):
+        result.warn(code, message)
+    if cut.island_boxes:
+        n = len(cut.island_boxes)
+        x0, y0, x1, y1 = max(cut.island_boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        result.warn(
+            "island_in_hole",
+            f"{n} closed {'contour lies' if n == 1 else 'contours lie'} inside a hole of a part "
+            f"(an island), e.g. one of {size_text(x1 - x0, y1 - y0)} at "
+            f"({(x0 + x1) / 2:.1f}, {(y0 + y1) / 2:.1f}); "
+            f"{'it drops' if n == 1 else 'each drops'} out as a loose piece or is a second part "
+            "to cut: check with the customer.",
         )
 
 
