@@ -25,6 +25,7 @@ from laseros.audit.admin import AuditedAdminMixin
 from laseros.files import FILE_CSP, stored_file_response
 
 from .. import services
+from ..geometry.outlines import cutouts_text
 from ..models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
 from ..selectors import file_metadata
 from ..thumbnails import MAX_THUMBNAIL_PX, MIN_THUMBNAIL_PX, thumbnail_png
@@ -331,6 +332,7 @@ class FileIngestAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 + (f" … ({len(holes)} in all)" if len(holes) > 30 else "")
                 or "—",
             ),
+            ("Cut-outs", cutouts_text(metadata.cutouts or [], most=12) or "—"),
             ("Layers", ", ".join(str(layer) for layer in metadata.layers[:40]) or "—"),
             (
                 "Entities",

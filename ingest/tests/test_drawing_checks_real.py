@@ -128,6 +128,10 @@ def test_a_manager_sees_the_cut_outs_on_the_job_page_and_in_the_api(
     assert metadata["cutouts"] == file.metadata.cutouts and metadata["holes"] == []
     page = admin_user_client.get(f"/admin/projects/project/{project.pk}/change/")
     assert "1 rectangular cut-out 700 × 1 400 mm" in page.content.decode()
+    page = admin_user_client.get(f"/admin/ingest/fileingest/{file.pk}/change/")
+    assert "<th>Cut-outs</th><td>1 rectangular cut-out 700 × 1 400 mm</td>" in (
+        page.content.decode()
+    )
 
 
 def _lightburn(path: Path):
