@@ -6,9 +6,14 @@ proof of payment), each move through `project_transition`, production's queue an
 that took sheets from stock, and the audit trail. Bulk jobs are rows written directly in batches
 with the same shape: a code from the client's monthly sequence (moved past), the history of
 every move with its time and reason, lines, queue items with gap-free positions, runs with their
-shares. They have no documents (their Request → Quoting move records the design-file gate as
+shares, and each paid job's payment (the amount and its proof of payment, a PDF stored with the
+job). They have no other documents (their Request → Quoting move records the design-file gate as
 overridden, with that reason), their runs take no sheets from stock, and they have no audit
 entries (the hash-chained trail is written one entry at a time by `laseros.audit.record`).
+
+Every job is paid its quote plus VAT (demo.payments), with a proof of payment that shows it: a
+cash client's through "Payment received"; a client on account's job is queued on approval and
+its proof filed once it is in the queue.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from production.models import (
 )
 from production.services import (
     compute_shares,
+    queue_approved_on_account,
     queue_paid_project,
     queue_remove,
     queue_start,
@@ -52,6 +58,7 @@ from projects.models import (
     DocumentKind,
     Product,
     Project,
+    ProjectDocument,
     ProjectLine,
     ProjectPriority,
     ProjectStatus,
@@ -62,13 +69,17 @@ from projects.services import (
     project_create,
     project_document_add,
     project_line_add,
+    project_payment_received,
     project_quote_sent,
     project_sequence_key,
     project_transition,
+    project_update,
     quote_dates,
 )
+from projects.services.jobs import rand
 
 from .files import ingest_job_drawing, job_part, plate_measures
+from .payments import paid_for, proof_of_payment_name, proof_of_payment_pdf
 
 S = ProjectStatus
 D = Decimal
@@ -78,7 +89,6 @@ DXF_BYTES = (
     b"0\nSECTION\n2\nENTITIES\n0\nLWPOLYLINE\n8\nOUTLINE\n90\n4\n70\n1\n"
     b"10\n0\n20\n0\n10\n200\n20\n0\n10\n200\n20\n200\n10\n0\n20\n200\n0\nENDSEC\n0\nEOF\n"
 )
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # The main line a job walks; on hold and cancelled branch off it.
 MAIN_LINE = (S.REQUEST, S.QUOTING, S.APPROVED, S.PAID, S.QUEUED, S.CUTTING, S.QC, S.READY)
@@ -130,15 +140,20 @@ class ShopContext:
         for stock in stocks.order_by("-width_mm", "pk"):
             self.stock.setdefault((stock.material_id, stock.thickness_mm), stock)
 
-    def job_basics(self) -> dict:
-        """A client, a catalogue product and a quantity, as the shop's recurring work goes."""
+    def job_basics(self, *, waits_for_payment: bool = False) -> dict:
+        """A client, a catalogue product and a quantity, as the shop's recurring work goes. A
+        job that `waits_for_payment` in Approved is a cash client's: a client on account's
+        approved job is queued at once (production's receiver)."""
         rng = self.rng
         product = rng.choice(self.products) if self.products else None
         quantity = rng.choice(QUANTITIES)
         material = product.material if product else self.materials["MS"]
         thickness = product.thickness_mm if product else D("3.00")
+        clients = self.clients
+        if waits_for_payment:
+            clients = [c for c in self.clients if not c.on_account] or self.clients
         return {
-            "client": rng.choice(self.clients),
+            "client": rng.choice(clients),
             "product": product,
             "quantity": quantity,
             "material": material,
@@ -164,7 +179,7 @@ class JobMaker:
 
     def make(self, target: str) -> Project:
         rng, shop = self.rng, self.shop
-        basics = shop.job_basics()
+        basics = shop.job_basics(waits_for_payment=target == S.APPROVED)
         product = basics.pop("product")
         project = project_create(
             by=self.by, promised_date=add_working_days(shop.today, rng.randint(5, 25)), **basics
@@ -215,27 +230,66 @@ class JobMaker:
         for step in MAIN_LINE[1 : MAIN_LINE.index(target) + 1]:
             if step == S.QUOTING:
                 project_transition(project=project, to=S.QUOTING, by=self.by)
+                # the quote: the job's lines (the catalogue's prices), or a price of its own
+                lines = sum((line.line_total or 0 for line in project.lines.all()), D(0))
+                quoted = D(lines).quantize(D("0.01")) if lines else D(rng.randint(400, 20000))
+                project_update(project=project, by=self.by, quoted_price=quoted)
                 sent = add_working_days(self.shop.today, -rng.randint(0, 12))
                 project_quote_sent(project=project, by=self.by, sent_on=sent)
             elif step == S.APPROVED:
                 project_transition(
                     project=project, to=S.APPROVED, by=self.by, reason=STEP_REASONS[S.APPROVED]
                 )
+                if project.client.on_account and target != S.APPROVED:
+                    # production queues a client on account's job on approval (its receiver
+                    # does once the approval commits; done here, so it finds the job queued)
+                    item = queue_approved_on_account(project=project, by=self.by)
+                    self._pay(project, move=False)
+                    self._queued(project, item, target)
+                    return
             elif step == S.PAID:
-                # the proof of payment moves the job to Paid (projects' own rule)
-                project_document_add(
-                    project=project,
-                    file=ContentFile(PDF_BYTES, name=f"POP-{project.code}.pdf"),
-                    kind=DocumentKind.PROOF_OF_PAYMENT,
-                    by=self.by,
-                )
+                self._pay(project, move=True)
             elif step == S.QUEUED:
                 # production queues a paid job (what its receiver does once the payment commits;
                 # done here so the receiver finds the job queued and leaves it)
                 item = queue_paid_project(project=project, by=self.by)
-                if target not in (S.QUEUED, S.PAID):
-                    self.pending_cut.append((project, item, target))
+                self._queued(project, item, target)
                 return  # cut in batches: see cut_pending()
+
+    def _queued(self, project: Project, item: QueueItem | None, target: str) -> None:
+        if target not in (S.QUEUED, S.PAID):
+            self.pending_cut.append((project, item, target))
+
+    def _pay(self, project: Project, *, move: bool) -> None:
+        """The client pays the quote plus VAT and sends a proof of payment (a PDF showing the
+        amount). A cash client's pays for the move to Paid ("Payment received", which records
+        both); a client on account's job is already queued, so the proof is filed on the job,
+        which records the payment the same way."""
+        project.refresh_from_db()
+        amount = paid_for(project.quoted_price)
+        pdf = proof_of_payment_pdf(
+            code=project.code,
+            client=project.client.name,
+            amount=amount,
+            paid_on=self.shop.today,
+        )
+        proof = ContentFile(pdf, name=proof_of_payment_name(project.code))
+        if move:
+            project_payment_received(
+                project=project,
+                by=self.by,
+                amount=amount,
+                file=proof,
+                reason=STEP_REASONS[S.PAID],
+            )
+        else:
+            project_document_add(
+                project=project,
+                file=proof,
+                kind=DocumentKind.PROOF_OF_PAYMENT,
+                by=self.by,
+                amount=amount,
+            )
 
     def cut_pending(self) -> None:
         """Start the jobs that stay in Cutting on the machine; cut the ones that go further in
@@ -392,6 +446,7 @@ class BulkJobs:
         in batches, and move the clients' sequences past the codes used."""
         plans = [self._plan(target) for target in targets]
         self._write_projects(plans)
+        self._write_payments(plans)
         self._write_history(plans)
         self._write_lines(plans)
         self._production(plans)
@@ -403,7 +458,7 @@ class BulkJobs:
         """One job, not yet saved: its code from the client's monthly sequence, its moves from
         creation to `target` applied, its product and creation time."""
         rng, shop = self.rng, self.shop
-        basics = shop.job_basics()
+        basics = shop.job_basics(waits_for_payment=target == S.APPROVED)
         product = basics.pop("product")
         recent = target not in (S.COMPLETED, S.CANCELLED)
         age = dt.timedelta(days=rng.randint(0, 25 if recent else 365), minutes=rng.randint(0, 600))
@@ -413,7 +468,7 @@ class BulkJobs:
         key = project_sequence_key(client, month)
         self.sequences[key] = self.sequences.get(key, 0) + 1
         code = f"JB-{month:%Y-%m}-{client.compact_code}-{self.sequences[key]:03d}"
-        moves = self._moves(target, created)
+        moves = self._moves(target, created, on_account=client.on_account)
         project = Project(
             code=code,
             promised_date=add_working_days(timezone.localdate(created), rng.randint(5, 25)),
@@ -432,6 +487,37 @@ class BulkJobs:
             project.created_at = extra["created"]
             project.updated_at = project.status_changed_at
         Project.objects.bulk_update(projects, ["created_at", "updated_at"], batch_size=500)
+
+    def _write_payments(self, plans: list[Plan]) -> None:
+        """Each paid job's proof of payment: a PDF stored with the job's documents (one file
+        each, as an upload would be), uploaded when the payment arrived."""
+        documents, paid = [], []
+        for project, _target, _moves, _extra in plans:
+            if project.payment_amount is None or project.pop_received_at is None:
+                continue
+            pdf = proof_of_payment_pdf(
+                code=project.code,
+                client=project.client.name,
+                amount=project.payment_amount,
+                paid_on=timezone.localdate(project.pop_received_at),
+            )
+            document = ProjectDocument(
+                project=project,
+                kind=DocumentKind.PROOF_OF_PAYMENT,
+                original_name=proof_of_payment_name(project.code),
+                content_type="application/pdf",
+                size_bytes=len(pdf),
+                uploaded_by=self.shop.by,
+            )
+            document.file.save(document.original_name, ContentFile(pdf), save=False)
+            documents.append(document)
+            paid.append(project)
+        ProjectDocument.objects.bulk_create(documents, batch_size=500)
+        for project, document in zip(paid, documents, strict=True):
+            document.uploaded_at = project.pop_received_at  # auto_now_add set "now" on insert
+            project.payment_document = document
+        ProjectDocument.objects.bulk_update(documents, ["uploaded_at"], batch_size=500)
+        Project.objects.bulk_update(paid, ["payment_document"], batch_size=500)
 
     def _write_history(self, plans: list[Plan]) -> None:
         ProjectStatusChange.objects.bulk_create(
@@ -466,8 +552,9 @@ class BulkJobs:
             batch_size=1000,
         )
 
-    def _moves(self, target: str, created: dt.datetime) -> list:
-        """[(from, to, at, reason, overridden gates)] from creation to `target`."""
+    def _moves(self, target: str, created: dt.datetime, *, on_account: bool = False) -> list:
+        """[(from, to, at, reason, overridden gates)] from creation to `target`. A client on
+        account's job goes from Approved to Queued (queued on approval), not through Paid."""
         rng = self.rng
         if target in (S.ON_HOLD, S.CANCELLED):
             stop = rng.choice((S.REQUEST, S.QUOTING, S.APPROVED))
@@ -481,6 +568,8 @@ class BulkJobs:
             path.append(target)
         elif target == S.PAID:  # queued on payment, then taken off the queue by a manager
             path += [S.QUEUED, S.PAID]
+        if on_account and S.QUEUED in path:
+            path.remove(S.PAID)  # the first Paid: the payment; the job was queued on approval
         step_seconds = span / (len(path) + 1)
         source = S.REQUEST
         for to in path:
@@ -494,19 +583,17 @@ class BulkJobs:
                 reason = rng.choice(CANCEL_REASONS)
             elif to == S.PAID and source == S.QUEUED:
                 reason = rng.choice(OFF_THE_QUEUE_REASONS)
+            elif to == S.QUEUED and source == S.APPROVED:
+                reason = "approved on account: queued"
             moves.append((source, to, at, reason, gates))
             source = to
         return moves
 
     def _apply(self, project: Project, moves: list, created: dt.datetime) -> None:
-        """The fields the transition service would have set along these moves."""
+        """The fields the transition service would have set along these moves (and the payment
+        its move records, said in the move's reason as "Payment received" says it)."""
         rng = self.rng
-        project.status = moves[-1][1]
-        project.status_changed_at = moves[-1][2]
-        project.status_reason = moves[-1][3][:255] if len(moves) > 1 else ""
-        if project.status == S.ON_HOLD:
-            project.status_before_hold = moves[-2][1]
-        for _source, to, at, _reason, _gates in moves:
+        for index, (source, to, at, reason, gates) in enumerate(moves):
             day = timezone.localdate(at)
             if to == S.QUOTING:
                 project.quote_sent_on = day
@@ -514,12 +601,33 @@ class BulkJobs:
                 project.quoted_price = D(rng.randint(400, 20000))
             elif to == S.APPROVED:
                 project.approved_at = at
-            elif to == S.PAID:
+            elif to == S.PAID and source == S.APPROVED:  # "Payment received"
                 project.pop_received_at = at
+                project.payment_amount = paid_for(project.quoted_price)
                 project.due_date = due_date_after_payment(day, project.promised_date)
+                summary = (
+                    f"payment received: {rand(project.payment_amount)}, "
+                    f"proof of payment {proof_of_payment_name(project.code)}"
+                )
+                moves[index] = (source, to, at, f"{reason}; {summary}", gates)
+            elif to == S.QUEUED and source == S.APPROVED:  # on account: queued on approval
+                client = project.client
+                terms = client.get_payment_terms_display().lower()
+                note = f"{client.name} is on account ({terms}): production may start before payment"
+                moves[index] = (source, to, at, f"{reason}; {note}", gates)
+                # released on approval (the due date counts from it); paid when it was queued
+                released = timezone.localdate(project.approved_at or at)
+                project.due_date = due_date_after_payment(released, project.promised_date)
+                project.pop_received_at = at
+                project.payment_amount = paid_for(project.quoted_price)
             elif to == S.COMPLETED:
                 project.completed_at = at
                 project.final_price = project.quoted_price
+        project.status = moves[-1][1]
+        project.status_changed_at = moves[-1][2]
+        project.status_reason = moves[-1][3][:255] if len(moves) > 1 else ""
+        if project.status == S.ON_HOLD:
+            project.status_before_hold = moves[-2][1]
 
     def _production(self, plans: list[Plan]) -> None:
         """Queue items (gap-free after what is there) and runs (with shares) for bulk jobs."""

@@ -2,11 +2,13 @@
 
 This module sits at the top layer: it may import every app. Records are written through the
 apps' services, so the demo shop obeys the same rules, history and audit trail as a real one:
-jobs are walked from Request to their status by `project_transition` (design files, quotes and
-proofs of payment attached through `project_document_add`), paid jobs are queued by production's
-`queue_paid_project`, cut ones have laser runs that took their sheets from stock. Past
-SERVICE_JOBS jobs and SERVICE_CLIENTS clients the rest is written in bulk with the same shape
-(laseros.site.demo.jobs says what bulk rows lack), so `--size 10000` takes a minute or two, not hours.
+jobs are walked from Request to their status by `project_transition` (design files and quotes
+attached through `project_document_add`, payments recorded with their amount and proof by
+`project_payment_received`), paid jobs are queued by production's `queue_paid_project` (a client
+on account's on approval, by `queue_approved_on_account`), cut ones have laser runs that took
+their sheets from stock. Past SERVICE_JOBS jobs and SERVICE_CLIENTS clients the rest is written
+in bulk with the same shape (laseros.site.demo.jobs says what bulk rows lack), so `--size 10000`
+takes a minute or two, not hours.
 
 `seed_demo --size N` makes N jobs in every status, about N/5 clients (at least 3), a product
 catalogue, the materials of DOMAIN.md, two machines, operators, cut presets, sheet stock (some
@@ -180,6 +182,8 @@ def seed_clients(size: int, rng: random.Random, log: Log) -> None:
     made = 0
     while have + made < min(wanted, SERVICE_CLIENTS):
         details = _client_details(rng, have + made + 1, names)
+        if have + made == 1:  # the second client is on account, so every shop shows one
+            details["payment_terms"] = Client.PaymentTerms.NET30
         person, role = details.pop("person"), details.pop("role")
         slug = details["email"].split("@")[1]
         client = client_create(by=by, **details)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import random
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
@@ -18,8 +20,16 @@ from laseros.audit import verify_chain
 from laseros.models import ActivityLog
 from laseros.site.demo import shop as demo_shop
 from production.models import QUEUE_ACTIVE, CutPreset, LaserRun, Machine, Operator, QueueItem
-from projects.models import Product, Project, ProjectLine, ProjectStatus, ProjectStatusChange
+from projects.models import (
+    DocumentKind,
+    Product,
+    Project,
+    ProjectLine,
+    ProjectStatus,
+    ProjectStatusChange,
+)
 from projects.services import project_create
+from projects.services.jobs import rand
 
 S = ProjectStatus
 
@@ -55,6 +65,45 @@ def assert_history_matches_status() -> None:
         assert moves[-1].to_status == project.status, project.code
         for before, after in zip(moves, moves[1:], strict=False):
             assert after.from_status == before.to_status, project.code
+
+
+CENT = Decimal("0.01")
+# the statuses a job reaches once it may be cut: paid, or a client on account's approved job
+PAST_PAID = (S.PAID, S.QUEUED, S.CUTTING, S.QC, S.READY, S.COMPLETED)
+
+
+def assert_payments_coherent() -> None:
+    """Every job at or past Paid has its payment as the real move records it (issue 10: no
+    "amount not entered"): the quote plus VAT, paid with a proof of payment (a PDF of the job's
+    that shows that amount), received when the job was released for production; a cash client's
+    history has "Payment received", a client on account's job was queued on approval."""
+    jobs = list(
+        Project.objects.filter(status__in=PAST_PAID).select_related("client", "payment_document")
+    )
+    assert jobs
+    for project in jobs:
+        assert project.quoted_price, project.code
+        expected = (project.quoted_price * (1 + settings.VAT_RATE)).quantize(CENT)
+        assert project.payment_amount == expected, project.code
+        document = project.payment_document
+        assert document is not None, project.code
+        assert (document.project_id, document.kind) == (project.pk, DocumentKind.PROOF_OF_PAYMENT)
+        assert document.content_type == "application/pdf" and document.size_bytes > 0
+        with document.file.open("rb") as handle:
+            content = handle.read()
+        assert content.startswith(b"%PDF-") and rand(expected).encode() in content, project.code
+        assert project.code.encode() in content
+        assert project.pop_received_at is not None, project.code
+        moves = {(c.from_status, c.to_status): c for c in project.status_changes.all()}
+        if project.client.on_account:
+            assert "on account" in moves[(S.APPROVED, S.QUEUED)].reason, project.code
+        else:
+            reason = moves[(S.APPROVED, S.PAID)].reason
+            assert f"payment received: {rand(expected)}" in reason, project.code
+    assert not ProjectStatusChange.objects.filter(reason__contains="amount not entered").exists()
+    # the jobs that are not there yet have no payment
+    waiting = Project.objects.exclude(status__in=PAST_PAID).exclude(status=S.ON_HOLD)
+    assert not waiting.filter(payment_amount__isnull=False).exists()
 
 
 def test_a_small_shop_has_every_status_low_stock_a_queue_and_runs():
@@ -140,6 +189,7 @@ def test_past_the_service_numbers_the_rest_is_written_in_bulk_and_stays_coherent
         assert project.laser_runs.exists(), project.code
     paid = Project.objects.filter(status__in=[S.PAID, S.QUEUED, S.COMPLETED])
     assert not paid.filter(pop_received_at__isnull=True).exists()
+    assert_payments_coherent()  # the bulk jobs' payments too
     assert not Project.objects.filter(status=S.COMPLETED, completed_at__isnull=True).exists()
     held = Project.objects.filter(status=S.ON_HOLD)
     assert not held.filter(status_before_hold="").exists()
@@ -174,6 +224,9 @@ def test_the_demo_shop_is_coherent():
     assert "no active machine" not in out
     assert "materials: 11 of the 11 in DOMAIN.md there" in out
     assert not ActivityLog.objects.filter(message__contains="not queued automatically").exists()
+    assert_payments_coherent()
+    # a client on account is in the demo, its jobs queued on approval (issue 10)
+    assert Project.objects.filter(client__payment_terms="net30", status__in=PAST_PAID).exists()
     paid = list(Project.objects.filter(status=S.PAID))
     assert paid
     for project in paid:
