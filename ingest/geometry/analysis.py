@@ -22,7 +22,7 @@ from ingest.parsers.base import ParseContext
 from .chaining import Contours, chain_edges
 from .checks import (
     Hole,
-    exact_duplicate_edges,
+    duplicate_edge_ranks,
 )
 from .drawing_checks import Drawing, check_drawing
 from .flatten import FlatDrawing, flatten_modelspace, too_many_closed
@@ -165,9 +165,19 @@ def _chain(
 ) -> tuple[Contours, np.ndarray]:
     """Edges joined into contours (exact duplicates only with each other), and the mask of
     those duplicate edges; refused past the closed-contour limit."""
-    twins = exact_duplicate_edges(table, m, tol)
+    # The second copy of a line chains with the other second copies (an outline drawn twice
+    # is a second outline); a third or later copy stays a contour by itself, so a line drawn a
+    # million times stays a million lines, not half a million loops of no area.
+    rank = duplicate_edge_ranks(table, m, tol)
+    twins = rank > 0
     contours = chain_edges(
-        m.edge_start, m.edge_end, table.edge_closed, m.edge_length, tol, alone=twins
+        m.edge_start,
+        m.edge_end,
+        table.edge_closed,
+        m.edge_length,
+        tol,
+        alone=rank > 1,
+        copies=rank == 1,
     )
     context.report(0.75, "chaining contours")
     closed_count = int(contours.closed.sum())

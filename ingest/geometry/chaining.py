@@ -222,26 +222,34 @@ def chain_edges(
     edge_length: np.ndarray,
     tolerance: float,
     alone: np.ndarray | None = None,
+    copies: np.ndarray | None = None,
 ) -> Contours:
     """Group edges into closed contours and open chains.
 
-    Edges flagged closed (circles, closed polylines) are contours by themselves. The edges
-    marked in `alone` (exact duplicates: chaining them with the others would tie a second copy
-    of a line into its twin's outline) are joined only with each other, so that an outline
-    drawn twice line by line is a second closed contour over the first. The others are joined
-    where their endpoints meet within `tolerance`. Edges shorter than the tolerance whose two
-    ends fall on one node are dropped (they cut nothing).
+    Edges flagged closed (circles, closed polylines) are contours by themselves, and so are the
+    edges marked in `alone` (exact duplicates: chaining them would tie a second copy of a line
+    into its twin's outline). The edges marked in `copies` (the second copy of a line drawn
+    twice) are joined only with each other, so that an outline drawn twice line by line is a
+    second closed contour over the first. The others are joined where their endpoints meet
+    within `tolerance`. Edges shorter than the tolerance whose two ends fall on one node are
+    dropped (they cut nothing).
     """
     out = _Trails()
     closed_ids = np.flatnonzero(edge_closed).tolist()
     out.add_single_edges(closed_ids, [True] * len(closed_ids))
+    apart = np.zeros(edge_closed.shape[0], bool)
     if alone is not None:
         lone = np.flatnonzero(alone & ~edge_closed)
-        if lone.size:
-            _chain_loose(lone, edge_start, edge_end, edge_length, tolerance, out)
-        loose = np.flatnonzero(~edge_closed & ~alone)
-    else:
-        loose = np.flatnonzero(~edge_closed)
+        gap = edge_start[lone] - edge_end[lone]
+        meets = gap[:, 0] * gap[:, 0] + gap[:, 1] * gap[:, 1] <= tolerance * tolerance
+        out.add_single_edges(lone.tolist(), meets.tolist())
+        apart |= alone
+    if copies is not None:
+        second = np.flatnonzero(copies & ~edge_closed & ~apart)
+        if second.size:
+            _chain_loose(second, edge_start, edge_end, edge_length, tolerance, out)
+        apart |= copies
+    loose = np.flatnonzero(~edge_closed & ~apart)
     if loose.size:
         _chain_loose(loose, edge_start, edge_end, edge_length, tolerance, out)
     return out.contours()

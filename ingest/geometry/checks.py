@@ -95,13 +95,19 @@ def duplicate_segments(
 
 
 def exact_duplicate_edges(table: PieceTable, m: Measures, tolerance: float) -> np.ndarray:
-    """Mask of single-piece edges (a LINE, an ARC) that repeat an earlier edge exactly.
+    """Mask of single-piece edges (a LINE, an ARC) that repeat an earlier edge exactly."""
+    return duplicate_edge_ranks(table, m, tolerance) > 0
+
+
+def duplicate_edge_ranks(table: PieceTable, m: Measures, tolerance: float) -> np.ndarray:
+    """Per edge: 0 for an edge drawn once or the first of its copies, 1 for its second copy,
+    2 for the third, and so on (single-piece edges: a LINE, an ARC).
 
     Endpoints are compared unordered after rounding to the tolerance, so a line drawn twice in
     opposite directions is caught; arcs also compare their centre.
     """
     k = table.n_edges
-    out = np.zeros(k, bool)
+    out = np.zeros(k, np.int64)
     if k < 2:
         return out
     single = m.edge_first == m.edge_last
@@ -128,9 +134,10 @@ def exact_duplicate_edges(table: PieceTable, m: Measures, tolerance: float) -> n
     srt = keys[order]
     repeat = np.zeros(candidates.size, bool)
     repeat[1:] = (srt[1:] == srt[:-1]).all(axis=1)
-    dup = np.zeros(candidates.size, bool)
-    dup[order[repeat]] = True
-    out[candidates[dup]] = True
+    first = np.flatnonzero(~repeat)
+    group = np.cumsum(~repeat) - 1
+    rank = np.arange(candidates.size) - first[group]
+    out[candidates[order]] = rank
     return out
 
 

@@ -495,3 +495,17 @@ def test_a_plate_without_cut_outs_lists_none(tmp_path):
     _plate(doc)
     doc.modelspace().add_circle((100, 50), 10)
     assert parse_doc(doc, tmp_path).metadata["cutouts"] == []
+
+
+def test_a_line_drawn_a_hundred_times_stays_lines_not_loops(tmp_path):
+    # Copies beyond the second are left alone: chained together they would close into loops of
+    # no area, and enough of them would pass the closed-contour limit and refuse the file.
+    doc = new_doc()
+    for i in range(101):
+        doc.modelspace().add_line((0, 0), (100, 0)) if i % 2 else doc.modelspace().add_line(
+            (100, 0), (0, 0)
+        )
+    result = parse_doc(doc, tmp_path, max_closed_contours=10)
+    md = result.metadata
+    assert md["closed_contours"] == 0 and md["part_count"] == 0
+    assert _warning(result, "duplicate_geometry").startswith("100 segment(s) are drawn twice")
