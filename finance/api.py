@@ -16,6 +16,8 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from laseros.money import can_see_money
@@ -132,6 +134,9 @@ class InstantQuoteView(APIView):
 
     permission_classes = [MayQuote]
     parser_classes = [MultiPartParser, FormParser]
+    # the API's own throttles, and one of its own: each quote reads a whole drawing
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle]  # type: ignore[list-item]  # classes at run time
+    throttle_scope = "instant_quote"
 
     @extend_schema(
         operation_id="quotes_instant",

@@ -311,6 +311,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         # POST /api/v1/auth/token/, per address: password guessing across many accounts
         "token": env.str("API_THROTTLE_TOKEN", default="10/min"),
+        # POST /api/v1/quotes/instant/, per user: each one reads a whole drawing
+        "instant_quote": env.str("API_THROTTLE_INSTANT_QUOTE", default="30/min"),
     },
     # Throttles count by REMOTE_ADDR, like axes and the audit trail; without this DRF would trust
     # whatever X-Forwarded-For the client sends, and a new header would make a new client.

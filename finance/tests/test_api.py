@@ -197,3 +197,13 @@ def test_a_reader_that_crashes_is_a_400_not_a_500(api, pricing_shop, drawing, mo
     assert response.status_code == 400
     assert "could not be read (RuntimeError)" in response.json()["file"][0]
     assert leftovers() == before
+
+
+def test_instant_quotes_have_a_throttle_of_their_own(api, pricing_shop, drawing, monkeypatch):
+    """Each one reads a whole drawing: far fewer a minute than the API's other calls."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "instant_quote": "2/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    client = api("Manager")
+    assert [post(client, None).status_code for _ in range(3)] == [400, 400, 429]
