@@ -9,6 +9,7 @@ import pytest
 
 from finance.models import RATES_PK, ShopRates, ShopRatesChange
 from laseros.models import ActivityLog
+from laseros.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 PAGE = "/admin/finance/shoprates/instant-quote/"
@@ -49,10 +50,16 @@ def test_a_wrong_field_is_shown_on_the_form(client, make_user, pricing_shop, dra
     assert "No cut preset for MS 10 mm N2" in response.content.decode()
 
 
-def test_an_operator_is_sent_away(client, make_user):
+def test_an_operator_is_sent_away_a_viewer_may_price_but_not_change_rates(client, make_user):
     client.force_login(make_user("op", role="Operator"))
     response = client.get(PAGE)
     assert response.status_code in (302, 403)
+    assert "Price it" not in response.content.decode()
+    client.force_login(make_user("vera", role="Viewer"))
+    assert "Price it" in client.get(PAGE).content.decode()
+    url = f"/admin/finance/shoprates/{RATES_PK}/change/"
+    with unchanged(ShopRates, ShopRatesChange):
+        assert client.post(url, {"margin_pct": "99", "change_reason": "x"}).status_code == 403
 
 
 def test_a_rates_change_is_logged_with_its_reason(client, make_user):
