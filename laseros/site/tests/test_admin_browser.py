@@ -5,8 +5,9 @@ Screenshots land in test-screenshots/ at the repository's root (git-ignored), na
 <role>-<width>-<page>.png, for a developer to look at. The checks: a page a role may not open is
 refused (never half drawn); no page writes an error to the console or asks another host for
 anything; the job list fits the screen with no sideways scroll, its key columns in view and each
-job on one line, at both sizes; the queue fits too; the drawings' thumbnails on a job's page and
-a file's page are loaded pictures whose lines show at the size they are drawn.
+job on one line, at both sizes, and so does the stock list (material, thickness, size, on hand,
+reorder level, what to order, location); the queue fits too; the drawings' thumbnails on a job's
+page and a file's page are loaded pictures whose lines show at the size they are drawn.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ REFUSED = {"viewer": {"run-form"}}
 # the job list's columns a manager reads a job by (the value only for roles that see money)
 JOB_COLUMNS = ["code", "client", "material", "qty", "status", "due"]
 MONEY_ROLES = {"admin", "manager", "viewer"}
+# the stock list's columns a manager runs the rack by (the value only for roles that see money)
+STOCK_COLUMNS = ["material", "thickness", "size", "on hand", "reorder", "to order", "location"]
 
 # the width of the page against the window's, and of the job table against its box
 FITS = """() => {
@@ -38,10 +41,12 @@ FITS = """() => {
   return {page: doc.scrollWidth, window: doc.clientWidth,
           table: table.getBoundingClientRect().width, box: box.clientWidth};
 }"""
-# the header cells' names and whether each lies inside the window, left to right
+# the header cells' names (their text, not a sorted column's sort widgets) and whether each lies
+# inside the window, left to right
 HEADERS = """() => [...document.querySelectorAll('#result_list thead th')].map(th => {
   const r = th.getBoundingClientRect();
-  return {name: th.innerText.trim().toLowerCase(), inside: r.left >= 0 && r.right <= innerWidth};
+  const name = (th.querySelector('.text') || th).innerText.trim().toLowerCase();
+  return {name: name, inside: r.left >= 0 && r.right <= innerWidth};
 })"""
 # the cells of the job list whose text takes more than one line
 WRAPPED = """() => [...document.querySelectorAll('#result_list tbody td, #result_list tbody th')]
@@ -158,9 +163,19 @@ def _check_thumbnails(page, what: str) -> list[str]:
 
 
 def _check_job_list(page, role: str, width: int) -> list[str]:
-    problems = _check_fits(page, f"{role}@{width} jobs")
+    return _check_list(page, role, width, "jobs", JOB_COLUMNS)
+
+
+def _check_stock_list(page, role: str, width: int) -> list[str]:
+    """The stock list fits as the job list does: no sideways scroll, the columns a manager needs
+    in view, one line per kind of sheet."""
+    return _check_list(page, role, width, "stock", STOCK_COLUMNS)
+
+
+def _check_list(page, role: str, width: int, name: str, columns: list[str]) -> list[str]:
+    problems = _check_fits(page, f"{role}@{width} {name}")
     headers = page.evaluate(HEADERS)
-    wanted = JOB_COLUMNS + (["value"] if role in MONEY_ROLES else [])
+    wanted = columns + (["value"] if role in MONEY_ROLES else [])
     for column in wanted:
         found = [h for h in headers if h["name"].startswith(column)]
         if not found:
@@ -211,10 +226,42 @@ def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server):
                     problems += [f"{username}@{width} {name}: console: {e}" for e in errors]
                     if name == "jobs":
                         problems += _check_job_list(page, username, width)
+                    if name == "stock":
+                        problems += _check_stock_list(page, username, width)
                     if name == "queue":
                         problems += _check_fits(page, f"{username}@{width} {name}")
                     if name in ("job", "file"):
                         problems += _check_thumbnails(page, f"{username}@{width} {name}")
             problems += [f"{username}: asked another host for {url}" for url in foreign]
+            context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_stock_list_fits_a_managers_screen(shop, live_server):
+    """The stock list alone (`-k stock`), for a role that sees money and one that does not: at
+    1440×900 and at 1024×768 no sideways scroll, material, thickness, size, on hand, reorder
+    level, what to order and the location in view, one line per kind of sheet."""
+    from laseros.site.demo.users import demo_password
+
+    password = demo_password()
+    url = _pages({"job": 0, "file": 0})["stock"]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    with chromium() as browser:
+        for username in ("manager", "operator"):
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            errors, foreign = _watch(context, live_server.url)
+            page = context.new_page()
+            _log_in(page, live_server.url, username, password)
+            for width, height in SIZES.items():
+                page.set_viewport_size({"width": width, "height": height})
+                response = page.goto(live_server.url + url)
+                assert response.status == 200, (username, width, response.status)
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"{username}-{width}-stock.png"), full_page=True
+                )
+                problems += _check_stock_list(page, username, width)
+            problems += [f"{username}: console: {e}" for e in errors]
+            problems += [f"{username}: asked another host for {u}" for u in foreign]
             context.close()
     assert not problems, "\n".join(problems)
