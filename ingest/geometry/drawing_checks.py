@@ -26,6 +26,7 @@ from .outlines import (
     CIRCLE,
     Outline,
     copy_groups,
+    count_text,
     describe,
     more_of,
     outline_text,
@@ -158,7 +159,7 @@ def duplicate_geometry(d: Drawing) -> list[Finding]:
         )
     if count:
         said.append(
-            f"{'also ' if outlines else ''}{count} segment(s) are drawn twice or overlap "
+            f"{'also ' if outlines else ''}{count_text(count)} segment(s) are drawn twice or overlap "
             f"another (e.g. near {fmt_point(where[0])})"
         )
     if not said:
@@ -220,25 +221,26 @@ def parts_finding(box: np.ndarray, tol: float) -> list[Finding]:
             over = size_text(box[:, 2].max() - box[:, 0].min(), box[:, 3].max() - box[:, 1].min())
             said.append(f"all {size}, side by side over {over}")
         elif g == 0:
-            said.append(f"{len(members)} large ({size})")
+            said.append(f"{count_text(len(members))} large ({size})")
         else:
             label = "small" if max(w[k], h[k]) < 0.5 * max(w[big], h[big]) else "medium"
             where = _where(box[members], box[big], tol)
-            said.append(f"{len(members)} {label} ({size}) {where} {largest}")
+            said.append(f"{count_text(len(members))} {label} ({size}) {where} {largest}")
     rest = groups[MAX_PART_GROUPS:]
     if rest:
         said.append(more_of(sum(len(m) for m in rest), len(rest)))
     return [
         (
             "separate_parts",
-            f"{n} separate parts in this drawing, to be priced and nested as {n}, not one: "
+            f"{count_text(n)} separate parts in this drawing, to be priced and nested as "
+            f"{count_text(n)}, not one: "
             f"{_join(said)}.",
         )
     ]
 
 
 MAX_PART_GROUPS = 3
-MAX_SIZES_GROUPED = 1000  # distinct part sizes grouped one by one; past it, by size class
+MAX_SIZES_GROUPED = 200  # distinct part sizes grouped one by one; past it, by size class
 
 
 def _size_groups(long: np.ndarray, short: np.ndarray) -> list[np.ndarray]:
@@ -291,7 +293,7 @@ def _join(items: list[str]) -> str:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{count_text(n)} {one if n == 1 else many}"
 
 
 def _hole_text(hole: Outline) -> str:

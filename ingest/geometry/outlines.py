@@ -178,6 +178,11 @@ NOUNS = {
 SHAPE_WORDS = {SLOT: "slot", RECTANGLE: "rectangle", CIRCLE: "circle", OTHER: "contour"}
 
 
+def count_text(n: int) -> str:
+    """A count with the shop's thousands separator: '7 052'."""
+    return f"{n:,}".replace(",", " ")
+
+
 def size_text(a: float, b: float) -> str:
     """A size in words: '40 × 20 mm'."""
     return f"{format_mm(a)[:-3]} × {format_mm(b)}"
@@ -212,7 +217,7 @@ def cutouts_text(cutouts: list[dict], most: int = 6) -> str:
         key = (c["shape"], size_text(a, b))
         groups[key] = groups.get(key, 0) + 1
     ranked = sorted(groups.items(), key=lambda item: -item[1])
-    parts = [f"{n} {NOUNS[shape][n != 1]} {size}" for (shape, size), n in ranked[:most]]
+    parts = [f"{count_text(n)} {NOUNS[shape][n != 1]} {size}" for (shape, size), n in ranked[:most]]
     rest = sum(n for _, n in ranked[most:])
     if rest:
         parts.append(more_of(rest, len(ranked) - most))
@@ -221,7 +226,8 @@ def cutouts_text(cutouts: list[dict], most: int = 6) -> str:
 
 def more_of(count: int, sizes: int) -> str:
     """'6 more of 3 other sizes', '2 more of another size'."""
-    return f"{count} more of {'another size' if sizes == 1 else f'{sizes} other sizes'}"
+    other = "another size" if sizes == 1 else f"{count_text(sizes)} other sizes"
+    return f"{count_text(count)} more of {other}"
 
 
 def openings_text(holes: list[dict], cutouts: list[dict], most: int = 3) -> str:
@@ -234,9 +240,11 @@ def openings_text(holes: list[dict], cutouts: list[dict], most: int = 3) -> str:
             continue
         sizes[key] = sizes.get(key, 0) + 1
     ranked = sorted(sizes.items(), key=lambda item: -item[1])
-    parts = [f"{n} {'hole' if n == 1 else 'holes'} Ø{size}" for size, n in ranked[:most]]
+    parts = [
+        f"{count_text(n)} {'hole' if n == 1 else 'holes'} Ø{size}" for size, n in ranked[:most]
+    ]
     rest = sum(n for _, n in ranked[most:])
     if rest:
-        parts.append(f"{rest} more {'hole' if rest == 1 else 'holes'}")
+        parts.append(f"{count_text(rest)} more {'hole' if rest == 1 else 'holes'}")
     listed = cutouts_text(cutouts, most)
     return ", ".join(parts + ([listed] if listed else []))

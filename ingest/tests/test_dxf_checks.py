@@ -6,8 +6,10 @@ import io
 import json
 import math
 
+import numpy as np
 from PIL import Image
 
+from ingest.geometry.drawing_checks import parts_finding
 from ingest.geometry.outlines import cutouts_text, openings_text
 from ingest.parsers.base import DetectedType, ParseContext
 from ingest.parsers.dxf import DxfParser
@@ -509,3 +511,13 @@ def test_a_line_drawn_a_hundred_times_stays_lines_not_loops(tmp_path):
     md = result.metadata
     assert md["closed_contours"] == 0 and md["part_count"] == 0
     assert _warning(result, "duplicate_geometry").startswith("100 segment(s) are drawn twice")
+
+
+def test_counts_are_written_with_the_thousands_separator():
+    boxes = np.array([[i * 20.0, 0.0, i * 20.0 + 10.0, 10.0] for i in range(1200)])
+    [(code, message)] = parts_finding(boxes, 0.01)
+    assert code == "separate_parts"
+    assert message == (
+        "1 200 separate parts in this drawing, to be priced and nested as 1 200, not one: "
+        "all about 10 × 10 mm, side by side over 23 990 × 10 mm."
+    )
