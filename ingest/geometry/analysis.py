@@ -288,7 +288,9 @@ def _cutouts(
     """Inner contours that are not round holes (slots, rectangles, shapes), with their size."""
     inner = nesting.closed[nesting.depth % 2 == 1]
     round_ = np.array([h.contour for h in holes], np.int64)
-    cids = inner[~np.isin(inner, round_)]
+    box = ct.bbox[inner]
+    sized = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) > tol  # not a dot
+    cids = inner[~np.isin(inner, round_) & sized]
     found = describe(table, m, ct, cids, tol)
     found.sort(key=lambda o: (round(o.center[1], 6), round(o.center[0], 6)))
     return found

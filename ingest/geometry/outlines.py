@@ -105,32 +105,62 @@ def describe(
     np.maximum.at(line_max, owner[is_line], m.length[piece[is_line]])
     np.minimum.at(line_min, owner[is_line], m.length[piece[is_line]])
 
-    perimeter = ct.length[cids]
-    area = np.abs(ct.signed_area[cids])
+    return classify(
+        cids,
+        ct.length[cids],
+        np.abs(ct.signed_area[cids]),
+        ct.bbox[cids],
+        ct.circle[cids],
+        Pieces(n_pieces, n_lines, n_arcs, line_max, line_min),
+        tolerance,
+    )
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """What closed contours are made of, per contour: how many pieces, how many of them
+    straight lines and circular arcs, and the longest and shortest line (0 and inf if none)."""
+
+    count: np.ndarray
+    lines: np.ndarray
+    arcs: np.ndarray
+    line_max: np.ndarray
+    line_min: np.ndarray
+
+
+def classify(
+    ids: np.ndarray,
+    perimeter: np.ndarray,
+    area: np.ndarray,
+    box: np.ndarray,
+    circle: np.ndarray,
+    pieces: Pieces,
+    tolerance: float,
+) -> list[Outline]:
+    """Outlines of closed contours from their measures (shared by the DXF and LightBurn
+    readers): a slot from its perimeter P = 2a + πW and area A = a·W + πW²/4 with two straight
+    sides of length a; a rectangle from L + W = P/2 and L·W = A with four sides; else its box."""
     slack = np.maximum(tolerance, 2e-3 * perimeter)
     half = perimeter / 2.0
-    # Rectangle: sides L and W with L + W = P/2 and L·W = A.
     root = np.sqrt(np.maximum(half * half - 4.0 * area, 0.0))
     rect_long, rect_short = (half + root) / 2.0, (half - root) / 2.0
     rectangle = (
-        (n_pieces == 4)
-        & (n_lines == 4)
-        & (np.abs(line_max - rect_long) <= slack)
-        & (np.abs(line_min - rect_short) <= slack)
+        (pieces.count == 4)
+        & (pieces.lines == 4)
+        & (np.abs(pieces.line_max - rect_long) <= slack)
+        & (np.abs(pieces.line_min - rect_short) <= slack)
     )
-    # Slot: straight sides a, width W, P = 2a + πW and A = a·W + πW²/4.
     root = np.sqrt(np.maximum(half * half - math.pi * area, 0.0))
     slot_width = (half - root) * 2.0 / math.pi
     straight = (perimeter - math.pi * slot_width) / 2.0
     slot = (
-        (n_lines == 2)
-        & (n_arcs == n_pieces - 2)
-        & (n_arcs >= 2)
+        (pieces.lines == 2)
+        & (pieces.arcs == pieces.count - 2)
+        & (pieces.arcs >= 2)
         & (straight > slack)
-        & (np.abs(line_max - straight) <= slack)
-        & (np.abs(line_min - straight) <= slack)
+        & (np.abs(pieces.line_max - straight) <= slack)
+        & (np.abs(pieces.line_min - straight) <= slack)
     )
-    box = ct.bbox[cids]
     width, height = box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]
     center = np.column_stack(((box[:, 0] + box[:, 2]) / 2.0, (box[:, 1] + box[:, 3]) / 2.0))
     long = np.where(slot, straight + slot_width, rect_long)
@@ -141,13 +171,11 @@ def describe(
     )
     size_a = np.where((slot | rectangle) & ~square, long, width)
     size_b = np.where((slot | rectangle) & ~square, short, height)
-    shape = np.where(
-        ct.circle[cids], CIRCLE, np.where(slot, SLOT, np.where(rectangle, RECTANGLE, OTHER))
-    )
+    shape = np.where(circle, CIRCLE, np.where(slot, SLOT, np.where(rectangle, RECTANGLE, OTHER)))
     return [
         Outline(c, s, (a, b), (x, y))
         for c, s, a, b, x, y in zip(
-            cids.tolist(),
+            ids.tolist(),
             shape.tolist(),
             size_a.tolist(),
             size_b.tolist(),

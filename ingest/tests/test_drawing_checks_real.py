@@ -166,3 +166,17 @@ def test_a_lightburn_island_is_told():
         "(200.0, 215.0); each drops out as a loose piece or is a second part to cut: check with "
         "the customer."
     )
+
+
+def test_lightburn_projects_list_their_cut_outs():
+    floor = _lightburn(LIGHTBURN / "0001-Floor design- - -x1.lbrn2").metadata
+    assert cutouts_text(floor["cutouts"]) == (
+        "156 rectangular cut-outs 122 × 2 mm, 3 rectangular cut-outs 305 × 125 mm"
+    )
+    plate = _lightburn(LIGHTBURN / "lbrnts__switch_plate.lbrn2").metadata
+    assert cutouts_text(plate["cutouts"]) == "28 rectangular cut-outs 13.8 × 13.8 mm"
+    garden = (
+        LEGACY / "CL-0002/1.Projects/DEOA-200.125.100.75mm garden-Galv-1mm-x1 version 2.0.lbrn2"
+    )
+    md = _lightburn(garden).metadata
+    assert len(md["holes"]) == 28 and md["cutouts"] == []  # its dot of no size is no cut-out

@@ -117,6 +117,7 @@ class _CutGeometry:
     part_count: int | None = None
     part_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
     island_boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    cutouts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _measure(reader: ProjectReader, root: Any, result: ParseResult, context: ParseContext) -> None:
@@ -175,11 +176,12 @@ def _length_and_extent(cut: _CutGeometry) -> None:
 
 def _parts_and_holes(cut: _CutGeometry) -> None:
     """Nest the closed contours: parts (even depth) add their area, holes (odd) take theirs
-    away, and round holes are listed."""
+    away, round holes are listed, and the other holes as cut-outs."""
     from .geometry import circle_diameter, nest
 
     nested = nest(cut.closed)
     area = 0.0
+    not_round: list[tuple[Contour, Any]] = []
     for contour, item in zip(cut.closed, nested, strict=True):
         area += item.area if item.depth % 2 == 0 else -item.area
         if item.depth == 0:
@@ -196,8 +198,52 @@ def _parts_and_holes(cut: _CutGeometry) -> None:
                         "center_mm": [round((x0 + x1) / 2, 3), round((y0 + y1) / 2, 3)],
                     }
                 )
+            elif max(item.box[2] - item.box[0], item.box[3] - item.box[1]) > 1e-3:
+                not_round.append((contour, item))  # a dot of no size is no cut-out
     cut.area = area
     cut.part_count = sum(1 for item in nested if item.depth % 2 == 0) if cut.closed else None
+    cut.cutouts = _cutouts(not_round)
+
+
+def _cutouts(inner: list[tuple[Contour, Any]]) -> list[dict[str, Any]]:
+    """Holes that are not round, as the DXF reader lists them: slot, rectangle or other shape
+    with its size and centre (ingest.geometry.outlines.classify)."""
+    import numpy as np
+
+    from ingest.geometry.outlines import Pieces, classify
+
+    from .geometry import Arc, Line
+
+    if not inner:
+        return []
+    count, lines, arcs, line_max, line_min = [], [], [], [], []
+    for contour, _item in inner:
+        straight = [seg.length() for seg in contour.segments if isinstance(seg, Line)]
+        count.append(len(contour.segments))
+        lines.append(len(straight))
+        arcs.append(
+            sum(
+                1
+                for seg in contour.segments
+                if isinstance(seg, Arc) and seg.circle_radius() is not None
+            )
+        )
+        line_max.append(max(straight, default=0.0))
+        line_min.append(min(straight, default=float("inf")))
+    outlines = classify(
+        np.arange(len(inner)),
+        np.array([contour.length() for contour, _ in inner]),
+        np.array([abs(item.area) for _, item in inner]),
+        np.array([item.box for _, item in inner], dtype=float).reshape(-1, 4),
+        np.zeros(len(inner), bool),
+        Pieces(
+            np.array(count), np.array(lines), np.array(arcs), np.array(line_max), np.array(line_min)
+        ),
+        1e-3,
+    )
+    found = [o.as_dict() for o in outlines]
+    found.sort(key=lambda c: (c["center_mm"][1], c["center_mm"][0]))
+    return found[:MAX_HOLES_LISTED]
 
 
 def _metadata(reader: ProjectReader, cut: _CutGeometry, thickness: float | None) -> dict[str, Any]:
@@ -212,6 +258,7 @@ def _metadata(reader: ProjectReader, cut: _CutGeometry, thickness: float | None)
         "holes": sorted(cut.holes, key=lambda h: (h["center_mm"][1], h["center_mm"][0]))[
             :MAX_HOLES_LISTED
         ],
+        "cutouts": cut.cutouts,
         "closed_contours": len(cut.closed),
         "open_contours": len(cut.open_),
         "entity_counts": dict(sorted(reader.shape_counts.items())),
