@@ -159,8 +159,8 @@ def duplicate_geometry(d: Drawing) -> list[Finding]:
         )
     if count:
         said.append(
-            f"{'also ' if outlines else ''}{count_text(count)} segment(s) are drawn twice or overlap "
-            f"another (e.g. near {fmt_point(where[0])})"
+            f"{'also ' if outlines else ''}{count_text(count)} segment(s) are drawn twice or "
+            f"overlap another (e.g. near {fmt_point(where[0])})"
         )
     if not said:
         return []

@@ -3,7 +3,8 @@
 `doubled_copies` finds whole closed contours that repeat another (the same outline drawn twice:
 a polyline over the same lines, two identical circles); the analysis leaves the copies out of
 the nesting so that they are neither a second part nor a hole in the first. `describe` names
-the shape of closed contours with their size, for the cut-outs list and the warnings.
+the shape of closed contours with their size, for the cut-outs list and the warnings, through
+`classify`, which the LightBurn reader calls with its own measures.
 """
 
 from __future__ import annotations
