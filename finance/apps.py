@@ -8,6 +8,30 @@ class FinanceConfig(AppConfig):
     verbose_name = "Finance"
 
     def ready(self) -> None:
+        self._schedule_quote_expiry()
+        self._register_dashboard_tiles()
+
+    def _schedule_quote_expiry(self) -> None:
+        """Sent quotes past their last valid day expire every morning before the shop opens."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from laseros.tasks import declare_schedule
+
+        now = timezone.localtime()
+        first_run = now.replace(hour=5, minute=35, second=0, microsecond=0)
+        if first_run <= now:
+            first_run += dt.timedelta(days=1)
+        declare_schedule(
+            "finance.expire_quotes",
+            func="finance.tasks.expire_quotes",
+            schedule_type="D",
+            repeats=-1,
+            next_run=first_run,
+        )
+
+    def _register_dashboard_tiles(self) -> None:
         from laseros.dashboard import Tile, register_tile
 
         def presets_that_price() -> int:

@@ -13,7 +13,7 @@ from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, save_audited
 from laseros.models import ActivityLog
 
-from .models import (
+from ..models import (
     RATES_LOGGED_FIELDS,
     RATES_PK,
     DeliveryOption,

@@ -1,0 +1,296 @@
+"""Writes on quotes: a new quote and its number, its lines (a product, a measured drawing, free
+text), its totals, and the next revision of a sent quote.
+
+Every write is one transaction with its audit entries: a refused line or quote leaves nothing
+behind, not even a number (the year's sequence moves in the same transaction, so the numbers
+have no gaps). A sent quote is never edited: `quote_revise` makes the next revision, a draft.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from laseros.actors import Actor, acting_user
+from laseros.audit import instance_values, record_created, save_changes
+from laseros.sequences import next_number
+
+from ..models import (
+    MAX_MONEY,
+    MAX_QUOTE_QUANTITY,
+    ZERO,
+    Quote,
+    QuoteLine,
+    QuoteLineKind,
+    QuoteStatus,
+)
+from ..pricing import PricingError, price_part, vat_on
+from ..selectors import current_rates, find_delivery, geometry_from_metadata, pricing_setup
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+PRICED_KINDS = ("dxf", "lightburn")
+
+
+def quote_sequence_key(year: int) -> str:
+    return f"finance.quote.{year}"
+
+
+def quote_number(year: int, number: int) -> str:
+    return f"QT-{year}-{number:04d}"
+
+
+def refuse(field: str, message: str) -> ValidationError:
+    return ValidationError({field: message})
+
+
+def pricing_refusal(exc: PricingError, *, prefix: str = "") -> ValidationError:
+    """A PricingError as the ValidationError a form or the API shows on its field."""
+    return refuse(exc.field, f"{prefix}{exc}")
+
+
+# --- the quote ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    project: Any,
+    by: Actor,
+    delivery: str = "",
+    notes: str = "",
+    today: dt.date | None = None,
+) -> Quote:
+    """A draft quote for a job and its client, numbered QT-YYYY-#### (the year of `today`).
+    The minimum per order and the VAT rate are kept as they are today."""
+    if project is None or not getattr(project, "client_id", None):
+        raise refuse("client", "A quote needs a client: make it for a job, whose client it is for.")
+    try:
+        option = find_delivery(delivery)
+    except PricingError as exc:
+        raise pricing_refusal(exc) from None
+    quote = Quote(
+        project=project,
+        client_id=project.client_id,
+        delivery_name=option.name if option else "",
+        delivery_price=option.price if option else ZERO,
+        minimum_per_order=current_rates().minimum_per_order,
+        vat_rate=Decimal(str(settings.VAT_RATE)),
+        notes=notes,
+        created_by=acting_user(by),
+    )
+    refresh_totals(quote, lines=[])
+    quote.full_clean(exclude=["number"])
+    year = (today or timezone.localdate()).year
+    quote.number = quote_number(year, next_number(quote_sequence_key(year)))
+    quote.save()
+    record_created(quote, by=by, message=f"quote {quote.label} for {project.code}")
+    return quote
+
+
+def refresh_totals(quote: Quote, *, lines: list[QuoteLine] | None = None) -> None:
+    """The quote's totals from its lines (not saved): parts, the minimum-order top-up, delivery,
+    VAT on the total excluding VAT (half-up to the cent)."""
+    if lines is None:
+        lines = list(quote.lines.all())
+    subtotal = sum((line.line_total for line in lines), ZERO)
+    quote.subtotal = subtotal
+    quote.minimum_top_up = max(ZERO, quote.minimum_per_order - subtotal) if lines else ZERO
+    quote.total_excl_vat = subtotal + quote.minimum_top_up + (quote.delivery_price or ZERO)
+    quote.vat = vat_on(quote.total_excl_vat, quote.vat_rate)
+    quote.total_incl_vat = quote.total_excl_vat + quote.vat
+    if quote.total_incl_vat > MAX_MONEY:
+        raise refuse("quantity", f"The quote's total would be more than R {MAX_MONEY:,}.")
+
+
+def _locked_draft(quote: Quote) -> Quote:
+    current = Quote.objects.select_for_update().get(pk=quote.pk)
+    if current.status != QuoteStatus.DRAFT:
+        raise ValidationError(
+            f"{current.label} is {current.get_status_display().lower()}: only a draft's lines "
+            "change. Revise it to make the next revision."
+        )
+    return current
+
+
+def save_totals(quote: Quote, *, by: Actor) -> None:
+    before = instance_values(quote)
+    refresh_totals(quote)
+    save_changes(quote, before, by=by, message=f"totals of {quote.label}")
+
+
+# --- lines ----------------------------------------------------------------------------------------
+
+
+def line_total(unit_price: Decimal, quantity: int, discount_pct: Decimal) -> Decimal:
+    """unit price × quantity less the discount, half-up to the cent."""
+    gross = Decimal(unit_price) * quantity
+    return (gross * (HUNDRED - Decimal(discount_pct)) / HUNDRED).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+
+
+def _clean_quantity(quantity: Any) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int | str | Decimal):
+        raise refuse("quantity", "The quantity is a whole number of parts, at least 1.")
+    try:
+        value = Decimal(str(quantity).strip())
+    except ArithmeticError:
+        raise refuse("quantity", f"{quantity!r} is not a number of parts.") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise refuse("quantity", f"{quantity} is not a whole number of parts.")
+    if value < 1:
+        raise refuse("quantity", f"The quantity is at least 1 part; {quantity} is refused.")
+    if value > MAX_QUOTE_QUANTITY:
+        raise refuse("quantity", f"At most {MAX_QUOTE_QUANTITY:,} parts on one line.")
+    return int(value)
+
+
+def _clean_money(value: Any, field: str, *, what: str) -> Decimal:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise refuse(field, f"{what} is needed: a quote line has a price.")
+    try:
+        found = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise refuse(field, f"{value!r} is not an amount.") from None
+    if not found.is_finite() or found < 0:
+        raise refuse(field, f"{what} cannot be negative or {value!r}.")
+    return found
+
+
+def _clean_discount(value: Any) -> Decimal:
+    found = _clean_money(value if value not in (None, "") else 0, "discount_pct", what="Discount")
+    if found > HUNDRED:
+        raise refuse("discount_pct", f"A discount is 0 to 100 %; {value} % is refused.")
+    return found
+
+
+@transaction.atomic
+def quote_line_add(
+    *,
+    quote: Quote,
+    by: Actor,
+    quantity: Any,
+    product: Any = None,
+    file: Any = None,
+    description: str = "",
+    unit_price: Any = None,
+    discount_pct: Any = 0,
+    gas: str = "",
+    rush: bool = False,
+    distinct_parts: int = 1,
+) -> QuoteLine:
+    """Add a line to a draft: a catalogue product (its unit price unless one is given), a
+    measured drawing (priced by the engine, which keeps its inputs and breakdown) or free text
+    (its description and unit price given). Refused with nothing written when a value is bad."""
+    current = _locked_draft(quote)
+    count = _clean_quantity(quantity)
+    discount = _clean_discount(discount_pct)
+    if file is not None:
+        line = _drawing_line(current, file, count, gas=gas, rush=rush, parts=distinct_parts)
+    elif product is not None:
+        price = product.unit_price if unit_price in (None, "") else unit_price
+        line = QuoteLine(
+            kind=QuoteLineKind.PRODUCT,
+            product=product,
+            description=(description or f"{product.sku} {product.name}")[:255],
+            material_code=product.material.code,
+            thickness_mm=product.thickness_mm,
+            unit_price=_clean_money(price, "unit_price", what="The unit price"),
+        )
+    else:
+        if not (description or "").strip():
+            raise refuse("description", "Say what the line is for: a free-text line needs words.")
+        line = QuoteLine(
+            kind=QuoteLineKind.TEXT,
+            description=description.strip()[:255],
+            unit_price=_clean_money(unit_price, "unit_price", what="The unit price"),
+        )
+    return _save_line(current, line, count, discount, by=by)
+
+
+def _save_line(
+    quote: Quote, line: QuoteLine, quantity: int, discount: Decimal, *, by: Actor
+) -> QuoteLine:
+    line.quote = quote
+    line.quantity = quantity
+    line.discount_pct = discount
+    line.unit_price = Decimal(line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
+    line.line_total = line_total(line.unit_price, quantity, discount)
+    line.position = quote.lines.count() + 1
+    line.full_clean()
+    line.save()
+    record_created(line, by=by, message=f"line {line.position} of {quote.label}")
+    save_totals(quote, by=by)
+    return line
+
+
+def _measured(file: Any) -> Any:
+    metadata = getattr(file, "metadata", None) if file.pk else None
+    if file.status != "processed" or file.kind not in PRICED_KINDS or metadata is None:
+        raise refuse(
+            "file",
+            f"{file.original_name} is not a measured drawing yet (only a processed DXF or "
+            "LightBurn file can be priced).",
+        )
+    return metadata
+
+
+def _drawing_line(
+    quote: Quote, file: Any, quantity: int, *, gas: str, rush: bool, parts: int
+) -> QuoteLine:
+    """A line priced from the drawing's measurements, the job's (or the file's) material and
+    thickness, the preset and today's rates; all of them kept on the line."""
+    metadata = _measured(file)
+    project = quote.project
+    material = metadata.material_code or (project.material.code if project.material else "")
+    thickness = metadata.thickness_mm or project.thickness_mm
+    if not material or not thickness:
+        raise refuse("file", f"{file.original_name}: say the material and thickness on the job.")
+    thickness = Decimal(thickness).quantize(CENT)
+    try:
+        setup = pricing_setup(material=material, thickness_mm=thickness, gas=gas)
+        geometry = geometry_from_metadata(
+            {
+                "cut_length_mm": metadata.cut_length_mm,
+                "pierce_count": metadata.pierce_count,
+                "area_mm2": metadata.area_mm2,
+                "bbox_mm": metadata.bbox_mm,
+            }
+        )
+        pricing = setup.for_part(geometry, quantity=quantity, rush=rush, distinct_parts=parts)
+        price = price_part(pricing)
+    except PricingError as exc:
+        raise pricing_refusal(exc, prefix=f"{file.original_name}: ") from None
+    return QuoteLine(
+        kind=QuoteLineKind.DRAWING,
+        file=file,
+        description=drawing_description(file, setup.material.code, thickness, geometry),
+        material_code=setup.material.code,
+        thickness_mm=thickness,
+        cut_length_mm=geometry.cut_length_mm.quantize(Decimal("0.1")),
+        pierce_count=geometry.pierce_count,
+        area_mm2=geometry.area_mm2.quantize(Decimal("0.1")),
+        width_mm=geometry.width_mm.quantize(Decimal("0.1")),
+        height_mm=geometry.height_mm.quantize(Decimal("0.1")),
+        unit_price=price.unit_price,
+        pricing_input=pricing.to_dict(),
+        breakdown=[item.as_json() for item in price.breakdown],
+        flags=list(price.flags),
+        checks=list(metadata.warnings or []),
+    )
+
+
+def drawing_description(file: Any, material: str, thickness: Decimal, geometry: Any) -> str:
+    """'Bracket: MS 3 mm, 120 × 80 mm' — the part, its material and its size."""
+    part = file.part or file.original_name
+    return (
+        f"{part}: {material} {thickness.normalize():f} mm, "
+        f"{geometry.width_mm:.0f} × {geometry.height_mm:.0f} mm"
+    )[:255]

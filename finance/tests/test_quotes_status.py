@@ -1,0 +1,193 @@
+"""A quote's life: sent (valid 20 working days), accepted (the job to Approved through its own
+gates), declined, expired by the scheduled task, revised (revision 1 kept as sent), and the
+auto-quote of a job's measured drawings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from finance import services
+from finance.models import Quote, QuoteLine, QuoteStatus
+from finance.tests.conftest import BASE_PLATE, SAMPLES
+from laseros.models import ActivityLog
+from laseros.testing import unchanged
+from laseros.workdays import add_working_days
+from projects.models import Project, ProjectStatus, ProjectStatusChange
+from projects.services import project_transition
+
+pytestmark = pytest.mark.django_db
+
+BRACKET = SAMPLES / "dxf" / "fdlb__L_bracket_blank_50x50_t2_2x5.dxf"
+MONDAY = dt.date(2026, 11, 2)
+
+
+@pytest.fixture
+def job(pricing_shop):
+    from projects.tests.factories import ProjectFactory
+
+    return ProjectFactory(material=pricing_shop["material"], thickness_mm=Decimal("10"))
+
+
+@pytest.fixture
+def measured(committed, job):
+    from ingest.services import ingest
+
+    def _measured(path=BASE_PLATE, name="0002-Base plate-MS-10mm-x2.dxf"):
+        with committed():
+            outcome = ingest(source_file=path, original_name=name, project=job)
+        outcome.file.refresh_from_db()
+        assert outcome.file.status == "processed", outcome.file.error
+        return outcome.file
+
+    return _measured
+
+
+def _quote(job, *, price="100.00", quantity=2):
+    quote = services.quote_create(project=job, by=None)
+    services.quote_line_add(
+        quote=quote, by=None, description="Cutting", unit_price=price, quantity=quantity
+    )
+    quote.refresh_from_db()
+    return quote
+
+
+def test_sending_dates_the_quote_for_20_working_days_and_the_job_in_quoting(job, measured):
+    measured()  # the job's design file, which Quoting asks for
+    project_transition(project=job, to=ProjectStatus.QUOTING, by=None)
+    quote = _quote(job)
+    services.quote_send(quote=quote, by=None, today=MONDAY)
+    assert quote.status == QuoteStatus.SENT and quote.sent_on == MONDAY
+    assert quote.expires_on == add_working_days(MONDAY, 20) > MONDAY + dt.timedelta(days=27)
+    job.refresh_from_db()
+    assert job.quote_sent_on == MONDAY
+    assert ActivityLog.objects.filter(action="transition", message__startswith="draft → sent")
+
+
+def test_a_quote_with_no_lines_is_not_sent(job):
+    quote = services.quote_create(project=job, by=None)
+    with pytest.raises(ValidationError, match="no lines"), unchanged(Quote):
+        services.quote_send(quote=quote, by=None)
+
+
+def test_accepting_moves_the_job_to_approved_with_the_quoted_price(job, measured, make_user):
+    measured()
+    boss = make_user("boss", role="Manager")
+    quote = _quote(job)
+    services.quote_send(quote=quote, by=boss)
+    services.quote_accept(quote=quote, by=boss)
+    job.refresh_from_db()
+    assert quote.status == QuoteStatus.ACCEPTED and quote.accepted_at is not None
+    assert job.status == ProjectStatus.APPROVED and job.approved_at is not None
+    assert job.quoted_price == Decimal("200.00")
+    moves = ProjectStatusChange.objects.filter(project=job).order_by("id")
+    assert [m.to_status for m in moves] == ["request", "quoting", "approved"]
+    assert moves.last().reason == f"quote {quote.number} accepted"
+
+
+def test_a_gate_that_refuses_refuses_the_acceptance_and_changes_nothing(job):
+    quote = _quote(job)  # the job has no design file: Quoting's gate refuses
+    services.quote_send(quote=quote, by=None)
+    with pytest.raises(ValidationError) as caught, unchanged(Quote, Project, ProjectStatusChange):
+        services.quote_accept(quote=quote, by=None)
+    assert "Attach at least one design file" in str(caught.value)
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("move", "words"),
+    [
+        (services.quote_accept, "only a sent quote can be accepted"),
+        (services.quote_decline, "only a sent quote can be declined"),
+        (services.quote_revise, "only a sent quote can be revised"),
+    ],
+)
+def test_a_draft_cannot_be_accepted_declined_or_revised(job, move, words):
+    quote = _quote(job)
+    with pytest.raises(ValidationError, match=words), unchanged(Quote, QuoteLine, Project):
+        move(quote=quote, by=None)
+
+
+def test_declined_is_final_and_the_job_stays_where_it_was(job):
+    quote = _quote(job)
+    services.quote_send(quote=quote, by=None)
+    services.quote_decline(quote=quote, by=None, reason="too dear")
+    assert quote.status == QuoteStatus.DECLINED and quote.status_reason == "too dear"
+    with pytest.raises(ValidationError, match="is declined: only a draft quote can be sent"):
+        services.quote_send(quote=quote, by=None)
+    job.refresh_from_db()
+    assert job.status == ProjectStatus.REQUEST
+
+
+def test_revising_a_sent_quote_makes_revision_2_and_keeps_revision_1(job):
+    quote = _quote(job)
+    services.quote_send(quote=quote, by=None)
+    kept = list(quote.lines.values())
+    totals = (quote.subtotal, quote.total_incl_vat)
+    second = services.quote_revise(quote=quote, by=None, reason="client wants 5")
+    services.quote_line_add(
+        quote=second, by=None, description="Deburring", unit_price="5", quantity=5
+    )
+    second.refresh_from_db()
+    quote.refresh_from_db()
+    assert (second.number, second.revision, second.status) == (quote.number, 2, "draft")
+    assert second.label == f"{quote.number} rev 2"
+    assert list(quote.lines.values()) == kept
+    assert (quote.subtotal, quote.total_incl_vat) == totals
+    assert quote.status == QuoteStatus.REVISED and quote.status_reason == "client wants 5"
+    assert second.subtotal == quote.subtotal + Decimal("25.00")
+    with pytest.raises(ValidationError, match="is revised"):
+        services.quote_accept(quote=quote, by=None)
+
+
+def test_the_scheduled_task_expires_sent_quotes_past_their_last_day(job):
+    from django_q.models import Schedule
+
+    from finance.tasks import expire_quotes
+    from laseros.tasks import SCHEDULES
+
+    assert SCHEDULES["finance.expire_quotes"]["func"] == "finance.tasks.expire_quotes"
+    assert Schedule  # the schedule is written by migrate from SCHEDULES
+    old, fresh, draft = _quote(job), _quote(job), _quote(job)
+    services.quote_send(quote=old, by=None, today=MONDAY)
+    services.quote_send(quote=fresh, by=None, today=old.expires_on)
+    report = services.quotes_expire(today=old.expires_on)
+    assert report.expired == []  # its last valid day
+    report = services.quotes_expire(today=old.expires_on + dt.timedelta(days=1))
+    assert report.expired == [old.number]
+    for quote in (old, fresh, draft):
+        quote.refresh_from_db()
+    assert [old.status, fresh.status, draft.status] == ["expired", "sent", "draft"]
+    assert "0 quote(s) expired" in expire_quotes()  # today: nothing more is due
+    with pytest.raises(ValidationError, match="is expired"):
+        services.quote_accept(quote=old, by=None)
+
+
+def test_a_sent_quote_past_its_day_is_not_accepted_before_the_task_runs(job):
+    quote = _quote(job)
+    services.quote_send(quote=quote, by=None, today=MONDAY)
+    day_after = quote.expires_on + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match=f"expired on {quote.expires_on}"), unchanged(Quote):
+        services.quote_accept(quote=quote, by=None, today=day_after)
+
+
+def test_auto_quote_prices_each_measured_drawing_with_its_quantity(job, measured):
+    plate = measured()
+    bracket = measured(BRACKET, "0001-Bracket-MS-10mm-x4.dxf")
+    quote = services.quote_auto(project=job, by=None)
+    lines = list(quote.lines.order_by("position"))
+    assert quote.status == QuoteStatus.DRAFT and quote.number.startswith("QT-")
+    assert {(line.file_id, line.quantity) for line in lines} == {(plate.pk, 2), (bracket.pk, 4)}
+    assert all(line.kind == "drawing" and line.unit_price > 0 for line in lines)
+    # the job's setup is shared by its two parts
+    assert {line.pricing_input["distinct_parts_in_job"] for line in lines} == {2}
+    assert quote.subtotal == sum(line.line_total for line in lines)
+
+
+def test_auto_quote_of_a_job_with_no_drawings_is_refused(job):
+    with pytest.raises(ValidationError, match="no measured drawings"), unchanged(Quote):
+        services.quote_auto(project=job, by=None)
