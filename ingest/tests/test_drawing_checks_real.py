@@ -5,10 +5,12 @@ doubled outline where the shop's drawings have none."""
 from __future__ import annotations
 
 import logging
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from ingest.geometry.outlines import cutouts_text
 from ingest.models import FileIngest
@@ -180,3 +182,11 @@ def test_lightburn_projects_list_their_cut_outs():
     )
     md = _lightburn(garden).metadata
     assert len(md["holes"]) == 28 and md["cutouts"] == []  # its dot of no size is no cut-out
+
+
+@pytest.mark.django_db
+def test_inspect_prints_the_cut_outs():
+    out = StringIO()
+    call_command("inspect", str(SAMPLES / "fdlb__room_divider_800x1800_t3_3slots.dxf"), stdout=out)
+    [line] = [row for row in out.getvalue().splitlines() if row.startswith("cut-outs")]
+    assert line.split(None, 1)[1] == "3 rectangular cut-outs 120 × 1 500 mm"

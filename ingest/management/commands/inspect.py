@@ -121,6 +121,8 @@ def _num(value, unit: str = "", digits: int = 1) -> str:
 
 
 def _table(name: str, data: dict) -> str:
+    from ingest.geometry.outlines import cutouts_text
+
     bbox = data.get("bbox_mm")
     holes = data.get("holes") or []
     counts = data.get("entity_counts") or {}
@@ -149,6 +151,7 @@ def _table(name: str, data: dict) -> str:
         ("parts", data.get("part_count") if data.get("part_count") is not None else "—"),
         ("area", _num(data.get("area_mm2"), "mm²", 0)),
         ("holes", hole_text),
+        ("cut-outs", cutouts_text(data.get("cutouts") or [], most=12) or "—"),
         (
             "contours",
             f"{data.get('closed_contours') or 0} closed, {data.get('open_contours') or 0} open"
