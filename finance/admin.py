@@ -228,3 +228,12 @@ def _price_the_form(form: InstantQuoteForm) -> InstantQuote | None:
     except PricingError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return None
+
+
+# Quotes live in their own module; the job list's auto-quote action is added to the job admin
+# (registered before finance's, INSTALLED_APPS order).
+from .quote_admin import QuoteAdmin, offer_auto_quote_on_the_job_list  # noqa: E402
+
+offer_auto_quote_on_the_job_list()
+
+__all__ = ["QuoteAdmin"]

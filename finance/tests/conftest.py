@@ -63,3 +63,27 @@ def drawing():
     yield _open
     for handle in opened:
         handle.close()
+
+
+@pytest.fixture
+def job(pricing_shop):
+    """A job for 10 mm mild steel, in Request, made by the job service."""
+    from projects.tests.factories import ProjectFactory
+
+    return ProjectFactory(material=pricing_shop["material"], thickness_mm=Decimal("10"))
+
+
+@pytest.fixture
+def measured(committed, job):
+    """measured(path, name) -> a drawing uploaded to the job and read by the worker, as the
+    shop's own uploads are (the name says material, thickness and quantity)."""
+    from ingest.services import ingest
+
+    def _measured(path: Path = BASE_PLATE, name: str = "0002-Base plate-MS-10mm-x2.dxf"):
+        with committed():
+            outcome = ingest(source_file=path, original_name=name, project=job)
+        outcome.file.refresh_from_db()
+        assert outcome.file.status == "processed", outcome.file.error
+        return outcome.file
+
+    return _measured

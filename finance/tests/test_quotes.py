@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from finance import services
 from finance.models import Quote, QuoteLine, QuoteStatus
-from finance.tests.conftest import BASE_PLATE, SAMPLES
+from finance.tests.conftest import SAMPLES
 from laseros.models import CodeSequence
 from laseros.testing import needs_postgresql, run_at_once, unchanged
 from projects.tests.factories import ProductFactory, ProjectFactory
@@ -19,27 +19,6 @@ from projects.tests.factories import ProductFactory, ProjectFactory
 pytestmark = pytest.mark.django_db
 
 BRACKET = SAMPLES / "dxf" / "fdlb__L_bracket_blank_50x50_t2_2x5.dxf"
-
-
-@pytest.fixture
-def job(pricing_shop):
-    return ProjectFactory(material=pricing_shop["material"], thickness_mm=Decimal("10"))
-
-
-@pytest.fixture
-def measured(committed, job):
-    """measured(path, name) -> a drawing uploaded to the job and read by the worker, as the
-    shop's own uploads are."""
-    from ingest.services import ingest
-
-    def _measured(path=BASE_PLATE, name="0002-Base plate-MS-10mm-x2.dxf"):
-        with committed():
-            outcome = ingest(source_file=path, original_name=name, project=job)
-        outcome.file.refresh_from_db()
-        assert outcome.file.status == "processed", outcome.file.error
-        return outcome.file
-
-    return _measured
 
 
 # --- numbers --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from finance import services
 from finance.models import Quote, QuoteLine, QuoteStatus
-from finance.tests.conftest import BASE_PLATE, SAMPLES
+from finance.tests.conftest import SAMPLES
 from laseros.models import ActivityLog
 from laseros.testing import unchanged
 from laseros.workdays import add_working_days
@@ -23,27 +23,6 @@ pytestmark = pytest.mark.django_db
 
 BRACKET = SAMPLES / "dxf" / "fdlb__L_bracket_blank_50x50_t2_2x5.dxf"
 MONDAY = dt.date(2026, 11, 2)
-
-
-@pytest.fixture
-def job(pricing_shop):
-    from projects.tests.factories import ProjectFactory
-
-    return ProjectFactory(material=pricing_shop["material"], thickness_mm=Decimal("10"))
-
-
-@pytest.fixture
-def measured(committed, job):
-    from ingest.services import ingest
-
-    def _measured(path=BASE_PLATE, name="0002-Base plate-MS-10mm-x2.dxf"):
-        with committed():
-            outcome = ingest(source_file=path, original_name=name, project=job)
-        outcome.file.refresh_from_db()
-        assert outcome.file.status == "processed", outcome.file.error
-        return outcome.file
-
-    return _measured
 
 
 def _quote(job, *, price="100.00", quantity=2):

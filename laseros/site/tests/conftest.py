@@ -18,13 +18,14 @@ def shop(settings, tmp_path):
     from decimal import Decimal
 
     from finance.models import QuantityBreak
-    from finance.services import quantity_break_save, rates_update
+    from finance.services import quantity_break_save, quote_create, quote_line_add, rates_update
     from ingest.models import FileIngest
     from ingest.tasks import process_file
     from inventory.models import SheetStock
     from inventory.services import offcut_create
     from production.models import CutPreset
     from production.services import preset_update
+    from projects.models import Project
 
     settings.DATA_DIR = tmp_path  # the demo password file goes here
     call_command("seed_demo", "--size", str(SHOP_SIZE), "--seed", "7", stdout=io.StringIO())
@@ -38,3 +39,6 @@ def shop(settings, tmp_path):
     )
     rates_update(changes={"margin_pct": Decimal("30")}, reason="steel went up")
     quantity_break_save(quantity_break=QuantityBreak(min_quantity=10, discount_pct=Decimal("5")))
+    for project in Project.objects.order_by("pk")[:2]:  # the demo makes no quotes yet
+        quote = quote_create(project=project, by=None)
+        quote_line_add(quote=quote, by=None, description="Cutting", unit_price="120", quantity=3)
