@@ -291,9 +291,10 @@ def _cutouts(
     box = ct.bbox[inner]
     sized = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) > tol  # not a dot
     cids = inner[~np.isin(inner, round_) & sized]
-    found = describe(table, m, ct, cids, tol)
-    found.sort(key=lambda o: (round(o.center[1], 6), round(o.center[0], 6)))
-    return found
+    box = ct.bbox[cids]
+    centre_x = np.round((box[:, 0] + box[:, 2]) / 2.0, 6)
+    centre_y = np.round((box[:, 1] + box[:, 3]) / 2.0, 6)
+    return describe(table, m, ct, cids[np.lexsort((centre_x, centre_y))], tol)
 
 
 def _edge_distances(holes: list[Hole], shapes: Shapes) -> dict[int, float]:

@@ -27,7 +27,7 @@ SLOT, RECTANGLE, CIRCLE, OTHER = "slot", "rectangle", "circle", "other"
 @dataclass(frozen=True)
 class Outline:
     """The shape of one closed contour: its kind, size as drawn (width × height, or length ×
-    width when turned) and the centre of its box."""
+    width when turned) and the centre of its box, in mm to the micrometre."""
 
     contour: int
     shape: str  # SLOT, RECTANGLE, CIRCLE or OTHER
@@ -35,11 +35,7 @@ class Outline:
     center: tuple[float, float]
 
     def as_dict(self) -> dict:
-        return {
-            "shape": self.shape,
-            "size_mm": [round(self.size[0], 3), round(self.size[1], 3)],
-            "center_mm": [round(self.center[0], 3) + 0.0, round(self.center[1], 3) + 0.0],
-        }
+        return {"shape": self.shape, "size_mm": list(self.size), "center_mm": list(self.center)}
 
 
 def doubled_copies(ct: ContourTable, tolerance: float) -> np.ndarray:
@@ -101,10 +97,11 @@ def describe(
     n_pieces = np.bincount(owner, minlength=k)
     n_lines = np.bincount(owner, weights=is_line, minlength=k)
     n_arcs = np.bincount(owner, weights=is_arc, minlength=k)
-    line_max = np.zeros(k)
-    line_min = np.full(k, np.inf)
-    np.maximum.at(line_max, owner[is_line], m.length[piece[is_line]])
-    np.minimum.at(line_min, owner[is_line], m.length[piece[is_line]])
+    # `owner` rises (pieces come contour by contour), and every closed contour has a piece.
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    length = m.length[piece]
+    line_max = np.maximum.reduceat(np.where(is_line, length, 0.0), starts)
+    line_min = np.minimum.reduceat(np.where(is_line, length, np.inf), starts)
 
     return classify(
         cids,
@@ -173,6 +170,9 @@ def classify(
     size_a = np.where((slot | rectangle) & ~square, long, width)
     size_b = np.where((slot | rectangle) & ~square, short, height)
     shape = np.where(circle, CIRCLE, np.where(slot, SLOT, np.where(rectangle, RECTANGLE, OTHER)))
+    # Micrometres are all a person reads (and + 0.0 turns -0.0 into 0.0).
+    size_a, size_b = np.round(size_a, 3) + 0.0, np.round(size_b, 3) + 0.0
+    center = np.round(center, 3) + 0.0
     return [
         Outline(c, s, (a, b), (x, y))
         for c, s, a, b, x, y in zip(
