@@ -80,15 +80,18 @@ check:
 
 # Test processes per leg (pytest-xdist; each has its own test database). auto: one per CPU.
 PYTEST_WORKERS ?= auto
+# More pytest options for both legs, e.g. make test PYTEST_ARGS="--durations=30"
+PYTEST_ARGS ?=
 
 pytest:
 	@echo "== pytest on SQLite"
-	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist worksteal
+	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-# The PostgreSQL leg runs the tests that use the database; the others (parsers, file checks,
-# start-up) read the same on either database and ran in the SQLite leg (conftest.py).
+# The PostgreSQL leg runs the tests whose answer can depend on the database; the others
+# (parsers, file checks, start-up, pages in a browser) read the same on either database and ran
+# in the SQLite leg (conftest.py).
 pytest-postgres:
-	@LASEROS_TESTS_DATABASE_ONLY=1 scripts/test-postgres.sh -n $(PYTEST_WORKERS) --dist worksteal
+	@LASEROS_TESTS_DATABASE_ONLY=1 scripts/test-postgres.sh -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) staticfiles
