@@ -1,4 +1,5 @@
-"""/api/v1/quotes/instant/: a drawing's price, nothing stored (finance.instant).
+"""/api/v1/quotes/instant/: a drawing's price, nothing stored (finance.instant); /api/v1/quotes/:
+the quotes and their lines (read); POST /api/v1/projects/{id}/quote/: auto-quote a job.
 
 Who may: Admins and Managers, and Viewers too: the instant quote is a POST but it stores nothing
 and changes nothing, so it is a read of the shop's prices, which viewers see (they hold
@@ -12,7 +13,8 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -20,10 +22,15 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from laseros.money import can_see_money
+from laseros.api.routers import router
+from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin, can_see_money
 from production.models import Gas
+from projects.models import Project
 
+from . import services
+from .filters import QuoteFilter
 from .instant import instant_quote
+from .models import Quote, QuoteLine
 from .pricing import PricingError
 from .pricing.engine import MAX_QUANTITY
 
@@ -166,4 +173,132 @@ class InstantQuoteView(APIView):
         return Response(quote.as_json())
 
 
-urlpatterns = [path("quotes/instant/", InstantQuoteView.as_view(), name="api-quote-instant")]
+# --- quotes ---------------------------------------------------------------------------------------
+
+
+class QuoteLineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    money_fields = ("unit_price", "discount_pct", "line_total", "breakdown")
+
+    class Meta:
+        model = QuoteLine
+        fields = [
+            "position",
+            "kind",
+            "description",
+            "product",
+            "file",
+            "material_code",
+            "thickness_mm",
+            "cut_length_mm",
+            "pierce_count",
+            "width_mm",
+            "height_mm",
+            "quantity",
+            "unit_price",
+            "discount_pct",
+            "line_total",
+            "breakdown",
+            "flags",
+            "checks",
+        ]
+        read_only_fields = fields
+
+
+class QuoteSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    money_fields = (
+        "delivery_price",
+        "subtotal",
+        "minimum_top_up",
+        "total_excl_vat",
+        "vat_rate",
+        "vat",
+        "total_incl_vat",
+        "lines",
+    )
+    project_code = serializers.CharField(source="project.code", read_only=True)
+    client_code = serializers.CharField(source="client.code", read_only=True)
+    lines = QuoteLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "number",
+            "revision",
+            "label",
+            "project",
+            "project_code",
+            "client",
+            "client_code",
+            "status",
+            "sent_on",
+            "expires_on",
+            "accepted_at",
+            "status_reason",
+            "delivery_name",
+            "delivery_price",
+            "subtotal",
+            "minimum_top_up",
+            "total_excl_vat",
+            "vat_rate",
+            "vat",
+            "total_incl_vat",
+            "notes",
+            "created_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class QuoteViewSet(MoneyOrderingMixin, viewsets.ReadOnlyModelViewSet):
+    """Quotes with their lines (read only here: they are made by auto-quote and moved by their
+    services). Admin, Manager and Viewer read; Operators see no money."""
+
+    serializer_class = QuoteSerializer
+    filterset_class = QuoteFilter
+    ordering = ["-created_at", "-id"]
+    ordering_fields = ["number", "created_at", "sent_on", "expires_on", "total_excl_vat"]
+    search_fields = ["number", "project__code", "client__name"]
+
+    def get_queryset(self):
+        return Quote.objects.for_list().prefetch_related("lines")
+
+
+class MayMakeQuotes(BasePermission):
+    message = "Your role may not make quotes (managers and admins do)."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("finance.add_quote"))
+
+
+class AutoQuoteView(APIView):
+    """A draft quote for a job from its measured drawings: one line per part (auto-quote)."""
+
+    permission_classes = [MayMakeQuotes]
+
+    @extend_schema(
+        operation_id="projects_quote",
+        request=None,
+        responses={
+            201: QuoteSerializer,
+            400: OpenApiResponse(description="The job cannot be quoted: why."),
+            404: OpenApiResponse(description="No such job."),
+        },
+    )
+    def post(self, request, pk: int, *args, **kwargs):
+        project = Project.objects.filter(pk=pk).first()
+        if project is None:
+            raise NotFound("No such job.")
+        quote = services.quote_auto(project=project, by=request.user)
+        quote = Quote.objects.for_list().prefetch_related("lines").get(pk=quote.pk)
+        answer = QuoteSerializer(quote, context={"request": request}).data
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+router.register("quotes", QuoteViewSet, basename="quote")
+
+urlpatterns = [
+    path("quotes/instant/", InstantQuoteView.as_view(), name="api-quote-instant"),
+    path("projects/<int:pk>/quote/", AutoQuoteView.as_view(), name="api-project-quote"),
+]
