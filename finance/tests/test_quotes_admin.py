@@ -92,3 +92,48 @@ def test_an_operator_is_kept_out(client, make_user, job):
     assert client.get(_page(quote)).status_code in (302, 403)
     with unchanged(Quote):
         assert client.post(_button(quote, "send")).status_code in (302, 403)
+
+
+def _quote_of(job, lines: int) -> Quote:
+    """A quote of `lines` drawing lines, written directly (the page's reads are what count)."""
+    from decimal import Decimal
+
+    from finance.models import QuoteLine
+    from ingest.tests.factories import file_row
+
+    quote = services.quote_create(project=job, by=None)
+    checks = [{"code": "small_hole", "message": "A hole is smaller than the thickness."}]
+    QuoteLine.objects.bulk_create(
+        QuoteLine(
+            quote=quote,
+            position=n + 1,
+            kind="drawing",
+            description=f"Part {n}",
+            file=file_row(
+                project=job, metadata={"warnings": checks, "warning_count": 1, "has_warnings": True}
+            ),
+            quantity=2,
+            unit_price=Decimal("10.00"),
+            line_total=Decimal("20.00"),
+            breakdown=[{"code": "machine", "label": "Machine", "amount": "20.00"}],
+            checks=checks,
+        )
+        for n in range(lines)
+    )
+    return quote
+
+
+def test_the_quote_page_runs_as_many_queries_at_5_lines_as_at_100(client, make_user, job):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user("boss", role="Manager"))
+    counts = []
+    for size in (5, 100):
+        quote = _quote_of(job, size)
+        client.get(_page(quote))  # the session and the menu's caches, as on any later page
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(_page(quote)).content.decode()
+        assert f"{size} lines of this quote have drawing checks" in page
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
