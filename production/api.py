@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from inventory.models import SheetStock
 from laseros.api.routers import router
+from laseros.money import MoneyFieldsMixin
 from projects.models import Project
 
 from . import selectors, services
@@ -39,7 +40,10 @@ from .models import (
 # --- machines -------------------------------------------------------------------------------------
 
 
-class MachineSerializer(serializers.ModelSerializer):
+class MachineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
+    # what an hour on the machine costs: the pricing engine and a job's cost so far use it
+    money_fields = ("hourly_rate",)
+
     class Meta:
         model = Machine
         fields = [
@@ -51,6 +55,7 @@ class MachineSerializer(serializers.ModelSerializer):
             "power_w",
             "max_sheet_width_mm",
             "max_sheet_length_mm",
+            "hourly_rate",
             "is_active",
             "notes",
         ]

@@ -189,6 +189,22 @@ def test_machines_api(api):
     assert api("Viewer").get("/api/v1/machines/?code=X3").json()["count"] == 1
 
 
+def test_a_manager_sets_a_machines_hourly_rate_and_an_operator_does_not_see_it(api):
+    machine = MachineFactory(code="X3")
+    manager = api("Manager")
+
+    response = manager.patch(f"/api/v1/machines/{machine.pk}/", {"hourly_rate": "1200.00"})
+
+    assert response.status_code == 200 and response.json()["hourly_rate"] == "1200.00"
+    machine.refresh_from_db()
+    assert machine.hourly_rate == Decimal("1200.00")
+    assert (
+        manager.patch(f"/api/v1/machines/{machine.pk}/", {"hourly_rate": "-5"}).status_code == 400
+    )
+    operator_view = api("Operator").get(f"/api/v1/machines/{machine.pk}/").json()
+    assert operator_view["code"] == "X3" and "hourly_rate" not in operator_view
+
+
 def test_numbers_past_the_database_integers_are_a_400(api):
     """Counts, powers, sizes and positions a user sends are bounded (2^40 fits SQLite but not
     PostgreSQL's integer; 2^70 fits neither: both were 500s)."""
