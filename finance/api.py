@@ -18,6 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -178,6 +179,14 @@ class InstantQuoteView(APIView):
 
 class QuoteLineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
     money_fields = ("unit_price", "discount_pct", "line_total", "breakdown")
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="The drawing's picture (GET /api/v1/files/{id}/preview/), for a drawing's line."
+    )
+
+    def get_thumbnail_url(self, line) -> str | None:
+        if not line.file_id:
+            return None
+        return reverse("file-preview", args=[line.file_id], request=self.context.get("request"))
 
     class Meta:
         model = QuoteLine
@@ -187,6 +196,7 @@ class QuoteLineSerializer(MoneyFieldsMixin, serializers.ModelSerializer):
             "description",
             "product",
             "file",
+            "thumbnail_url",
             "material_code",
             "thickness_mm",
             "cut_length_mm",

@@ -27,6 +27,8 @@ def test_auto_quote_answers_the_draft_with_its_lines(api, job, measured):
     assert sorted(line["quantity"] for line in body["lines"]) == [2, 4]
     assert body["subtotal"] == f"{quote.subtotal:.2f}"
     assert sum(Decimal(line["line_total"]) for line in body["lines"]) == quote.subtotal
+    line = quote.lines.order_by("position").first()
+    assert body["lines"][0]["thumbnail_url"].endswith(f"/api/v1/files/{line.file_id}/preview/")
     detail = manager.get(f"/api/v1/quotes/{quote.pk}/").json()
     assert detail["lines"] == body["lines"] and detail["total_incl_vat"] == body["total_incl_vat"]
 
