@@ -9,17 +9,52 @@ Forms whose meaning is clear are read with a lower confidence and a note saying 
 sheeting's thickness typed without its point (`MS-053mm` is 0.53 mm when 0.53 is a thickness mild
 steel comes in), a dot for the dash before the quantity (`Galv-1.2mm.x5`), `x_2` in an underscored
 name. Where the meaning is not clear nothing is guessed and `warnings` says what to check.
+
+This module reads a file name's pieces; the thickness and its odd forms are chosen in
+`name_thickness`, folder names read in `name_folders`, and `NameInfo` with what they share lives
+in `name_info` (all importable from here).
 """
 
 from __future__ import annotations
 
-import datetime
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
 
-from inventory.constants import COMMON_THICKNESSES_MM, MATERIALS, material_code, material_spec
+from inventory.constants import material_code
+
+from .name_folders import _fill_material_from_folders, _parse_date, _read_folder
+from .name_info import (
+    _BARE_NUMBER,
+    _DATE,
+    _NUMBER,
+    _THICKNESS_MM,
+    ODD_FORM_PENALTY,
+    NameField,
+    NameInfo,
+    _take_codes,
+    _Token,
+    normalise_client_code,
+    normalise_project_code,
+)
+from .name_thickness import (
+    MAX_PLAUSIBLE_THICKNESS_MM,
+    ROOF_SHEETING_THICKNESSES_MM,
+    _choose_thickness,
+    _read_unknown_material,
+    _thickness_value,
+    _warn_what_is_missing,
+)
+
+__all__ = [
+    "KNOWN_EXTENSIONS",
+    "MAX_PLAUSIBLE_THICKNESS_MM",
+    "ODD_FORM_PENALTY",
+    "ROOF_SHEETING_THICKNESSES_MM",
+    "NameField",
+    "NameInfo",
+    "normalise_client_code",
+    "normalise_project_code",
+    "parse_name",
+]
 
 # Extensions stripped from a file name before it is read (anything else stays part of the name:
 # "Sureaz-0.47-x1" has no extension, and ".47-x1" is not one).
@@ -30,26 +65,12 @@ KNOWN_EXTENSIONS = frozenset(
         "nc", "gcode", "fsm", "zip", "txt", "doc", "docx", "ifc",
     }
 )  # fmt: skip
-MAX_PLAUSIBLE_THICKNESS_MM = 30.0
-# Roof sheeting's gauges (mm), which names often type without the point ("053mm"). With DOMAIN.md's
-# common thicknesses, up to a material's machine limit, they are the thicknesses a sheet comes in.
-ROOF_SHEETING_THICKNESSES_MM = ("0.47", "0.5", "0.53", "0.58")
-# A confidence taken off a value read from a form by its meaning rather than its shape.
-ODD_FORM_PENALTY = 0.2
-
-_NUMBER = r"\d+(?:[.,]\d+)?"
-_THICKNESS_MM = re.compile(rf"^({_NUMBER})\s*mm$", re.IGNORECASE)
-_THICKNESS_T = re.compile(rf"^t\s*({_NUMBER})$", re.IGNORECASE)
-_BARE_NUMBER = re.compile(rf"^({_NUMBER})$")
 _QUANTITY = re.compile(
     r"^(?:x[\s_]*(\d+)|qty\.?\s*:?\s*(\d+)|(\d+)\s*(?:pcs?|off|stk))$", re.IGNORECASE
 )
-# a thickness typed without its point: "053mm", "05", "53mm" (digits only, two or three)
-_NO_POINT = re.compile(r"^(\d{2,3})\s*(?:mm)?$", re.IGNORECASE)
 # a dot where the dash goes: "1.2mm.x5" (thickness.quantity), "Galv.1.2mm" (material.thickness)
 _DOTTED_QUANTITY = re.compile(r"^(.+?)\.\s*(x\s*\d+)$", re.IGNORECASE)
 _DOTTED_THICKNESS = re.compile(rf"^([^\W\d_]+)\.\s*({_NUMBER}\s*mm)$", re.IGNORECASE)
-_UNKNOWN_MATERIAL = re.compile(r"^[A-Z]{2,5}$")
 _VERSION = re.compile(r"^v(\d{1,4})$", re.IGNORECASE)
 _REVISION_TOKEN = re.compile(
     r"^(?:rev(?:ision)?|ver(?:sion)?)\.?\s*([0-9A-Za-z][\w.]*)$", re.IGNORECASE
@@ -57,115 +78,8 @@ _REVISION_TOKEN = re.compile(
 _REVISION_SUFFIX = re.compile(
     r"[\s_-]+(?:rev(?:ision)?|version|ver)\.?\s*(\d[\w.]*)\s*$", re.IGNORECASE
 )
-_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _PROJECT_NUMBER = re.compile(r"^\d{3,5}$")
 _USER_CODE = re.compile(r"^[A-Z]{2,6}$")
-_CLIENT_CODE = re.compile(r"(?<![A-Za-z0-9])CL-?(\d{1,4})(?![0-9])", re.IGNORECASE)
-_PROJECT_CODE = re.compile(
-    r"(?<![A-Za-z0-9])JB-(\d{4})-(\d{1,2})-CL-?(\d{1,4})-(\d{1,4})(?![0-9])", re.IGNORECASE
-)
-_PROJECT_FOLDER = re.compile(
-    r"^(\d{3,5})\s*-\s*(.+?)\s*-\s*(\d{1,2}\.\d{1,2}\.\d{4})(?:\s*-\s*(.*))?$"
-)
-_PROJECT_FOLDER_NO_DATE = re.compile(r"^(\d{3,5})\s*-\s*(.+)$")
-
-
-@dataclass(frozen=True)
-class NameField:
-    """One value read from a name: how sure we are (0..1) and what in the name said so."""
-
-    value: Any
-    confidence: float
-    source: str
-
-
-@dataclass
-class NameInfo:
-    """Everything read from one file or folder name."""
-
-    original: str
-    fields: dict[str, NameField] = field(default_factory=dict)
-    unparsed: list[str] = field(default_factory=list)  # pieces of the name nobody understood
-    notes: list[str] = field(default_factory=list)  # things a person may want to know
-    warnings: list[str] = field(default_factory=list)  # what a person should check: not read
-    # the fields each warning is about, in the same order (a warning is moot once they are known)
-    warned_fields: list[tuple[str, ...]] = field(default_factory=list)
-
-    def value(self, key: str, default: Any = None) -> Any:
-        found = self.fields.get(key)
-        return found.value if found is not None else default
-
-    def confidence(self, key: str) -> float:
-        found = self.fields.get(key)
-        return found.confidence if found is not None else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form, kept in ParseResult.raw["name"]."""
-        return {
-            "original": self.original,
-            "fields": {
-                key: {
-                    "value": _jsonable(item.value),
-                    "confidence": item.confidence,
-                    "source": item.source,
-                }
-                for key, item in self.fields.items()
-            },
-            "unparsed": list(self.unparsed),
-            "notes": list(self.notes),
-            "warnings": list(self.warnings),
-        }
-
-    def warnings_about_unknown(self, known: set[str]) -> list[str]:
-        """The warnings about a field still unknown when the `known` ones are filled."""
-        return [
-            warning
-            for warning, keys in zip(self.warnings, self.warned_fields, strict=True)
-            if any(key not in known for key in keys)
-        ]
-
-    def _warn(self, keys: tuple[str, ...], message: str) -> None:
-        self.warnings.append(message)
-        self.warned_fields.append(keys)
-
-    def _set(self, key: str, value: Any, confidence: float, source: str) -> None:
-        """Keep the more confident of two readings of the same field."""
-        current = self.fields.get(key)
-        if current is None or confidence > current.confidence:
-            self.fields[key] = NameField(value, round(confidence, 2), source)
-
-
-@dataclass
-class _Token:
-    text: str
-    start: int
-    end: int
-    kind: str = ""  # "", "project_number", "user_code", "material", "thickness", "quantity", ...
-    odd: str = ""  # the name's piece when this token was split out of an odd form ("1.2mm.x5")
-
-
-# --- public helpers --------------------------------------------------------------------------
-
-
-def normalise_client_code(text: str | None) -> str | None:
-    """'CL0001', 'cl-1', 'CL-0001' -> 'CL-0001' (DOMAIN.md's stored form); None if not a code."""
-    if not text:
-        return None
-    match = re.fullmatch(r"\s*CL-?(\d{1,4})\s*", text, re.IGNORECASE)
-    return f"CL-{int(match.group(1)):04d}" if match else None
-
-
-def normalise_project_code(text: str | None) -> str | None:
-    """'JB-2025-10-CL-0001-1' -> 'JB-2025-10-CL0001-001'; None if not a project code."""
-    if not text:
-        return None
-    match = _PROJECT_CODE.fullmatch(text.strip())
-    if not match:
-        return None
-    year, month, client, sequence = match.groups()
-    if not 1 <= int(month) <= 12:
-        return None
-    return f"JB-{year}-{int(month):02d}-CL{int(client):04d}-{int(sequence):03d}"
 
 
 def parse_name(name: str) -> NameInfo:
@@ -209,25 +123,6 @@ def _read_file_name(info: NameInfo, file_name: str) -> None:
         return
     _classify(info, stem, tokens)
     _warn_what_is_missing(info, stem)
-
-
-def _take_codes(info: NameInfo, text: str, *, where: str, confidence: float) -> str:
-    """Read project and client codes out of `text`; return the text without them."""
-    for match in list(_PROJECT_CODE.finditer(text)):
-        code = normalise_project_code(match.group(0))
-        if code:
-            info._set("project_code", code, confidence, f"{where} '{match.group(0)}'")
-            info._set(
-                "client_code", f"CL-{int(match.group(3)):04d}", confidence - 0.1,
-                f"{where} project code '{match.group(0)}'",
-            )  # fmt: skip
-    text = _PROJECT_CODE.sub("-", text)
-    for match in list(_CLIENT_CODE.finditer(text)):
-        info._set(
-            "client_code", normalise_client_code(match.group(0)), confidence,
-            f"{where} '{match.group(0)}'",
-        )  # fmt: skip
-    return _CLIENT_CODE.sub("-", text)
 
 
 def _tokenise(stem: str) -> list[_Token]:
@@ -311,10 +206,6 @@ def _is_tail_word(word: str) -> bool:
         or _THICKNESS_MM.match(word)
         or _QUANTITY.match(word)
     )
-
-
-def _to_mm(text: str) -> float:
-    return round(float(text.replace(",", ".")), 3)
 
 
 def _classify(info: NameInfo, stem: str, tokens: list[_Token]) -> None:
@@ -476,258 +367,3 @@ def _choose_material(tokens: list[_Token]) -> _Token | None:
         return multi_letter[-1]
     lone = candidates[-1]
     return lone if followed_by_tail(lone) else None
-
-
-def _thickness_value(text: str) -> tuple[float, bool] | None:
-    """(mm, written with a unit) for a token that is only a thickness, else None."""
-    for pattern, has_unit in ((_THICKNESS_MM, True), (_THICKNESS_T, True), (_BARE_NUMBER, False)):
-        match = pattern.match(text)
-        if match:
-            return _to_mm(match.group(1)), has_unit
-    return None
-
-
-def _choose_thickness(
-    info: NameInfo, tokens: list[_Token], material_token: _Token | None
-) -> _Token | None:
-    """The thickness is the number next to the material, else the last plain thickness token.
-
-    '100mm teeth' is a part name, and so is '75mm' in '0007-75mm-Galv-1.2mm-x17'."""
-    where = "file name"
-    chosen: _Token | None = None
-    confidence = 0.0
-    after: _Token | None = None
-    if material_token is not None:
-        index = tokens.index(material_token)
-        after = tokens[index + 1] if index + 1 < len(tokens) else None
-        before = tokens[index - 1] if index > 0 else None
-        if after is not None and after.kind == "" and _thickness_value(after.text):
-            chosen, confidence = after, 0.9
-        elif (
-            before is not None
-            and before.kind == ""
-            and (_THICKNESS_MM.match(before.text) or _THICKNESS_T.match(before.text))
-        ):
-            chosen, confidence = before, 0.7
-    if chosen is None and material_token is None:
-        candidates = [t for t in tokens if t.kind == "" and _thickness_value(t.text)]
-        if candidates:
-            chosen, confidence = candidates[-1], 0.6
-            if tokens.index(chosen) == 0:
-                chosen = None  # a lone leading number names the part
-    reading = _thickness_value(chosen.text) if chosen is not None else None
-    if chosen is None or reading is None:
-        return None
-    value, has_unit = reading
-    if not has_unit:
-        confidence -= 0.1
-    if f"{value:g}" in COMMON_THICKNESSES_MM:
-        confidence += 0.05
-    code = material_code(material_token.text) if material_token is not None else None
-    no_point = _NO_POINT.match(chosen.text)
-    if no_point and (
-        (no_point.group(1).startswith("0") and value > 0)
-        or (chosen is after and value > _thickness_limit(code))
-    ):
-        chosen.kind = "thickness"
-        _read_without_point(info, chosen, no_point.group(1), code, confidence)
-        return chosen
-    chosen.kind = "thickness"
-    if value <= 0:
-        info._warn(
-            ("thickness_mm",),
-            f"The thickness {_after(code)}reads '{chosen.text}', as if cut short: "
-            "check the thickness.",
-        )
-        return chosen
-    if value > MAX_PLAUSIBLE_THICKNESS_MM:
-        chosen.kind = ""
-        return None
-    info._set("thickness_mm", value, min(confidence, 0.95), f"{where} '{chosen.text}'")
-    return chosen
-
-
-def _thickness_limit(code: str | None) -> float:
-    """The thickest sheet of `code` the shop cuts (its machine limit), else any plausible one."""
-    spec = material_spec(code) if code else None
-    if spec is not None and spec.max_thickness_mm is not None:
-        return float(spec.max_thickness_mm)
-    return MAX_PLAUSIBLE_THICKNESS_MM
-
-
-def _thicknesses_of(code: str | None) -> set[str]:
-    """The thicknesses a sheet of `code` comes in ('0.53', '3'): DOMAIN.md's common ones and
-    roof sheeting's gauges, up to the material's limit."""
-    limit = _thickness_limit(code)
-    return {
-        text
-        for text in (*COMMON_THICKNESSES_MM, *ROOF_SHEETING_THICKNESSES_MM)
-        if float(text) <= limit
-    }
-
-
-def _after(code: str | None) -> str:
-    return f"after {code} " if code else "in the name "
-
-
-def _read_without_point(
-    info: NameInfo, token: _Token, digits: str, code: str | None, confidence: float
-) -> None:
-    """'053mm' is 0.53 mm when that is a thickness the material comes in, and no other reading
-    is: roof sheeting, typed without its point. Read with a lower confidence, said in a note;
-    anything less clear is a warning and no thickness."""
-    if digits.startswith("0"):
-        guesses = [float(f"0.{digits[1:]}")]
-    else:
-        guesses = [float(f"{digits[0]}.{digits[1:]}"), float(f"0.{digits}")]
-    known = _thicknesses_of(code)
-    fitting = [guess for guess in guesses if f"{guess:g}" in known]
-    if len(fitting) == 1 and fitting[0] < 1:
-        value = fitting[0]
-        source = f"file name '{token.text}'"
-        info._set("thickness_mm", value, max(0.5, confidence - ODD_FORM_PENALTY), source)
-        info.notes.append(
-            f"'{token.text}' read as {value:g} mm: a sheet thickness typed without its decimal "
-            "point"
-        )
-        return
-    where = f"after {code}" if code else "in the name"
-    if digits.startswith("0"):
-        material = code or "no sheet"
-        info._warn(
-            ("thickness_mm",),
-            f"The thickness '{token.text}' {where} reads as {guesses[0]:g} mm without its decimal "
-            f"point, but {material} does not come in {guesses[0]:g} mm: check the thickness.",
-        )
-        return
-    maybe = " or ".join(f"{guess:g} mm" for guess in fitting)
-    info._warn(
-        ("thickness_mm",),
-        f"The thickness '{token.text}' {where} is thicker than the shop cuts {code or 'sheet'} "
-        f"(up to {_thickness_limit(code):g} mm): "
-        + (f"{maybe}? Check" if maybe else "check")
-        + " the thickness.",
-    )
-
-
-def _read_unknown_material(info: NameInfo, tokens: list[_Token], thickness_token: _Token) -> None:
-    """'0009-Closure-MNG-0.53mm-x18': a short capitalised word where the material goes, after
-    the part, is a material code the shop does not know; it is not part of the part's name."""
-    index = tokens.index(thickness_token)
-    candidate = tokens[index - 1] if index > 0 else None
-    if (
-        candidate is None
-        or candidate.kind != ""
-        or not _UNKNOWN_MATERIAL.match(candidate.text)
-        or not any(t.kind == "" for t in tokens[: index - 1])
-    ):
-        return
-    candidate.kind = "unknown_material"
-    codes = ", ".join(m.code for m in MATERIALS if m.code != "OTH")
-    info._warn(
-        ("material",),
-        f"The material '{candidate.text}' in the name is not one of the shop's materials "
-        f"({codes}): check the material.",
-    )
-
-
-def _warn_what_is_missing(info: NameInfo, stem: str) -> None:
-    """A name that gives the material but no thickness, or leaves both blank ('- - -')."""
-    if "thickness_mm" in info.fields or any("thickness" in w for w in info.warnings):
-        return
-    material = info.fields.get("material")
-    if material is not None and material.source.startswith("file name"):
-        info._warn(
-            ("thickness_mm",),
-            f"The name gives the material ({material.value}) but no thickness: check the "
-            "thickness.",
-        )
-        return
-    blanks = re.search(r"-(?:\s+-)+", stem)
-    if blanks and material is None:
-        info._warn(
-            ("material", "thickness_mm"),
-            f"The name leaves the material and the thickness blank ('{blanks.group(0)}'): "
-            "check them.",
-        )
-
-
-# --- reading folder names --------------------------------------------------------------------
-
-
-def _read_folder(info: NameInfo, folder: str, depth: int) -> None:
-    where = "folder"
-    # Deeper folders are closer to the file and win ties.
-    bonus = min(depth, 9) * 0.001
-    if normalise_client_code(folder):
-        info._set("client_code", normalise_client_code(folder), 0.95 + bonus, f"{where} '{folder}'")
-        return
-    if normalise_project_code(folder):
-        code = normalise_project_code(folder)
-        info._set("project_code", code, 0.95 + bonus, f"{where} '{folder}'")
-        return
-    match = _PROJECT_FOLDER.match(folder)
-    if match:
-        number, project_name, date_text, extra = match.groups()
-        info._set("project_number", number, 0.9 + bonus, f"{where} '{folder}'")
-        info._set("project_name", project_name.strip(), 0.85 + bonus, f"{where} '{folder}'")
-        parsed = _parse_date(date_text)
-        if parsed:
-            info._set("project_date", parsed[0], parsed[1] + bonus, f"{where} '{folder}'")
-        else:
-            info.notes.append(f"'{date_text}' in folder '{folder}' is not a date")
-        if extra:
-            info.unparsed.append(extra)
-        return
-    match = _PROJECT_FOLDER_NO_DATE.match(folder)
-    if match:
-        info._set("project_number", match.group(1), 0.6 + bonus, f"{where} '{folder}'")
-        info._set("project_name", match.group(2).strip(), 0.5 + bonus, f"{where} '{folder}'")
-        return
-    code_text = _take_codes(info, folder, where=where, confidence=0.8 + bonus)
-    del code_text
-
-
-def _parse_date(text: str) -> tuple[datetime.date, float] | None:
-    """The shop writes month.day.year; a first number above 12 can only be a day."""
-    match = _DATE.match(text.strip())
-    if not match:
-        return None
-    first, second, year = (int(g) for g in match.groups())
-    readings = []
-    if 1 <= first <= 12:
-        readings.append((year, first, second, 0.95 if second > 12 else 0.8))
-    if 1 <= second <= 12 and first > 12:
-        readings.append((year, second, first, 0.5))
-    for y, month, day, confidence in readings:
-        try:
-            return datetime.date(y, month, day), confidence
-        except ValueError:
-            continue
-    return None
-
-
-def _fill_material_from_folders(info: NameInfo, folders: list[str]) -> None:
-    """A material named in a project folder ('0007-75mm galv') is a weak hint for its files."""
-    if "material" in info.fields:
-        return
-    for folder in reversed(folders):
-        match = _PROJECT_FOLDER.match(folder) or _PROJECT_FOLDER_NO_DATE.match(folder)
-        if not match:
-            continue
-        for word in re.findall(r"[^\W\d_]{2,}", match.group(2)):
-            code = material_code(word)
-            if code:
-                info._set("material", code, 0.4, f"folder '{folder}'")
-                return
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
