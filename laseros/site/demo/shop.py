@@ -7,7 +7,7 @@ attached through `project_document_add`, payments recorded with their amount and
 `project_payment_received`), paid jobs are queued by production's `queue_paid_project` (a client
 on account's on approval, by `queue_approved_on_account`), cut ones have laser runs that took
 their sheets from stock. Past SERVICE_JOBS jobs and SERVICE_CLIENTS clients the rest is written
-in bulk with the same shape (laseros.site.demo.jobs says what bulk rows lack), so `--size 10000`
+in bulk with the same shape (laseros.site.demo.bulk says what bulk rows lack), so `--size 10000`
 takes a minute or two, not hours.
 
 `seed_demo --size N` makes N jobs in every status, about N/5 clients (at least 3), a product
@@ -30,15 +30,9 @@ from clients.services import client_create, contact_create
 from inventory.constants import MATERIALS
 from inventory.models import Material, SheetStock
 from inventory.services import material_save, stock_adjust, stock_create
+from laseros.site.demo.bulk import BulkJobs, bulk_clients
 from laseros.site.demo.files import seed_files
-from laseros.site.demo.jobs import (
-    BulkJobs,
-    JobMaker,
-    ShopContext,
-    bulk_clients,
-    demo_manager,
-    made_counts,
-)
+from laseros.site.demo.jobs import JobMaker, ShopContext, demo_manager, made_counts
 from production.models import CutPreset, Machine, Operator
 from production.services import machine_save, operator_save, preset_create
 from projects.models import Product, Project, ProjectStatus
@@ -90,7 +84,7 @@ def _step_rng(rng: random.Random) -> random.Random:
 
 _manager = demo_manager
 
-# Past these numbers the rest is written in bulk (see laseros.site.demo.jobs): the services take a
+# Past these numbers the rest is written in bulk (see laseros.site.demo.bulk): the services take a
 # few hundred queries per job, too slow for `--size 10000`; these many show every path in full.
 SERVICE_JOBS = 120
 SERVICE_CLIENTS = 40
