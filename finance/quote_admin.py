@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ingest.admin.parts import thumbnail_html
-from laseros.admin import ReadOnlyInline
+from laseros.admin import ReadOnlyInline, add_page_inline
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 from projects.models import Project
@@ -281,3 +281,27 @@ def offer_auto_quote_on_the_job_list() -> None:
     actions = list(job_admin.actions or [])
     if quote_from_drawings not in actions:
         job_admin.actions = [*actions, quote_from_drawings]
+
+
+class JobQuotesInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
+    """A job's quotes on the job's page (projects cannot import finance): each revision, its
+    status and dates and, for roles that see money, its totals; the quote's page has the rest."""
+
+    model = Quote
+    fk_name = "project"
+    money_fields = QUOTE_MONEY
+    verbose_name = "quote"
+    verbose_name_plural = "quotes"
+    fields = ["quote_link", "status", "sent_on", "expires_on", "total_excl_vat", "total_incl_vat"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-revision"]
+
+    @admin.display(description="quote")
+    def quote_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:finance_quote_change", args=[obj.pk]), obj.label
+        )
+
+
+# Finance sits above projects: the job's page shows its quotes through the core's hook.
+add_page_inline(Project, JobQuotesInline)

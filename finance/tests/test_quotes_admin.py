@@ -137,3 +137,22 @@ def test_the_quote_page_runs_as_many_queries_at_5_lines_as_at_100(client, make_u
         assert f"{size} lines of this quote have drawing checks" in page
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_jobs_page_lists_its_quotes_with_totals_to_those_who_see_money(
+    client, make_user, job, measured
+):
+    measured()
+    first = services.quote_auto(project=job, by=None)
+    second = services.quote_auto(project=job, by=None)
+    job_page = f"/admin/projects/project/{job.pk}/change/"
+
+    client.force_login(make_user("boss", role="Manager"))
+    page = client.get(job_page).content.decode()
+    assert first.label in page and second.label in page
+    assert f"/admin/finance/quote/{first.pk}/change/" in page
+    assert f"{first.total_incl_vat:,.2f}".replace(",", " ") in page
+
+    client.force_login(make_user("sipho", role="Operator"))
+    page = client.get(job_page).content.decode()
+    assert first.label not in page and "Quotes" not in page
