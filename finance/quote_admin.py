@@ -28,6 +28,7 @@ QUOTE_MONEY = (
     "vat",
     "total_incl_vat",
     "vat_rate",
+    "vat_rate_pct",
 )
 LINE_MONEY = ("unit_price", "discount_pct", "line_total", "price_breakdown")
 
@@ -135,7 +136,7 @@ class QuoteAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         "subtotal",
         "minimum_top_up",
         "total_excl_vat",
-        "vat_rate",
+        "vat_rate_pct",
         "vat",
         "total_incl_vat",
         "created_at",
@@ -152,7 +153,7 @@ class QuoteAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                     "minimum_top_up",
                     ("delivery_name", "delivery_price"),
                     "total_excl_vat",
-                    ("vat_rate", "vat"),
+                    ("vat_rate_pct", "vat"),
                     "total_incl_vat",
                 ]
             },
@@ -169,6 +170,11 @@ class QuoteAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     @admin.display(description="quote", ordering="number")
     def label(self, quote):
         return quote.label
+
+    @admin.display(description="VAT rate")
+    def vat_rate_pct(self, quote):
+        """The rate as the invoice says it: "15 %", not 0.1500."""
+        return f"{(quote.vat_rate * 100).normalize():f} %"
 
     @admin.display(description="checks", boolean=True)
     def has_checks(self, quote):

@@ -89,7 +89,8 @@ def quote_send(*, quote: Quote, by: Actor, today: dt.date | None = None) -> Quot
     sent_on = today or timezone.localdate()
     current.sent_on = sent_on
     current.expires_on = add_working_days(sent_on, settings.QUOTE_VALID_WORKING_DAYS)
-    move_quote(current, S.SENT, by=by, reason=f"valid until {current.expires_on:%Y-%m-%d}")
+    # the validity is the quote's own field (expires_on); the reason says what happened
+    move_quote(current, S.SENT, by=by, reason="sent to the client")
     if current.project.status == ProjectStatus.QUOTING:
         project_quote_sent(project=current.project, by=by, sent_on=sent_on)
     return _copy_back(quote, current)

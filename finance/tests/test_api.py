@@ -28,6 +28,15 @@ def post(client, upload, **fields):
     return client.post(URL, data, format="multipart")
 
 
+@pytest.fixture(autouse=True)
+def _own_temp_folder(tmp_path, monkeypatch):
+    """Each test's temporary folders in a folder of its own: another test process's instant
+    quote, mid-request, is not this test's leftover."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+
+
 def leftovers() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "instant-quote-*")))
 
