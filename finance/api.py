@@ -63,7 +63,7 @@ class GasField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class InstantQuoteRequestSerializer(serializers.Serializer):
+class InstantQuoteInputSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The drawing: DXF or LightBurn (.lbrn, .lbrn2).")
     material = serializers.CharField(
         max_length=40, help_text="Material code or name as the shop writes it: MS, SS, Galv, Alu."
@@ -148,14 +148,14 @@ class InstantQuoteView(APIView):
 
     @extend_schema(
         operation_id="quotes_instant",
-        request={"multipart/form-data": InstantQuoteRequestSerializer},
+        request={"multipart/form-data": InstantQuoteInputSerializer},
         responses={
             200: InstantQuoteSerializer,
             400: OpenApiResponse(description="A field is wrong: {field: [message]}."),
         },
     )
     def post(self, request, *args, **kwargs):
-        given = InstantQuoteRequestSerializer(data=request.data)
+        given = InstantQuoteInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         try:
