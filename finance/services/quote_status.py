@@ -23,7 +23,14 @@ from projects.models import Project, ProjectStatus
 from projects.services import project_quote_sent, project_transition, project_update
 
 from ..models import Quote, QuoteLine, QuoteStatus
-from .quotes import PRICED_KINDS, quote_create, quote_line_add, refresh_totals, save_totals
+from .quotes import (
+    PRICED_KINDS,
+    job_material_from_drawings,
+    quote_create,
+    quote_line_add,
+    refresh_totals,
+    save_totals,
+)
 
 S = QuoteStatus
 
@@ -82,7 +89,10 @@ def _copy_back(quote: Quote, current: Quote) -> Quote:
 @transaction.atomic
 def quote_send(*, quote: Quote, by: Actor, today: dt.date | None = None) -> Quote:
     """Mark a draft sent (the comms issue will e-mail it): it is valid QUOTE_VALID_WORKING_DAYS
-    working days from today. A job in Quoting takes the date as its quote date."""
+    working days from today. A job in Request moves to Quoting through its own transition and
+    gates (its material and thickness taken from its drawings when it has none and they agree);
+    a gate that refuses refuses the send, with its message, and nothing changes. A job in
+    Quoting takes the date as its quote date."""
     current = _locked(quote)
     if current.status == S.DRAFT and not current.lines.exists():
         raise ValidationError(f"{current.label} has no lines: add what it prices before sending.")
@@ -91,8 +101,14 @@ def quote_send(*, quote: Quote, by: Actor, today: dt.date | None = None) -> Quot
     current.expires_on = add_working_days(sent_on, settings.QUOTE_VALID_WORKING_DAYS)
     # the validity is the quote's own field (expires_on); the reason says what happened
     move_quote(current, S.SENT, by=by, reason="sent to the client")
-    if current.project.status == ProjectStatus.QUOTING:
-        project_quote_sent(project=current.project, by=by, sent_on=sent_on)
+    project = current.project
+    if project.status == ProjectStatus.REQUEST:
+        job_material_from_drawings(project=project, by=by)
+        project_transition(
+            project=project, to=ProjectStatus.QUOTING, by=by, reason=f"quote {current.label} sent"
+        )
+    if project.status == ProjectStatus.QUOTING:
+        project_quote_sent(project=project, by=by, sent_on=sent_on)
     return _copy_back(quote, current)
 
 

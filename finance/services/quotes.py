@@ -18,10 +18,14 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from ingest.models import FileStatus
+from ingest.selectors import file_metadata, project_files
+from inventory.models import Material
 from laseros.actors import Actor, acting_user
 from laseros.audit import record, record_created
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
+from projects.services import project_update
 
 from ..models import (
     MAX_MONEY,
@@ -73,6 +77,7 @@ def quote_create(
     The minimum per order and the VAT rate are kept as they are today."""
     if project is None or not getattr(project, "client_id", None):
         raise refuse("client", "A quote needs a client: make it for a job, whose client it is for.")
+    job_material_from_drawings(project=project, by=by)
     try:
         option = find_delivery(delivery)
     except PricingError as exc:
@@ -94,6 +99,36 @@ def quote_create(
     quote.save()
     record_created(quote, by=by, message=f"quote {quote.label} for {project.code}")
     return quote
+
+
+def job_material_from_drawings(*, project: Any, by: Actor) -> None:
+    """A job with no material or thickness takes them from its read drawings (the latest version
+    of each part) when those agree on one; what a person chose on the job is never replaced, and
+    drawings that disagree leave it empty for a person to choose (the Quoting gate asks)."""
+    if project.material_id and project.thickness_mm:
+        return
+    codes: set[str] = set()
+    thicknesses: set[Decimal] = set()
+    parts: set[str] = set()
+    for file in project_files(project).filter(status=FileStatus.PROCESSED):
+        metadata = file_metadata(file)
+        part = file.part or file.original_name
+        if metadata is None or part in parts:
+            continue  # the files come latest version first: an older version is not read
+        parts.add(part)
+        if metadata.material_code:
+            codes.add(metadata.material_code)
+        if metadata.thickness_mm:
+            thicknesses.add(Decimal(metadata.thickness_mm).quantize(CENT, rounding=ROUND_HALF_UP))
+    changes: dict[str, Any] = {}
+    if not project.material_id and len(codes) == 1:
+        found = Material.objects.filter(code=codes.pop(), is_active=True).first()
+        if found is not None:
+            changes["material"] = found
+    if not project.thickness_mm and len(thicknesses) == 1:
+        changes["thickness_mm"] = thicknesses.pop()
+    if changes:
+        project_update(project=project, by=by, **changes)
 
 
 def refresh_totals(quote: Quote, *, lines: list[QuoteLine] | None = None) -> None:

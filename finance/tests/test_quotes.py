@@ -167,6 +167,9 @@ def test_a_drawing_that_cannot_be_priced_is_refused_naming_the_file(job, measure
 
 
 def test_a_sent_quote_is_not_edited(job):
+    from ingest.tests.factories import file_row
+
+    file_row(project=job)  # the design file sending to Quoting asks for
     quote = services.quote_create(project=job, by=None)
     services.quote_line_add(
         quote=quote, by=None, description="Cutting", unit_price="10", quantity=1

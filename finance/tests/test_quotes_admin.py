@@ -69,10 +69,9 @@ def test_the_buttons_send_and_accept_through_the_services(client, make_user, job
 def test_a_refused_button_says_why_and_changes_nothing(client, make_user, job):
     quote = services.quote_create(project=job, by=None)
     services.quote_line_add(quote=quote, by=None, description="Cut", unit_price="9", quantity=1)
-    services.quote_send(quote=quote, by=None)
     client.force_login(make_user("boss", role="Manager"))
-    with unchanged(Quote, Project):
-        response = client.post(_button(quote, "accept"), follow=True)
+    with unchanged(Quote, Project):  # sending takes the job to Quoting, whose gate refuses
+        response = client.post(_button(quote, "send"), follow=True)
     assert "Attach at least one design file" in response.content.decode()
 
 

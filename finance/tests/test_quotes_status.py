@@ -25,6 +25,15 @@ BRACKET = SAMPLES / "dxf" / "fdlb__L_bracket_blank_50x50_t2_2x5.dxf"
 MONDAY = dt.date(2026, 11, 2)
 
 
+@pytest.fixture
+def drawn_job(job):
+    """The job with a design file (a row: only the Quoting gate's count of them matters)."""
+    from ingest.tests.factories import file_row
+
+    file_row(project=job)
+    return job
+
+
 def _quote(job, *, price="100.00", quantity=2):
     quote = services.quote_create(project=job, by=None)
     services.quote_line_add(
@@ -67,9 +76,25 @@ def test_accepting_moves_the_job_to_approved_with_the_quoted_price(job, measured
     assert moves.last().reason == f"quote {quote.number} accepted"
 
 
-def test_a_gate_that_refuses_refuses_the_acceptance_and_changes_nothing(job):
+def test_a_gate_that_refuses_refuses_the_send_and_changes_nothing(job):
     quote = _quote(job)  # the job has no design file: Quoting's gate refuses
-    services.quote_send(quote=quote, by=None)
+    with (
+        pytest.raises(ValidationError, match="Attach at least one design file"),
+        unchanged(Quote, Project, ProjectStatusChange),
+    ):
+        services.quote_send(quote=quote, by=None)
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.DRAFT
+
+
+def test_a_gate_that_refuses_refuses_the_acceptance_and_changes_nothing(job, make_user):
+    boss = make_user("boss", role="Manager")
+    project_transition(
+        project=job, to=ProjectStatus.QUOTING, by=boss, override=True, reason="drawing by post"
+    )
+    quote = _quote(job)
+    services.quote_send(quote=quote, by=boss)
+    project_transition(project=job, to=ProjectStatus.REQUEST, by=boss, reason="client rang")
     with pytest.raises(ValidationError) as caught, unchanged(Quote, Project, ProjectStatusChange):
         services.quote_accept(quote=quote, by=None)
     assert "Attach at least one design file" in str(caught.value)
@@ -91,7 +116,8 @@ def test_a_draft_cannot_be_accepted_declined_or_revised(job, move, words):
         move(quote=quote, by=None)
 
 
-def test_declined_is_final_and_the_job_stays_where_it_was(job):
+def test_declined_is_final_and_the_job_stays_where_it_was(drawn_job):
+    job = drawn_job
     quote = _quote(job)
     services.quote_send(quote=quote, by=None)
     services.quote_decline(quote=quote, by=None, reason="too dear")
@@ -99,10 +125,11 @@ def test_declined_is_final_and_the_job_stays_where_it_was(job):
     with pytest.raises(ValidationError, match="is declined: only a draft quote can be sent"):
         services.quote_send(quote=quote, by=None)
     job.refresh_from_db()
-    assert job.status == ProjectStatus.REQUEST
+    assert job.status == ProjectStatus.QUOTING  # where sending took it
 
 
-def test_revising_a_sent_quote_makes_revision_2_and_keeps_revision_1(job):
+def test_revising_a_sent_quote_makes_revision_2_and_keeps_revision_1(drawn_job):
+    job = drawn_job
     quote = _quote(job)
     services.quote_send(quote=quote, by=None)
     kept = list(quote.lines.values())
@@ -123,7 +150,8 @@ def test_revising_a_sent_quote_makes_revision_2_and_keeps_revision_1(job):
         services.quote_accept(quote=quote, by=None)
 
 
-def test_the_scheduled_task_expires_sent_quotes_past_their_last_day(job):
+def test_the_scheduled_task_expires_sent_quotes_past_their_last_day(drawn_job):
+    job = drawn_job
     from django_q.models import Schedule
 
     from finance.tasks import expire_quotes
@@ -146,7 +174,8 @@ def test_the_scheduled_task_expires_sent_quotes_past_their_last_day(job):
         services.quote_accept(quote=old, by=None)
 
 
-def test_a_sent_quote_past_its_day_is_not_accepted_before_the_task_runs(job):
+def test_a_sent_quote_past_its_day_is_not_accepted_before_the_task_runs(drawn_job):
+    job = drawn_job
     quote = _quote(job)
     services.quote_send(quote=quote, by=None, today=MONDAY)
     day_after = quote.expires_on + dt.timedelta(days=1)
@@ -170,3 +199,89 @@ def test_auto_quote_prices_each_measured_drawing_with_its_quantity(job, measured
 def test_auto_quote_of_a_job_with_no_drawings_is_refused(job):
     with pytest.raises(ValidationError, match="no measured drawings"), unchanged(Quote):
         services.quote_auto(project=job, by=None)
+
+
+# --- the walk from Request: the job's material from its drawings, sending moves it to Quoting ----
+
+
+def _bare_job():
+    """A job in Request whose material and thickness nobody entered (as one made from an e-mail)."""
+    from projects.tests.factories import ProjectFactory
+
+    return ProjectFactory(material=None, thickness_mm=None)
+
+
+def _read_into(
+    job,
+    committed,
+    path=SAMPLES / "dxf" / "fdlb__base_plate_200x200_t10_4x18_on160.dxf",
+    name="0002-Base plate-MS-10mm-x2.dxf",
+):
+    from ingest.services import ingest
+
+    with committed():
+        outcome = ingest(source_file=path, original_name=name, project=job)
+    outcome.file.refresh_from_db()
+    assert outcome.file.status == "processed", outcome.file.error
+    return outcome.file
+
+
+def test_the_walk_from_request_to_approved_takes_the_material_from_the_drawing(
+    pricing_shop, committed, make_user
+):
+    boss = make_user("boss", role="Manager")
+    job = _bare_job()
+    _read_into(job, committed)  # the drawing says MS 10 mm
+    quote = services.quote_auto(project=job, by=boss)
+    job.refresh_from_db()
+    assert (job.material.code, job.thickness_mm) == ("MS", Decimal("10.00"))
+    assert job.status == ProjectStatus.REQUEST  # a draft moves nothing
+    services.quote_send(quote=quote, by=boss, today=MONDAY)
+    job.refresh_from_db()
+    assert job.status == ProjectStatus.QUOTING and job.quote_sent_on == MONDAY
+    services.quote_accept(quote=quote, by=boss, today=MONDAY)
+    job.refresh_from_db()
+    assert job.status == ProjectStatus.APPROVED and job.quoted_price == quote.total_excl_vat
+    moves = ProjectStatusChange.objects.filter(project=job).order_by("id")
+    assert [m.to_status for m in moves] == ["request", "quoting", "approved"]
+    assert moves[1].reason == f"quote {quote.number} sent"
+    updates = ActivityLog.objects.filter(object_id=str(job.pk), action="update")
+    assert any({"material", "thickness_mm"} <= set(entry.changes) for entry in updates)
+
+
+def test_drawings_that_disagree_fill_only_what_they_agree_on_and_the_gate_refuses_the_send(
+    pricing_shop, committed
+):
+    from ingest.tests.factories import file_row
+    from inventory.tests.factories import MaterialFactory
+
+    MaterialFactory(code="SS", name="Stainless steel")
+    job = _bare_job()
+    file_row(project=job, metadata={"material_code": "MS", "thickness_mm": Decimal("3")})
+    file_row(project=job, metadata={"material_code": "SS", "thickness_mm": Decimal("3.000")})
+    quote = _quote(job)
+    job.refresh_from_db()
+    assert job.material_id is None and job.thickness_mm == Decimal("3.00")
+    with (
+        pytest.raises(ValidationError, match="Choose the material before quoting"),
+        unchanged(Quote, QuoteLine, Project, ProjectStatusChange),
+    ):
+        services.quote_send(quote=quote, by=None)
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.DRAFT and quote.sent_on is None
+
+
+def test_a_job_whose_material_was_chosen_keeps_it(pricing_shop, committed):
+    from ingest.tests.factories import file_row
+    from inventory.tests.factories import MaterialFactory
+    from projects.tests.factories import ProjectFactory
+
+    ss = MaterialFactory(code="SS", name="Stainless steel")
+    job = ProjectFactory(material=ss, thickness_mm=None)
+    file_row(project=job, metadata={"material_code": "MS", "thickness_mm": Decimal("3")})
+    quote = _quote(job)
+    job.refresh_from_db()
+    assert job.material == ss and job.thickness_mm == Decimal("3.00")
+    services.quote_send(quote=quote, by=None)
+    job.refresh_from_db()
+    assert job.status == ProjectStatus.QUOTING
