@@ -10,6 +10,17 @@ class FinanceConfig(AppConfig):
     def ready(self) -> None:
         self._schedule_quote_expiry()
         self._register_dashboard_tiles()
+        self._register_payment_hooks()
+
+    def _register_payment_hooks(self) -> None:
+        """A job's proof of payment records a payment here; its "paid in full" is its balance."""
+        from projects import workflow
+
+        from .selectors import job_paid_reading
+        from .services.payments import record_job_payment
+
+        workflow.register_paid_reader(job_paid_reading)
+        workflow.register_payment_recorder(record_job_payment)
 
     def _schedule_quote_expiry(self) -> None:
         """Sent quotes past their last valid day expire every morning before the shop opens."""

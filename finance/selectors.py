@@ -3,6 +3,7 @@ pricing engine's plain inputs (the engine never touches the ORM)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +31,7 @@ from .pricing import (
 
 # Gases in the order a preset is chosen when the caller names none: the cheapest first.
 GAS_PREFERENCE = ("AIR", "O2", "N2")
+CENT = Decimal("0.01")
 THICKNESS_MATCH_MM = Decimal("0.005")  # a preset's thickness is the asked one (2 places kept)
 
 
@@ -315,4 +317,106 @@ def pricing_setup(
         rates=rates_snapshot(rates_row),
         delivery=find_delivery(delivery),
         vat_rate=Decimal(str(settings.VAT_RATE)),
+    )
+
+
+# --- VAT, invoices, balances ----------------------------------------------------------------------
+
+
+def vat_rate_on(day: dt.date) -> Decimal:
+    """The VAT rate in force on `day` (the dated table; the VAT_RATE setting when the table has
+    no rate that early)."""
+    from .models import VatRate
+
+    found = VatRate.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    return found.rate if found is not None else Decimal(str(settings.VAT_RATE))
+
+
+@dataclass(frozen=True)
+class JobBalance:
+    """What a job owes: its issued invoices (less credit notes), or, before it is invoiced, its
+    accepted quote; what the client has paid for it; and the difference."""
+
+    due: Decimal
+    paid: Decimal
+    source: str  # "INV-2026-0001, INV-2026-0002" or "QT-2026-0001"
+
+    @property
+    def balance(self) -> Decimal:
+        return self.due - self.paid
+
+    @property
+    def paid_in_full(self) -> bool:
+        return self.paid >= self.due
+
+
+def job_balance(project: Any) -> JobBalance | None:
+    """The job's balance, or None when nothing says what it costs yet (no invoice issued and no
+    quote accepted): the proof-of-payment rule alone then says whether it is paid."""
+    from django.db.models import Sum
+
+    from .models import Invoice, InvoiceStatus, Payment, PaymentAllocation, Quote, QuoteStatus
+
+    invoices = list(
+        Invoice.objects.filter(
+            project=project, status__in=(InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)
+        ).values_list("number", "total", "credited")
+    )
+    unallocated = Payment.objects.filter(project=project).aggregate(s=Sum("unallocated"))["s"]
+    unallocated = Decimal(unallocated or 0)
+    if invoices:
+        due = sum((total - credited for _, total, credited in invoices), Decimal(0))
+        allocated = PaymentAllocation.objects.filter(
+            invoice__project=project, invoice__status=InvoiceStatus.ISSUED
+        ).aggregate(s=Sum("amount"))["s"]
+        paid = Decimal(allocated or 0) + unallocated
+        return JobBalance(
+            due=due.quantize(CENT),
+            paid=paid.quantize(CENT),
+            source=", ".join(n for n, *_ in invoices),
+        )
+    quote = (
+        Quote.objects.filter(project=project, status=QuoteStatus.ACCEPTED)
+        .order_by("-accepted_at", "-id")
+        .first()
+    )
+    if quote is None:
+        return None
+    return JobBalance(due=quote.total_incl_vat, paid=unallocated.quantize(CENT), source=quote.label)
+
+
+def client_credit(client: Any) -> Decimal:
+    """The client's credit: what they paid that no invoice has taken yet."""
+    from django.db.models import Sum
+
+    from .models import Payment
+
+    found = Payment.objects.filter(client=client).aggregate(s=Sum("unallocated"))["s"]
+    return Decimal(found or 0).quantize(CENT)
+
+
+def job_paid_reading(project: Any) -> Any:
+    """The projects workflow's "paid in full" from the job's balance, once finance keeps
+    something for the job (an issued invoice or a payment); None before (the proof of payment
+    then says)."""
+    from projects.workflow import PaidReading
+
+    from .models import Invoice, InvoiceStatus, Payment
+
+    if not project.pk:
+        return None
+    keeps = (
+        Payment.objects.filter(project=project).exists()
+        or Invoice.objects.filter(
+            project=project, status__in=(InvoiceStatus.ISSUED, InvoiceStatus.CREDITED)
+        ).exists()
+    )
+    balance = job_balance(project) if keeps else None
+    if balance is None:
+        return None
+    return PaidReading(
+        paid_in_full=balance.paid_in_full,
+        text=f"R {balance.paid:,.2f} paid of R {balance.due:,.2f} due ({balance.source})".replace(
+            ",", " "
+        ),
     )

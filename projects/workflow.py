@@ -131,11 +131,74 @@ def _client_name(project: Project) -> str:
     return project.client.name if project.client_id else "the client"
 
 
+# --- the payment hook -----------------------------------------------------------------------------
+
+# Finance keeps invoices and payments: it registers a reader that says whether a job is paid in
+# full by its balance (None while it keeps nothing for the job: the proof of payment then says),
+# and a recorder that keeps the payment a proof of payment records.
+
+
+@dataclass(frozen=True)
+class PaidReading:
+    """Whether the job is paid in full, and the figures that say so for a person."""
+
+    paid_in_full: bool
+    text: str  # "R 1 200.00 paid of R 4 650.00 due (QT-2026-0003)"
+
+
+PaidReader = Callable[[Project], "PaidReading | None"]
+PaymentRecorder = Callable[..., object]
+paid_readers: list[PaidReader] = []
+payment_recorders: list[PaymentRecorder] = []
+
+
+def register_paid_reader(reader: PaidReader) -> None:
+    if reader not in paid_readers:
+        paid_readers.append(reader)
+
+
+def register_payment_recorder(recorder: PaymentRecorder) -> None:
+    if recorder not in payment_recorders:
+        payment_recorders.append(recorder)
+
+
+def paid_reading(project: Project) -> PaidReading | None:
+    """What finance says of the job's balance; None when it keeps nothing for the job."""
+    for reader in paid_readers:
+        reading = reader(project)
+        if reading is not None:
+            return reading
+    return None
+
+
+def _paid(project: Project) -> bool:
+    reading = paid_reading(project)
+    return project.pop_received_at is not None if reading is None else reading.paid_in_full
+
+
 def _paid_or_released(project: Project) -> bool:
-    return project.pop_received_at is not None or project.payment_waived_at is not None
+    return project.payment_waived_at is not None or _paid(project)
+
+
+def _not_short(project: Project) -> bool:
+    """The "paid_in_full" gate: finance's balance, when it keeps one for the job, says paid."""
+    reading = paid_reading(project)
+    return reading is None or reading.paid_in_full
+
+
+def _balance_message(project: Project) -> str:
+    reading = paid_reading(project)
+    return (
+        f"Not paid in full: {reading.text}. Record the rest of the payment, or a manager may "
+        "override with a reason."
+        if reading is not None
+        else ""
+    )
 
 
 def _payment_message(project: Project) -> str:
+    if balance := _balance_message(project):
+        return balance
     return (
         f"No production until paid in full ({_client_name(project)}'s terms: {_terms(project)}): "
         "record the proof of payment, or a manager may override with a reason. Clients on "
@@ -205,13 +268,20 @@ GATES: dict[str, Gate] = {
             "with a reason).",
             lambda p: p.payment_document_id is not None,
         ),
+        Gate(
+            "paid_in_full",
+            "Not paid in full: record the rest of the payment, or a manager may override with a "
+            "reason.",
+            _not_short,
+            explain=_balance_message,
+        ),
     )
 }
 
 TO_QUOTING = ("client", "material", "thickness", "design_file")
 TO_PRODUCTION = ("payment",)
 # The moves that record a payment: they ask for the proof of payment and the amount.
-PAYMENT = ("proof_of_payment",)
+PAYMENT = ("proof_of_payment", "paid_in_full")
 
 # --- the moves ------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created
 from laseros.models import ActivityLog
 
+from .. import workflow
 from ..models import (
     DocumentKind,
     Project,
@@ -155,7 +156,11 @@ def _after_document(
     if kind != DocumentKind.PROOF_OF_PAYMENT:
         return
     _record_proof(current, document, by=by, amount=amount)
-    if current.status == ProjectStatus.APPROVED:
+    if amount is not None:
+        from .payments import record_payment
+
+        record_payment(current, amount=amount, document=document, by=by)
+    if current.status == ProjectStatus.APPROVED and _paid_enough(current):
         project_transition(
             project=current,
             to=ProjectStatus.PAID,
@@ -172,6 +177,13 @@ def _after_document(
             override=True,
             from_status=ProjectStatus.QUOTING,
         )
+
+
+def _paid_enough(project: Project) -> bool:
+    """Whether the proof of payment moves the job on: paid in full by finance's balance (a part
+    payment is kept and the job waits for the rest), or paid by the proof alone."""
+    reading = workflow.paid_reading(project)
+    return reading is None or reading.paid_in_full
 
 
 @transaction.atomic

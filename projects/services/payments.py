@@ -1,7 +1,9 @@
 """“Payment received”: the move that records the proof of payment and the amount paid.
 
-Finance's payments (invoices, balances) do not exist yet: the job keeps one payment, its proof of
-payment document and amount (Project.payment_document, payment_amount); finance will point there.
+The job keeps its first proof of payment and amount (Project.payment_document, payment_amount);
+finance registers a recorder (`workflow.register_payment_recorder`) that keeps every payment
+against the client's invoices, and a reader that says from their balance whether the job is paid
+in full (the "paid_in_full" gate).
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from .documents import store_document
 from .jobs import TransitionError, _copy_into, clean_payment_amount, project_transition
 
 WAIVE_HINT = "Or a manager may waive the payment (override, with a reason)."
+
+
+def record_payment(
+    project: Project, *, amount: Decimal, document: ProjectDocument | None, by: Actor
+) -> None:
+    """Hand the payment a proof of payment records to finance (its registered recorders), in
+    the caller's transaction: refused there, nothing is kept."""
+    for recorder in workflow.payment_recorders:
+        recorder(project=project, amount=amount, document=document, by=by)
 
 
 @transaction.atomic
@@ -55,6 +66,8 @@ def project_payment_received(
     if file is not None:
         document = store_document(current, file=file, kind=DocumentKind.PROOF_OF_PAYMENT, by=by)
     try:
+        if value is not None:
+            record_payment(current, amount=value, document=document, by=by)
         moved = project_transition(
             project=current,
             to=ProjectStatus.PAID,
