@@ -239,21 +239,49 @@ def quotable_drawings(project: Project) -> list[FileIngest]:
     return list(latest.values())
 
 
-def drawing_quantity(file: FileIngest, project: Project, *, parts: int) -> int:
-    """How many of a part: the file's (its name or what the sender said), else the job's for a
-    job of one part, else 1."""
+@dataclass(frozen=True)
+class DrawingQuantity:
+    """How many of a part a quote line prices, and what the line says about where it came from
+    (`note` ends the description, `flag` joins the line's flags)."""
+
+    count: int
+    note: str = ""
+    flag: str = ""
+
+
+def drawing_quantity(file: FileIngest, project: Project, *, parts: int) -> DrawingQuantity:
+    """How many of a part: the job's quantity is what the client ordered, and a drawing's name
+    (x4), or what its sender said, is how many of that part one of them takes.
+
+    - the drawing says nothing, or says the job's own quantity: the job's quantity;
+    - the job's quantity is 1 (the default: nothing more was said): the drawing's;
+    - a job of one part: the job's quantity, saying that the drawing's name differs (x1 is often
+      the drawing template's default, and the order is what the office entered);
+    - a job of several parts: the job's quantity in sets × the drawing's a set (10 sets of a
+      frame whose bracket drawing says x4 is 40 brackets), said on the line.
+    """
     metadata: Any = file.metadata
     given = (file.given or {}).get("quantity")
-    for value in (metadata.quantity, given):
-        if isinstance(value, int) and value >= 1:
-            return value
-    return project.quantity if parts == 1 and project.quantity else 1
+    named = next((v for v in (metadata.quantity, given) if isinstance(v, int) and v >= 1), None)
+    job = project.quantity or 1
+    if named is None or named == job:
+        return DrawingQuantity(job)
+    if job == 1:
+        return DrawingQuantity(named)
+    if parts == 1:
+        return DrawingQuantity(
+            job,
+            note=f"{job} (the job's quantity; the drawing's name says x{named})",
+            flag="quantity_from_job",
+        )
+    return DrawingQuantity(job * named, note=f"{job} sets × {named} a set", flag="quantity_per_set")
 
 
 @transaction.atomic
 def quote_auto(*, project: Project, by: Actor, gas: str = "", rush: bool = False) -> Quote:
     """A draft quote for a job from its measured drawings: one line per part, its quantity from
-    the file. A drawing that cannot be priced refuses the whole quote, naming the file."""
+    the job and the drawing (`drawing_quantity`). A drawing that cannot be priced refuses the
+    whole quote, naming the file."""
     drawings = quotable_drawings(project)
     if not drawings:
         raise ValidationError(
@@ -262,14 +290,17 @@ def quote_auto(*, project: Project, by: Actor, gas: str = "", rush: bool = False
         )
     quote = quote_create(project=project, by=by)
     for file in drawings:
+        quantity = drawing_quantity(file, project, parts=len(drawings))
         quote_line_add(
             quote=quote,
             by=by,
             file=file,
-            quantity=drawing_quantity(file, project, parts=len(drawings)),
+            quantity=quantity.count,
             gas=gas,
             rush=rush,
             distinct_parts=len(drawings),
+            quantity_note=quantity.note,
+            flags=[quantity.flag] if quantity.flag else [],
         )
     quote.refresh_from_db()
     return quote

@@ -244,15 +244,21 @@ def quote_line_add(
     gas: str = "",
     rush: bool = False,
     distinct_parts: int = 1,
+    quantity_note: str = "",
+    flags: list[str] | None = None,
 ) -> QuoteLine:
     """Add a line to a draft: a catalogue product (its unit price unless one is given), a
-    measured drawing (priced by the engine, which keeps its inputs and breakdown) or free text
-    (its description and unit price given). Refused with nothing written when a value is bad."""
+    measured drawing (priced by the engine, which keeps its inputs and breakdown; `quantity_note`
+    ends its description and `flags` join its own, saying where its quantity came from) or free
+    text (its description and unit price given). Refused with nothing written when a value is
+    bad."""
     current = _locked_draft(quote)
     count = _clean_quantity(quantity)
     discount = _clean_discount(discount_pct)
     if file is not None:
         line = _drawing_line(current, file, count, gas=gas, rush=rush, parts=distinct_parts)
+        line.description = with_note(line.description, quantity_note)
+        line.flags = [*line.flags, *(flags or [])]
     elif product is not None:
         price = product.unit_price if unit_price in (None, "") else unit_price
         line = QuoteLine(
@@ -346,6 +352,14 @@ def _drawing_line(
         flags=list(price.flags),
         checks=list(metadata.warnings or []),
     )
+
+
+def with_note(description: str, note: str) -> str:
+    """'Bracket: MS 3 mm, 120 × 80 mm — 10 sets × 4 a set' (the note kept whole when cut)."""
+    if not note:
+        return description
+    note = f" — {note}"[:255]
+    return description[: 255 - len(note)] + note
 
 
 def drawing_description(file: Any, material: str, thickness: Decimal, geometry: Any) -> str:

@@ -150,7 +150,7 @@ def test_the_jobs_page_lists_its_quotes_with_totals_to_those_who_see_money(
     page = client.get(job_page).content.decode()
     assert first.label in page and second.label in page
     assert f"/admin/finance/quote/{first.pk}/change/" in page
-    assert f"{first.total_incl_vat:,.2f}".replace(",", " ") in page
+    assert f"{first.total_incl_vat:,.2f}".replace(",", "\xa0") in page  # R 1 191.52
     quote_page = client.get(f"/admin/finance/quote/{first.pk}/change/").content.decode()
     assert "15 %" in quote_page and "0.1500" not in quote_page
 

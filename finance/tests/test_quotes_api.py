@@ -24,7 +24,7 @@ def test_auto_quote_answers_the_draft_with_its_lines(api, job, measured):
     body = response.json()
     quote = Quote.objects.get(project=job)
     assert body["number"] == quote.number and body["status"] == "draft"
-    assert sorted(line["quantity"] for line in body["lines"]) == [2, 4]
+    assert sorted(line["quantity"] for line in body["lines"]) == [20, 40]  # 10 sets
     assert body["subtotal"] == f"{quote.subtotal:.2f}"
     assert sum(Decimal(line["line_total"]) for line in body["lines"]) == quote.subtotal
     line = quote.lines.order_by("position").first()

@@ -189,11 +189,66 @@ def test_auto_quote_prices_each_measured_drawing_with_its_quantity(job, measured
     quote = services.quote_auto(project=job, by=None)
     lines = list(quote.lines.order_by("position"))
     assert quote.status == QuoteStatus.DRAFT and quote.number.startswith("QT-")
-    assert {(line.file_id, line.quantity) for line in lines} == {(plate.pk, 2), (bracket.pk, 4)}
+    # the job is 10 sets; each drawing's name says how many a set takes
+    assert {(line.file_id, line.quantity) for line in lines} == {(plate.pk, 20), (bracket.pk, 40)}
     assert all(line.kind == "drawing" and line.unit_price > 0 for line in lines)
+    assert {line.description.split(" — ")[1] for line in lines} == {
+        "10 sets × 2 a set",
+        "10 sets × 4 a set",
+    }
+    assert all("quantity_per_set" in line.flags for line in lines)
     # the job's setup is shared by its two parts
     assert {line.pricing_input["distinct_parts_in_job"] for line in lines} == {2}
     assert quote.subtotal == sum(line.line_total for line in lines)
+
+
+def _drawing_row(job, part: str, quantity: int | None):
+    """A measured 10 mm mild-steel drawing of the job (a row), whose name said `quantity`."""
+    from ingest.tests.factories import file_row
+
+    return file_row(
+        project=job,
+        original_name=f"0001-{part}-MS-10mm" + (f"-x{quantity}" if quantity else "") + ".dxf",
+        metadata={
+            "material_code": "MS",
+            "thickness_mm": Decimal("10"),
+            "quantity": quantity,
+            "cut_length_mm": 800.0,
+            "pierce_count": 2,
+            "area_mm2": 20000.0,
+            "bbox_width_mm": 200.0,
+            "bbox_height_mm": 100.0,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("job_quantity", "named", "expected", "says"),
+    [
+        (10, [1], [10], ["10 (the job's quantity; the drawing's name says x1)"]),
+        (10, [None], [10], [None]),
+        (10, [10], [10], [None]),
+        (1, [20], [20], [None]),  # the job says nothing more than the default: the name does
+        (10, [2, None], [20, 10], ["10 sets × 2 a set", None]),
+        (10, [10, 3], [10, 30], [None, "10 sets × 3 a set"]),
+        (1, [2, 5], [2, 5], [None, None]),
+    ],
+)
+def test_auto_quote_quantity_is_the_jobs_and_a_drawings_name_says_how_many_a_set_takes(
+    job, job_quantity, named, expected, says
+):
+    from projects.services import project_update
+
+    project_update(project=job, by=None, quantity=job_quantity)
+    files = [_drawing_row(job, f"Part{n}", q) for n, q in enumerate(named)]
+    quote = services.quote_auto(project=job, by=None)
+    lines = {line.file_id: line for line in quote.lines.all()}
+    assert [lines[f.pk].quantity for f in files] == expected
+    found = [
+        lines[f.pk].description.split(" — ")[1] if " — " in lines[f.pk].description else None
+        for f in files
+    ]
+    assert found == says
 
 
 def test_auto_quote_of_a_job_with_no_drawings_is_refused(job):
