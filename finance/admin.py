@@ -236,4 +236,10 @@ from .quote_admin import QuoteAdmin, offer_auto_quote_on_the_job_list  # noqa: E
 
 offer_auto_quote_on_the_job_list()
 
+# The "Estimate vs actual" page, served from the rates' admin as the instant quote is.
+from .estimate_admin import add_estimates_page  # noqa: E402
+
+add_estimates_page()
+
 __all__ = ["QuoteAdmin"]
+from . import billing_admin  # noqa: E402, F401  (invoices, credit notes, payments, VAT rates)
