@@ -34,3 +34,8 @@ __all__ = [
     "rates_update",
     "refresh_totals",
 ]
+
+# Calibration (estimate against actual): proposes preset speeds and rates from the laser runs.
+from .calibration import calibration_apply, calibration_propose
+
+__all__ += ["calibration_apply", "calibration_propose"]
