@@ -95,7 +95,7 @@ def _add_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> list[InvoiceLine
                 quantity=quantity,
                 unit_price=unit_price,
                 discount_pct=discount,
-                line_total=_signed_total(unit_price, quantity, discount),
+                line_total=signed_line_total(unit_price, quantity, discount),
                 quote_line=row.get("quote_line"),
             )
         )
@@ -103,7 +103,7 @@ def _add_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> list[InvoiceLine
     return lines
 
 
-def _signed_total(unit_price: Decimal, quantity: int, discount: Decimal) -> Decimal:
+def signed_line_total(unit_price: Decimal, quantity: int, discount: Decimal) -> Decimal:
     """A line's total; a negative line (less the deposit) is rounded as its positive twin."""
     total = line_total(abs(unit_price), quantity, discount)
     return -total if unit_price < 0 else total
@@ -239,6 +239,22 @@ def _deposit_row(quote: Quote, deposit_pct: Any) -> dict[str, Any]:
 
 
 @transaction.atomic
+def invoice_draft(*, project: Any, by: Actor, reference: str = "", notes: str = "") -> Invoice:
+    """An empty draft invoice for a job, its lines to be added (the admin's form)."""
+    invoice = _new_draft(
+        project=project,
+        by=by,
+        kind=InvoiceKind.STANDARD,
+        quote=None,
+        reference=(reference or "")[:100],
+        notes=notes or "",
+    )
+    _save_totals(invoice)
+    record_created(invoice, by=by, message=f"invoice (draft) for {project.code}")
+    return invoice
+
+
+@transaction.atomic
 def invoice_create(
     *, project: Any, by: Actor, lines: list[dict[str, Any]], reference: str = ""
 ) -> Invoice:
@@ -305,7 +321,7 @@ def invoice_refresh(*, invoice: Invoice, by: Actor) -> Invoice:
     invoice's totals worked out again."""
     current = _locked_draft(invoice)
     for line in current.lines.all():
-        total = _signed_total(line.unit_price, line.quantity, line.discount_pct)
+        total = signed_line_total(line.unit_price, line.quantity, line.discount_pct)
         if total != line.line_total:
             line.line_total = total
             line.save(update_fields=["line_total"])

@@ -1,0 +1,689 @@
+"""Admin for the books: invoices (drafts edited with their lines; issued ones never), credit
+notes, payments and their allocations, and the dated VAT table. Every button calls a service in
+finance.services.invoices / payments; none repeats a rule. A job's page lists its invoices and
+what is still due; a client's page its statement and credit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from clients.models import Client
+from laseros.admin import ReadOnlyInline, add_page_inline
+from laseros.audit.admin import AuditedAdminMixin
+from laseros.money import MoneyFieldsAdminMixin
+from projects.admin import ClientFilter
+from projects.models import Project
+
+from .models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    VatRate,
+)
+from .services import invoices as invoice_services
+from .services import payments as payment_services
+
+INVOICE_MONEY = ("subtotal", "vat", "total", "paid", "credited", "balance", "vat_rate_pct")
+LINE_MONEY = ("unit_price", "discount_pct", "line_total")
+
+
+def rands(value: Decimal | None) -> str:
+    """R 1 080.24: the shop's way of writing money."""
+    if value is None:
+        return "—"
+    return "R " + f"{value:,.2f}".replace(",", " ")
+
+
+def errors_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Issued, not paid in full, past its due date (today)."""
+
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        overdue = Invoice.objects.overdue(today).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=overdue)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=overdue)
+        return queryset
+
+
+class InvoiceLineForm(forms.ModelForm):
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=InvoiceLine._meta.get_field("quantity").validators[-1].limit_value,
+        error_messages={"min_value": "The quantity is at least 1."},
+    )
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["position", "description", "quantity", "unit_price", "discount_pct"]
+
+
+class InvoiceLineInline(MoneyFieldsAdminMixin, admin.TabularInline):
+    """A draft's lines are edited here (the totals follow on save); an issued invoice's are
+    shown as they were issued."""
+
+    model = InvoiceLine
+    form = InvoiceLineForm
+    money_fields = LINE_MONEY
+    fields = ["position", "description", "quantity", "unit_price", "discount_pct", "line_total"]
+    readonly_fields = ["line_total"]
+    extra = 1
+
+    def _issued(self, obj) -> bool:
+        return obj is not None and obj.status != InvoiceStatus.DRAFT
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if self._issued(obj) else self.readonly_fields
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if self._issued(obj) else self.extra
+
+    def has_add_permission(self, request, obj=None):
+        return not self._issued(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._issued(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._issued(obj) and super().has_delete_permission(request, obj)
+
+
+class AllocationInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
+    model = PaymentAllocation
+    money_fields = ("amount",)
+    fields = ["payment_link", "invoice_link", "amount", "created_at"]
+    readonly_fields = fields
+    verbose_name = "payment allocated"
+    verbose_name_plural = "payments allocated"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment", "invoice")
+
+    @admin.display(description="payment")
+    def payment_link(self, obj):
+        url = reverse("admin:finance_payment_change", args=[obj.payment_id])
+        return format_html(
+            '<a href="{}">{} {} on {}</a>',
+            url,
+            obj.payment.get_method_display(),
+            obj.payment.reference or "",
+            obj.payment.received_on,
+        )
+
+    @admin.display(description="invoice")
+    def invoice_link(self, obj):
+        url = reverse("admin:finance_invoice_change", args=[obj.invoice_id])
+        return format_html('<a href="{}">{}</a>', url, obj.invoice.label)
+
+
+class InvoiceCreditNotesInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
+    model = CreditNote
+    money_fields = ("subtotal", "vat", "total")
+    fields = ["note_link", "issued_on", "reason", "subtotal", "vat", "total"]
+    readonly_fields = fields
+    verbose_name_plural = "credit notes"
+
+    @admin.display(description="credit note")
+    def note_link(self, obj):
+        url = reverse("admin:finance_creditnote_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.number)
+
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ["project", "reference", "notes"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Invoices: a draft from an accepted quote (the quote's page) or typed here for a job; its
+    lines change until it is issued. Issued, it is never edited or deleted: a credit note
+    reverses it. Its page records payments and credit notes."""
+
+    form = InvoiceForm
+    money_fields = INVOICE_MONEY
+    inlines = [InvoiceLineInline, AllocationInline, InvoiceCreditNotesInline]
+    list_display = [
+        "label",
+        "project",
+        "client",
+        "kind",
+        "status",
+        "payment_state",
+        "issued_on",
+        "due_on",
+        "total",
+        "balance",
+        "overdue",
+    ]
+    list_filter = [
+        "status",
+        "payment_state",
+        OverdueFilter,
+        ClientFilter,
+        "kind",
+        "issued_on",
+        "due_on",
+    ]
+    list_select_related = ["project", "client"]
+    search_fields = ["number", "reference", "project__code", "client__name", "client__code"]
+    autocomplete_fields = ["project"]
+    date_hierarchy = "issued_on"
+    readonly_fields = [
+        "number",
+        "kind",
+        "client",
+        "quote",
+        "status",
+        "payment_state",
+        "issued_on",
+        "due_on",
+        "client_name",
+        "client_address",
+        "client_vat_number",
+        "subtotal",
+        "vat_rate_pct",
+        "vat",
+        "total",
+        "paid",
+        "credited",
+        "balance",
+        "created_at",
+        "created_by",
+    ]
+    fieldsets = [
+        (None, {"fields": [("number", "kind"), "project", ("client", "quote"), "reference"]}),
+        ("Status", {"fields": [("status", "payment_state"), ("issued_on", "due_on")]}),
+        (
+            "Totals",
+            {
+                "fields": [
+                    "subtotal",
+                    ("vat_rate_pct", "vat"),
+                    "total",
+                    ("paid", "credited"),
+                    "balance",
+                ]
+            },
+        ),
+        (
+            "The client, as the tax invoice prints it",
+            {"fields": ["client_name", "client_address", "client_vat_number"]},
+        ),
+        ("For the client", {"fields": ["notes"]}),
+        ("Record", {"fields": ["created_at", "created_by"], "classes": ["collapse"]}),
+    ]
+    change_form_template = "admin/finance/invoice/change_form.html"
+
+    @admin.display(description="invoice", ordering="number")
+    def label(self, invoice):
+        return invoice.label
+
+    @admin.display(description="overdue", boolean=True)
+    def overdue(self, invoice):
+        return invoice.is_overdue(timezone.localdate())
+
+    @admin.display(description="VAT rate")
+    def vat_rate_pct(self, invoice):
+        return f"{(invoice.vat_rate * 100).normalize():f} %" if invoice.vat_rate else "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("project")  # a draft stays with its job; make another for another
+            if obj.status != InvoiceStatus.DRAFT:
+                fields += ["reference", "notes"]
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        # a list's bulk delete of drafts and issued ones together: the issued are refused
+        deletable = [o for o in objs if o.status == InvoiceStatus.DRAFT]
+        if len(deletable) != len(objs):
+            raise PermissionDenied
+        return super().get_deleted_objects(objs, request)
+
+    def delete_model(self, request, obj):
+        invoice_services.invoice_delete_draft(invoice=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for invoice in queryset:
+            invoice_services.invoice_delete_draft(invoice=invoice, by=request.user)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if obj.status != InvoiceStatus.DRAFT:
+                raise PermissionDenied
+            super().save_model(request, obj, form, change)
+            return
+        draft = invoice_services.invoice_draft(
+            project=obj.project,
+            by=request.user,
+            reference=obj.reference,
+            notes=obj.notes,
+        )
+        obj.pk = draft.pk
+        for field in Invoice._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(draft, field.attname))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not InvoiceLine:
+            return super().save_formset(request, form, formset, change)
+        for line in formset.save(commit=False):
+            line.line_total = invoice_services.signed_line_total(
+                line.unit_price, line.quantity, line.discount_pct
+            )
+            line.save()
+        for line in formset.deleted_objects:
+            line.delete()
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.status == InvoiceStatus.DRAFT:
+            invoice_services.invoice_refresh(invoice=form.instance, by=request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/do/<str:action>/",
+                self.admin_site.admin_view(self.action_view),
+                name="finance_invoice_do",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        invoice = self.get_object(request, object_id)
+        if invoice is not None:
+            can = self.has_change_permission(request, invoice)
+            issued = invoice.status == InvoiceStatus.ISSUED
+            extra_context.update(
+                can_issue=can and invoice.status == InvoiceStatus.DRAFT,
+                can_credit=can and issued,
+                can_pay=can and issued and invoice.balance > 0,
+                payment_methods=PaymentMethod.choices,
+                today=timezone.localdate(),
+                overdue=invoice.is_overdue(timezone.localdate()),
+                balance_text=rands(invoice.balance),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def action_view(self, request, object_id, action):
+        """The page's buttons (POST): issue, credit note, record payment; the service says yes
+        or its message is shown and nothing is changed."""
+        invoice = self.get_object(request, object_id)
+        if invoice is None:
+            raise Http404("No such invoice.")
+        if request.method != "POST" or not self.has_change_permission(request, invoice):
+            raise PermissionDenied
+        data = request.POST
+        try:
+            if action == "issue":
+                invoice_services.invoice_issue(invoice=invoice, by=request.user)
+                done = f"{invoice.number} is issued: R {invoice.total} due {invoice.due_on}."
+            elif action == "credit":
+                note = invoice_services.credit_note_create(
+                    invoice=invoice,
+                    by=request.user,
+                    reason=data.get("reason", ""),
+                    amount_excl_vat=data.get("amount_excl_vat") or None,
+                )
+                done = f"{note.number} credits {rands(note.total)} on {invoice.number}."
+            elif action == "pay":
+                payment = payment_services.payment_record(
+                    client=invoice.client,
+                    project=invoice.project,
+                    amount=data.get("amount", ""),
+                    received_on=_date(data.get("received_on")),
+                    method=data.get("method", PaymentMethod.EFT),
+                    reference=data.get("reference", ""),
+                    invoices=[invoice],
+                    keep_credit=bool(data.get("keep_credit")),
+                    by=request.user,
+                )
+                invoice.refresh_from_db()
+                done = (
+                    f"{rands(payment.amount)} recorded; {invoice.number} is "
+                    f"{invoice.get_payment_state_display().lower()}, {rands(invoice.balance)} "
+                    "left to pay."
+                )
+                if payment.unallocated:
+                    done += f" {rands(payment.unallocated)} is {invoice.client.name}'s credit."
+            else:
+                raise ValidationError(f"{action!r} is not something an invoice can do.")
+        except ValidationError as exc:
+            messages.error(request, errors_text(exc))
+        else:
+            messages.success(request, done)
+        return HttpResponseRedirect(reverse("admin:finance_invoice_change", args=[invoice.pk]))
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({"received_on": f"{value!r} is not a date (YYYY-MM-DD)."}) from None
+
+
+class CreditNoteLineInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
+    model = CreditNoteLine
+    money_fields = ("unit_price", "line_total")
+    fields = ["position", "description", "quantity", "unit_price", "line_total"]
+    readonly_fields = fields
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Credit notes are made on an issued invoice's page and never change."""
+
+    money_fields = ("subtotal", "vat", "total", "vat_rate")
+    inlines = [CreditNoteLineInline]
+    list_display = ["number", "invoice", "client", "issued_on", "reason", "total"]
+    list_filter = [ClientFilter, "issued_on"]
+    list_select_related = ["invoice", "client"]
+    search_fields = ["number", "invoice__number", "client__name", "client__code", "reason"]
+    fields = [
+        "number",
+        "invoice",
+        "client",
+        "issued_on",
+        "reason",
+        "subtotal",
+        "vat_rate",
+        "vat",
+        "total",
+        "created_at",
+        "created_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # from the invoice's page: "Credit note"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PaymentForm(forms.ModelForm):
+    """Recording a payment: the client, what was received and how; allocated by the service to
+    the chosen invoices (or the client's open invoices, the job's first)."""
+
+    invoices = forms.ModelMultipleChoiceField(
+        queryset=Invoice.objects.open().select_related("client"),
+        required=False,
+        help_text="Which invoices it pays (the oldest due first). None chosen: the client's open "
+        "invoices, the job's first.",
+    )
+    keep_credit = forms.BooleanField(
+        label="Keep what is more than is due as the client's credit",
+        required=False,
+        help_text="Without it, a payment above what is due is refused (a typing slip, usually).",
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["client", "project", "amount", "received_on", "method", "reference", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "received_on" in self.fields:
+            self.fields["received_on"].initial = timezone.localdate
+
+
+@admin.register(Payment)
+class PaymentAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Money received. Recorded here or from an invoice's page, or by a job's proof of payment;
+    never edited after (its allocations are the books): what is left of it is the client's
+    credit, allocated from here to an open invoice."""
+
+    form = PaymentForm
+    money_fields = ("amount", "allocated", "unallocated")
+    inlines = [AllocationInline]
+    list_display = [
+        "received_on",
+        "client",
+        "project",
+        "method",
+        "reference",
+        "amount",
+        "allocated",
+        "unallocated",
+    ]
+    list_filter = ["method", ClientFilter, "received_on"]
+    list_select_related = ["client", "project"]
+    search_fields = ["reference", "client__name", "client__code", "project__code"]
+    autocomplete_fields = ["client", "project"]
+    date_hierarchy = "received_on"
+    change_form_template = "admin/finance/payment/change_form.html"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*PaymentForm.Meta.fields[:6], "invoices", "keep_credit", "notes"]
+        return [
+            "client",
+            "project",
+            "amount",
+            "received_on",
+            "method",
+            "reference",
+            "document",
+            "allocated",
+            "unallocated",
+            "notes",
+            "created_at",
+            "created_by",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return list(self.get_fields(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # nothing on a recorded payment changes
+        data = form.cleaned_data
+        try:
+            payment = payment_services.payment_record(
+                client=data["client"],
+                project=data.get("project"),
+                amount=data["amount"],
+                received_on=data["received_on"],
+                method=data["method"],
+                reference=data.get("reference", ""),
+                invoices=list(data.get("invoices") or []) or None,
+                keep_credit=bool(data.get("keep_credit")),
+                notes=data.get("notes", ""),
+                by=request.user,
+            )
+        except ValidationError as exc:  # said on the form by clean(); a race may still land here
+            raise PermissionDenied(errors_text(exc)) from None
+        obj.pk = payment.pk
+        for field in Payment._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(payment, field.attname))
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # the allocations are the service's
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class Checked(form_class):  # type: ignore[misc, valid-type]
+            def clean(self):
+                data = super().clean()
+                if obj is None and not self.errors:
+                    _dry_run_payment(self, data)
+                return data
+
+        return Checked
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/allocate/",
+                self.admin_site.admin_view(self.allocate_view),
+                name="finance_payment_allocate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        payment = self.get_object(request, object_id)
+        if payment is not None and payment.unallocated > 0:
+            extra_context["open_invoices"] = Invoice.objects.open().filter(
+                client_id=payment.client_id
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def allocate_view(self, request, object_id):
+        payment = self.get_object(request, object_id)
+        if payment is None:
+            raise Http404("No such payment.")
+        if request.method != "POST" or not self.has_change_permission(request, payment):
+            raise PermissionDenied
+        try:
+            invoice = Invoice.objects.get(pk=request.POST.get("invoice") or 0)
+            allocation = payment_services.payment_allocate(
+                payment=payment,
+                invoice=invoice,
+                amount=request.POST.get("amount") or None,
+                by=request.user,
+            )
+        except (Invoice.DoesNotExist, ValueError):
+            messages.error(request, "Choose the invoice to allocate the credit to.")
+        except ValidationError as exc:
+            messages.error(request, errors_text(exc))
+        else:
+            messages.success(request, f"{rands(allocation.amount)} allocated to {invoice.number}.")
+        return HttpResponseRedirect(reverse("admin:finance_payment_change", args=[payment.pk]))
+
+
+def _dry_run_payment(form: forms.Form, data: dict) -> None:
+    """Run the service in a transaction that is rolled back, so its refusal (more than is due,
+    a job of another client, a date in the future) shows on the form, on its field."""
+    from django.db import transaction
+
+    class _Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            payment_services.payment_record(
+                client=data.get("client"),
+                project=data.get("project"),
+                amount=data.get("amount"),
+                received_on=data.get("received_on"),
+                method=data.get("method") or PaymentMethod.EFT,
+                invoices=list(data.get("invoices") or []) or None,
+                keep_credit=bool(data.get("keep_credit")),
+                by=None,
+            )
+            raise _Undo
+    except _Undo:
+        return
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    except (InvalidOperation, TypeError):
+        form.add_error("amount", "Enter the amount received.")
+
+
+@admin.register(VatRate)
+class VatRateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """The VAT rate from a date on. An invoice keeps the rate of its own date: changing the
+    table never moves an issued invoice."""
+
+    list_display = ["effective_from", "rate_pct", "note"]
+    fields = ["effective_from", "rate", "note"]
+
+    @admin.display(description="rate", ordering="rate")
+    def rate_pct(self, obj):
+        return f"{(obj.rate * 100).normalize():f} %"
+
+
+# --- on the job's and the client's pages ----------------------------------------------------------
+
+
+class JobInvoicesInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
+    """A job's invoices on its page: each one's status, what is paid and what is left."""
+
+    model = Invoice
+    fk_name = "project"
+    money_fields = ("total", "balance")
+    fields = ["invoice_link", "kind", "status", "payment_state", "issued_on", "due_on", "total"]
+    fields += ["balance"]
+    readonly_fields = fields
+    verbose_name = "invoice"
+    verbose_name_plural = "invoices"
+    ordering = ["-created_at"]
+
+    @admin.display(description="invoice")
+    def invoice_link(self, obj):
+        url = reverse("admin:finance_invoice_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.label)
+
+
+class ClientPaymentsInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
+    """A client's payments and what of them is still their credit."""
+
+    model = Payment
+    money_fields = ("amount", "unallocated")
+    fields = ["payment_link", "project", "method", "reference", "amount", "unallocated"]
+    readonly_fields = fields
+    verbose_name_plural = "payments (and credit)"
+    ordering = ["-received_on", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project")
+
+    @admin.display(description="received")
+    def payment_link(self, obj):
+        url = reverse("admin:finance_payment_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.received_on)
+
+
+add_page_inline(Project, JobInvoicesInline)
+add_page_inline(Client, ClientPaymentsInline)
