@@ -462,6 +462,15 @@ OFFCUT_MIN_LENGTH_MM = env.int("OFFCUT_MIN_LENGTH_MM", default=300)
 # The machine paid jobs are queued on (a machine code); empty: the active machine with the
 # lowest code.
 PRODUCTION_DEFAULT_MACHINE = env.str("PRODUCTION_DEFAULT_MACHINE", default="")
+# Accounting exports (finance.exports, manage.py export_accounts): the codes and tax names as
+# they are in the bookkeeper's Xero or Sage. Defaults: Xero's demo chart (200 Sales, 090 bank)
+# and its South African 15 % rate on sales; Sage's standard chart (4000 sales, 1200 bank).
+ACCOUNTING_XERO_SALES_ACCOUNT_CODE = env.str("ACCOUNTING_XERO_SALES_ACCOUNT_CODE", default="200")
+ACCOUNTING_XERO_TAX_TYPE = env.str("ACCOUNTING_XERO_TAX_TYPE", default="Standard Rate Sales")
+ACCOUNTING_XERO_BANK_ACCOUNT_CODE = env.str("ACCOUNTING_XERO_BANK_ACCOUNT_CODE", default="090")
+ACCOUNTING_SAGE_LEDGER_ACCOUNT = env.str("ACCOUNTING_SAGE_LEDGER_ACCOUNT", default="4000")
+ACCOUNTING_SAGE_VAT_RATE = env.str("ACCOUNTING_SAGE_VAT_RATE", default="Standard")
+ACCOUNTING_SAGE_BANK_ACCOUNT = env.str("ACCOUNTING_SAGE_BANK_ACCOUNT", default="1200")
 
 # --- ingest ---------------------------------------------------------------------------------------
 
