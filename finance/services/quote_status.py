@@ -25,9 +25,10 @@ from projects.services import project_quote_sent, project_transition, project_up
 from ..models import Quote, QuoteLine, QuoteStatus
 from .quotes import (
     PRICED_KINDS,
+    NewLine,
     job_material_from_drawings,
     quote_create,
-    quote_line_add,
+    quote_lines_add,
     refresh_totals,
     save_totals,
 )
@@ -289,18 +290,20 @@ def quote_auto(*, project: Project, by: Actor, gas: str = "", rush: bool = False
             "quote from: upload them to the job and wait for them to be read."
         )
     quote = quote_create(project=project, by=by)
+    lines = []
     for file in drawings:
         quantity = drawing_quantity(file, project, parts=len(drawings))
-        quote_line_add(
-            quote=quote,
-            by=by,
-            file=file,
-            quantity=quantity.count,
-            gas=gas,
-            rush=rush,
-            distinct_parts=len(drawings),
-            quantity_note=quantity.note,
-            flags=[quantity.flag] if quantity.flag else [],
+        lines.append(
+            NewLine(
+                file=file,
+                quantity=quantity.count,
+                gas=gas,
+                rush=rush,
+                distinct_parts=len(drawings),
+                quantity_note=quantity.note,
+                flags=(quantity.flag,) if quantity.flag else (),
+            )
         )
+    quote_lines_add(quote=quote, by=by, lines=lines)
     quote.refresh_from_db()
     return quote

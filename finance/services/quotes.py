@@ -8,7 +8,9 @@ have no gaps). A sent quote is never edited: `quote_revise` makes the next revis
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -36,8 +38,15 @@ from ..models import (
     QuoteLineKind,
     QuoteStatus,
 )
-from ..pricing import PricingError, price_part, vat_on
-from ..selectors import current_rates, find_delivery, geometry_from_metadata, pricing_setup
+from ..pricing import PartPricing, PricingError, price_part, vat_on
+from ..pricing.inputs import Snapshot
+from ..selectors import (
+    PricingSetup,
+    current_rates,
+    find_delivery,
+    geometry_from_metadata,
+    pricing_setup,
+)
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -230,6 +239,67 @@ def _clean_discount(value: Any) -> Decimal:
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class NewLine:
+    """One line for `quote_lines_add`, with quote_line_add's arguments."""
+
+    quantity: Any
+    product: Any = None
+    file: Any = None
+    description: str = ""
+    unit_price: Any = None
+    discount_pct: Any = 0
+    gas: str = ""
+    rush: bool = False
+    distinct_parts: int = 1
+    quantity_note: str = ""
+    flags: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class SetupRead:
+    """A pricing setup read once for many lines, with the parts of the engine's input that every
+    line priced from it shares, written out once (they are most of a line's pricing_input)."""
+
+    setup: PricingSetup
+    shared: dict[str, Any]
+
+
+# The pricing setups of a call, by (material, thickness, gas): read once for all its lines.
+Setups = dict[tuple[str, Decimal, str], SetupRead]
+SHARED_INPUTS = ("material", "preset", "rates")
+
+
+def _setup_read(material: str, thickness: Decimal, gas: str, setups: Setups) -> SetupRead:
+    key = (material, thickness, gas)
+    if key not in setups:
+        setup = pricing_setup(material=material, thickness_mm=thickness, gas=gas)
+        shared = {
+            "material": setup.material_price.to_dict(),
+            "preset": setup.preset.to_dict(),
+            "rates": setup.rates.to_dict(),
+        }
+        setups[key] = SetupRead(setup=setup, shared=shared)
+    return setups[key]
+
+
+def pricing_input(pricing: PartPricing, shared: dict[str, Any]) -> dict[str, Any]:
+    """pricing.to_dict(), taking the parts shared by the setup's lines as they were written
+    once (the same values: PartPricing.from_dict reads it back)."""
+    out: dict[str, Any] = {}
+    for item in dataclasses.fields(pricing):
+        value = getattr(pricing, item.name)
+        if item.name in shared:
+            out[item.name] = shared[item.name]
+        elif isinstance(value, Snapshot):
+            out[item.name] = value.to_dict()
+        elif isinstance(value, Decimal):
+            out[item.name] = str(value)
+        else:
+            out[item.name] = value
+    return out
+
+
 @transaction.atomic
 def quote_line_add(
     *,
@@ -253,48 +323,141 @@ def quote_line_add(
     text (its description and unit price given). Refused with nothing written when a value is
     bad."""
     current = _locked_draft(quote)
-    count = _clean_quantity(quantity)
-    discount = _clean_discount(discount_pct)
-    if file is not None:
-        line = _drawing_line(current, file, count, gas=gas, rush=rush, parts=distinct_parts)
-        line.description = with_note(line.description, quantity_note)
-        line.flags = [*line.flags, *(flags or [])]
-    elif product is not None:
-        price = product.unit_price if unit_price in (None, "") else unit_price
+    new = NewLine(
+        quantity=quantity,
+        product=product,
+        file=file,
+        description=description,
+        unit_price=unit_price,
+        discount_pct=discount_pct,
+        gas=gas,
+        rush=rush,
+        distinct_parts=distinct_parts,
+        quantity_note=quantity_note,
+        flags=tuple(flags or ()),
+    )
+    line = _build_line(current, new, {})
+    line.position = current.lines.count() + 1
+    # the fields' own checks; the constraints (quantity >= 1, price >= 0, discount 0-100) are
+    # the checks above and the database's (a query each in full_clean)
+    line.full_clean(validate_constraints=False)
+    line.save()
+    record_created(line, by=by, message=f"line {line.position} of {current.label}")
+    save_totals(current, by=by)
+    return line
+
+
+# The foreign keys are the rows just read and the JSON is the engine's own (encoding it twice, to
+# check and to write, was a fifth of the time of a line).
+LINE_FIELDS_NOT_CHECKED = (
+    "quote",
+    "file",
+    "product",
+    "pricing_input",
+    "breakdown",
+    "flags",
+    "checks",
+)
+
+
+@transaction.atomic
+def quote_lines_add(*, quote: Quote, by: Actor, lines: Sequence[NewLine]) -> list[QuoteLine]:
+    """Add many lines to a draft at once (auto-quote's drawings): each priced and kept as
+    quote_line_add would, after the lines already there; the pricing setup read once for each
+    material, thickness and gas, the lines written together, the totals worked out once and one
+    audit entry saying what was added. One bad line refuses them all, naming it ("Line 4: ...")."""
+    if not lines:
+        raise ValidationError("There are no lines to add.")
+    current = _locked_draft(quote)
+    setups: Setups = {}
+    before = current.lines.count()
+    made = []
+    for n, new in enumerate(lines, start=1):
+        try:
+            line = _build_line(current, new, setups)
+            line.position = before + n
+            # the position is ours under the lock: the fields' own checks only (the unique and
+            # foreign-key checks are a query a line each)
+            line.full_clean(
+                exclude=[*LINE_FIELDS_NOT_CHECKED],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError as exc:
+            raise on_line(exc, n) from None
+        made.append(line)
+    QuoteLine.objects.bulk_create(made)
+    totals = {name: str(getattr(current, name)) for name in TOTAL_FIELDS}
+    refresh_totals(current)
+    current.save(update_fields=list(TOTAL_FIELDS))
+    changes: dict[str, list[Any]] = {"lines": [before, before + len(made)]}
+    for name in TOTAL_FIELDS:
+        if totals[name] != str(getattr(current, name)):
+            changes[name] = [totals[name], str(getattr(current, name))]
+    record(
+        action=ActivityLog.Action.UPDATE,
+        obj=current,
+        changes=changes,
+        message=f"{len(made)} lines added to {current.label} (lines {before + 1}-{before + len(made)})",
+        user=by,
+    )
+    for name in TOTAL_FIELDS:
+        setattr(quote, name, getattr(current, name))
+    return made
+
+
+def on_line(exc: ValidationError, n: int) -> ValidationError:
+    """A refusal of one of many lines, saying which ("Line 4: ...") on the same field."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(
+            {
+                field: [f"Line {n}: {m}" for m in messages]
+                for field, messages in exc.message_dict.items()
+            }
+        )
+    return ValidationError([f"Line {n}: {m}" for m in exc.messages])
+
+
+def _build_line(quote: Quote, new: NewLine, setups: Setups) -> QuoteLine:
+    """The line, checked and priced, not saved (its position is the caller's)."""
+    count = _clean_quantity(new.quantity)
+    discount = _clean_discount(new.discount_pct)
+    if new.file is not None:
+        line = _drawing_line(
+            quote,
+            new.file,
+            count,
+            gas=new.gas,
+            rush=new.rush,
+            parts=new.distinct_parts,
+            setups=setups,
+        )
+        line.description = with_note(line.description, new.quantity_note)
+        line.flags = [*line.flags, *new.flags]
+    elif new.product is not None:
+        product = new.product
+        price = product.unit_price if new.unit_price in (None, "") else new.unit_price
         line = QuoteLine(
             kind=QuoteLineKind.PRODUCT,
             product=product,
-            description=(description or f"{product.sku} {product.name}")[:255],
+            description=(new.description or f"{product.sku} {product.name}")[:255],
             material_code=product.material.code,
             thickness_mm=product.thickness_mm,
             unit_price=_clean_money(price, "unit_price", what="The unit price"),
         )
     else:
-        if not (description or "").strip():
+        if not (new.description or "").strip():
             raise refuse("description", "Say what the line is for: a free-text line needs words.")
         line = QuoteLine(
             kind=QuoteLineKind.TEXT,
-            description=description.strip()[:255],
-            unit_price=_clean_money(unit_price, "unit_price", what="The unit price"),
+            description=new.description.strip()[:255],
+            unit_price=_clean_money(new.unit_price, "unit_price", what="The unit price"),
         )
-    return _save_line(current, line, count, discount, by=by)
-
-
-def _save_line(
-    quote: Quote, line: QuoteLine, quantity: int, discount: Decimal, *, by: Actor
-) -> QuoteLine:
     line.quote = quote
-    line.quantity = quantity
+    line.quantity = count
     line.discount_pct = discount
     line.unit_price = Decimal(line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
-    line.line_total = line_total(line.unit_price, quantity, discount)
-    line.position = quote.lines.count() + 1
-    # the fields' own checks; the constraints (quantity >= 1, price >= 0, discount 0-100) are
-    # the checks above and the database's (a query each in full_clean)
-    line.full_clean(validate_constraints=False)
-    line.save()
-    record_created(line, by=by, message=f"line {line.position} of {quote.label}")
-    save_totals(quote, by=by)
+    line.line_total = line_total(line.unit_price, count, discount)
     return line
 
 
@@ -310,7 +473,7 @@ def _measured(file: Any) -> Any:
 
 
 def _drawing_line(
-    quote: Quote, file: Any, quantity: int, *, gas: str, rush: bool, parts: int
+    quote: Quote, file: Any, quantity: int, *, gas: str, rush: bool, parts: int, setups: Setups
 ) -> QuoteLine:
     """A line priced from the drawing's measurements, the job's (or the file's) material and
     thickness, the preset and today's rates; all of them kept on the line."""
@@ -322,7 +485,8 @@ def _drawing_line(
         raise refuse("file", f"{file.original_name}: say the material and thickness on the job.")
     thickness = Decimal(thickness).quantize(CENT)
     try:
-        setup = pricing_setup(material=material, thickness_mm=thickness, gas=gas)
+        read = _setup_read(material, thickness, gas, setups)
+        setup = read.setup
         geometry = geometry_from_metadata(
             {
                 "cut_length_mm": metadata.cut_length_mm,
@@ -347,7 +511,7 @@ def _drawing_line(
         width_mm=geometry.width_mm.quantize(Decimal("0.1")),
         height_mm=geometry.height_mm.quantize(Decimal("0.1")),
         unit_price=price.unit_price,
-        pricing_input=pricing.to_dict(),
+        pricing_input=pricing_input(pricing, read.shared),
         breakdown=[item.as_json() for item in price.breakdown],
         flags=list(price.flags),
         checks=list(metadata.warnings or []),

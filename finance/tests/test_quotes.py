@@ -180,3 +180,130 @@ def test_a_sent_quote_is_not_edited(job):
             quote=quote, by=None, description="More", unit_price="10", quantity=1
         )
     assert "Revise it" in str(caught.value)
+
+
+# --- many lines at once ---------------------------------------------------------------------------
+
+
+def _drawing_rows(job, count: int) -> list:
+    """`count` measured 10 mm mild-steel drawings of the job (rows), each its own size."""
+    from ingest.tests.factories import file_row
+
+    return [
+        file_row(
+            project=job,
+            metadata={
+                "material_code": "MS",
+                "thickness_mm": Decimal("10"),
+                "cut_length_mm": 500.0 + 10 * n,
+                "pierce_count": 1 + n % 4,
+                "area_mm2": 10000.0 + 100 * n,
+                "bbox_width_mm": 100.0 + n,
+                "bbox_height_mm": 100.0,
+                "warnings": [{"code": "units", "message": "No units."}] if n % 2 else [],
+                "warning_count": n % 2,
+                "has_warnings": bool(n % 2),
+            },
+        )
+        for n in range(count)
+    ]
+
+
+def _kept(line) -> tuple:
+    return (
+        line.position,
+        line.kind,
+        line.file_id,
+        line.description,
+        line.quantity,
+        line.unit_price,
+        line.discount_pct,
+        line.line_total,
+        line.pricing_input,
+        line.breakdown,
+        line.flags,
+        line.checks,
+    )
+
+
+def test_lines_added_at_once_are_priced_and_kept_as_one_by_one(job):
+    from finance.pricing import PartPricing
+    from finance.services.quotes import NewLine, quote_lines_add
+    from laseros.models import ActivityLog
+
+    files = _drawing_rows(job, 12)
+    wanted = [
+        NewLine(file=f, quantity=1 + n, discount_pct=n % 3, distinct_parts=12)
+        for n, f in enumerate(files)
+    ] + [NewLine(description="Deburring", unit_price="5.50", quantity=40)]
+    one_by_one = services.quote_create(project=job, by=None)
+    for new in wanted:
+        services.quote_line_add(
+            quote=one_by_one,
+            by=None,
+            file=new.file,
+            quantity=new.quantity,
+            discount_pct=new.discount_pct,
+            distinct_parts=new.distinct_parts,
+            description=new.description,
+            unit_price=new.unit_price,
+        )
+    quote = services.quote_create(project=job, by=None)
+    log = ActivityLog.objects.count()
+    made = quote_lines_add(quote=quote, by=None, lines=wanted)
+    assert len(made) == 13 and all(line.pk for line in made)
+    assert [_kept(line) for line in quote.lines.order_by("position")] == [
+        _kept(line) for line in one_by_one.lines.order_by("position")
+    ]
+    for line in quote.lines.filter(kind="drawing"):  # the engine's own input, as it writes it
+        assert PartPricing.from_dict(line.pricing_input).to_dict() == line.pricing_input
+    quote.refresh_from_db()
+    one_by_one.refresh_from_db()
+    assert quote.subtotal == one_by_one.subtotal > 0
+    assert quote.total_incl_vat == one_by_one.total_incl_vat
+    # one audit entry says what was added and what the totals became
+    entries = list(ActivityLog.objects.order_by("id")[log:])
+    assert len(entries) == 1
+    assert entries[0].message == f"13 lines added to {quote.label} (lines 1-13)"
+    assert entries[0].changes["lines"] == [0, 13]
+    assert entries[0].changes["subtotal"] == ["0.00", str(quote.subtotal)]
+
+
+def test_lines_added_at_once_follow_the_lines_already_there(job):
+    from finance.services.quotes import NewLine, quote_lines_add
+
+    quote = services.quote_create(project=job, by=None)
+    services.quote_line_add(quote=quote, by=None, description="Setup", unit_price="10", quantity=1)
+    quote_lines_add(
+        quote=quote,
+        by=None,
+        lines=[NewLine(description=f"Part {n}", unit_price="1", quantity=2) for n in range(3)],
+    )
+    quote.refresh_from_db()
+    assert list(quote.lines.values_list("position", flat=True)) == [1, 2, 3, 4]
+    assert quote.subtotal == Decimal("16.00")
+
+
+def test_one_bad_line_refuses_them_all_naming_it(job):
+    from finance.services.quotes import NewLine, quote_lines_add
+
+    quote = services.quote_create(project=job, by=None)
+    lines = [NewLine(description="Fine", unit_price="1", quantity=1)] * 3
+    lines.append(NewLine(description="Bad", unit_price="1", quantity=0))
+    with pytest.raises(ValidationError) as caught, unchanged(Quote, QuoteLine):
+        quote_lines_add(quote=quote, by=None, lines=lines)
+    assert caught.value.message_dict == {
+        "quantity": ["Line 4: The quantity is at least 1 part; 0 is refused."]
+    }
+    with pytest.raises(ValidationError, match="no lines to add"), unchanged(Quote, QuoteLine):
+        quote_lines_add(quote=quote, by=None, lines=[])
+
+
+def test_auto_quote_adds_its_lines_at_once(job):
+    from laseros.models import ActivityLog
+
+    _drawing_rows(job, 5)
+    quote = services.quote_auto(project=job, by=None)
+    assert quote.lines.count() == 5
+    assert ActivityLog.objects.filter(message=f"5 lines added to {quote.label} (lines 1-5)")
+    assert not ActivityLog.objects.filter(message__startswith="line 1 of")
