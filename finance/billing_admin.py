@@ -23,6 +23,7 @@ from laseros.money import MoneyFieldsAdminMixin
 from projects.admin import ClientFilter
 from projects.models import Project
 
+from .export_admin import export_sage, export_xero
 from .models import (
     CreditNote,
     CreditNoteLine,
@@ -169,6 +170,7 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = InvoiceForm
     money_fields = INVOICE_MONEY
     inlines = [InvoiceLineInline, AllocationInline, InvoiceCreditNotesInline]
+    actions = [export_xero, export_sage]
     list_display = [
         "label",
         "project",
@@ -412,6 +414,7 @@ class CreditNoteAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin
 
     money_fields = ("subtotal", "vat", "total", "vat_rate")
     inlines = [CreditNoteLineInline]
+    actions = [export_xero, export_sage]
     list_display = ["number", "invoice", "client", "issued_on", "reason", "total"]
     list_filter = [ClientFilter, "issued_on"]
     list_select_related = ["invoice", "client"]
@@ -476,6 +479,7 @@ class PaymentAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     form = PaymentForm
     money_fields = ("amount", "allocated", "unallocated")
     inlines = [AllocationInline]
+    actions = [export_xero, export_sage]
     list_display = [
         "received_on",
         "client",

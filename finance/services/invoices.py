@@ -196,6 +196,19 @@ def invoice_from_quote(
     return invoice
 
 
+def _reversed(line: InvoiceLine) -> tuple[str, int, Decimal, Decimal]:
+    """An invoice line as its credit note repeats it: a discounted line as one unit of its
+    total, the discount said ("Bracket (3 × 100.00 less 10 %)"), so quantity × price is the
+    line's total on the credit note too."""
+    if not line.discount_pct:
+        return line.description, line.quantity, line.unit_price, line.line_total
+    said = (
+        f"{line.description} ({line.quantity} × {line.unit_price} less "
+        f"{line.discount_pct.normalize():f} %)"
+    )
+    return said[:255], 1, line.line_total, line.line_total
+
+
 def _credited_excl_vat(invoice: Invoice) -> Decimal:
     return sum((cn.subtotal for cn in invoice.credit_notes.all()), ZERO)
 
@@ -424,10 +437,7 @@ def credit_note_create(
         raise refuse("reason", "Say why the invoice is credited.")
     left_excl = current.subtotal - _credited_excl_vat(current)
     if amount_excl_vat in (None, ""):
-        rows = [
-            (line.description, line.quantity, line.unit_price, line.line_total)
-            for line in current.lines.all()
-        ]
+        rows = [_reversed(line) for line in current.lines.all()]
         subtotal = left_excl
         if subtotal != current.subtotal:  # partly credited before: one line for what is left
             rows = [(f"Credit of the rest of {current.number}", 1, subtotal, subtotal)]

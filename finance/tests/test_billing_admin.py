@@ -174,3 +174,16 @@ def test_the_invoice_list_filters_overdue(boss, job):
     fresh = _issued(job)
     page = boss.get("/admin/finance/invoice/?overdue=yes").content.decode()
     assert old.number in page and fresh.number not in page
+
+
+def test_the_lists_export_to_xero_and_sage(boss, job):
+    invoice = _issued(job)
+    for action, heading in (("export_xero", "*ContactName"), ("export_sage", "Customer")):
+        response = boss.post(
+            "/admin/finance/invoice/",
+            {"action": action, "_selected_action": [invoice.pk]},
+        )
+        assert response.status_code == 200, action
+        assert response["Content-Type"].startswith("text/csv")
+        body = response.content.decode()
+        assert heading in body.splitlines()[0] and invoice.number in body

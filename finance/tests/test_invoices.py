@@ -224,6 +224,28 @@ def test_a_credit_note_reverses_an_issued_invoice_in_full(accepted):
         credit_note_create(invoice=invoice, by=None, reason="again")
 
 
+def test_a_discounted_line_is_credited_as_its_total(job):
+    invoice = invoice_issue(
+        invoice=invoice_create(
+            project=job,
+            by=None,
+            lines=[
+                {"description": "Bracket", "quantity": 3, "unit_price": "100", "discount_pct": "10"}
+            ],
+        ),
+        by=None,
+    )
+    note = credit_note_create(invoice=invoice, by=None, reason="cancelled")
+    (line,) = note.lines.all()
+    assert (line.description, line.quantity, line.unit_price, line.line_total) == (
+        "Bracket (3 × 100.00 less 10 %)",
+        1,
+        Decimal("270.00"),
+        Decimal("270.00"),
+    )
+    assert note.total == invoice.total == Decimal("310.50")
+
+
 def test_a_part_credit_leaves_the_rest_to_pay_and_cannot_exceed_it(accepted):
     invoice = invoice_issue(invoice=invoice_from_quote(quote=accepted, by=None), by=None)
     note = credit_note_create(

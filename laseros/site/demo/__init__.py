@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from .books import seed_books
 from .shop import (
     seed_clients,
     seed_drawings,
@@ -38,6 +39,8 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("jobs", seed_jobs),
     ("stock take", seed_stock_take),
     ("files", seed_drawings),
+    # each job's quote, payment, invoice and credit notes, as far as its status has gone
+    ("books", seed_books),
 ]
 
 __all__ = ["DEMO_USERS", "STEPS", "demo_password", "demo_password_file"]
