@@ -318,6 +318,11 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path(
+                "from-quote/<int:quote_id>/",
+                self.admin_site.admin_view(self.from_quote_view),
+                name="finance_invoice_from_quote",
+            ),
+            path(
                 "<path:object_id>/do/<str:action>/",
                 self.admin_site.admin_view(self.action_view),
                 name="finance_invoice_do",
@@ -341,6 +346,33 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                 balance_text=rands(invoice.balance),
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def from_quote_view(self, request, quote_id):
+        """The accepted quote's "Make invoice" (POST): a draft invoice, a deposit or the final
+        one; the draft's page opens, to check and issue."""
+        from .models import Quote
+
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        quote = Quote.objects.filter(pk=quote_id).first()
+        if quote is None:
+            raise Http404("No such quote.")
+        try:
+            invoice = invoice_services.invoice_from_quote(
+                quote=quote,
+                by=request.user,
+                kind=request.POST.get("kind") or "standard",
+                deposit_pct=request.POST.get("deposit_pct") or None,
+            )
+        except ValidationError as exc:
+            messages.error(request, errors_text(exc))
+            return HttpResponseRedirect(reverse("admin:finance_quote_change", args=[quote.pk]))
+        messages.success(
+            request,
+            f"Draft {invoice.get_kind_display().lower()} from {quote.label}: "
+            f"{rands(invoice.total)}. Check it and issue it.",
+        )
+        return HttpResponseRedirect(reverse("admin:finance_invoice_change", args=[invoice.pk]))
 
     def action_view(self, request, object_id, action):
         """The page's buttons (POST): issue, credit note, record payment; the service says yes

@@ -187,3 +187,28 @@ def test_the_lists_export_to_xero_and_sage(boss, job):
         assert response["Content-Type"].startswith("text/csv")
         body = response.content.decode()
         assert heading in body.splitlines()[0] and invoice.number in body
+
+
+def test_an_accepted_quote_becomes_a_draft_invoice_or_a_deposit(boss, job):
+    from finance import services
+    from projects.models import ProjectStatus
+    from projects.services import project_transition
+    from projects.tests.factories import design_document
+
+    design_document(job)
+    project_transition(project=job, to=ProjectStatus.QUOTING, by=None)
+    quote = services.quote_create(project=job, by=None)
+    services.quote_line_add(quote=quote, by=None, description="Plate", unit_price="100", quantity=3)
+    url = f"/admin/finance/invoice/from-quote/{quote.pk}/"
+    with unchanged(Invoice):
+        page = boss.post(url, {"kind": "standard"}, follow=True).content.decode()
+    assert "only an accepted quote is invoiced" in page
+    services.quote_send(quote=quote, by=None)
+    services.quote_accept(quote=quote, by=None)
+    with unchanged(Invoice):
+        page = boss.post(url, {"kind": "deposit", "deposit_pct": "150"}, follow=True)
+    assert "less than 100 %" in page.content.decode()
+    response = boss.post(url, {"kind": "deposit", "deposit_pct": "50"})
+    deposit = Invoice.objects.get()
+    assert response["Location"] == f"/admin/finance/invoice/{deposit.pk}/change/"
+    assert deposit.kind == "deposit" and deposit.subtotal == Decimal("150.00")
