@@ -123,7 +123,8 @@ class ShopRatesAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin)
             return self.admin_site.refuse(request, "see prices")
         quote = None
         form = InstantQuoteForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST":
+            form.is_valid()  # every bad field at once: the form's and the shop's checks
             quote = _price_the_form(form)
             if quote is not None and quote.part.flags:
                 messages.warning(request, "No cut preset: priced from the fallback speed.")
@@ -211,22 +212,30 @@ class InstantQuoteForm(forms.Form):
 
 
 def _price_the_form(form: InstantQuoteForm) -> InstantQuote | None:
-    """The form's drawing priced, or None with the refusal on the field it names."""
+    """The form's drawing priced, or None with every refusal on the field it names (the form's
+    own errors, then the shop's checks of the fields the form took)."""
     data = form.cleaned_data
+    material, delivery = data.get("material"), data.get("delivery")
     try:
         return instant_quote(
-            upload=data["file"],
-            material=data["material"].code,
-            thickness_mm=data["thickness_mm"],
-            quantity=data["quantity"],
-            gas=data["gas"] or "",
-            rush=data["rush"],
-            delivery=data["delivery"].code if data["delivery"] else "",
-            bends=data["bends"] or 0,
+            upload=data.get("file"),
+            material=material.code if material else None,
+            thickness_mm=data.get("thickness_mm"),
+            quantity=data.get("quantity"),
+            gas=data.get("gas") or "",
+            rush=data.get("rush", False),
+            delivery=delivery.code if delivery else "",
+            bends=data.get("bends") or 0,
             preview=True,
+            refused={name: [str(m) for m in found] for name, found in form.errors.items()},
         )
     except PricingError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        errors = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
+        for name, found in errors.items():
+            if name in form.errors:
+                continue  # the form's own, already shown
+            for message in found:
+                form.add_error(name if name in form.fields else None, message)
         return None
 
 

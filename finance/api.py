@@ -15,6 +15,7 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.fields import SkipField
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -151,27 +152,45 @@ class InstantQuoteView(APIView):
         request={"multipart/form-data": InstantQuoteInputSerializer},
         responses={
             200: InstantQuoteSerializer,
-            400: OpenApiResponse(description="A field is wrong: {field: [message]}."),
+            400: OpenApiResponse(
+                description="Every field at fault at once: {field: [message], ...}."
+            ),
         },
     )
     def post(self, request, *args, **kwargs):
         given = InstantQuoteInputSerializer(data=request.data)
-        given.is_valid(raise_exception=True)
-        data = given.validated_data
+        # every bad field at once: the serializer's, and the shop's checks of the fields it took
+        data = given.validated_data if given.is_valid() else fields_that_passed(given)
         try:
             quote = instant_quote(
-                upload=data["file"],
-                material=data["material"],
-                thickness_mm=data["thickness_mm"],
-                quantity=data["quantity"],
+                upload=data.get("file"),
+                material=data.get("material"),
+                thickness_mm=data.get("thickness_mm"),
+                quantity=data.get("quantity"),
                 gas=data.get("gas") or "",
                 rush=data.get("rush", False),
                 delivery=data.get("delivery") or "",
                 bends=data.get("bends", 0),
+                refused={name: [str(m) for m in found] for name, found in given.errors.items()},
             )
         except PricingError as exc:
-            return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+            errors = getattr(exc, "errors", None) or {exc.field: [str(exc)]}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(quote.as_json())
+
+
+def fields_that_passed(serializer: serializers.Serializer) -> dict[str, Any]:
+    """The values of the fields a serializer that failed did not refuse (each field's own checks
+    run again alone), so the checks that come after can still be run on them."""
+    values: dict[str, Any] = {}
+    for name, item in serializer.fields.items():
+        if name in serializer.errors or item.read_only:
+            continue
+        try:
+            values[name] = item.run_validation(item.get_value(serializer.initial_data))
+        except (serializers.ValidationError, SkipField):
+            continue
+    return values
 
 
 # --- quotes ---------------------------------------------------------------------------------------

@@ -30,12 +30,70 @@ from ingest.services import clean_original_name
 from laseros.uploads import check_upload_size
 
 from .pricing import OrderPrice, PartPrice, PricingError, price_order, price_part
-from .selectors import PricingSetup, geometry_from_metadata, pricing_setup
+from .selectors import (
+    PricingSetup,
+    current_rates,
+    find_delivery,
+    find_material,
+    geometry_from_metadata,
+    material_price,
+    preset_values,
+    pricing_setup,
+    rates_snapshot,
+)
 
 logger = logging.getLogger(__name__)
 
 PRICED_KINDS = ("dxf", "lightburn")
 COPY_CHUNK = 1024 * 1024
+
+
+class InstantQuoteRefused(PricingError):
+    """Every field at fault at once: `errors` is {field: [message, ...]}, a 400's body or a
+    form's errors ("rates" and "non_field_errors" are no field of the form)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        first = next(iter(errors), "non_field_errors")
+        super().__init__(" ".join(m for found in errors.values() for m in found), field=first)
+        self.errors = errors
+
+
+def _add(errors: dict[str, list[str]], exc: PricingError) -> None:
+    errors.setdefault(exc.field, []).append(str(exc))
+
+
+def setup_problems(
+    *, material: str | None, thickness_mm: Decimal | None, gas: str, delivery: str
+) -> dict[str, list[str]]:
+    """What is wrong with the fields a price needs besides the drawing, each field checked
+    whatever the others are (`pricing_setup` stops at the first): the material, its sheet price
+    and preset at that thickness, the machine's rate, the delivery. None: a field the caller
+    already found wrong (not checked again)."""
+    errors: dict[str, list[str]] = {}
+    found = None
+    if material is not None:
+        try:
+            found = find_material(material)
+        except PricingError as exc:
+            _add(errors, exc)
+    rates_row = current_rates()
+    for check in (
+        lambda: rates_snapshot(rates_row),
+        lambda: find_delivery(delivery),
+        *(
+            (
+                lambda: material_price(found, thickness_mm),
+                lambda: preset_values(found, thickness_mm, gas, rates_row),
+            )
+            if found is not None and thickness_mm is not None
+            else ()
+        ),
+    ):
+        try:
+            check()
+        except PricingError as exc:
+            _add(errors, exc)
+    return errors
 
 
 @dataclass(frozen=True)
@@ -104,70 +162,99 @@ def _extension(name: str) -> str:
     return ext if re.fullmatch(r"[a-z0-9]{1,10}", ext) else "bin"
 
 
-def read_drawing(upload: Any, *, name: str, material: str, thickness_mm: Decimal, preview: bool):
-    """The drawing's reading (ingest's ParseResult) from an uploaded file, in a temporary folder
-    removed afterwards. PricingError (field "file") when it is not a drawing or cannot be read."""
-    folder = Path(tempfile.mkdtemp(prefix="instant-quote-"))
+def receive_drawing(upload: Any, *, name: str, folder: Path) -> Path:
+    """The upload copied into `folder` and checked to be a drawing (its size and its content);
+    PricingError (field "file") when it is not one."""
     try:
-        path = folder / f"drawing.{_extension(name)}"
-        with path.open("wb") as handle:
-            for chunk in upload.chunks(COPY_CHUNK):
-                handle.write(chunk)
-        detected = detect_type(path, name)
-        if detected.kind not in PRICED_KINDS:
-            what = detected.kind if detected.kind != "unknown" else "not a drawing"
-            raise PricingError(
-                f"Only DXF and LightBurn drawings can be priced; this file is {what}.",
-                field="file",
-                code="not_a_drawing",
-            )
-        context = build_parse_context(
-            original_name=name, material=material, thickness_mm=thickness_mm, make_preview=preview
+        check_upload_size(name, int(upload.size))
+    except ValidationError as exc:
+        raise PricingError(" ".join(exc.messages), field="file", code="size") from None
+    path = folder / f"drawing.{_extension(name)}"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks(COPY_CHUNK):
+            handle.write(chunk)
+    detected = detect_type(path, name)
+    if detected.kind not in PRICED_KINDS:
+        what = detected.kind if detected.kind != "unknown" else "not a drawing"
+        raise PricingError(
+            f"Only DXF and LightBurn drawings can be priced; this file is {what}.",
+            field="file",
+            code="not_a_drawing",
         )
-        limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
-        load_libraries(path, context)
-        try:
-            with memory_ceiling(limit_mb):
-                return analyse(path, context)
-        except Exception as exc:
-            if ran_out_of_memory(exc):
-                raise PricingError(
-                    f"The drawing {out_of_memory_reason(limit_mb)}.", field="file"
-                ) from None
-            if isinstance(exc, ParseError):
-                raise PricingError(f"The drawing cannot be read: {exc}", field="file") from None
-            # as the worker says it: a reason, and the traceback in the log
-            logger.exception("the instant quote could not read %s", name)
+    return path
+
+
+def read_drawing(path: Path, *, name: str, material: str, thickness_mm: Decimal, preview: bool):
+    """The drawing's reading (ingest's ParseResult), as the worker reads it; PricingError
+    (field "file") when it cannot be read."""
+    context = build_parse_context(
+        original_name=name, material=material, thickness_mm=thickness_mm, make_preview=preview
+    )
+    limit_mb = int(settings.INGEST_MEMORY_LIMIT_MB)
+    load_libraries(path, context)
+    try:
+        with memory_ceiling(limit_mb):
+            return analyse(path, context)
+    except Exception as exc:
+        if ran_out_of_memory(exc):
             raise PricingError(
-                f"The drawing could not be read ({type(exc).__name__}); the error has been logged.",
-                field="file",
+                f"The drawing {out_of_memory_reason(limit_mb)}.", field="file"
             ) from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, ParseError):
+            raise PricingError(f"The drawing cannot be read: {exc}", field="file") from None
+        # as the worker says it: a reason, and the traceback in the log
+        logger.exception("the instant quote could not read %s", name)
+        raise PricingError(
+            f"The drawing could not be read ({type(exc).__name__}); the error has been logged.",
+            field="file",
+        ) from None
 
 
 def instant_quote(
     *,
     upload: Any,
-    material: str,
-    thickness_mm: Decimal,
-    quantity: int,
+    material: str | None,
+    thickness_mm: Decimal | None,
+    quantity: int | None,
     gas: str = "",
     rush: bool = False,
     delivery: str = "",
     bends: int = 0,
     preview: bool = False,
+    refused: dict[str, list[str]] | None = None,
 ) -> InstantQuote:
-    """Price one drawing without storing anything. PricingError names the field at fault."""
-    setup = pricing_setup(material=material, thickness_mm=thickness_mm, gas=gas, delivery=delivery)
+    """Price one drawing without storing anything. InstantQuoteRefused (a PricingError) names
+    every field at fault at once: `refused`, what the caller's own checks (a serializer, a form)
+    found, whose fields are None here, and the shop's checks of the others. The drawing is read
+    only when every other field is right, so a wrong field costs no parsing."""
+    errors = {key: list(messages) for key, messages in (refused or {}).items()}
+    for key, messages in setup_problems(
+        material=material, thickness_mm=thickness_mm, gas=gas, delivery=delivery
+    ).items():
+        errors.setdefault(key, []).extend(messages)
     name = clean_original_name(getattr(upload, "name", "")) or "drawing"
+    folder = Path(tempfile.mkdtemp(prefix="instant-quote-"))
     try:
-        check_upload_size(name, int(upload.size))
-    except ValidationError as exc:
-        raise PricingError(" ".join(exc.messages), field="file", code="size") from None
-    result = read_drawing(
-        upload, name=name, material=setup.material.code, thickness_mm=thickness_mm, preview=preview
-    )
+        path = None
+        if upload is not None and "file" not in errors:
+            try:
+                path = receive_drawing(upload, name=name, folder=folder)
+            except PricingError as exc:
+                _add(errors, exc)
+        if errors or path is None or material is None or thickness_mm is None or not quantity:
+            raise InstantQuoteRefused(errors or {"file": ["Send the drawing to price."]})
+        setup = pricing_setup(
+            material=material, thickness_mm=thickness_mm, gas=gas, delivery=delivery
+        )
+        result = read_drawing(
+            path,
+            name=name,
+            material=setup.material.code,
+            thickness_mm=thickness_mm,
+            preview=preview,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     geometry = geometry_from_metadata(result.metadata, bends=bends)
     part = price_part(setup.for_part(geometry, quantity=quantity, rush=rush))
     order = price_order([part], rates=setup.rates, delivery=setup.delivery, vat_rate=setup.vat_rate)

@@ -83,3 +83,30 @@ def test_a_rates_change_is_logged_with_its_reason(client, make_user):
     assert entry.changes == {"margin_pct": ["25.00", "30.00"]}
     assert ActivityLog.objects.filter(message="Steel went up").count() == 1
     assert "Steel went up" in client.get(url).content.decode()  # the log is on the page
+
+
+def test_amounts_are_written_as_the_house_writes_money(client, make_user, pricing_shop, drawing):
+    client.force_login(make_user("boss", role="Manager"))
+    response = client.post(
+        PAGE, {"file": drawing(), "material": "MS", "thickness_mm": "10", "quantity": "20"}
+    )
+    page = response.content.decode()
+    # 20 × R 103.61 (the base plate, as the API test works it out): R 2 072.20 excl. VAT
+    assert "20 × R 103.61 = R 2\xa0072.20 excl. VAT" in page, page
+    assert ">2\xa0072.20<" in page and "2072.20" not in page
+
+
+def test_every_bad_field_is_shown_at_once(client, make_user, pricing_shop, drawing):
+    from finance.models import DeliveryOption
+
+    DeliveryOption.objects.create(code="courier", name="Courier", price=Decimal("150"))
+    client.force_login(make_user("boss", role="Manager"))
+    pricing_shop["machine"].hourly_rate = None
+    pricing_shop["machine"].save()
+    response = client.post(
+        PAGE, {"file": drawing(), "material": "MS", "thickness_mm": "3", "quantity": "0"}
+    )
+    form = response.context["form"]
+    assert set(form.errors) == {"quantity", "material", "thickness_mm", "__all__"}, form.errors
+    page = response.content.decode()
+    assert "MS 3 mm has no sheet price" in page and "X3 has no hourly rate" in page

@@ -216,3 +216,37 @@ def test_instant_quotes_have_a_throttle_of_their_own(api, pricing_shop, drawing,
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
     client = api("Manager")
     assert [post(client, None).status_code for _ in range(3)] == [400, 400, 429]
+
+
+def test_every_bad_field_is_named_at_once(api, pricing_shop, drawing):
+    client = api("Manager")
+    # the serializer's own checks and the shop's (material, delivery) in one answer
+    response = post(
+        client,
+        drawing(),
+        material="UNOBTAINIUM",
+        quantity="0",
+        gas="HELIUM",
+        delivery="drone",
+        bends="-1",
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"material", "quantity", "gas", "delivery", "bends"}
+    assert "Unknown material" in response.json()["material"][0]
+    assert "Unknown delivery" in response.json()["delivery"][0]
+
+
+def test_the_shops_checks_and_the_file_are_named_together(api, pricing_shop, tmp_path):
+    pricing_shop["machine"].hourly_rate = None
+    pricing_shop["machine"].save()
+    pdf = tmp_path / "drawing.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    with pdf.open("rb") as upload:
+        response = post(api("Manager"), upload, thickness_mm="3", delivery="drone")
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"material", "thickness_mm", "rates", "delivery", "file"}, body
+    assert "MS 3 mm has no sheet price" in body["material"][0]
+    assert "No cut preset for MS 3 mm" in body["thickness_mm"][0]
+    assert "X3 has no hourly rate" in body["rates"][0]
+    assert "Only DXF and LightBurn" in body["file"][0]
