@@ -109,9 +109,12 @@ def line_estimate(line: QuoteLine, today: TodaysValues) -> Estimate:
     price = price_part(pricing)
     preset_id = None if pricing.preset.is_fallback else pricing.preset.preset_id
     now = today.presets.get(preset_id) if preset_id is not None else None
+    quoted = (pricing.preset.cut_speed_mm_min, pricing.preset.pierce_time_s)
+    travel = pricing.rates.travel_allowance_pct
     if now is None:  # no preset to calibrate: today's figures are the quote's
         preset_id, today_minutes = None, price.machine_minutes
-        travel = pricing.rates.travel_allowance_pct
+    elif now == quoted and travel == today.travel_allowance_pct:
+        today_minutes = price.machine_minutes  # nothing changed since: no second pricing
     else:
         today_pricing = dataclasses.replace(
             pricing,
