@@ -179,7 +179,7 @@ def test_nothing_is_half_applied(shop, plate):
         calibration_apply(proposals=[good, stale], by=None, reason="both")
 
 
-def test_apply_without_a_reason_or_by_an_operator_is_refused(shop, plate, make_user):
+def test_bad_options_and_an_operator_are_refused_and_change_nothing(shop, plate, make_user):
     runs_at(shop, plate, count=6, minutes=12)
     make_user("olga", role="Operator")
     with unchanged(CutPreset, CutPresetChange):
@@ -189,6 +189,12 @@ def test_apply_without_a_reason_or_by_an_operator_is_refused(shop, plate, make_u
             calibrate("--apply", "--yes", "--reason", "x", "--user", "olga")
         with pytest.raises(CommandError, match="--apply"):
             calibrate("--yes")
+        with pytest.raises(CommandError, match="at least 1"):
+            calibrate("--min-runs", "0", "--apply", "--yes", "--reason", "x")
+        with pytest.raises(CommandError, match="YYYY-MM-DD"):
+            calibrate("--since", "last tuesday", "--apply", "--yes", "--reason", "x")
+        with pytest.raises(CommandError, match="no user called"):
+            calibrate("--apply", "--yes", "--reason", "x", "--user", "nobody")
 
 
 def test_no_runs_says_so_and_exits_0(shop):
