@@ -432,6 +432,29 @@ LOGGING = {
 SHOP_NAME = env.str("SHOP_NAME", default="Laser OS Demo Shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="ZAR")
 SHOP_CURRENCY_SYMBOL = env.str("SHOP_CURRENCY_SYMBOL", default="R")
+# What the shop's documents (quotes, tax invoices, credit notes, statements) print about it;
+# multi-line values take "\n" in the environment. A tax invoice needs the address and VAT number.
+SHOP_ADDRESS = env.str(
+    "SHOP_ADDRESS", multiline=True, default="Unit 4, 12 Demo Road\nPinetown\nKwaZulu-Natal 3610"
+)
+SHOP_VAT_NUMBER = env.str("SHOP_VAT_NUMBER", default="4000123456")
+SHOP_REGISTRATION_NUMBER = env.str("SHOP_REGISTRATION_NUMBER", default="2020/123456/07")
+SHOP_PHONE = env.str("SHOP_PHONE", default="031 000 0000")
+SHOP_EMAIL = env.str("SHOP_EMAIL", default="accounts@laseros.example")
+SHOP_BANK_DETAILS = env.str(
+    "SHOP_BANK_DETAILS",
+    multiline=True,
+    default="Demo Bank, branch code 250655\nAccount: Laser OS Demo Shop\n"
+    "Cheque account no. 62000000000",
+)
+SHOP_LOGO = Path(env.str("SHOP_LOGO", default=str(BASE_DIR / "static" / "img" / "shop-logo.svg")))
+SHOP_QUOTE_TERMS = env.str(
+    "SHOP_QUOTE_TERMS",
+    multiline=True,
+    default="This quotation is valid for 20 working days.\n"
+    "No production until paid in full.\n"
+    "Payment counts as approval of the profile (the drawing as quoted).",
+)
 VAT_RATE = env.get_value("VAT_RATE", cast=Decimal, default=Decimal("0.15"))
 # Working hours per weekday (Monday=0): (start, end) in local time; absent days are closed.
 SHOP_WORKING_HOURS = {
