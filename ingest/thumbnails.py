@@ -39,7 +39,14 @@ def thumbnail_png(png: bytes, *, size_px: int) -> bytes:
         rows, columns = -(-height // block), -(-width // block)
         padded = np.full((rows * block, columns * block, 3), 255, dtype=np.uint8)
         padded[:height, :width] = pixels
-        pixels = padded.reshape(rows, block, columns, block, 3).min(axis=(1, 3))
+        # the minimum of the block's rows, then of its columns, as whole strided slices (a
+        # reshape's .min(axis=(1, 3)) walks the array out of order: 60 ms an 800 px preview)
+        rows_min = padded[0::block]
+        for offset in range(1, block):
+            rows_min = np.minimum(rows_min, padded[offset::block])
+        pixels = rows_min[:, 0::block]
+        for offset in range(1, block):
+            pixels = np.minimum(pixels, rows_min[:, offset::block])
     small = Image.fromarray(pixels)
     small.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
     out = io.BytesIO()
