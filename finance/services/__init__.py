@@ -12,11 +12,19 @@ from .quote_status import (
     quote_send,
     quotes_expire,
 )
-from .quotes import line_total, quote_create, quote_line_add, refresh_totals
+from .quotes import (
+    NewLine,
+    line_total,
+    quote_create,
+    quote_line_add,
+    quote_lines_add,
+    refresh_totals,
+)
 from .rates import delivery_option_save, quantity_break_delete, quantity_break_save, rates_update
 
 __all__ = [
     "QUOTE_MOVES",
+    "NewLine",
     "QuoteExpiryReport",
     "delivery_option_save",
     "line_total",
@@ -28,6 +36,7 @@ __all__ = [
     "quote_create",
     "quote_decline",
     "quote_line_add",
+    "quote_lines_add",
     "quote_revise",
     "quote_send",
     "quotes_expire",
