@@ -352,6 +352,11 @@ SPECTACULAR_SETTINGS = {
             "name": "quotes",
             "description": "Prices: an instant quote for a drawing (nothing is stored).",
         },
+        {
+            "name": "billing",
+            "description": "Invoices (drafts, issued with their numbers), credit notes and "
+            "payments allocated to invoices: what each client owes and has paid.",
+        },
     ],
     # One schema name per choice set, so generated clients get stable enum names.
     "ENUM_NAME_OVERRIDES": {
@@ -366,6 +371,8 @@ SPECTACULAR_SETTINGS = {
         "GasEnum": "production.models.Gas",
         "QualityEffectEnum": "production.models.QualityEffect",
         "QueueStatusEnum": "production.models.QueueStatus",
+        "InvoiceKindEnum": "finance.models.InvoiceKind",
+        "PaymentMethodEnum": "finance.models.PaymentMethod",
     },
 }
 

@@ -9,6 +9,9 @@ from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someon
 from laseros.roles import ADMIN, MANAGER, VIEWER
 from projects.tests.factories import ProjectFactory
 
+# invoices, credit notes and payments (collected here, where the site's check looks)
+from .billing_endpoints import TestCreditNotes, TestInvoices, TestPayments  # noqa: F401
+
 
 class TestQuotes(EndpointTests):
     prefix = "quotes"

@@ -29,6 +29,9 @@ RESOURCE_TAGS = {
     "stock-movements": "stock",
     "offcuts": "stock",
     "materials": "stock",
+    "invoices": "billing",
+    "credit-notes": "billing",
+    "payments": "billing",
     "me": "account",
     "auth": "account",
 }

@@ -17,13 +17,22 @@ from rest_framework.throttling import ScopedRateThrottle
 
 import clients.api
 import finance.api
+import finance.billing_api
 import ingest.api
 import inventory.api
 import production.api
 import projects.api
 from laseros.api.routers import router
 
-API_MODULES = (clients.api, inventory.api, projects.api, ingest.api, production.api, finance.api)
+API_MODULES = (
+    clients.api,
+    inventory.api,
+    projects.api,
+    ingest.api,
+    production.api,
+    finance.api,
+    finance.billing_api,
+)
 
 
 class MeSerializer(serializers.Serializer):

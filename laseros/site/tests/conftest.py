@@ -42,3 +42,17 @@ def shop(settings, tmp_path):
     for project in Project.objects.order_by("pk")[:2]:  # the demo makes no quotes yet
         quote = quote_create(project=project, by=None)
         quote_line_add(quote=quote, by=None, description="Cutting", unit_price="120", quantity=3)
+    _invoice_paid_and_credited(Project.objects.order_by("pk").first())
+
+
+def _invoice_paid_and_credited(project) -> None:
+    """An issued invoice, part paid and part credited: the money lists have rows."""
+    from finance.services.invoices import credit_note_create, invoice_create, invoice_issue
+    from finance.services.payments import payment_record
+
+    lines = [{"description": "Cutting", "quantity": 2, "unit_price": "150"}]
+    invoice = invoice_issue(invoice=invoice_create(project=project, by=None, lines=lines), by=None)
+    payment_record(
+        client=invoice.client, amount="100", by=None, invoices=[invoice], keep_credit=True
+    )
+    credit_note_create(invoice=invoice, by=None, reason="One plate short", amount_excl_vat="20")
