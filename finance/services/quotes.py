@@ -267,7 +267,6 @@ class SetupRead:
 
 # The pricing setups of a call, by (material, thickness, gas): read once for all its lines.
 Setups = dict[tuple[str, Decimal, str], SetupRead]
-SHARED_INPUTS = ("material", "preset", "rates")
 
 
 def _setup_read(material: str, thickness: Decimal, gas: str, setups: Setups) -> SetupRead:
