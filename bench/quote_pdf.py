@@ -1,7 +1,7 @@
 """Benchmark: a quote's PDF (issue 11, part 11: a 50-line quote PDF in at most 1 s on the target
 machine; this one is about 2x slower, so at most 2 s here).
 
-    .venv/bin/python bench/quote_pdf.py [--lines 50] [--runs 5]
+    .venv/bin/python bench/quote_pdf.py [--lines 50] [--runs 5] [--save quote.pdf]
 
 A scratch SQLite database in a temporary folder (removed at the end): migrate, a client and a job
 with `--lines` measured drawings, each with its own 800 px preview PNG (a plate with holes, drawn
@@ -133,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--save", type=Path, help="write the last PDF here, to look at")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-quote-pdf-"))
     try:
@@ -169,6 +170,8 @@ def main() -> None:
                 data = quote_pdf(quote)
                 timed[kind].append(time.perf_counter() - start)
                 cpu[kind].append(time.process_time() - used)
+        if args.save:
+            args.save.write_bytes(data)
         with pymupdf.open(stream=data, filetype="pdf") as document:
             pages = document.page_count
             pictures = len(document[0].get_images())
