@@ -173,11 +173,9 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     actions = [export_xero, export_sage]
     list_display = [
         "label",
-        "project",
-        "client",
-        "kind",
-        "status",
-        "payment_state",
+        "job_code",
+        "client_label",
+        "state",
         "issued_on",
         "due_on",
         "total",
@@ -247,9 +245,36 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     def label(self, invoice):
         return invoice.label
 
-    @admin.display(description="overdue", boolean=True)
+    @admin.display(description="job", ordering="project__code")
+    def job_code(self, invoice):
+        return format_html('<span title="{}">{}</span>', invoice.project.name, invoice.project.code)
+
+    @admin.display(description="client", ordering="client__name")
+    def client_label(self, invoice):
+        name = invoice.client_name or invoice.client.name
+        return format_html('<span title="{}">{}</span>', str(invoice.client), name)
+
+    @admin.display(description="state", ordering="status")
+    def state(self, invoice):
+        """Draft, Credited, or what is paid of an issued one (Unpaid, Part paid, Paid); a deposit
+        or final invoice says so."""
+        if invoice.status == InvoiceStatus.ISSUED:
+            text = invoice.get_payment_state_display()
+        else:
+            text = invoice.get_status_display().split(" (")[0]
+        if invoice.kind != "standard":
+            text += f" · {invoice.kind}"
+        return text
+
+    @admin.display(description="overdue")
     def overdue(self, invoice):
-        return invoice.is_overdue(timezone.localdate())
+        """ "12 days" when it is past its due date with something to pay; blank otherwise."""
+        today = timezone.localdate()
+        if not invoice.is_overdue(today):
+            return ""
+        return format_html(
+            '<strong class="overdue">{} days</strong>', (today - invoice.due_on).days
+        )
 
     @admin.display(description="VAT rate")
     def vat_rate_pct(self, invoice):
@@ -345,6 +370,10 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                 overdue=invoice.is_overdue(timezone.localdate()),
                 balance_text=rands(invoice.balance),
             )
+            if invoice.status != InvoiceStatus.DRAFT:  # nothing on it is saved again
+                extra_context.update(
+                    show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def from_quote_view(self, request, quote_id):
@@ -605,6 +634,9 @@ class PaymentAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
+        extra_context.update(
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+        )
         payment = self.get_object(request, object_id)
         if payment is not None and payment.unallocated > 0:
             extra_context["open_invoices"] = Invoice.objects.open().filter(

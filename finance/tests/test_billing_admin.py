@@ -68,6 +68,7 @@ def test_a_manager_types_a_draft_with_lines_and_issues_it(boss, job):
     assert "R 1 274.20 to pay" in page
     assert 'data-action="pay"' in page and 'data-action="credit"' in page
     assert "never changed or deleted" in page
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "test-screenshots"
 SIZES = {1440: 900, 1024: 768}
 ROLES = {"admin": "Admin", "manager": "Manager", "operator": "Operator", "viewer": "Viewer"}
 # pages each role may not open (the role matrix: viewers only look)
-REFUSED = {"viewer": {"run-form"}}
+REFUSED = {"viewer": {"run-form"}, "operator": {"invoices", "invoice", "payment"}}
 # the job list's columns a manager reads a job by (the value only for roles that see money)
 JOB_COLUMNS = ["code", "client", "material", "qty", "status", "due"]
 MONEY_ROLES = {"admin", "manager", "viewer"}
@@ -89,6 +89,9 @@ def _pages(shop_ids: dict[str, int]) -> dict[str, str]:
         "queue": "/admin/production/queueitem/",
         "run-form": "/admin/production/laserrun/record/",
         "stock": "/admin/inventory/sheetstock/",
+        "invoices": "/admin/finance/invoice/",
+        "invoice": f"/admin/finance/invoice/{shop_ids['invoice']}/change/",
+        "payment": f"/admin/finance/payment/{shop_ids['payment']}/change/",
     }
 
 
@@ -96,6 +99,7 @@ def _shop_ids() -> dict[str, int]:
     """The job a manager would open (one with drawings, runs and history) and a read file."""
     from django.db.models import Count
 
+    from finance.models import Invoice, Payment
     from ingest.models import FileIngest
     from projects.models import Project
 
@@ -109,7 +113,11 @@ def _shop_ids() -> dict[str, int]:
         .first()
     )
     file = FileIngest.objects.filter(status="processed").order_by("pk").first()
-    return {"job": job.pk, "file": file.pk}
+    # the invoice a bookkeeper would open: paid, then credited in part (the most on its page)
+    invoices = Invoice.objects.order_by("pk")
+    invoice = invoices.filter(credit_notes__isnull=False).first() or invoices.first()
+    payment = Payment.objects.order_by("-unallocated", "pk").first()
+    return {"job": job.pk, "file": file.pk, "invoice": invoice.pk, "payment": payment.pk}
 
 
 def _log_in(page, base: str, username: str, password: str) -> None:
@@ -228,7 +236,7 @@ def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server):
                         problems += _check_job_list(page, username, width)
                     if name == "stock":
                         problems += _check_stock_list(page, username, width)
-                    if name == "queue":
+                    if name in ("queue", "invoices"):
                         problems += _check_fits(page, f"{username}@{width} {name}")
                     if name in ("job", "file"):
                         problems += _check_thumbnails(page, f"{username}@{width} {name}")
