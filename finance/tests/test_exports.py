@@ -210,10 +210,9 @@ def test_a_credit_note_goes_in_xeros_template_with_negative_amounts(invoice):
     assert [r["*InvoiceNumber"] for r in rows] == ["CN-2026-0001", "CN-2026-0001"]
     assert {r["Reference"] for r in rows} == {"INV-2026-0001"}
     assert {(r["*InvoiceDate"], r["*DueDate"]) for r in rows} == {("07/11/2026", "07/11/2026")}
-    # the bracket was 33.33 less 10 %: the credit note's line keeps 1 × 33.33 but credits 30.00,
-    # so it goes as one of 30.00 with the quantity and price in words
+    # the bracket was 33.33 less 10 %: the credit note says so and credits one of 30.00
     assert [(r["*Quantity"], r["*UnitAmount"]) for r in rows] == [("3", "-100.00"), ("1", "-30.00")]
-    assert rows[1]["*Description"] == "Bracket (1 × 33.33)"
+    assert rows[1]["*Description"] == "Bracket (1 × 33.33 less 10 %)"
     assert rows[0]["*ContactName"] == "Dockside Steel (Pty) Ltd"
     assert rows[0]["POAddressLine3"] == "Durban 4001"
     # what Xero adds up is less than nothing, by the credit note's total
