@@ -6,7 +6,7 @@ what is still due; a client's page its statement and credit."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,6 +22,7 @@ from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 from projects.admin import ClientFilter
 from projects.models import Project
+from projects.services.jobs import rand as rands
 
 from .export_admin import export_sage, export_xero
 from .models import (
@@ -40,13 +41,6 @@ from .services import payments as payment_services
 
 INVOICE_MONEY = ("subtotal", "vat", "total", "paid", "credited", "balance", "vat_rate_pct")
 LINE_MONEY = ("unit_price", "discount_pct", "line_total")
-
-
-def rands(value: Decimal | None) -> str:
-    """R 1 080.24: the shop's way of writing money."""
-    if value is None:
-        return "—"
-    return "R " + f"{value:,.2f}".replace(",", " ")
 
 
 def errors_text(exc: ValidationError) -> str:
