@@ -21,9 +21,15 @@ from django.urls import include, path, reverse
 from finance import pdf, services
 from finance.models import CreditNote, Invoice
 from finance.services.documents import StoredPdfChanged, issued_pdf
-from finance.services.invoices import credit_note_create, invoice_create, invoice_issue
+from finance.services.invoices import (
+    credit_note_create,
+    invoice_create,
+    invoice_from_quote,
+    invoice_issue,
+)
 from finance.services.payments import payment_record
 from finance.statements import client_statement
+from laseros.models import ActivityLog
 from laseros.site import urls as root_urls
 from projects.models import ProjectStatus
 from projects.services import project_transition
@@ -201,6 +207,20 @@ def test_a_tax_invoice_shows_what_the_vat_act_asks(vat_client, job):
     assert f"use {invoice.number} as the payment reference" in text
 
 
+def test_an_invoice_from_a_quote_keeps_its_parts_material_and_size_lines(vat_client, job, measured):
+    quote, _file = _drawing_quote(job, measured)
+    services.quote_accept(quote=quote, by=None)
+    draft = invoice_from_quote(quote=quote, by=None, reference="PO 4471")
+    invoice = invoice_issue(invoice=draft, by=None, today=DAY)
+    data = pdf.invoice_pdf(invoice)
+    shot("invoice-from-quote", data)
+    text = one_line(text_of(data)[0][0])
+    assert "1 Base plate Material: Mild steel (MS) 10 mm Dimensions: 200 × 200 mm 2" in text
+    assert "Collection 1 R 0.00 R 0.00" in text
+    assert f"Our quote {quote.label}" in text and "Your order no. PO 4471" in text
+    assert f"Total incl. VAT {rand(invoice.total)}" in text
+
+
 def test_an_issued_invoice_prints_the_client_as_issued_and_no_vat_number_they_lack(job):
     client = job.client
     client.vat_number = ""
@@ -238,6 +258,8 @@ def test_an_issued_invoices_pdf_is_stored_once_and_never_changes(job, settings):
     settings.SHOP_NAME = "Another Name Ltd"
     assert issued_pdf(document=invoice) == first
     assert Invoice.objects.get(pk=invoice.pk).pdf_sha256 == invoice.pdf_sha256
+    stored = ActivityLog.objects.filter(message__startswith=f"PDF of {invoice.number} stored")
+    assert stored.count() == 1  # once, in the audit trail
 
 
 def test_a_stored_pdf_that_changed_is_refused_not_drawn_again(job):
