@@ -15,18 +15,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.urls import path
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from clients.models import Client
 from laseros.api.permissions import HasPerm
+from laseros.api.renderers import BinaryRenderer
 from laseros.api.routers import router
 from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin
 from projects.models import Project
 
+from . import pdf
 from .billing_filters import CreditNoteFilter, InvoiceFilter, PaymentFilter
 from .models import (
     MAX_MONEY,
@@ -41,14 +48,44 @@ from .models import (
     PaymentMethod,
     Quote,
 )
+from .pdf_views import pdf_response
 from .services import invoices as invoice_services
 from .services import payments as payment_services
+from .services.documents import StoredPdfChanged, issued_pdf
 from .services.invoice_drafts import invoice_draft_update
 
 
 def money_in(**options: Any) -> serializers.DecimalField:
     """An amount sent in (ZAR, to the cent; a string or a number in JSON)."""
     return serializers.DecimalField(max_digits=12, decimal_places=2, max_value=MAX_MONEY, **options)
+
+
+PDF_SCHEMA = extend_schema(
+    responses={
+        (200, "application/pdf"): OpenApiTypes.BINARY,
+        404: OpenApiResponse(description="No such document."),
+        409: OpenApiResponse(
+            description="The PDF it was issued with is gone from the store or changed: it is "
+            "not drawn again (the client holds the one issued); restore it from a backup."
+        ),
+    }
+)
+
+
+class PdfMixin:
+    """GET …/{id}/pdf/: an issued invoice's or credit note's PDF as it was first drawn and
+    stored (finance.services.documents); a draft invoice's drawn now. Inline; ?download=1 for
+    a download. Whoever reads the document reads its PDF (operators see neither)."""
+
+    @PDF_SCHEMA
+    @action(detail=True, methods=["get"], renderer_classes=[BinaryRenderer, JSONRenderer])
+    def pdf(self, request, pk=None):
+        document = self.get_object()
+        try:
+            data = issued_pdf(document=document, by=request.user)
+        except StoredPdfChanged as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
+        return pdf_response(request, data, f"{document.label}.pdf")
 
 
 REFUSED = OpenApiResponse(description="A field is wrong, or the service refused: {field: [why]}.")
@@ -245,7 +282,7 @@ NEVER_CHANGED = OpenApiResponse(
 )
 
 
-class InvoiceViewSet(MoneyOrderingMixin, viewsets.ModelViewSet):
+class InvoiceViewSet(PdfMixin, MoneyOrderingMixin, viewsets.ModelViewSet):
     """Invoices with their lines and what is paid, credited and left. POST makes a draft; a
     draft gains lines, is changed (reference, notes) or deleted, and is issued (its number)."""
 
@@ -381,7 +418,9 @@ class CreditNoteCreateSerializer(MoneyFieldsMixin, serializers.Serializer):
     )
 
 
-class CreditNoteViewSet(MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CreditNoteViewSet(
+    PdfMixin, MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Credit notes with their lines. POST makes one (numbered and issued at once); they are
     never changed or deleted."""
 
@@ -555,6 +594,34 @@ class PaymentViewSet(MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadO
         return self._answer(payment)
 
 
+# --- a quote's PDF --------------------------------------------------------------------------------
+
+
+class QuotePdfView(APIView):
+    """GET /api/v1/quotes/{id}/pdf/: a quote's PDF, drawn now (a sent quote never changes, so
+    neither does what it prints). Beside the quotes' viewset, which finance.api keeps."""
+
+    renderer_classes = [BinaryRenderer, JSONRenderer]
+
+    def get_permissions(self):
+        return [HasPerm("finance.view_quote")]
+
+    @extend_schema(
+        operation_id="quotes_pdf",
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such quote."),
+        },
+    )
+    def get(self, request, pk: int, *args, **kwargs):
+        quote = Quote.objects.filter(pk=pk).first()
+        if quote is None:
+            raise NotFound("No such quote.")
+        return pdf_response(request, pdf.quote_pdf(quote), f"{quote.label}.pdf")
+
+
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("credit-notes", CreditNoteViewSet, basename="creditnote")
 router.register("payments", PaymentViewSet, basename="payment")
+
+urlpatterns = [path("quotes/<int:pk>/pdf/", QuotePdfView.as_view(), name="api-quote-pdf")]

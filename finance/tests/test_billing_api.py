@@ -432,6 +432,63 @@ def test_credit_is_not_allocated_to_another_clients_invoice(manager):
     assert "another client's invoice" in str(response.data["invoice"])
 
 
+# --- PDFs ----------------------------------------------------------------------------------------
+
+
+def _pdf(response) -> bytes:
+    assert response.status_code == 200, getattr(response, "data", response)
+    assert response["Content-Type"] == "application/pdf"
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    assert data.startswith(b"%PDF")
+    return data
+
+
+def test_an_issued_invoices_pdf_is_stored_once_and_served_as_issued(manager):
+    invoice = issued_invoice()
+    first = _pdf(manager.get(f"{INVOICES}{invoice.pk}/pdf/"))
+    invoice.refresh_from_db()
+    assert invoice.pdf_sha256 and invoice.pdf.name
+    assert _pdf(manager.get(f"{INVOICES}{invoice.pk}/pdf/", {"download": "1"})) == first
+    response = manager.get(f"{INVOICES}{invoice.pk}/pdf/", {"download": "1"})
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_a_credit_notes_pdf_and_a_drafts_which_is_never_stored(manager):
+    note = credit_note_create(
+        invoice=issued_invoice(), by=None, reason="Short", amount_excl_vat="5"
+    )
+    _pdf(manager.get(f"{CREDIT_NOTES}{note.pk}/pdf/"))
+    draft = draft_invoice()
+    _pdf(manager.get(f"{INVOICES}{draft.pk}/pdf/"))
+    draft.refresh_from_db()
+    assert not draft.pdf_sha256
+
+
+def test_a_stored_pdf_that_changed_is_a_409_not_drawn_again(manager):
+    invoice = issued_invoice()
+    _pdf(manager.get(f"{INVOICES}{invoice.pk}/pdf/"))
+    Invoice.objects.filter(pk=invoice.pk).update(pdf_sha256="0" * 64)
+    response = manager.get(f"{INVOICES}{invoice.pk}/pdf/")
+    assert response.status_code == 409
+    assert "is not the one issued" in response.json()["detail"]
+
+
+def test_an_operator_gets_no_pdf_a_viewer_does(api):
+    invoice = issued_invoice()
+    assert api("Operator").get(f"{INVOICES}{invoice.pk}/pdf/").status_code == 403
+    viewer = api("Viewer")
+    _pdf(viewer.get(f"{INVOICES}{invoice.pk}/pdf/"))
+    assert viewer.get(f"{INVOICES}0/pdf/").status_code == 404
+
+
+def test_a_quotes_pdf_is_drawn_for_those_who_read_quotes(api, manager):
+    quote = services.quote_create(project=ProjectFactory(), by=None)
+    services.quote_line_add(quote=quote, by=None, description="Plate", unit_price="100", quantity=3)
+    _pdf(manager.get(f"/api/v1/quotes/{quote.pk}/pdf/"))
+    assert api("Operator").get(f"/api/v1/quotes/{quote.pk}/pdf/").status_code == 403
+    assert manager.get("/api/v1/quotes/0/pdf/").status_code == 404
+
+
 # --- the roles matrix -----------------------------------------------------------------------------
 
 

@@ -89,5 +89,6 @@ urlpatterns = [
     path("me/", me, name="api-me"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
     *finance.api.urlpatterns,  # quotes/instant/: a view of its own, before the router's routes
+    *finance.billing_api.urlpatterns,  # quotes/{id}/pdf/
     path("", include(router.urls)),
 ]
