@@ -17,24 +17,19 @@ from typing import Any
 from django.db.models import Prefetch
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from clients.models import Client
 from laseros.api.permissions import HasPerm
-from laseros.api.renderers import BinaryRenderer
 from laseros.api.routers import router
 from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin
 from projects.models import Project
 
-from . import pdf
 from .billing_filters import CreditNoteFilter, InvoiceFilter, PaymentFilter
+from .document_api import PdfMixin, QuotePdfView
 from .models import (
     MAX_MONEY,
     MAX_QUOTE_QUANTITY,
@@ -48,10 +43,8 @@ from .models import (
     PaymentMethod,
     Quote,
 )
-from .pdf_views import pdf_response
 from .services import invoices as invoice_services
 from .services import payments as payment_services
-from .services.documents import StoredPdfChanged, issued_pdf
 from .services.invoice_drafts import invoice_draft_update
 
 
@@ -60,34 +53,7 @@ def money_in(**options: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=12, decimal_places=2, max_value=MAX_MONEY, **options)
 
 
-PDF_SCHEMA = extend_schema(
-    responses={
-        (200, "application/pdf"): OpenApiTypes.BINARY,
-        404: OpenApiResponse(description="No such document."),
-        409: OpenApiResponse(
-            description="The PDF it was issued with is gone from the store or changed: it is "
-            "not drawn again (the client holds the one issued); restore it from a backup."
-        ),
-    }
-)
-
-
-class PdfMixin:
-    """GET …/{id}/pdf/: an issued invoice's or credit note's PDF as it was first drawn and
-    stored (finance.services.documents); a draft invoice's drawn now. Inline; ?download=1 for
-    a download. Whoever reads the document reads its PDF (operators see neither)."""
-
-    @PDF_SCHEMA
-    @action(detail=True, methods=["get"], renderer_classes=[BinaryRenderer, JSONRenderer])
-    def pdf(self, request, pk=None):
-        document = self.get_object()
-        try:
-            data = issued_pdf(document=document, by=request.user)
-        except StoredPdfChanged as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
-        return pdf_response(request, data, f"{document.label}.pdf")
-
-
+MAX_LINES = 1000  # lines in one POST (a quote of 1 000 drawings is the most the shop makes)
 REFUSED = OpenApiResponse(description="A field is wrong, or the service refused: {field: [why]}.")
 
 # --- invoices: what is shown ---------------------------------------------------------------------
@@ -234,7 +200,12 @@ class InvoiceCreateSerializer(MoneyFieldsMixin, serializers.Serializer):
     project = serializers.PrimaryKeyRelatedField(
         queryset=Project.objects.all(), required=False, allow_null=True
     )
-    lines = InvoiceLineInputSerializer(many=True, required=False)
+    lines: serializers.ListSerializer = serializers.ListSerializer(
+        child=InvoiceLineInputSerializer(),
+        required=False,
+        max_length=MAX_LINES,
+        error_messages={"max_length": f"At most {MAX_LINES:,} lines on one invoice."},
+    )
     reference = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default="", help_text="The client's PO."
     )
@@ -592,32 +563,6 @@ class PaymentViewSet(MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadO
             by=request.user,
         )
         return self._answer(payment)
-
-
-# --- a quote's PDF --------------------------------------------------------------------------------
-
-
-class QuotePdfView(APIView):
-    """GET /api/v1/quotes/{id}/pdf/: a quote's PDF, drawn now (a sent quote never changes, so
-    neither does what it prints). Beside the quotes' viewset, which finance.api keeps."""
-
-    renderer_classes = [BinaryRenderer, JSONRenderer]
-
-    def get_permissions(self):
-        return [HasPerm("finance.view_quote")]
-
-    @extend_schema(
-        operation_id="quotes_pdf",
-        responses={
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            404: OpenApiResponse(description="No such quote."),
-        },
-    )
-    def get(self, request, pk: int, *args, **kwargs):
-        quote = Quote.objects.filter(pk=pk).first()
-        if quote is None:
-            raise NotFound("No such quote.")
-        return pdf_response(request, pdf.quote_pdf(quote), f"{quote.label}.pdf")
 
 
 router.register("invoices", InvoiceViewSet, basename="invoice")

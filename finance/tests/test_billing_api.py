@@ -257,6 +257,14 @@ def test_an_invoice_for_no_job_or_with_no_lines_is_refused(manager, body, field,
     assert words in str(response.data[field]), response.data
 
 
+def test_more_lines_than_an_invoice_takes_are_refused_before_any_is_read(manager):
+    job = ProjectFactory()
+    with unchanged(Invoice, InvoiceLine):
+        response = manager.post(INVOICES, {"project": job.pk, "lines": [LINE] * 1001})
+    assert response.status_code == 400
+    assert response.data["lines"] == {"non_field_errors": ["At most 1,000 lines on one invoice."]}
+
+
 def test_a_quote_that_is_not_accepted_is_not_invoiced(manager):
     quote = services.quote_create(project=ProjectFactory(), by=None)
     with unchanged(Invoice, InvoiceLine):
