@@ -209,6 +209,8 @@ def test_an_accepted_quote_becomes_a_draft_invoice_or_a_deposit(boss, job):
     with unchanged(Invoice):
         page = boss.post(url, {"kind": "deposit", "deposit_pct": "150"}, follow=True)
     assert "less than 100 %" in page.content.decode()
+    page = boss.get(f"/admin/finance/quote/{quote.pk}/change/").content.decode()
+    assert 'data-action="invoice"' in page and url in page
     response = boss.post(url, {"kind": "deposit", "deposit_pct": "50"})
     deposit = Invoice.objects.get()
     assert response["Location"] == f"/admin/finance/invoice/{deposit.pk}/change/"
