@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pymupdf
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 
 from finance import pdf, services
@@ -132,6 +134,21 @@ def test_a_quote_shows_each_part_with_material_and_dimensions_its_picture_and_th
     # the part's thumbnail is on the page (a picture 160 px on its long side)
     sizes = [(image[2], image[3]) for image in document[0].get_images()]
     assert any(max(size) == pdf.THUMBNAIL_PX for size in sizes), sizes
+
+
+def test_a_quotes_pdf_reads_as_many_queries_at_6_drawing_lines_as_at_2(job, measured):
+    file = measured()
+
+    def queries(lines: int) -> int:
+        quote = services.quote_create(project=job, by=None, delivery="collect")
+        for _ in range(lines):
+            services.quote_line_add(quote=quote, by=None, file=file, quantity=1)
+        with CaptureQueriesContext(connection) as seen:
+            pdf.quote_context(quote)
+            pdf.delivery_lines(job)
+        return len(seen)
+
+    assert queries(2) == queries(6)
 
 
 def test_a_quote_without_drawings_has_no_part_picture_and_a_draft_says_so(job):
