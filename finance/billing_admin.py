@@ -736,6 +736,7 @@ class ClientPaymentsInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularI
     fields = ["payment_link", "project", "method", "reference", "amount", "unallocated"]
     readonly_fields = fields
     verbose_name_plural = "payments (and credit)"
+    template = "admin/finance/edit_inline/client_account.html"
     ordering = ["-received_on", "-id"]
 
     def get_queryset(self, request):

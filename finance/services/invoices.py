@@ -25,6 +25,7 @@ from laseros.actors import Actor, acting_user
 from laseros.audit import record, record_created
 from laseros.models import ActivityLog
 from laseros.sequences import next_number
+from laseros.tasks import enqueue_on_commit
 
 from ..models import (
     MAX_MONEY,
@@ -407,6 +408,7 @@ def invoice_issue(*, invoice: Invoice, by: Actor, today: dt.date | None = None) 
     from .payments import apply_job_credit
 
     apply_job_credit(invoice=current, by=by)
+    enqueue_on_commit("finance.tasks.store_issued_pdf", "invoice", current.pk)
     _copy(invoice, current)
     return current
 
@@ -483,6 +485,7 @@ def credit_note_create(
         for position, (description, quantity, unit_price, line_total_) in enumerate(rows, 1)
     )
     record_created(note, by=by, message=f"{note.number} credits {current.number}: {note.reason}")
+    enqueue_on_commit("finance.tasks.store_issued_pdf", "credit_note", note.pk)
     current.credited += total
     if current.credited >= current.total:
         current.status = InvoiceStatus.CREDITED

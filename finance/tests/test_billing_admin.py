@@ -215,3 +215,17 @@ def test_an_accepted_quote_becomes_a_draft_invoice_or_a_deposit(boss, job):
     deposit = Invoice.objects.get()
     assert response["Location"] == f"/admin/finance/invoice/{deposit.pk}/change/"
     assert deposit.kind == "deposit" and deposit.subtotal == Decimal("150.00")
+
+
+def test_the_pages_link_their_pdfs(boss, job):
+    from finance.services.invoices import credit_note_create
+
+    invoice = _issued(job)
+    note = credit_note_create(invoice=invoice, by=None, reason="short", amount_excl_vat="10")
+    page = boss.get(f"/admin/finance/invoice/{invoice.pk}/change/").content.decode()
+    assert f"/finance/invoices/{invoice.pk}/pdf/" in page
+    assert f"/finance/credit-notes/{note.pk}/pdf/" in page
+    response = boss.get(f"/finance/invoices/{invoice.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    client_page = boss.get(f"/admin/clients/client/{job.client.pk}/change/").content.decode()
+    assert f"/finance/clients/{job.client.pk}/statement/pdf/" in client_page

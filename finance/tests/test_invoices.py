@@ -278,3 +278,17 @@ def test_crediting_a_paid_invoice_turns_the_overpayment_into_client_credit(accep
     invoice.refresh_from_db()
     assert invoice.balance == 0 and invoice.paid == Decimal("268.33")
     assert client_credit(accepted.client) == Decimal("115.00")
+
+
+def test_an_issued_invoices_pdf_is_stored_when_it_is_issued(
+    job, django_capture_on_commit_callbacks
+):
+    draft = invoice_create(
+        project=job, by=None, lines=[{"description": "Cutting", "quantity": 1, "unit_price": "10"}]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(invoice=draft, by=None)
+    invoice.refresh_from_db()
+    assert invoice.pdf and len(invoice.pdf_sha256) == 64
+    with invoice.pdf.open("rb") as handle:
+        assert handle.read().startswith(b"%PDF-")

@@ -34,6 +34,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("laseros.site.api_urls")),
+    # the money documents as PDFs (quote, tax invoice, credit note, delivery note, statement)
+    path("finance/", include("finance.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its start-up script from a URL, not inline (the site's CSP runs no inline script)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
