@@ -17,7 +17,7 @@ def store_issued_pdf(kind: str, pk: int) -> str:
     from .services.documents import issued_pdf
 
     model = {"invoice": Invoice, "credit_note": CreditNote}[kind]
-    document = model.objects.filter(pk=pk).first()
+    document = model._default_manager.filter(pk=pk).first()
     if document is None:
         return f"{kind} {pk}: gone"
     data = issued_pdf(document=document)
