@@ -16,8 +16,11 @@ def store_issued_pdf(kind: str, pk: int) -> str:
     from .models import CreditNote, Invoice
     from .services.documents import issued_pdf
 
-    model = {"invoice": Invoice, "credit_note": CreditNote}[kind]
-    document = model._default_manager.filter(pk=pk).first()
+    document: Invoice | CreditNote | None = (
+        Invoice.objects.filter(pk=pk).first()
+        if kind == "invoice"
+        else CreditNote.objects.filter(pk=pk).first()
+    )
     if document is None:
         return f"{kind} {pk}: gone"
     data = issued_pdf(document=document)
