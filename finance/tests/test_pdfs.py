@@ -18,7 +18,7 @@ import pymupdf
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from finance import pdf, services
 from finance.models import CreditNote, Invoice
@@ -32,15 +32,11 @@ from finance.services.invoices import (
 from finance.services.payments import payment_record
 from finance.statements import client_statement
 from laseros.models import ActivityLog
-from laseros.site import urls as root_urls
 from projects.models import ProjectStatus
 from projects.services import project_transition
 from projects.tests.factories import design_document
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
-
-# the site's URLs with finance's under the name the root URLs give them, whether or not they do yet
-urlpatterns = [path("finance/", include("finance.urls")), *root_urls.urlpatterns]
+pytestmark = pytest.mark.django_db  # the root URLs serve finance's under finance/
 
 DAY = dt.date(2026, 11, 2)
 CLIENT_VAT = "4123456789"
