@@ -251,4 +251,4 @@ from .estimate_admin import add_estimates_page  # noqa: E402
 add_estimates_page()
 
 __all__ = ["QuoteAdmin"]
-from . import billing_admin  # noqa: E402, F401  (invoices, credit notes, payments, VAT rates)
+from . import invoice_admin, payment_admin  # noqa: E402, F401  (the books)

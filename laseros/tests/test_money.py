@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 MONEY_NAME = re.compile(r"price|cost|value|amount|total|(^|_)vat($|_)|fee|margin|revenue")
 NOT_MONEY = {
     "vat_number",  # the client's tax registration number
+    "client_vat_number",  # the same, as an issued tax invoice printed it
     "given_values",  # material, thickness, quantity given with an uploaded file
     "warning_total",  # a count of a file's warnings
 }
