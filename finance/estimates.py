@@ -354,6 +354,36 @@ def compare_estimates(*, since: dt.datetime | None = None) -> EstimateReport:
     per material × thickness and per run. A handful of queries whatever the number of jobs."""
     parts, projects = _run_parts(since)
     quotes = quoted_for(list(projects))
+    estimates, unreadable = _quoted_estimates(quotes)
+    by_job = _parts_by_job(parts)
+    jobs: list[JobComparison] = []
+    totals = _Totals()
+    for project_id, job_parts in by_job.items():
+        per_key = estimates.get(project_id)
+        if not per_key:
+            continue
+        quote, project = quotes[project_id], projects[project_id]
+        jobs.append(_job_comparison(project_id, quote, project, per_key, job_parts))
+        totals.add_job(per_key, job_parts)
+    stocks, runs = totals.stock_comparisons(), totals.run_comparisons()
+    jobs.sort(key=_how_far_off)
+    return EstimateReport(
+        jobs=jobs,
+        stocks=stocks,
+        runs=runs,
+        jobs_with_runs=len(by_job),
+        runs_counted=len({p.run.run_id for p in parts}),
+        without_quote=len(by_job) - len(jobs),
+        without_runs=_quoted_without_runs(),
+        runs_without_material=len({p.run.run_id for p in parts if p.run.key is None}),
+        lines_unreadable=unreadable,
+        unmatched_jobs=totals.unmatched,
+    )
+
+
+def _quoted_estimates(quotes: dict[int, Quote]) -> tuple[dict[int, dict[StockKey, Estimate]], int]:
+    """Each job's quoted drawing lines added up per material × thickness, and how many lines
+    could not be read (no material or thickness, or kept pricing that no longer prices)."""
     lines = list(
         QuoteLine.objects.filter(
             quote_id__in=[q.pk for q in quotes.values()], kind=QuoteLineKind.DRAWING
@@ -366,138 +396,176 @@ def compare_estimates(*, since: dt.datetime | None = None) -> EstimateReport:
     unreadable = 0
     project_of = {q.pk: project_id for project_id, q in quotes.items()}
     for line in lines:
-        if not line.material_code or line.thickness_mm is None:
+        readable = _readable_line_estimate(line, today)
+        if readable is None:
             unreadable += 1
             continue
-        try:
-            figures = line_estimate(line, today)
-        except (PricingError, ArithmeticError, KeyError, TypeError, ValueError):
-            unreadable += 1
-            continue
-        per_key = estimates[project_of[line.quote_id]]
-        key = stock_key(line.material_code, line.thickness_mm)
-        per_key.setdefault(key, Estimate()).add(figures)
+        key, figures = readable
+        estimates[project_of[line.quote_id]].setdefault(key, Estimate()).add(figures)
+    return estimates, unreadable
 
+
+def _readable_line_estimate(
+    line: QuoteLine, today: TodaysValues
+) -> tuple[StockKey, Estimate] | None:
+    """The line's material × thickness and figures, or None when it has no material or
+    thickness or its kept pricing cannot be priced again."""
+    if not line.material_code or line.thickness_mm is None:
+        return None
+    try:
+        figures = line_estimate(line, today)
+    except (PricingError, ArithmeticError, KeyError, TypeError, ValueError):
+        return None
+    return stock_key(line.material_code, line.thickness_mm), figures
+
+
+def _parts_by_job(parts: list[JobPart]) -> dict[int, list[JobPart]]:
     by_job: dict[int, list[JobPart]] = defaultdict(list)
     for part in parts:
         by_job[part.project_id].append(part)
+    return by_job
 
-    jobs: list[JobComparison] = []
-    stock_totals: dict[StockKey, dict] = {}
-    run_totals: dict[int, dict] = {}
-    unmatched = 0
-    for project_id, job_parts in by_job.items():
-        if not estimates.get(project_id):
-            continue
-        per_key = estimates[project_id]
-        quote, project = quotes[project_id], projects[project_id]
-        whole = Estimate()
-        for estimate in per_key.values():
-            whole.add(estimate)
-        jobs.append(
-            JobComparison(
-                project_id=project_id,
-                code=project.code,
-                name=project.name,
-                client=str(project.client) if project.client_id else "",
-                quote_id=quote.pk,
-                quote_label=quote.label,
-                quote_status=quote.get_status_display(),
-                runs=len({p.run.run_id for p in job_parts}),
-                figures=Compared(
-                    estimated_minutes=whole.minutes,
-                    actual_minutes=sum((p.run.minutes * p.share for p in job_parts), ZERO),
-                    estimated_kg=whole.kg,
-                    estimated_sheets=whole.sheets,
-                    actual_sheets=sum((p.run.sheets * p.share for p in job_parts), ZERO),
-                ),
-            )
-        )
+
+def _job_comparison(
+    project_id: int,
+    quote: Quote,
+    project: Project,
+    per_key: dict[StockKey, Estimate],
+    job_parts: list[JobPart],
+) -> JobComparison:
+    """One job's quote (all its materials) against all its runs."""
+    whole = Estimate()
+    for estimate in per_key.values():
+        whole.add(estimate)
+    return JobComparison(
+        project_id=project_id,
+        code=project.code,
+        name=project.name,
+        client=str(project.client) if project.client_id else "",
+        quote_id=quote.pk,
+        quote_label=quote.label,
+        quote_status=quote.get_status_display(),
+        runs=len({p.run.run_id for p in job_parts}),
+        figures=Compared(
+            estimated_minutes=whole.minutes,
+            actual_minutes=sum((p.run.minutes * p.share for p in job_parts), ZERO),
+            estimated_kg=whole.kg,
+            estimated_sheets=whole.sheets,
+            actual_sheets=sum((p.run.sheets * p.share for p in job_parts), ZERO),
+        ),
+    )
+
+
+@dataclasses.dataclass
+class _StockTotal:
+    """One material × thickness so far: the quoted lines of its jobs and their part of its runs."""
+
+    estimate: Estimate = dataclasses.field(default_factory=Estimate)
+    jobs: int = 0
+    runs: set[int] = dataclasses.field(default_factory=set)
+    minutes: Decimal = ZERO
+    sheets: Decimal = ZERO
+
+
+@dataclasses.dataclass
+class _RunTotal:
+    """One run so far: the minutes of the jobs with an estimate, and their estimate's part."""
+
+    key: StockKey
+    actual: Decimal = ZERO
+    estimate: Estimate = dataclasses.field(default_factory=Estimate)
+
+
+class _Totals:
+    """The compared jobs added up per material × thickness and per run."""
+
+    def __init__(self) -> None:
+        self.stocks: dict[StockKey, _StockTotal] = {}
+        self.runs: dict[int, _RunTotal] = {}
+        self.unmatched = 0  # jobs with a run of a material × thickness they were not quoted
+
+    def add_job(self, per_key: dict[StockKey, Estimate], job_parts: list[JobPart]) -> None:
+        """A job's quoted lines and its runs, for each material × thickness it was quoted and
+        cut in (a run of a material it was not quoted counts the job as unmatched)."""
         in_key: dict[StockKey, list[JobPart]] = defaultdict(list)
         for part in job_parts:
             if part.run.key is not None:
                 in_key[part.run.key].append(part)
         if any(key not in per_key for key in in_key):
-            unmatched += 1
+            self.unmatched += 1
         for key, key_parts in in_key.items():
-            if key not in per_key:
-                continue
-            estimate = per_key[key]
-            total = stock_totals.setdefault(
-                key,
-                {"estimate": Estimate(), "jobs": 0, "runs": set(), "minutes": ZERO, "sheets": ZERO},
-            )
-            total["estimate"].add(estimate)
-            total["jobs"] += 1
-            weights = _spread(key_parts)
-            for part in key_parts:
-                total["runs"].add(part.run.run_id)
-                total["minutes"] += part.run.minutes * part.share
-                total["sheets"] += part.run.sheets * part.share
-                run = run_totals.setdefault(
-                    part.run.run_id,
-                    {"run": part.run, "actual": ZERO, "estimate": Estimate()},
-                )
-                run["actual"] += part.run.minutes * part.share
-                weight = weights[id(part)]
-                run["estimate"].add(
-                    Estimate(
-                        minutes=estimate.minutes * weight,
-                        today_minutes=estimate.today_minutes * weight,
-                        today_cut_pierce=estimate.today_cut_pierce * weight,
-                        by_preset={k: v * weight for k, v in estimate.by_preset.items()},
-                    )
-                )
+            if key in per_key:
+                self._add_stock(key, per_key[key], key_parts)
 
-    stocks = [
-        StockComparison(
-            material_code=key[0],
-            thickness_mm=key[1],
-            jobs=total["jobs"],
-            runs=len(total["runs"]),
-            figures=Compared(
-                estimated_minutes=total["estimate"].minutes,
-                actual_minutes=total["minutes"],
-                estimated_kg=total["estimate"].kg,
-                estimated_sheets=total["estimate"].sheets,
-                actual_sheets=total["sheets"],
-            ),
+    def _add_stock(self, key: StockKey, estimate: Estimate, key_parts: list[JobPart]) -> None:
+        total = self.stocks.setdefault(key, _StockTotal())
+        total.estimate.add(estimate)
+        total.jobs += 1
+        weights = _spread(key_parts)
+        for part in key_parts:
+            total.runs.add(part.run.run_id)
+            total.minutes += part.run.minutes * part.share
+            total.sheets += part.run.sheets * part.share
+            self._add_run(key, part, estimate, weights[id(part)])
+
+    def _add_run(self, key: StockKey, part: JobPart, estimate: Estimate, weight: Decimal) -> None:
+        """The job's part of the run (of `key`), and its weight's part of the job's estimate."""
+        run = self.runs.setdefault(part.run.run_id, _RunTotal(key=key))
+        run.actual += part.run.minutes * part.share
+        run.estimate.add(
+            Estimate(
+                minutes=estimate.minutes * weight,
+                today_minutes=estimate.today_minutes * weight,
+                today_cut_pierce=estimate.today_cut_pierce * weight,
+                by_preset={k: v * weight for k, v in estimate.by_preset.items()},
+            )
         )
-        for key, total in sorted(stock_totals.items())
-    ]
-    runs = [
-        RunComparison(
-            run_id=run_id,
-            key=total["run"].key,
-            preset_id=max(total["estimate"].by_preset.items(), key=lambda kv: kv[1])[0],
-            actual_minutes=total["actual"],
-            quoted_minutes=total["estimate"].minutes,
-            today_minutes=total["estimate"].today_minutes,
-            today_cut_pierce=total["estimate"].today_cut_pierce,
-        )
-        for run_id, total in sorted(run_totals.items())
-        if total["estimate"].today_minutes > 0
-    ]
-    jobs.sort(key=_how_far_off)
-    quoted_without_runs = (
+
+    def stock_comparisons(self) -> list[StockComparison]:
+        return [
+            StockComparison(
+                material_code=key[0],
+                thickness_mm=key[1],
+                jobs=total.jobs,
+                runs=len(total.runs),
+                figures=Compared(
+                    estimated_minutes=total.estimate.minutes,
+                    actual_minutes=total.minutes,
+                    estimated_kg=total.estimate.kg,
+                    estimated_sheets=total.estimate.sheets,
+                    actual_sheets=total.sheets,
+                ),
+            )
+            for key, total in sorted(self.stocks.items())
+        ]
+
+    def run_comparisons(self) -> list[RunComparison]:
+        """The runs with an estimate at today's speeds, each with the preset that made most of
+        it."""
+        return [
+            RunComparison(
+                run_id=run_id,
+                key=total.key,
+                preset_id=max(total.estimate.by_preset.items(), key=lambda kv: kv[1])[0],
+                actual_minutes=total.actual,
+                quoted_minutes=total.estimate.minutes,
+                today_minutes=total.estimate.today_minutes,
+                today_cut_pierce=total.estimate.today_cut_pierce,
+            )
+            for run_id, total in sorted(self.runs.items())
+            if total.estimate.today_minutes > 0
+        ]
+
+
+def _quoted_without_runs() -> int:
+    """Jobs with a sent or accepted quote with drawing lines and no run (ever)."""
+    return (
         Quote.objects.filter(Q(status=QuoteStatus.ACCEPTED) | Q(sent_on__isnull=False))
         .filter(lines__kind=QuoteLineKind.DRAWING)
         .exclude(project__laser_runs__isnull=False)
         .values("project_id")
         .distinct()
         .count()
-    )
-    return EstimateReport(
-        jobs=jobs,
-        stocks=stocks,
-        runs=runs,
-        jobs_with_runs=len(by_job),
-        runs_counted=len({p.run.run_id for p in parts}),
-        without_quote=len(by_job) - len(jobs),
-        without_runs=quoted_without_runs,
-        runs_without_material=len({p.run.run_id for p in parts if p.run.key is None}),
-        lines_unreadable=unreadable,
-        unmatched_jobs=unmatched,
     )
 
 

@@ -139,11 +139,40 @@ def calibration_propose(
         raise ValidationError({"min_runs": "At least 1 run behind a proposal."})
     report = compare_estimates(since=since)
     compared = [r for r in report.runs if r.today_minutes > 0 and r.actual_minutes > 0]
+    by_preset = _runs_by_preset(compared)
+    presets = CutPreset.objects.select_related("material").in_bulk(list(by_preset))
+    medians, too_few = _preset_medians(by_preset, presets, min_runs=min_runs)
+    rates: list[RatesProposal] = []
+    shared = ONE
+    travel = _travel_proposal(medians, by_preset)
+    if travel is not None:
+        rates.append(travel[0])
+        shared = travel[1]
+    proposals, close = _preset_proposals(medians, by_preset, presets, shared=shared)
+    return Calibration(
+        presets=tuple(proposals),
+        rates=tuple(rates),
+        skipped=(*too_few, *close),
+        runs_compared=len(compared),
+        runs_counted=report.runs_counted,
+        runs_without_preset=sum(1 for r in compared if r.preset_id is None),
+    )
+
+
+def _runs_by_preset(compared: list[RunComparison]) -> dict[int, list[RunComparison]]:
+    """The compared runs per preset whose speed made their estimate (not the fallback's)."""
     by_preset: dict[int, list[RunComparison]] = defaultdict(list)
     for run in compared:
         if run.preset_id is not None:
             by_preset[run.preset_id].append(run)
-    presets = CutPreset.objects.select_related("material").in_bulk(list(by_preset))
+    return by_preset
+
+
+def _preset_medians(
+    by_preset: dict[int, list[RunComparison]], presets: dict[int, CutPreset], *, min_runs: int
+) -> tuple[dict[int, Decimal], list[Skipped]]:
+    """The median of actual ÷ estimate of each preset with at least `min_runs` runs (in preset
+    order), and the presets skipped for too few."""
     skipped: list[Skipped] = []
     medians: dict[int, Decimal] = {}
     for preset_id, runs in sorted(by_preset.items()):
@@ -156,15 +185,20 @@ def calibration_propose(
             )
             continue
         medians[preset_id] = _median([_ratio(r) for r in runs])
+    return medians, skipped
 
-    rates: list[RatesProposal] = []
-    shared = ONE
-    travel = _travel_proposal(medians, by_preset)
-    if travel is not None:
-        rates.append(travel[0])
-        shared = travel[1]
 
+def _preset_proposals(
+    medians: dict[int, Decimal],
+    by_preset: dict[int, list[RunComparison]],
+    presets: dict[int, CutPreset],
+    *,
+    shared: Decimal,
+) -> tuple[list[PresetProposal], list[Skipped]]:
+    """A new cut speed for each preset whose factor (its median ÷ the part the travel allowance
+    takes) is more than CLOSE_ENOUGH from 1, and the presets skipped for being close enough."""
     proposals: list[PresetProposal] = []
+    skipped: list[Skipped] = []
     for preset_id, median in medians.items():
         preset = presets[preset_id]
         factor = (median / shared).quantize(FACTOR_PLACES, rounding=ROUND_HALF_UP)
@@ -184,14 +218,7 @@ def calibration_propose(
                 speed_new=(speed_now / factor).quantize(SPEED_PLACES, rounding=ROUND_HALF_UP),
             )
         )
-    return Calibration(
-        presets=tuple(proposals),
-        rates=tuple(rates),
-        skipped=tuple(skipped),
-        runs_compared=len(compared),
-        runs_counted=report.runs_counted,
-        runs_without_preset=sum(1 for r in compared if r.preset_id is None),
-    )
+    return proposals, skipped
 
 
 def _travel_proposal(
