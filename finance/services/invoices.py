@@ -416,6 +416,9 @@ def invoice_issue(*, invoice: Invoice, by: Actor, today: dt.date | None = None) 
 # --- credit notes ---------------------------------------------------------------------------------
 
 
+CreditRow = tuple[str, int, Decimal, Decimal]  # description, quantity, unit price, line total
+
+
 @transaction.atomic
 def credit_note_create(
     *,
@@ -429,6 +432,15 @@ def credit_note_create(
     `amount_excl_vat` of it. It takes the invoice's VAT rate. What the client had paid beyond
     what is left to pay becomes their credit."""
     current = _locked(invoice)
+    _check_creditable(current, reason)
+    rows, subtotal = _credit_rows(current, amount_excl_vat, reason.strip())
+    note = _write_credit_note(current, rows, subtotal, reason=reason.strip(), by=by, today=today)
+    _apply_credit(current, note, by=by)
+    _copy(invoice, current)
+    return note
+
+
+def _check_creditable(current: Invoice, reason: str) -> None:
     if current.status != InvoiceStatus.ISSUED:
         raise refuse(
             "invoice",
@@ -437,28 +449,47 @@ def credit_note_create(
         )
     if not (reason or "").strip():
         raise refuse("reason", "Say why the invoice is credited.")
+
+
+def _credit_rows(current: Invoice, amount: Any, reason: str) -> tuple[list[CreditRow], Decimal]:
+    """The credit note's lines and total excl. VAT: the invoice's lines reversed (or one line for
+    what is left after an earlier part credit), or one line of `amount`."""
     left_excl = current.subtotal - _credited_excl_vat(current)
-    if amount_excl_vat in (None, ""):
-        rows = [_reversed(line) for line in current.lines.all()]
-        subtotal = left_excl
-        if subtotal != current.subtotal:  # partly credited before: one line for what is left
-            rows = [(f"Credit of the rest of {current.number}", 1, subtotal, subtotal)]
-    else:
-        subtotal = _clean_money(amount_excl_vat, "amount_excl_vat", what="The amount")
-        subtotal = subtotal.quantize(CENT, rounding=ROUND_HALF_UP)
-        if subtotal <= 0:
-            raise refuse("amount_excl_vat", "A credit note is for more than R 0.00.")
-        if subtotal > left_excl:
-            raise refuse(
-                "amount_excl_vat",
-                f"At most R {left_excl} excl. VAT is left to credit on {current.number}.",
-            )
-        rows = [(f"Credit on {current.number}: {reason.strip()}"[:255], 1, subtotal, subtotal)]
-    if subtotal <= 0:
+    if left_excl <= 0:
         raise refuse("invoice", f"{current.number} is already credited in full.")
-    vat = vat_on(subtotal, current.vat_rate)
-    left_incl = current.total - current.credited
-    total = subtotal + vat if subtotal != left_excl else left_incl  # the last cent matches
+    if amount in (None, ""):
+        if left_excl == current.subtotal:
+            return [_reversed(line) for line in current.lines.all()], left_excl
+        return [(f"Credit of the rest of {current.number}", 1, left_excl, left_excl)], left_excl
+    subtotal = _clean_money(amount, "amount_excl_vat", what="The amount")
+    subtotal = subtotal.quantize(CENT, rounding=ROUND_HALF_UP)
+    if subtotal <= 0:
+        raise refuse("amount_excl_vat", "A credit note is for more than R 0.00.")
+    if subtotal > left_excl:
+        raise refuse(
+            "amount_excl_vat",
+            f"At most R {left_excl} excl. VAT is left to credit on {current.number}.",
+        )
+    return [(f"Credit on {current.number}: {reason}"[:255], 1, subtotal, subtotal)], subtotal
+
+
+def _write_credit_note(
+    current: Invoice,
+    rows: list[CreditRow],
+    subtotal: Decimal,
+    *,
+    reason: str,
+    by: Actor,
+    today: dt.date | None,
+) -> CreditNote:
+    """The numbered credit note and its lines, at the invoice's VAT rate; crediting all that is
+    left takes what is left to the cent."""
+    left_excl = current.subtotal - _credited_excl_vat(current)
+    total = (
+        current.total - current.credited
+        if subtotal == left_excl
+        else subtotal + vat_on(subtotal, current.vat_rate)
+    )
     issued_on = _today(today)
     year = issued_on.year
     note = CreditNote.objects.create(
@@ -466,7 +497,7 @@ def credit_note_create(
         invoice=current,
         client_id=current.client_id,
         issued_on=issued_on,
-        reason=reason.strip()[:255],
+        reason=reason[:255],
         subtotal=subtotal,
         vat_rate=current.vat_rate,
         vat=total - subtotal,
@@ -486,13 +517,17 @@ def credit_note_create(
     )
     record_created(note, by=by, message=f"{note.number} credits {current.number}: {note.reason}")
     enqueue_on_commit("finance.tasks.store_issued_pdf", "credit_note", note.pk)
-    current.credited += total
-    if current.credited >= current.total:
-        current.status = InvoiceStatus.CREDITED
+    return note
+
+
+def _apply_credit(current: Invoice, note: CreditNote, *, by: Actor) -> None:
+    """The invoice credited by the note (all of it: Credited); what was paid beyond what is
+    left goes back to the client as credit."""
     from .payments import release_overpaid, settle
 
+    current.credited += note.total
+    if current.credited >= current.total:
+        current.status = InvoiceStatus.CREDITED
     settle(current)
     current.save(update_fields=["credited", "status", "balance", "payment_state"])
     release_overpaid(invoice=current, by=by)
-    _copy(invoice, current)
-    return note

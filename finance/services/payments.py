@@ -86,35 +86,11 @@ def payment_record(
     """Record money received and allocate it to `invoices` (default: the client's open
     invoices, the job's first). More than is due is refused, changing nothing, unless
     `keep_credit`: then the rest is the client's credit."""
-    if client is None:
-        raise refuse("client", "Say which client paid.")
-    value = _clean_amount(amount)
-    if method not in PaymentMethod.values:
-        raise refuse("method", f"{method!r} is not a payment method (EFT, cash or card).")
-    day = received_on or timezone.localdate()
-    if day > timezone.localdate():
-        raise refuse("received_on", f"{day:%d %b %Y} is in the future: a payment is received.")
+    value, day = _clean_payment(client, amount=amount, method=method, received_on=received_on)
     if project is not None and project.client_id != client.pk:
         raise refuse("project", f"{project.code} is not {client.name}'s job.")
-    if invoices is None:
-        targets = open_invoices(client, project=project)
-    else:
-        targets = list(
-            Invoice.objects.select_for_update()
-            .filter(pk__in=[i.pk for i in invoices])
-            .order_by("due_on", "id")
-        )
-        for invoice in targets:
-            if invoice.client_id != client.pk or invoice.status != InvoiceStatus.ISSUED:
-                raise refuse("invoices", f"{invoice.label} is not an issued invoice of {client}.")
-    due = sum((inv.balance for inv in targets), ZERO)
-    if value > due and not keep_credit:
-        where = ", ".join(inv.number or "" for inv in targets) or "no open invoice"
-        raise refuse(
-            "amount",
-            f"R {value} is more than is due (R {due}: {where}). Choose to keep the rest "
-            f"(R {value - due}) as {client.name}'s credit, or correct the amount.",
-        )
+    targets = _targets(client, project=project, invoices=invoices)
+    _check_not_over(client, value, targets, keep_credit=keep_credit)
     payment = Payment(
         client=client,
         project=project,
@@ -136,6 +112,49 @@ def payment_record(
             break
         left -= _allocate(payment, invoice, min(left, invoice.balance), by=by)
     return payment
+
+
+def _clean_payment(
+    client: Any, *, amount: Any, method: str, received_on: dt.date | None
+) -> tuple[Decimal, dt.date]:
+    if client is None:
+        raise refuse("client", "Say which client paid.")
+    value = _clean_amount(amount)
+    if method not in PaymentMethod.values:
+        raise refuse("method", f"{method!r} is not a payment method (EFT, cash or card).")
+    day = received_on or timezone.localdate()
+    if day > timezone.localdate():
+        raise refuse("received_on", f"{day:%d %b %Y} is in the future: a payment is received.")
+    return value, day
+
+
+def _targets(client: Any, *, project: Any, invoices: list[Invoice] | None) -> list[Invoice]:
+    """The invoices the payment goes to, locked: those chosen (each an issued one of the
+    client's), or the client's open ones, the job's first."""
+    if invoices is None:
+        return open_invoices(client, project=project)
+    targets = list(
+        Invoice.objects.select_for_update()
+        .filter(pk__in=[i.pk for i in invoices])
+        .order_by("due_on", "id")
+    )
+    for invoice in targets:
+        if invoice.client_id != client.pk or invoice.status != InvoiceStatus.ISSUED:
+            raise refuse("invoices", f"{invoice.label} is not an issued invoice of {client}.")
+    return targets
+
+
+def _check_not_over(
+    client: Any, value: Decimal, targets: list[Invoice], *, keep_credit: bool
+) -> None:
+    due = sum((inv.balance for inv in targets), ZERO)
+    if value > due and not keep_credit:
+        where = ", ".join(inv.number or "" for inv in targets) or "no open invoice"
+        raise refuse(
+            "amount",
+            f"R {value} is more than is due (R {due}: {where}). Choose to keep the rest "
+            f"(R {value - due}) as {client.name}'s credit, or correct the amount.",
+        )
 
 
 def _allocate(payment: Payment, invoice: Invoice, amount: Decimal, *, by: Actor) -> Decimal:
@@ -172,7 +191,9 @@ def payment_allocate(
         raise refuse("invoice", f"{target.label} is another client's invoice.")
     if target.status != InvoiceStatus.ISSUED or target.balance <= 0:
         raise refuse("invoice", f"{target.label} has nothing to pay.")
-    wanted = current.unallocated if amount in (None, "") else _clean_amount(amount)
+    wanted = (
+        min(current.unallocated, target.balance) if amount in (None, "") else _clean_amount(amount)
+    )
     if wanted <= 0:
         raise refuse("amount", "Nothing of this payment is left to allocate.")
     if wanted > current.unallocated:

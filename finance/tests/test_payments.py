@@ -184,3 +184,19 @@ def test_queueing_reads_the_invoices_balance(approved_job):
     project_transition(project=approved_job, to=ProjectStatus.QUEUED, by=None)
     approved_job.refresh_from_db()
     assert approved_job.status == ProjectStatus.QUEUED
+
+
+def test_allocating_credit_without_an_amount_takes_what_the_invoice_needs(job):
+    from projects.services import project_create
+
+    payment = payment_record(
+        client=job.client, project=job, amount="500", by=None, keep_credit=True
+    )
+    other_job = project_create(client=job.client, name="Another job", by=None)
+    invoice = _invoice(other_job, "100")  # R 115; another job's money is not taken by itself
+    assert invoice.payment_state == PaymentState.UNPAID
+    payment_allocate(payment=payment, invoice=invoice, by=None)
+    invoice.refresh_from_db()
+    payment.refresh_from_db()
+    assert invoice.payment_state == PaymentState.PAID
+    assert payment.unallocated == Decimal("385.00")

@@ -213,67 +213,80 @@ def _payments(jobs: list[Project]) -> dict[int, Payment]:
 def _invoices(
     jobs: list[Project], quotes: dict[int, tuple[Quote, QuoteLine]], payments: dict[int, Payment]
 ) -> dict[int, Invoice]:
+    """A Ready or Completed job's tax invoice of its accepted quote, issued the day it got there
+    (numbered in date order), paid from the job's payment."""
     numbers = Numbers(invoice_sequence_key)
     today = timezone.localdate()
     chosen = [
         p for p in jobs if p.status in INVOICED and quotes[p.pk][0].status == QuoteStatus.ACCEPTED
     ]
     chosen.sort(key=lambda p: (_day(p.completed_at or p.status_changed_at, today), p.pk))
-    made: dict[int, Invoice] = {}
-    lines, allocations = [], []
-    for project in chosen:
-        quote, quote_line = quotes[project.pk]
-        issued_on = _day(project.completed_at or project.status_changed_at, today)
-        vat_rate = vat_rate_on(issued_on)
-        subtotal = quote.total_excl_vat
-        vat = vat_on(subtotal, vat_rate)
-        invoice = Invoice(
-            number=f"INV-{issued_on.year}-{numbers.next(issued_on.year):04d}",
-            project=project,
-            client_id=project.client_id,
-            quote=quote,
-            status=InvoiceStatus.ISSUED,
-            issued_on=issued_on,
-            due_on=due_date(issued_on, project.client.payment_terms),
-            client_name=project.client.name,
-            client_address=project.client.address,
-            client_vat_number=project.client.vat_number,
-            subtotal=subtotal,
-            vat_rate=vat_rate,
-            vat=vat,
-            total=subtotal + vat,
-            balance=subtotal + vat,
-            created_by=project.created_by,
-        )
-        made[project.pk] = invoice
-        lines.append((invoice, quote_line, quote))
+    made = {
+        project.pk: _invoice(project, quotes[project.pk][0], numbers, today) for project in chosen
+    }
     Invoice.objects.bulk_create(made.values(), batch_size=500)
-    rows = []
-    for invoice, quote_line, quote in lines:
-        rows.append(
+    InvoiceLine.objects.bulk_create(
+        (line for pk, invoice in made.items() for line in _invoice_lines(invoice, *quotes[pk])),
+        batch_size=500,
+    )
+    _pay_from_the_jobs_payments(made, payments)
+    numbers.close()
+    return made
+
+
+def _invoice(project: Project, quote: Quote, numbers: Numbers, today: dt.date) -> Invoice:
+    issued_on = _day(project.completed_at or project.status_changed_at, today)
+    vat_rate = vat_rate_on(issued_on)
+    subtotal = quote.total_excl_vat
+    vat = vat_on(subtotal, vat_rate)
+    return Invoice(
+        number=f"INV-{issued_on.year}-{numbers.next(issued_on.year):04d}",
+        project=project,
+        client_id=project.client_id,
+        quote=quote,
+        status=InvoiceStatus.ISSUED,
+        issued_on=issued_on,
+        due_on=due_date(issued_on, project.client.payment_terms),
+        client_name=project.client.name,
+        client_address=project.client.address,
+        client_vat_number=project.client.vat_number,
+        subtotal=subtotal,
+        vat_rate=vat_rate,
+        vat=vat,
+        total=subtotal + vat,
+        balance=subtotal + vat,
+        created_by=project.created_by,
+    )
+
+
+def _invoice_lines(invoice: Invoice, quote: Quote, quote_line: QuoteLine) -> list[InvoiceLine]:
+    lines = [
+        InvoiceLine(
+            invoice=invoice,
+            position=1,
+            description=quote_line.description,
+            quantity=quote_line.quantity,
+            unit_price=quote_line.unit_price,
+            line_total=quote_line.line_total,
+            quote_line=quote_line,
+        )
+    ]
+    if quote.minimum_top_up:
+        lines.append(
             InvoiceLine(
                 invoice=invoice,
-                position=1,
-                description=quote_line.description,
-                quantity=quote_line.quantity,
-                unit_price=quote_line.unit_price,
-                line_total=quote_line.line_total,
-                quote_line=quote_line,
+                position=2,
+                description=f"Minimum order top-up (R {quote.minimum_per_order})",
+                quantity=1,
+                unit_price=quote.minimum_top_up,
+                line_total=quote.minimum_top_up,
             )
         )
-        if quote.minimum_top_up:
-            rows.append(
-                InvoiceLine(
-                    invoice=invoice,
-                    position=2,
-                    description=f"Minimum order top-up (R {quote.minimum_per_order})",
-                    quantity=1,
-                    unit_price=quote.minimum_top_up,
-                    line_total=quote.minimum_top_up,
-                )
-            )
-    InvoiceLine.objects.bulk_create(rows, batch_size=500)
-    touched_payments = []
+    return lines
+
+
+def _pay_from_the_jobs_payments(made: dict[int, Invoice], payments: dict[int, Payment]) -> None:
+    allocations, touched = [], []
     for project_id, invoice in made.items():
         payment = payments.get(project_id)
         if payment is None or payment.unallocated <= 0:
@@ -287,12 +300,10 @@ def _invoices(
         invoice.payment_state = (
             PaymentState.PAID if invoice.balance <= 0 else PaymentState.PART_PAID
         )
-        touched_payments.append(payment)
+        touched.append(payment)
     PaymentAllocation.objects.bulk_create(allocations, batch_size=500)
-    Payment.objects.bulk_update(touched_payments, ["allocated", "unallocated"], batch_size=500)
+    Payment.objects.bulk_update(touched, ["allocated", "unallocated"], batch_size=500)
     Invoice.objects.bulk_update(made.values(), ["paid", "balance", "payment_state"], batch_size=500)
-    numbers.close()
-    return made
 
 
 def _credit_notes(jobs: list[Project], invoices: dict[int, Invoice], rng: random.Random) -> int:
