@@ -192,7 +192,6 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["project", "client"]
     search_fields = ["number", "reference", "project__code", "client__name", "client__code"]
     autocomplete_fields = ["project"]
-    date_hierarchy = "issued_on"
     readonly_fields = [
         "number",
         "kind",

@@ -82,7 +82,6 @@ class PaymentAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["client", "project"]
     search_fields = ["reference", "client__name", "client__code", "project__code"]
     autocomplete_fields = ["client", "project"]
-    date_hierarchy = "received_on"
     change_form_template = "admin/finance/payment/change_form.html"
 
     def get_fields(self, request, obj=None):
