@@ -412,7 +412,10 @@ class InvoiceAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         try:
             if action == "issue":
                 invoice_services.invoice_issue(invoice=invoice, by=request.user)
-                done = f"{invoice.number} is issued: R {invoice.total} due {invoice.due_on}."
+                done = (
+                    f"{invoice.number} is issued: {rands(invoice.total)}, due "
+                    f"{invoice.due_on:%-d %b %Y}."
+                )
             elif action == "credit":
                 note = invoice_services.credit_note_create(
                     invoice=invoice,

@@ -399,6 +399,7 @@ def job_paid_reading(project: Any) -> Any:
     """The projects workflow's "paid in full" from the job's balance, once finance keeps
     something for the job (an issued invoice or a payment); None before (the proof of payment
     then says)."""
+    from projects.services.jobs import rand
     from projects.workflow import PaidReading
 
     from .models import Invoice, InvoiceStatus, Payment
@@ -416,7 +417,5 @@ def job_paid_reading(project: Any) -> Any:
         return None
     return PaidReading(
         paid_in_full=balance.paid_in_full,
-        text=f"R {balance.paid:,.2f} paid of R {balance.due:,.2f} due ({balance.source})".replace(
-            ",", " "
-        ),
+        text=f"{rand(balance.paid)} paid of {rand(balance.due)} due ({balance.source})",
     )

@@ -179,7 +179,7 @@ def test_queueing_reads_the_invoices_balance(approved_job):
     invoice = _invoice(approved_job, "1000")  # R 1 150 due, nothing paid
     with pytest.raises(ValidationError) as caught:
         project_transition(project=approved_job, to=ProjectStatus.QUEUED, by=None)
-    assert "R 0.00 paid of R 1 150.00 due" in str(caught.value)
+    assert f"R 0.00 paid of R 1 150.00 due ({invoice.number})" in str(caught.value)
     payment_record(client=approved_job.client, amount="1150", by=None, invoices=[invoice])
     project_transition(project=approved_job, to=ProjectStatus.QUEUED, by=None)
     approved_job.refresh_from_db()
@@ -200,3 +200,12 @@ def test_allocating_credit_without_an_amount_takes_what_the_invoice_needs(job):
     payment.refresh_from_db()
     assert invoice.payment_state == PaymentState.PAID
     assert payment.unallocated == Decimal("385.00")
+
+
+def test_the_jobs_balance_names_each_of_its_invoices(approved_job):
+    from finance.selectors import job_paid_reading
+
+    first, second = _invoice(approved_job, "500"), _invoice(approved_job, "500")
+    reading = job_paid_reading(approved_job)
+    assert not reading.paid_in_full
+    assert reading.text == (f"R 0.00 paid of R 1 150.00 due ({second.number}, {first.number})")
