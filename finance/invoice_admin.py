@@ -19,6 +19,7 @@ from laseros.admin import ReadOnlyInline
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 from projects.admin import ClientFilter
+from projects.models import Project
 from projects.services.jobs import rand as rands
 
 from .export_admin import export_sage, export_xero
@@ -503,3 +504,40 @@ class CreditNoteAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.action(description="Invoice its job lines (a draft of the catalogue products)")
+def invoice_job_lines(modeladmin, request, queryset):
+    """A draft invoice of each chosen job's lines; a job that cannot be invoiced says why and
+    the others still are."""
+    if not request.user.has_perm("finance.add_invoice"):
+        messages.error(request, "Only those who may make invoices can do this.")
+        return None
+    for project in queryset:
+        try:
+            invoice = invoice_services.invoice_from_job_lines(project=project, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, f"{project.code}: {errors_text(exc)}")
+        else:
+            url = reverse("admin:finance_invoice_change", args=[invoice.pk])
+            messages.success(
+                request,
+                format_html(
+                    '{}: draft <a href="{}">invoice</a> of {} line(s), {} incl. VAT.',
+                    project.code,
+                    url,
+                    invoice.lines.count(),
+                    rands(invoice.total),
+                ),
+            )
+    return None
+
+
+def offer_job_lines_invoice_on_the_job_list() -> None:
+    """Add the action to the job list (projects cannot import finance), once."""
+    job_admin = admin.site._registry.get(Project)
+    if job_admin is not None and invoice_job_lines not in (job_admin.actions or []):
+        job_admin.actions = [*(job_admin.actions or []), invoice_job_lines]
+
+
+offer_job_lines_invoice_on_the_job_list()

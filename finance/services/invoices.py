@@ -286,6 +286,26 @@ def invoice_create(
     return invoice
 
 
+@transaction.atomic
+def invoice_from_job_lines(*, project: Any, by: Actor, reference: str = "") -> Invoice:
+    """A draft invoice of the job's own lines (catalogue products at their agreed prices), for a
+    job sold from the catalogue rather than quoted from drawings."""
+    lines = list(project.lines.select_related("product").order_by("pk"))
+    if not lines:
+        raise refuse("lines", f"{project.code} has no job lines to invoice.")
+    rows = [
+        {
+            "description": (
+                f"{line.product.sku} {line.product.name}" + (f" ({line.note})" if line.note else "")
+            ),
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+        }
+        for line in lines
+    ]
+    return invoice_create(project=project, by=by, lines=rows, reference=reference)
+
+
 def _clean_row(row: dict[str, Any], index: int) -> dict[str, Any]:
     try:
         description = str(row.get("description") or "").strip()

@@ -229,3 +229,29 @@ def test_the_pages_link_their_pdfs(boss, job):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     client_page = boss.get(f"/admin/clients/client/{job.client.pk}/change/").content.decode()
     assert f"/finance/clients/{job.client.pk}/statement/pdf/" in client_page
+
+
+def test_the_job_list_invoices_a_jobs_lines(boss, job):
+    from projects.models import ProjectLine
+    from projects.tests.factories import ProductFactory
+
+    product = ProductFactory(name="Bracket")
+    ProjectLine.objects.create(project=job, product=product, quantity=4, unit_price="25.00")
+    page = boss.post(
+        "/admin/projects/project/",
+        {"action": "invoice_job_lines", "_selected_action": [job.pk]},
+        follow=True,
+    ).content.decode()
+    invoice = Invoice.objects.get()
+    assert f"{job.code}: draft" in page and "R 115.00 incl. VAT" in page
+    assert [(line.description, line.quantity) for line in invoice.lines.all()] == [
+        (f"{product.sku} Bracket", 4)
+    ]
+    with unchanged(Invoice):
+        job.lines.all().delete()
+        page = boss.post(
+            "/admin/projects/project/",
+            {"action": "invoice_job_lines", "_selected_action": [job.pk]},
+            follow=True,
+        ).content.decode()
+    assert "has no job lines to invoice" in page
