@@ -13,14 +13,13 @@ class FinanceConfig(AppConfig):
         self._register_payment_hooks()
 
     def _register_payment_hooks(self) -> None:
-        """A job's proof of payment records a payment here; its "paid in full" is its balance."""
+        """A job's proof of payment records a payment here; its "paid in full" is its balance.
+        (The hooks import finance's reads and writes when first called, so starting Django
+        loads none of them: `manage.py inspect` stays light.)"""
         from projects import workflow
 
-        from .selectors import job_paid_reading
-        from .services.payments import record_job_payment
-
-        workflow.register_paid_reader(job_paid_reading)
-        workflow.register_payment_recorder(record_job_payment)
+        workflow.register_paid_reader(_job_paid_reading)
+        workflow.register_payment_recorder(_record_job_payment)
 
     def _schedule_quote_expiry(self) -> None:
         """Sent quotes past their last valid day expire every morning before the shop opens."""
@@ -61,3 +60,15 @@ class FinanceConfig(AppConfig):
                 order=60,
             )
         )
+
+
+def _job_paid_reading(project):
+    from .selectors import job_paid_reading
+
+    return job_paid_reading(project)
+
+
+def _record_job_payment(**kwargs):
+    from .services.payments import record_job_payment
+
+    return record_job_payment(**kwargs)

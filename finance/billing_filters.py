@@ -41,10 +41,20 @@ class InvoiceFilter(django_filters.FilterSet):
     client_code = django_filters.CharFilter(field_name="client__code", lookup_expr="iexact")
     issued_after, issued_before = day_range("issued_on", time=False)
     due_after, due_before = day_range("due_on", time=False)
+    created_after, created_before = day_range("created_at")
 
     class Meta:
         model = Invoice
-        fields = ["number", "status", "payment_state", "kind", "project", "client", "quote"]
+        fields = [
+            "number",
+            "status",
+            "payment_state",
+            "kind",
+            "project",
+            "client",
+            "quote",
+            "created_by",
+        ]
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
@@ -61,9 +71,11 @@ class CreditNoteFilter(django_filters.FilterSet):
     client_code = django_filters.CharFilter(field_name="client__code", lookup_expr="iexact")
     issued_after, issued_before = day_range("issued_on", time=False)
 
+    created_after, created_before = day_range("created_at")
+
     class Meta:
         model = CreditNote
-        fields = ["number", "invoice", "client"]
+        fields = ["number", "invoice", "client", "created_by"]
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -84,9 +96,11 @@ class PaymentFilter(django_filters.FilterSet):
     )
     received_after, received_before = day_range("received_on", time=False)
 
+    created_after, created_before = day_range("created_at")
+
     class Meta:
         model = Payment
-        fields = ["client", "project", "method", "reference"]
+        fields = ["client", "project", "method", "reference", "document", "created_by"]
 
     def filter_has_credit(self, queryset, name, value):
         if value is None:

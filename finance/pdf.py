@@ -245,6 +245,7 @@ def _quote_lines(quote: Quote) -> list[QuoteLine]:
 def embedded_only() -> Any:
     """WeasyPrint's fetcher for the documents: data: URIs only. A page never loads an address
     (what a client typed is printed as text; were it ever read as an address, it is refused)."""
+    _weasyprint_html()  # imported once with Pillow's setting kept
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols={"data"}, fail_on_errors=False)
@@ -252,12 +253,24 @@ def embedded_only() -> Any:
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """The PDF of templates/pdf/`template` drawn with `context` (the shop is added)."""
-    from weasyprint import HTML
-
     html = render_to_string(f"pdf/{template}", {"shop": shop_context(), **context})
-    return HTML(
+    return _weasyprint_html()(
         string=html, base_url=str(settings.BASE_DIR), url_fetcher=embedded_only()
     ).write_pdf()
+
+
+def _weasyprint_html() -> Any:
+    """WeasyPrint's HTML class. Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the
+    whole process, and the worker that draws a PDF also reads the shop's photos and scans:
+    truncated ones would then be read, not refused as broken. The setting is put back (the
+    documents only embed pictures made here, whole)."""
+    from PIL import ImageFile
+
+    strict = ImageFile.LOAD_TRUNCATED_IMAGES
+    from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = strict
+    return HTML
 
 
 # --- quotes -----------------------------------------------------------------------------------

@@ -498,3 +498,22 @@ def rand(value: Decimal) -> str:
     from finance.pricing.engine import rand as house
 
     return house(value)
+
+
+def test_drawing_a_pdf_leaves_truncated_images_refused(tmp_path):
+    """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES when it is imported; the worker that
+    draws PDFs also reads the shop's photos, which must still refuse a truncated one."""
+    import io
+
+    from PIL import Image, ImageFile
+
+    from finance.pdf import render_pdf
+
+    assert render_pdf("base.html", {}).startswith(b"%PDF-")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buffer, "PNG")
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes(buffer.getvalue()[:-40])
+    with pytest.raises(OSError), Image.open(truncated) as image:
+        image.load()

@@ -90,8 +90,8 @@ def _pages(shop_ids: dict[str, int]) -> dict[str, str]:
         "run-form": "/admin/production/laserrun/record/",
         "stock": "/admin/inventory/sheetstock/",
         "invoices": "/admin/finance/invoice/",
-        "invoice": f"/admin/finance/invoice/{shop_ids['invoice']}/change/",
-        "payment": f"/admin/finance/payment/{shop_ids['payment']}/change/",
+        "invoice": f"/admin/finance/invoice/{shop_ids.get('invoice', 0)}/change/",
+        "payment": f"/admin/finance/payment/{shop_ids.get('payment', 0)}/change/",
     }
 
 
