@@ -7,7 +7,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from laseros.api.filters import day_range
+from laseros.api.filters import UserFilter, day_range
 
 from .models import (
     CreditNote,
@@ -42,6 +42,7 @@ class InvoiceFilter(django_filters.FilterSet):
     issued_after, issued_before = day_range("issued_on", time=False)
     due_after, due_before = day_range("due_on", time=False)
     created_after, created_before = day_range("created_at")
+    created_by = UserFilter()
 
     class Meta:
         model = Invoice
@@ -53,7 +54,6 @@ class InvoiceFilter(django_filters.FilterSet):
             "project",
             "client",
             "quote",
-            "created_by",
         ]
 
     def filter_overdue(self, queryset, name, value):
@@ -72,10 +72,11 @@ class CreditNoteFilter(django_filters.FilterSet):
     issued_after, issued_before = day_range("issued_on", time=False)
 
     created_after, created_before = day_range("created_at")
+    created_by = UserFilter()
 
     class Meta:
         model = CreditNote
-        fields = ["number", "invoice", "client", "created_by"]
+        fields = ["number", "invoice", "client"]
 
 
 class PaymentFilter(django_filters.FilterSet):
@@ -97,10 +98,11 @@ class PaymentFilter(django_filters.FilterSet):
     received_after, received_before = day_range("received_on", time=False)
 
     created_after, created_before = day_range("created_at")
+    created_by = UserFilter()
 
     class Meta:
         model = Payment
-        fields = ["client", "project", "method", "reference", "document", "created_by"]
+        fields = ["client", "project", "method", "reference"]
 
     def filter_has_credit(self, queryset, name, value):
         if value is None:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -46,6 +45,7 @@ from ..selectors import (
     find_delivery,
     geometry_from_metadata,
     pricing_setup,
+    vat_rate_on,
 )
 
 CENT = Decimal("0.01")
@@ -97,7 +97,7 @@ def quote_create(
         delivery_name=option.name if option else "",
         delivery_price=option.price if option else ZERO,
         minimum_per_order=current_rates().minimum_per_order,
-        vat_rate=Decimal(str(settings.VAT_RATE)),
+        vat_rate=vat_rate_on(today or timezone.localdate()),
         notes=notes,
         created_by=acting_user(by),
     )

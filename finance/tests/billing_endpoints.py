@@ -22,7 +22,7 @@ from finance.models import (
 from finance.services import quote_create
 from finance.services.invoices import credit_note_create, invoice_create, invoice_issue
 from finance.services.payments import payment_record
-from laseros.api_testing import EndpointTests, Filter, dates, set_fields
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
 from laseros.roles import ADMIN, MANAGER, VIEWER
 from projects.tests.factories import ProjectFactory
 
@@ -82,6 +82,12 @@ class TestInvoices(EndpointTests):
         Filter("client_code", lambda i: i.client.code.lower()),
         *dates("issued_on", "issued"),
         *dates("due_on", "due"),
+        Filter(
+            "created_by",
+            lambda x: x.created_by.username,
+            lambda m, o: set_fields(m, created_by=someone("thandi")),
+        ),
+        *dates("created_at"),
     )
 
     def make(self, n):
@@ -108,6 +114,12 @@ class TestCreditNotes(EndpointTests):
         Filter("client", lambda c: c.client_id),
         Filter("client_code", lambda c: c.client.code.lower()),
         *dates("issued_on", "issued"),
+        Filter(
+            "created_by",
+            lambda x: x.created_by.username,
+            lambda m, o: set_fields(m, created_by=someone("thandi")),
+        ),
+        *dates("created_at"),
     )
 
     def make(self, n):
@@ -149,6 +161,12 @@ class TestPayments(EndpointTests):
             lambda m, o: set_fields(o, allocated=o.amount, unallocated=Decimal(0)),
         ),
         *dates("received_on", "received"),
+        Filter(
+            "created_by",
+            lambda x: x.created_by.username,
+            lambda m, o: set_fields(m, created_by=someone("thandi")),
+        ),
+        *dates("created_at"),
     )
 
     def make(self, n):

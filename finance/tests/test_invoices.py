@@ -28,7 +28,7 @@ from finance.services.invoices import (
     invoice_issue,
     invoice_line_add,
 )
-from laseros.testing import unchanged
+from laseros.testing import needs_postgresql, run_at_once, unchanged
 from projects.models import ProjectStatus
 from projects.services import project_transition
 from projects.tests.factories import design_document
@@ -292,3 +292,26 @@ def test_an_issued_invoices_pdf_is_stored_when_it_is_issued(
     assert invoice.pdf and len(invoice.pdf_sha256) == 64
     with invoice.pdf.open("rb") as handle:
         assert handle.read().startswith(b"%PDF-")
+
+
+@needs_postgresql()
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issues_give_distinct_consecutive_invoice_numbers(job):
+    lines = [{"description": "Cutting", "quantity": 1, "unit_price": "10"}]
+    drafts = [invoice_create(project=job, by=None, lines=lines) for _ in range(24)]
+    numbers: list[str] = []
+
+    def worker(n):
+        for draft in drafts[n::6]:
+            numbers.append(invoice_issue(invoice=draft, by=None, today=DAY).number)
+
+    errors = run_at_once(worker, 6)
+    assert not errors, errors
+    assert sorted(numbers) == [f"INV-2026-{n:04d}" for n in range(1, 25)]
+
+
+def test_a_quote_takes_the_vat_rate_of_its_day_from_the_table(job):
+    VatRate.objects.create(effective_from=dt.date(2027, 4, 1), rate=Decimal("0.1600"))
+    before = services.quote_create(project=job, by=None, today=dt.date(2027, 3, 31))
+    after = services.quote_create(project=job, by=None, today=dt.date(2027, 4, 1))
+    assert (before.vat_rate, after.vat_rate) == (Decimal("0.1500"), Decimal("0.1600"))

@@ -16,6 +16,8 @@ KNOWN_GAPS: dict[str, set[str]] = {
     # the job's proof of payment: a document belongs to one job, found from the document's side
     # (/api/v1/project-documents/?project=…&kind=pop); nobody looks a job up by a document's id
     "projects": {"payment_document"},
+    # a payment's proof of payment: found from the document's side, as the job's is
+    "payments": {"document"},
 }
 
 
