@@ -241,12 +241,9 @@ def _price_the_form(form: InstantQuoteForm) -> InstantQuote | None:
 
 # Quotes live in their own module; the job list's auto-quote action is added to the job admin
 # (registered before finance's, INSTALLED_APPS order).
-from .quote_admin import QuoteAdmin, offer_auto_quote_on_the_job_list  # noqa: E402
-
-offer_auto_quote_on_the_job_list()
-
 # The "Estimate vs actual" page, served from the rates' admin as the instant quote is.
 from .estimate_admin import add_estimates_page  # noqa: E402
+from .quote_admin import QuoteAdmin  # noqa: E402
 
 add_estimates_page()
 

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from laseros.admin import ReadOnlyInline
+from laseros.admin import ReadOnlyInline, add_list_action
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 from projects.admin import ClientFilter
@@ -533,11 +533,5 @@ def invoice_job_lines(modeladmin, request, queryset):
     return None
 
 
-def offer_job_lines_invoice_on_the_job_list() -> None:
-    """Add the action to the job list (projects cannot import finance), once."""
-    job_admin = admin.site._registry.get(Project)
-    if job_admin is not None and invoice_job_lines not in (job_admin.actions or []):
-        job_admin.actions = [*(job_admin.actions or []), invoice_job_lines]
-
-
-offer_job_lines_invoice_on_the_job_list()
+# The job list offers it through the core's hook (projects cannot import finance).
+add_list_action(Project, invoice_job_lines)

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ingest.admin.parts import thumbnail_html
-from laseros.admin import ReadOnlyInline, add_page_inline
+from laseros.admin import ReadOnlyInline, add_list_action, add_page_inline
 from laseros.audit.admin import AuditedAdminMixin
 from laseros.money import MoneyFieldsAdminMixin
 from projects.models import Project
@@ -278,17 +278,6 @@ def quote_from_drawings(modeladmin, request, queryset):
     return None
 
 
-def offer_auto_quote_on_the_job_list() -> None:
-    """Add the auto-quote action to the job list (projects cannot import finance, so finance
-    adds it to the registered job admin, once)."""
-    job_admin = admin.site._registry.get(Project)
-    if job_admin is None:
-        return
-    actions = list(job_admin.actions or [])
-    if quote_from_drawings not in actions:
-        job_admin.actions = [*actions, quote_from_drawings]
-
-
 class JobQuotesInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline):
     """A job's quotes on the job's page (projects cannot import finance): each revision, its
     status and dates and, for roles that see money, its totals; the quote's page has the rest."""
@@ -309,5 +298,7 @@ class JobQuotesInline(MoneyFieldsAdminMixin, ReadOnlyInline, admin.TabularInline
         )
 
 
-# Finance sits above projects: the job's page shows its quotes through the core's hook.
+# Finance sits above projects: the job's page shows its quotes, and the job list offers the
+# auto-quote, through the core's hooks.
 add_page_inline(Project, JobQuotesInline)
+add_list_action(Project, quote_from_drawings)

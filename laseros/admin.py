@@ -21,6 +21,15 @@ def add_page_inline(model: type[models.Model], inline: type[InlineModelAdmin]) -
         inlines.append(inline)
 
 
+def add_list_action(model: type[models.Model], action) -> None:
+    """Offer `action` on the list of a lower app's `model` (its registered admin; the lower app
+    cannot import the higher one). Call it from the higher app's admin module, after the lower
+    app's admin is registered; calling it twice adds it once."""
+    model_admin = admin.site._registry.get(model)
+    if model_admin is not None and action not in (model_admin.actions or []):
+        model_admin.actions = [*(model_admin.actions or []), action]
+
+
 def page_inlines(model: type[models.Model]) -> list[type[InlineModelAdmin]]:
     """The inlines higher apps added to `model`'s change page."""
     return list(_PAGE_INLINES.get(model, []))
