@@ -253,7 +253,24 @@ NEVER_CHANGED = OpenApiResponse(
 )
 
 
-class InvoiceViewSet(PdfMixin, MoneyOrderingMixin, viewsets.ModelViewSet):
+class ActionsMixin:
+    """For a viewset whose extra actions (issue, allocate) change a record: each needs its
+    permission (`action_perms`) on top of the role's, and answers with the record read again
+    as the list shows it."""
+
+    action_perms: dict[str, str] = {}
+
+    def get_permissions(self):
+        base = super().get_permissions()
+        needed = self.action_perms.get(self.action)
+        return [*base, HasPerm(needed)] if needed else base
+
+    def _answer(self, record: Any, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=record.pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(fresh).data, status=code)  # type: ignore[attr-defined]
+
+
+class InvoiceViewSet(ActionsMixin, PdfMixin, MoneyOrderingMixin, viewsets.ModelViewSet):
     """Invoices with their lines and what is paid, credited and left. POST makes a draft; a
     draft gains lines, is changed (reference, notes) or deleted, and is issued (its number)."""
 
@@ -267,15 +284,7 @@ class InvoiceViewSet(PdfMixin, MoneyOrderingMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return Invoice.objects.for_list().prefetch_related("lines")
 
-    def get_permissions(self):
-        base = super().get_permissions()
-        if self.action in ("issue", "lines"):
-            return [*base, HasPerm("finance.change_invoice")]
-        return base
-
-    def _answer(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=invoice.pk)
-        return Response(self.get_serializer(fresh).data, status=code)
+    action_perms = {"issue": "finance.change_invoice", "lines": "finance.change_invoice"}
 
     @extend_schema(
         request=InvoiceCreateSerializer, responses={201: InvoiceSerializer, 400: REFUSED}
@@ -509,7 +518,9 @@ class AllocateSerializer(MoneyFieldsMixin, serializers.Serializer):
     amount = money_in(required=False, allow_null=True)
 
 
-class PaymentViewSet(MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PaymentViewSet(
+    ActionsMixin, MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Payments with their allocations. POST records one (allocated at once); …/allocate/
     gives the client's credit to an invoice. A payment is never changed or deleted here."""
 
@@ -525,15 +536,7 @@ class PaymentViewSet(MoneyOrderingMixin, mixins.CreateModelMixin, viewsets.ReadO
             Prefetch("allocations", queryset=allocations)
         )
 
-    def get_permissions(self):
-        base = super().get_permissions()
-        if self.action == "allocate":
-            return [*base, HasPerm("finance.change_payment")]
-        return base
-
-    def _answer(self, payment: Payment, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=payment.pk)
-        return Response(self.get_serializer(fresh).data, status=code)
+    action_perms = {"allocate": "finance.change_payment"}
 
     @extend_schema(
         request=PaymentCreateSerializer, responses={201: PaymentSerializer, 400: REFUSED}
