@@ -36,6 +36,8 @@ urlpatterns = [
     path("api/v1/", include("laseros.site.api_urls")),
     # the money documents as PDFs (quote, tax invoice, credit note, delivery note, statement)
     path("finance/", include("finance.urls")),
+    # the shop floor: operators' pages on a tablet (HTMX), and the planner's board
+    path("floor/", include("production.floor.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its start-up script from a URL, not inline (the site's CSP runs no inline script)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
