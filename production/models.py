@@ -563,3 +563,36 @@ class LaserRunProject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} ({self.share:.1%})"
+
+
+class QueueSlotOverride(models.Model):
+    """A manager's pin of a queue item to a start time or to a day, with the reason; the planner
+    (production.planning) honours it. Written by production.services.planning, audited there."""
+
+    item = models.OneToOneField(
+        QueueItem, on_delete=models.CASCADE, related_name="slot_override", verbose_name="queue item"
+    )
+    start_at = models.DateTimeField(
+        null=True, blank=True, help_text="Cut from exactly this time (within working hours)."
+    )
+    day = models.DateField(
+        null=True, blank=True, help_text="Cut on this working day, at its first free time."
+    )
+    reason = models.CharField(max_length=255, help_text="Why the planner's slot was overridden.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "slot override"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_at__isnull=False, day__isnull=True)
+                | Q(start_at__isnull=True, day__isnull=False),
+                name="queueslotoverride_start_or_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} pinned: {self.reason}"
