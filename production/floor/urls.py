@@ -4,8 +4,23 @@ Each page module adds its own patterns here: the queue and job cards (queue.py),
 (runs.py), the planner's board (plan.py).
 """
 
-from django.urls import path  # noqa: F401  (used as page modules add their patterns)
+from django.urls import path
+
+from . import auth, queue
 
 app_name = "floor"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # the tablet's login, the queue per machine, the job card, the PWA's service worker (queue.py)
+    path("", queue.home, name="home"),
+    path("login/", auth.FloorLoginView.as_view(), name="login"),
+    path("logout/", auth.FloorLogoutView.as_view(), name="logout"),
+    path("sw.js", queue.service_worker, name="sw"),
+    path("offline/", queue.offline, name="offline"),
+    path("queue/<str:machine>/", queue.queue_page, name="queue"),
+    path("queue/<str:machine>/rows/", queue.queue_rows, name="queue_rows"),
+    path("queue/<str:machine>/move/", queue.queue_move_view, name="queue_move"),
+    path("jobs/<str:code>/", queue.job_card, name="job"),
+    path("items/<int:pk>/", queue.queue_item_card, name="queue_item"),
+    # end of the queue's patterns
+]
