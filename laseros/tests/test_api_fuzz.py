@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import time
+import zlib
 
 import pytest
 import schemathesis
@@ -103,18 +104,56 @@ def api_schema(fuzz_app, request):
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
+# The operations are shared out among SHARDS tests by their path (a stable hash, so every run
+# gives each test the same operations, and together they test every one): pytest-xdist can then
+# spread the fuzzer over its workers instead of running it as one long test on one of them.
+SHARDS = 4
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,  # a request's time depends on the machine's load
-    derandomize=True,
-    database=None,  # no .hypothesis/ folder: the same requests every run anyway
-    # the seeded shop makes some operations slow to generate for and to answer
-    suppress_health_check=list(HealthCheck),
-)
-def test_no_server_errors_and_answers_match_the_schema(case, admin_token):
-    case.call_and_validate(
-        headers={"Authorization": f"Token {admin_token}"},
-        checks=[not_a_server_error, response_schema_conformance],
+
+def _in_shard(number: int):
+    def matches(ctx) -> bool:
+        return zlib.crc32(ctx.operation.path.encode()) % SHARDS == number
+
+    return matches
+
+
+def _fuzz_test(number: int):
+    @schema.include(_in_shard(number)).parametrize()
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,  # a request's time depends on the machine's load
+        derandomize=True,
+        database=None,  # no .hypothesis/ folder: the same requests every run anyway
+        # the seeded shop makes some operations slow to generate for and to answer
+        suppress_health_check=list(HealthCheck),
     )
+    def test(case, admin_token):
+        case.call_and_validate(
+            headers={"Authorization": f"Token {admin_token}"},
+            checks=[not_a_server_error, response_schema_conformance],
+        )
+
+    test.__name__ = f"test_no_server_errors_and_answers_match_the_schema_{number + 1}_of_{SHARDS}"
+    return test
+
+
+for _number in range(SHARDS):
+    _test = _fuzz_test(_number)
+    globals()[_test.__name__] = _test
+del _number, _test
+
+
+def test_the_shards_share_out_every_operation():
+    """Each operation falls in exactly one shard, so the shards together fuzz the whole API."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = set(SchemaGenerator().get_schema(request=None, public=True)["paths"])
+    counts = [sum(_in_shard(n)(_Ctx(path)) for n in range(SHARDS)) for path in paths]
+    assert paths and set(counts) == {1}
+    # no shard is left empty (it would test nothing and hide a mistake in the hash)
+    assert all(any(_in_shard(n)(_Ctx(path)) for path in paths) for n in range(SHARDS))
+
+
+class _Ctx:
+    def __init__(self, path: str):
+        self.operation = type("Operation", (), {"path": path})()
