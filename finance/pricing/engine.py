@@ -26,6 +26,8 @@ import dataclasses
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from production.estimating import EstimateError, machine_minutes
+
 from .inputs import Delivery, PartPricing, PricingError, Rates, Snapshot
 from .nesting import NestPart, SheetEstimate, estimate_sheets
 
@@ -205,13 +207,28 @@ class _MachineTime:
 
 
 def _machine_time(pricing: PartPricing) -> _MachineTime:
+    """Cutting, piercing and travel for the line's quantity: production's machine_minutes (the
+    one arithmetic the queue's estimates use too), with no setup (a price adds its own, spread
+    over the job's parts), at the machine's hourly rate."""
     geometry, preset, rates = pricing.geometry, pricing.preset, pricing.rates
-    cut_min = geometry.cut_length_mm / preset.cut_speed_mm_min
-    pierce_min = geometry.pierce_count * preset.pierce_time_s / SIXTY
-    travel_min = (cut_min + pierce_min) * rates.travel_allowance_pct / HUNDRED
-    total_min = (cut_min + pierce_min + travel_min) * pricing.quantity
+    try:
+        time = machine_minutes(
+            cut_length_mm=geometry.cut_length_mm,
+            cut_speed_mm_min=preset.cut_speed_mm_min,
+            pierce_count=geometry.pierce_count,
+            pierce_time_s=preset.pierce_time_s,
+            quantity=pricing.quantity,
+            travel_allowance_pct=rates.travel_allowance_pct,
+        )
+    except EstimateError as exc:
+        raise PricingError(str(exc), field="preset") from exc
+    total_min = time.cutting_min
     return _MachineTime(
-        cut_min, pierce_min, travel_min, total_min, total_min * rates.machine_rate_per_hour / SIXTY
+        time.cut_min,
+        time.pierce_min,
+        time.travel_min,
+        total_min,
+        total_min * rates.machine_rate_per_hour / SIXTY,
     )
 
 
