@@ -6,3 +6,49 @@ class CommsConfig(AppConfig):
 
     name = "comms"
     verbose_name = "Communications"
+
+    def ready(self) -> None:
+        self._schedule_sending()
+        self._register_dashboard_tiles()
+
+    def _schedule_sending(self) -> None:
+        """The outbox's retries: every minute, the messages whose next attempt is due."""
+        from laseros.tasks import declare_schedule
+
+        declare_schedule(
+            "comms.send_due_messages",
+            func="comms.tasks.send_due_messages",
+            schedule_type="I",
+            minutes=1,
+            repeats=-1,
+        )
+
+    def _register_dashboard_tiles(self) -> None:
+        from laseros.dashboard import Tile, register_tile
+
+        from . import selectors
+
+        register_tile(
+            Tile(
+                key="comms.failed",
+                label="Messages that failed",
+                count=selectors.failed_count,
+                url_name="admin:comms_communication_changelist",
+                url_query="status__exact=failed",
+                permission="comms.view_communication",
+                order=40,
+                warn_above=0,
+            )
+        )
+        register_tile(
+            Tile(
+                key="comms.by_hand",
+                label="WhatsApp messages to send by hand",
+                count=selectors.by_hand_count,
+                url_name="admin:comms_communication_changelist",
+                url_query="status__exact=by_hand",
+                permission="comms.view_communication",
+                order=41,
+                warn_above=0,
+            )
+        )

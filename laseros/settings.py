@@ -281,6 +281,22 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Laser OS <laseros@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds an SMTP conversation may take
+
+# --- messages to clients (comms) ------------------------------------------------------------------
+
+# The outbox: a message that fails is tried again after 1, 4, 16... minutes, then left failed.
+COMMS_MAX_ATTEMPTS = env.int("COMMS_MAX_ATTEMPTS", default=5)
+COMMS_RETRY_MINUTES = env.int("COMMS_RETRY_MINUTES", default=1)
+# Payment reminders: days after an invoice's due date on which one is sent (one per day listed).
+COMMS_PAYMENT_REMINDER_DAYS = env.list("COMMS_PAYMENT_REMINDER_DAYS", cast=int, default=[1, 7, 14])
+# The quote-expiry reminder goes this many working days before a quote expires (DOMAIN.md).
+COMMS_QUOTE_REMINDER_WORKING_DAYS = env.int("COMMS_QUOTE_REMINDER_WORKING_DAYS", default=5)
+# WhatsApp Business Cloud API; without a token and a phone-number id the outbox offers wa.me links.
+WHATSAPP_TOKEN = env.str("WHATSAPP_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", default="https://graph.facebook.com/v21.0")
+WHATSAPP_DEFAULT_COUNTRY_CODE = env.str("WHATSAPP_DEFAULT_COUNTRY_CODE", default="27")
 
 # --- REST API -------------------------------------------------------------------------------------
 
