@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,9 +18,10 @@ from laseros.api.routers import router
 from laseros.money import MoneyFieldsMixin
 from projects.models import Project
 
-from . import selectors, services
+from . import planning, selectors, services
 from .filters import CutPresetFilter, LaserRunFilter, MachineFilter, QueueItemFilter
 from .models import (
+    MAX_MINUTES,
     MAX_PARTS,
     MAX_SHEETS,
     PRESET_TUNED_FIELDS,
@@ -210,6 +211,52 @@ class QueueMoveSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=1, max_value=100_000, help_text="1 = cut next.")
 
 
+class NextSlotQuery(serializers.Serializer):
+    """What `GET /queue/next-slot/` asks: how long the job takes, and where (optional)."""
+
+    minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_MINUTES, help_text="Machine time the job needs, in minutes."
+    )
+    machine = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="A machine's code (X3) or id; left out, the active machine that finishes first.",
+    )
+    priority = serializers.ChoiceField(
+        choices=QueuePriority.choices,
+        default=QueuePriority.NORMAL,
+        help_text="The new job's priority: it goes behind the queued jobs of this priority.",
+    )
+
+    def validate_machine(self, value: str) -> Machine:
+        text = value.strip()
+        active = Machine.objects.active()
+        found = active.filter(code=text.upper()).first()
+        if found is None and text.isascii() and text.isdigit() and len(text) < 10:
+            found = active.filter(pk=int(text)).first()
+        if found is None:
+            codes = ", ".join(active.values_list("code", flat=True)) or "none"
+            raise serializers.ValidationError(
+                f"No active machine '{text}'. Active machines: {codes}."
+            )
+        return found
+
+
+class NextSlotMachineSerializer(serializers.Serializer):
+    machine = serializers.CharField(source="machine.code", help_text="The machine's code.")
+    machine_id = serializers.IntegerField(source="machine.pk")
+    start = serializers.DateTimeField(help_text="When the job would start cutting.")
+    finish = serializers.DateTimeField(help_text="When it would be cut (within working hours).")
+
+
+class NextSlotSerializer(NextSlotMachineSerializer):
+    minutes = serializers.IntegerField()
+    priority = serializers.CharField()
+    machines = NextSlotMachineSerializer(
+        many=True, help_text="Every machine asked, earliest finish first."
+    )
+
+
 class QueueItemViewSet(viewsets.ModelViewSet):
     """Each machine's queue. Add appends; `POST /queue/{id}/move/` {"position": n} reorders;
     DELETE takes the item out (kept as cancelled); start/complete move it along."""
@@ -273,6 +320,42 @@ class QueueItemViewSet(viewsets.ModelViewSet):
         item = self.get_object()
         services.queue_complete(item=item, by=request.user)
         return self._answer(item)
+
+    @extend_schema(
+        parameters=[NextSlotQuery],
+        responses={200: NextSlotSerializer, 400: OpenApiResponse(description="A bad parameter.")},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="next-slot",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def next_slot(self, request):
+        """When can you have it? The earliest start and finish of a new job of `minutes`, given
+        today's queue and the working hours (public holidays off). 400 names a bad parameter."""
+        form = NextSlotQuery(data=request.query_params)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        machine = data.get("machine")
+        answers = planning.next_slot(
+            minutes=data["minutes"],
+            machines=[machine] if machine else None,
+            priority=data["priority"],
+        )
+        if not answers:
+            raise serializers.ValidationError({"machine": "No machine is active."})
+        best = answers[0]
+        body = {
+            "machine": best.machine,
+            "start": best.start,
+            "finish": best.finish,
+            "minutes": best.minutes,
+            "priority": data["priority"],
+            "machines": answers,
+        }
+        return Response(NextSlotSerializer(body).data)
 
 
 # --- laser runs -----------------------------------------------------------------------------------
