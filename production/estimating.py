@@ -42,19 +42,22 @@ class MachineTime:
         return int(self.total_min.to_integral_value(rounding=ROUND_CEILING))
 
 
-def _number(value: Number | None, what: str) -> Decimal | int:
-    """`value` as it is when it is already a Decimal or an int (so the arithmetic is the caller's
-    own, step for step), else read as a Decimal; EstimateError when it is not a finite number."""
+def _number(value: Number | None, what: str) -> Decimal:
+    """`value` as a Decimal (a Decimal as it is, an int exactly, so the arithmetic is the
+    caller's own, step for step; text and floats read by their digits); EstimateError when it is
+    not a finite number."""
     if isinstance(value, bool) or value is None:
         raise EstimateError(f"There is no {what}.")
-    if isinstance(value, int | Decimal):
-        number: Decimal | int = value
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
     else:
         try:
             number = Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
             raise EstimateError(f"The {what} {value!r} is not a number.") from None
-    if isinstance(number, Decimal) and not number.is_finite():
+    if not number.is_finite():
         raise EstimateError(f"The {what} {value!r} is not a number.")
     return number
 
@@ -95,10 +98,10 @@ def machine_minutes(
     travel_min = (cut_min + pierce_min) * travel / HUNDRED
     cutting_min = (cut_min + pierce_min + travel_min) * count
     return MachineTime(
-        cut_min=Decimal(cut_min),
-        pierce_min=Decimal(pierce_min),
-        travel_min=Decimal(travel_min),
-        cutting_min=Decimal(cutting_min),
-        setup_min=Decimal(setup),
-        total_min=cutting_min + setup if setup else Decimal(cutting_min),
+        cut_min=cut_min,
+        pierce_min=pierce_min,
+        travel_min=travel_min,
+        cutting_min=cutting_min,
+        setup_min=setup,
+        total_min=cutting_min + setup if setup else cutting_min,
     )

@@ -93,3 +93,10 @@ def test_bad_input_is_refused_with_a_sentence(given, words):
     }
     with pytest.raises(EstimateError, match=words):
         machine_minutes(**values)
+
+
+def test_whole_numbers_and_text_give_decimals_not_floats():
+    time = machine_minutes(
+        cut_length_mm=100, cut_speed_mm_min=1000, pierce_count=3, pierce_time_s="0.2", quantity=3
+    )
+    assert isinstance(time.total_min, D) and time.total_min == D("0.33")
