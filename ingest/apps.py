@@ -41,7 +41,46 @@ class IngestConfig(AppConfig):
                 warn_above=0,
             )
         )
+        register_tile(
+            Tile(
+                key="ingest.mail_waiting",
+                label="E-mails waiting for a manager",
+                count=selectors.mail_waiting_count,
+                url_name="admin:ingest_mailmessage_changelist",
+                url_query="status__exact=unknown_sender",
+                permission="ingest.view_mailmessage",
+                order=32,
+                warn_above=0,
+            )
+        )
+        register_tile(
+            Tile(
+                key="ingest.mail_failed",
+                label="E-mails that could not be filed",
+                count=selectors.mail_failed_count,
+                url_name="admin:ingest_mailmessage_changelist",
+                url_query="status__exact=failed",
+                permission="ingest.view_mailmessage",
+                order=33,
+                warn_above=0,
+            )
+        )
         self._count_design_files_for_projects()
+        self._schedule_mail()
+
+    def _schedule_mail(self) -> None:
+        """The shop's mailbox and mail folder are read every few minutes (ingest.mail)."""
+        from django.conf import settings
+
+        from laseros.tasks import declare_schedule
+
+        declare_schedule(
+            "ingest.read_mail",
+            func="ingest.tasks.read_mail",
+            schedule_type="I",
+            minutes=max(1, int(settings.INGEST_MAIL_EVERY_MINUTES)),
+            repeats=-1,
+        )
 
     def _count_design_files_for_projects(self) -> None:
         """Projects (a lower app) asks the apps above it how many design files a project has:

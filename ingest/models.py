@@ -359,3 +359,229 @@ class FileMetadata(models.Model):
         if self.bbox_width_mm is None or self.bbox_height_mm is None:
             return None
         return [self.bbox_width_mm, self.bbox_height_mm]
+
+
+# --- e-mail intake (ingest.mail) ------------------------------------------------------------------
+
+
+class MailStatus(models.TextChoices):
+    """Where an e-mail is in its intake; the moves allowed are MAIL_TRANSITIONS."""
+
+    RECEIVED = "received", "Received (not filed yet)"
+    FILED = "filed", "Filed with a job"
+    UNKNOWN_SENDER = "unknown_sender", "Unknown sender (waiting for a manager)"
+    FAILED = "failed", "Failed (will be tried again)"
+    DISCARDED = "discarded", "Discarded"
+
+    @classmethod
+    def open(cls) -> tuple[str, ...]:
+        """Waiting for someone or something: not filed, not discarded."""
+        return (cls.RECEIVED, cls.UNKNOWN_SENDER, cls.FAILED)
+
+
+# The allowed moves (ingest.mail.services.mail_transition checks them).
+# received -> *: the first processing; failed -> *: a retry; unknown_sender -> filed: a manager
+# matched the sender to a client; failed | unknown_sender -> discarded: a manager threw it away.
+MAIL_TRANSITIONS: dict[str, frozenset[str]] = {
+    MailStatus.RECEIVED: frozenset(
+        {MailStatus.FILED, MailStatus.UNKNOWN_SENDER, MailStatus.FAILED}
+    ),
+    MailStatus.FAILED: frozenset(
+        {MailStatus.FILED, MailStatus.UNKNOWN_SENDER, MailStatus.FAILED, MailStatus.DISCARDED}
+    ),
+    MailStatus.UNKNOWN_SENDER: frozenset(
+        {MailStatus.FILED, MailStatus.FAILED, MailStatus.DISCARDED}
+    ),
+    MailStatus.FILED: frozenset(),
+    MailStatus.DISCARDED: frozenset(),
+}
+
+
+class MailMessageQuerySet(models.QuerySet):
+    def for_list(self) -> MailMessageQuerySet:
+        """What the e-mail list shows: client, job and the number of attachments."""
+        return self.select_related("client", "project").annotate(
+            attachment_count=models.Count("attachments")
+        )
+
+
+class MailMessage(models.Model):
+    """One e-mail read from the shop's mailbox (or a folder of .eml files), kept whole.
+
+    Read once: its Message-ID is remembered. The raw message is stored before anything else is
+    done with it, so a message that fails, or whose sender is unknown, is never lost."""
+
+    message_key = models.CharField(
+        max_length=64,
+        unique=True,
+        editable=False,
+        help_text="sha256 of the Message-ID (of the whole message when it has none): an e-mail is "
+        "read once.",
+    )
+    message_id = models.CharField(
+        "Message-ID",
+        max_length=998,
+        blank=True,
+        help_text="The Message-ID header as sent; empty when the message had none.",
+    )
+    mailbox = models.CharField(
+        max_length=300,
+        help_text="Where it was read: imap://user@host/folder, or the folder or file of .eml files.",
+    )
+    reference = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Which message in that mailbox: its IMAP UID or the .eml file's name.",
+    )
+    raw = models.FileField(
+        "stored message",
+        max_length=500,
+        help_text="The whole message as it arrived (.eml), with every attachment in it.",
+    )
+    size_bytes = models.PositiveBigIntegerField(help_text="Size of the whole message in bytes.")
+    from_address = models.CharField(
+        max_length=320,
+        blank=True,
+        db_index=True,
+        help_text="The sender's address (From), in lower case; empty when the message had none.",
+    )
+    from_name = models.CharField(max_length=200, blank=True, help_text="The sender's name.")
+    subject = models.CharField(max_length=500, blank=True, help_text="The subject, decoded.")
+    body_text = models.TextField(
+        blank=True, help_text="The message's text (the HTML part's text when it has no plain one)."
+    )
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="The Date header: when the sender sent it."
+    )
+    received_at = models.DateTimeField(
+        default=timezone.now, db_index=True, help_text="When Laser OS read it."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=MailStatus.choices,
+        default=MailStatus.RECEIVED,
+        editable=False,
+        db_index=True,
+        help_text="Received, filed with a job, waiting for a manager (unknown sender), failed "
+        "(tried again by the mail task) or discarded.",
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mail_messages",
+        help_text="The client whose contact sent it; empty while the sender is unknown.",
+    )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mail_messages",
+        verbose_name="job",
+        help_text="The job it made (a new request) or joined (a reply naming the job's code).",
+    )
+    created_job = models.BooleanField(
+        default=False, help_text="Whether this e-mail made its job (a new request)."
+    )
+    outcome = models.TextField(
+        blank=True, help_text="What was done with it, one line per attachment."
+    )
+    failure_reason = models.TextField(
+        blank=True, help_text="Why it could not be filed: a sentence a person can act on."
+    )
+    traceback = models.TextField(blank=True, help_text="For staff: where the processing failed.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times Laser OS tried to file it."
+    )
+    measured_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When every drawing it brought had been read (and finance was told, to draft "
+        "a quote); empty while they wait.",
+    )
+
+    objects = MailMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "e-mail"
+        verbose_name_plural = "e-mails"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in MailStatus]),
+                name="ingest_mail_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_address}: {self.subject or '(no subject)'}"[:200]
+
+    def can_move_to(self, status: str) -> bool:
+        return status in MAIL_TRANSITIONS.get(self.status, frozenset())
+
+
+class MailAttachmentOutcome(models.TextChoices):
+    """What became of one attachment of an e-mail."""
+
+    INGESTED = "ingested", "Stored as a new file"
+    DUPLICATE = "duplicate", "Already stored (same bytes)"
+    REFUSED = "refused", "Refused"
+    INLINE = "inline", "Skipped: an image in the message's text (e.g. a signature logo)"
+    WAITING = "waiting", "Waiting (the sender is unknown)"
+
+
+class MailAttachment(models.Model):
+    """One attachment of an e-mail and what became of it; its bytes stay in the stored message,
+    so a refused or waiting one can still be looked at."""
+
+    message = models.ForeignKey(
+        MailMessage,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        help_text="The e-mail it came with.",
+    )
+    position = models.PositiveSmallIntegerField(
+        help_text="Its place among the message's parts (1 is the first attachment)."
+    )
+    name = models.CharField(
+        max_length=255, help_text="The attachment's name as sent, decoded (RFC 2231, =?...?=)."
+    )
+    content_type = models.CharField(
+        max_length=100, blank=True, help_text="The type the sender's mail program gave it."
+    )
+    size_bytes = models.PositiveBigIntegerField(help_text="Its size in bytes.")
+    forwarded = models.BooleanField(
+        default=False, help_text="Whether it sat inside a forwarded message."
+    )
+    outcome = models.CharField(
+        max_length=20,
+        choices=MailAttachmentOutcome.choices,
+        help_text="Stored, already stored, refused (with the reason), skipped as an inline "
+        "image, or waiting for the sender to be matched.",
+    )
+    detail = models.TextField(
+        blank=True, help_text="What ingest said: the stored name, or why it was refused."
+    )
+    file = models.ForeignKey(
+        FileIngest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mail_attachments",
+        help_text="The stored file it became (a new one, or the copy of the same bytes).",
+    )
+
+    class Meta:
+        ordering = ["message", "position"]
+        verbose_name = "attachment"
+        verbose_name_plural = "attachments"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "position"], name="ingest_mail_attachment_one_per_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

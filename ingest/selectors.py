@@ -57,3 +57,17 @@ def file_metadata(file: FileIngest) -> FileMetadata | None:
         return file.metadata
     except FileMetadata.DoesNotExist:
         return None
+
+
+def mail_waiting_count() -> int:
+    """E-mails from unknown senders waiting for a manager (the admin index's tile)."""
+    from .models import MailMessage, MailStatus
+
+    return MailMessage.objects.filter(status=MailStatus.UNKNOWN_SENDER).count()
+
+
+def mail_failed_count() -> int:
+    """E-mails that could not be filed (tried again by the mail task; the admin index's tile)."""
+    from .models import MailMessage, MailStatus
+
+    return MailMessage.objects.filter(status=MailStatus.FAILED).count()

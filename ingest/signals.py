@@ -41,6 +41,14 @@ and, per event:
                        file_processed or file_failed
     file_deleted       `hard` (bool: the bytes are gone), `by` (username or None)
     file_restored      `by` (username or None)
+
+E-mail intake (ingest.mail) sends one more, with sender=MailMessage and its own payload:
+
+    mail_job_files_measured   "mail.job_files_measured": every drawing an e-mail brought to a job
+                   has been read (once per e-mail). Keys: event, occurred_at, mail_id,
+                   client_code, project_id, project_code, new_job (bool: the e-mail made the
+                   job), file_ids (drawings measured), failed_file_ids (drawings that could not
+                   be read). Finance listens to draft the job's quote (its auto-quote).
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ file_failed = Signal()
 file_re_extracted = Signal()
 file_deleted = Signal()
 file_restored = Signal()
+mail_job_files_measured = Signal()
 
 EVENTS: dict[str, Signal] = {
     "file.ingested": file_ingested,
@@ -78,5 +87,18 @@ def send_on_commit(signal: Signal, event: str, payload: dict[str, Any]) -> None:
     def _send() -> None:
         full = {"event": event, "occurred_at": timezone.now().isoformat(), **payload}
         send_now(signal, FileIngest, label=event, event=event, payload=full)
+
+    transaction.on_commit(_send)
+
+
+def send_mail_event_on_commit(signal: Signal, event: str, payload: dict[str, Any]) -> None:
+    """Send an e-mail intake event (sender MailMessage) once the transaction commits."""
+    from django.utils import timezone
+
+    from .models import MailMessage
+
+    def _send() -> None:
+        full = {"event": event, "occurred_at": timezone.now().isoformat(), **payload}
+        send_now(signal, MailMessage, label=event, event=event, payload=full)
 
     transaction.on_commit(_send)

@@ -73,6 +73,7 @@ def process_file(file_id: int) -> str:
         failed = ""
     if failed:
         give_back()  # what the reading left, once its traceback is gone
+        _tell_mail(file.pk)
         return failed
     try:
         saved = services.record_extraction(file_id=file.pk, attempt=attempt, result=result)
@@ -87,7 +88,46 @@ def process_file(file_id: int) -> str:
         return f"file #{file.pk}: failed while saving"
     if saved is None:
         return f"file #{file.pk}: superseded by a later attempt; result discarded"
+    _tell_mail(file.pk)
     return f"file #{file.pk}: processed"
+
+
+def _tell_mail(file_id: int) -> None:
+    """A file an e-mail brought is read: the e-mail may now have all its drawings measured
+    (ingest.mail). A courtesy: the mail task catches up if this fails."""
+    try:
+        from .mail.services import file_read
+
+        file_read(file_id=file_id)
+    except Exception:
+        logger.warning(
+            "could not tell e-mail intake that file #%s was read", file_id, exc_info=True
+        )
+
+
+def read_mail() -> str:
+    """The mail task (every INGEST_MAIL_EVERY_MINUTES): read the configured mailboxes, try failed
+    e-mails again, and announce the e-mails whose drawings are all measured."""
+    from .mail.mailbox import MailboxError, configured_mailboxes
+    from .mail.services import check_all_measured, read_mailbox, retry_failed
+
+    lines: list[str] = []
+    for mailbox in configured_mailboxes():
+        try:
+            results = read_mailbox(mailbox=mailbox)
+        except MailboxError as exc:
+            logger.error("%s", exc)
+            lines.append(f"{mailbox.label}: {exc}")
+            continue
+        lines.append(f"{mailbox.label}: {len(results)} message(s)")
+        lines += [f"  {reference}: {outcome.text}" for reference, outcome in results]
+    retried = retry_failed()
+    if retried:
+        lines.append(f"{len(retried)} failed e-mail(s) tried again")
+    announced = check_all_measured()
+    if announced:
+        lines.append(f"{announced} e-mail(s) with every drawing measured")
+    return "\n".join(lines) or "no mailbox configured, nothing to do"
 
 
 def sweep_stuck_files(*, alone: bool = False) -> str:

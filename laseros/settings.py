@@ -553,3 +553,21 @@ INGEST_NON_CUT_LAYERS = tuple(
 INGEST_SWEEP_MARGIN_SECONDS = env.int("INGEST_SWEEP_MARGIN_SECONDS", default=120)
 # /healthz names a file queued this long while no worker is alive.
 INGEST_QUEUED_STUCK_SECONDS = env.int("INGEST_QUEUED_STUCK_SECONDS", default=120)
+# E-mail intake (ingest.mail): an IMAP mailbox over SSL (empty host: none) and/or a folder of
+# .eml files (read files move to its "read" subfolder), read every INGEST_MAIL_EVERY_MINUTES.
+INGEST_MAIL_IMAP_HOST = env.str("INGEST_MAIL_IMAP_HOST", default="")
+INGEST_MAIL_IMAP_PORT = env.int("INGEST_MAIL_IMAP_PORT", default=993)
+INGEST_MAIL_IMAP_USER = env.str("INGEST_MAIL_IMAP_USER", default="")
+INGEST_MAIL_IMAP_PASSWORD = env.str("INGEST_MAIL_IMAP_PASSWORD", default="")
+INGEST_MAIL_IMAP_FOLDER = env.str("INGEST_MAIL_IMAP_FOLDER", default="INBOX")
+# Where a stored message is moved; empty: it is only marked seen.
+INGEST_MAIL_IMAP_DONE_FOLDER = env.str("INGEST_MAIL_IMAP_DONE_FOLDER", default="")
+INGEST_MAIL_FOLDER = env.str("INGEST_MAIL_FOLDER", default="")
+INGEST_MAIL_EVERY_MINUTES = env.int("INGEST_MAIL_EVERY_MINUTES", default=5)
+# A whole message larger than this is left unread in the mailbox (each attachment: the upload
+# limit).
+INGEST_MAIL_MAX_MESSAGE_MB = env.int("INGEST_MAIL_MAX_MESSAGE_MB", default=150)
+# An image the message's HTML shows (by Content-ID) up to this size is a logo, not an attachment.
+INGEST_MAIL_INLINE_IMAGE_MAX_KB = env.int("INGEST_MAIL_INLINE_IMAGE_MAX_KB", default=100)
+# A message that fails is tried again by the mail task until it has been tried this often.
+INGEST_MAIL_MAX_ATTEMPTS = env.int("INGEST_MAIL_MAX_ATTEMPTS", default=5)
