@@ -1,10 +1,21 @@
 """Every write in production: machines, operators and the queue (queue.py), laser runs and the
-work they move on (runs.py), cut presets and their change log (presets.py).
+work they move on (runs.py), cut presets and their change log (presets.py); runs in progress at
+the machine (floor_runs.py, floor_sheets.py) and QC (qc.py).
 
 Import from here: `from production.services import run_record`.
 """
 
+from .floor_runs import (
+    SheetsWanted,
+    floor_run_finish,
+    floor_run_pause,
+    floor_run_resume,
+    floor_run_start,
+    floor_run_stop,
+)
+from .floor_sheets import SheetRecord, floor_sheet_record
 from .presets import _normalise_preset, preset_create, preset_update
+from .qc import qc_fail, qc_pass
 from .queue import (
     default_machine,
     machine_save,
@@ -31,6 +42,16 @@ from .runs import (
 )
 
 __all__ = [
+    "SheetRecord",
+    "SheetsWanted",
+    "floor_run_finish",
+    "floor_run_pause",
+    "floor_run_resume",
+    "floor_run_start",
+    "floor_run_stop",
+    "floor_sheet_record",
+    "qc_fail",
+    "qc_pass",
     "Measure",
     "RunShareEntry",
     "RunShareGiven",
