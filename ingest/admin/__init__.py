@@ -29,7 +29,10 @@ from ..geometry.outlines import cutouts_text
 from ..models import FileExtraction, FileIngest, FileMetadata, FileSource, FileStatus
 from ..selectors import file_metadata
 from ..thumbnails import MAX_THUMBNAIL_PX, MIN_THUMBNAIL_PX, thumbnail_png
-from . import project_page  # noqa: F401 - shows a job's design files on its page
+from . import (
+    mail,  # noqa: F401 - the e-mails read, and the unknown senders' list
+    project_page,  # noqa: F401 - shows a job's design files on its page
+)
 from .parts import (
     DeletedFilter,
     HasWarningsFilter,
