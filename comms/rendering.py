@@ -214,7 +214,9 @@ class Rendered:
 
 def render_text(text: str, context: Mapping[str, Any], *, limit: int) -> str:
     try:
-        out = _compile(text).render(Context(dict(context), autoescape=False))
+        # plain str, not the engine's SafeString: a page that shows it escapes what a client or
+        # a job's name says
+        out = str.__str__(_compile(text).render(Context(dict(context), autoescape=False)))
     except TemplateSyntaxError as exc:
         raise RenderError(_syntax_message(exc)) from exc
     if len(out) > limit:
