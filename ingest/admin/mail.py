@@ -119,9 +119,7 @@ class MailMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Match to client… (selected e-mails)", permissions=["manage"])
     def match_to_client(self, request, queryset):
-        waiting = list(
-            queryset.filter(status__in=[MailStatus.UNKNOWN_SENDER, MailStatus.FAILED])
-        )
+        waiting = list(queryset.filter(status__in=[MailStatus.UNKNOWN_SENDER, MailStatus.FAILED]))
         if not waiting:
             self.message_user(
                 request,
@@ -196,6 +194,4 @@ class MailMessageAdmin(admin.ModelAdmin):
         message = get_object_or_404(MailMessage, pk=object_id)
         if not self.has_view_permission(request, message):
             raise PermissionDenied
-        return stored_file_response(
-            message.raw.name, "message/rfc822", f"e-mail-{message.pk}.eml"
-        )
+        return stored_file_response(message.raw.name, "message/rfc822", f"e-mail-{message.pk}.eml")

@@ -83,9 +83,9 @@ def test_a_manager_discards_and_the_message_stays_on_record(admin_user_client, c
 
 def test_a_failed_message_is_tried_again_from_the_list(admin_user_client, committed):
     ClientFactory(code="CL-0001").contacts.create(name="T", email="thandi@acme.example")
-    with mock.patch.object(services, "project_create", side_effect=RuntimeError("hiccup")):
-        with committed():
-            message = services.receive_message(raw=mb.raw(mb.message()), mailbox="test").message
+    failing = mock.patch.object(services, "project_create", side_effect=RuntimeError("hiccup"))
+    with failing, committed():
+        message = services.receive_message(raw=mb.raw(mb.message()), mailbox="test").message
     assert message.status == MailStatus.FAILED
     html = admin_user_client.get(f"{CHANGELIST}{message.pk}/change/").content.decode()
     assert "RuntimeError: hiccup" in html
