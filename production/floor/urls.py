@@ -6,7 +6,7 @@ Each page module adds its own patterns here: the queue and job cards (queue.py),
 
 from django.urls import path
 
-from . import auth, queue
+from . import auth, plan, queue
 
 app_name = "floor"
 
@@ -23,4 +23,8 @@ urlpatterns: list = [
     path("jobs/<str:code>/", queue.job_card, name="job"),
     path("items/<int:pk>/", queue.queue_item_card, name="queue_item"),
     # end of the queue's patterns
+    # the planner's board and a manager's slot pins (plan.py)
+    path("plan/", plan.plan_page, name="plan"),
+    path("plan/items/<int:pk>/pin/", plan.slot_override, name="plan_override"),
+    path("plan/items/<int:pk>/unpin/", plan.slot_override_remove, name="plan_override_remove"),
 ]
