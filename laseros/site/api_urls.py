@@ -23,6 +23,7 @@ import inventory.api
 import production.api
 import projects.api
 from laseros.api.routers import router
+from laseros.site.dashboard.api import search
 
 API_MODULES = (
     clients.api,
@@ -88,6 +89,7 @@ class TokenView(ObtainAuthToken):
 urlpatterns = [
     path("me/", me, name="api-me"),
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("search/", search, name="api-search"),
     *finance.api.urlpatterns,  # quotes/instant/: a view of its own, before the router's routes
     *finance.billing_api.urlpatterns,  # quotes/{id}/pdf/
     path("", include(router.urls)),

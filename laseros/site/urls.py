@@ -38,6 +38,8 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     # the shop floor: operators' pages on a tablet (HTMX), and the planner's board
     path("floor/", include("production.floor.urls")),
+    # the manager's dashboard, the calendar and global search (laseros.site.dashboard)
+    path("", include("laseros.site.dashboard.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI with its start-up script from a URL, not inline (the site's CSP runs no inline script)
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

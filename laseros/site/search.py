@@ -1,0 +1,387 @@
+"""Global search: one box over clients, contacts, jobs, products, files, quotes and invoices.
+
+A query that is a code (CL-0001, JB-2026-11-CL0001-001, QT-2026-0001, INV-2026-0001, a SKU) finds
+that record first (the HTML page goes straight to it). Other words are looked for in each kind's
+fields: PostgreSQL's full-text search (`to_tsvector('simple', …)` against a prefix query, each
+document the expression a GIN index in the owning app is built on), and on SQLite `icontains` on
+the same fields, every word in some field. A file is also found by the text read from it (its
+current reading's raw JSON: the PDF's text layer, OCR'd words, a drawing's layers and texts).
+
+Each kind is searched only for a user who may view its model (and, for quotes and invoices, may
+see money); each answers at most `limit` rows, so the cost does not grow with the shop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+
+from laseros.money import can_see_money
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+MAX_WORDS = 6
+DEFAULT_LIMIT = 8
+MAX_LIMIT = 50
+TOO_SHORT = f"Type at least {MIN_LENGTH} characters to search."
+TOO_LONG = f"A search is at most {MAX_LENGTH} characters."
+NOTHING = "Nothing found for “{query}”."
+
+# words as PostgreSQL's parser and the fallback see them: letters, digits (any script)
+WORD = re.compile(r"\w+", re.UNICODE)
+# codes the shop writes on paper, as a user types them
+CLIENT_CODE = re.compile(r"^CL-?(\d{1,})$", re.IGNORECASE)
+QUOTE_NUMBER = re.compile(r"^QT?-?(\d{4})-?(\d{1,})$", re.IGNORECASE)
+INVOICE_NUMBER = re.compile(r"^INV-?(\d{4})-?(\d{1,})$", re.IGNORECASE)
+JOB_CODE = re.compile(r"^JB-[\dA-Z-]+$", re.IGNORECASE)
+SKU = re.compile(r"^SKU-[\w.-]+$", re.IGNORECASE)
+
+
+class SearchRefused(ValueError):
+    """The query cannot be searched (empty, too short, too long); the message says why."""
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    label: str
+    detail: str
+    url: str
+    exact: bool = False
+
+
+@dataclass
+class Answer:
+    query: str
+    results: list[Result] = field(default_factory=list)
+    more: dict[str, str] = field(default_factory=dict)  # kind -> its full list, searched
+    kinds_searched: list[str] = field(default_factory=list)
+
+    @property
+    def exact(self) -> Result | None:
+        """The one record the query names by its code, if it names exactly one."""
+        found = [r for r in self.results if r.exact]
+        return found[0] if len(found) == 1 else None
+
+    @property
+    def message(self) -> str:
+        return "" if self.results else NOTHING.format(query=self.query)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One searchable model: who may see it, where to look, how a row reads."""
+
+    key: str
+    title: str
+    permission: str
+    admin_name: str  # "clients_client": the admin's change and list URL names
+    queryset: Callable[[], QuerySet]
+    fields: tuple[str, ...]  # searched columns of the model's own table
+    label: Callable[[Any], str]  # the kind's own model: Client, Project, …
+    detail: Callable[[Any], str]
+    # rows a code-like query names, ranked first, and the code that names one exactly
+    exact: Callable[[str], tuple[Q, str] | None] = lambda query: None
+    code: Callable[[Any], str] = lambda obj: ""
+    extra: Callable[[list[str]], Q | None] = lambda words: None  # e.g. a file's read text
+    money: bool = False
+
+    def allowed(self, user) -> bool:
+        if not user.has_perm(self.permission):
+            return False
+        return can_see_money(user) if self.money else True
+
+    def url(self, obj: Model) -> str:
+        return reverse(f"admin:{self.admin_name}_change", args=[obj.pk])
+
+    def list_url(self, query: str) -> str:
+        from urllib.parse import urlencode
+
+        return reverse(f"admin:{self.admin_name}_changelist") + "?" + urlencode({"q": query})
+
+
+# --- the kinds ---------------------------------------------------------------------------------
+
+
+def _client_exact(query: str) -> tuple[Q, str] | None:
+    match = CLIENT_CODE.match(query)
+    if not match:
+        return None
+    code = f"CL-{int(match.group(1)):04d}"
+    return Q(code=code), code
+
+
+def _job_exact(query: str) -> tuple[Q, str] | None:
+    """JB-2026-11-CL0001-001 names one job; JB-2026-11 the month's jobs, ranked first."""
+    if not JOB_CODE.match(query):
+        return None
+    return Q(code__startswith=query.upper()), query.upper()
+
+
+def _quote_exact(query: str) -> tuple[Q, str] | None:
+    match = QUOTE_NUMBER.match(query)
+    if not match:
+        return None
+    number = f"QT-{match.group(1)}-{int(match.group(2)):04d}"
+    return Q(number=number), number
+
+
+def _invoice_exact(query: str) -> tuple[Q, str] | None:
+    match = INVOICE_NUMBER.match(query)
+    if not match:
+        return None
+    number = f"INV-{match.group(1)}-{int(match.group(2)):04d}"
+    return Q(number=number), number
+
+
+def _product_exact(query: str) -> tuple[Q, str] | None:
+    if not SKU.match(query):
+        return None
+    return Q(sku__istartswith=query), query.upper()
+
+
+def _file_text(words: list[str]) -> Q | None:
+    """Files whose current reading's text holds every word."""
+    from ingest.models import FileExtraction
+
+    readings = FileExtraction.objects.filter(is_current=True)
+    if connection.vendor == "postgresql":
+        readings = readings.filter(_pg_match(FILE_TEXT_DOCUMENT, words))
+    else:
+        for word in words:
+            readings = readings.filter(raw__icontains=word)
+    return Q(pk__in=readings.values("file_id"))
+
+
+def _kinds() -> list[Kind]:
+    from clients.models import Client, Contact
+    from finance.models import Invoice, Quote
+    from ingest.models import FileIngest
+    from projects.models import Product, Project
+
+    return [
+        Kind(
+            key="client",
+            title="Clients",
+            permission="clients.view_client",
+            admin_name="clients_client",
+            queryset=lambda: Client.objects.all(),
+            fields=("code", "name", "contact_person", "email", "phone"),
+            label=lambda c: f"{c.code} {c.name}",
+            detail=lambda c: " · ".join(filter(None, [c.contact_person, c.email, c.phone])),
+            exact=_client_exact,
+            code=lambda c: c.code,
+        ),
+        Kind(
+            key="contact",
+            title="Contacts",
+            permission="clients.view_contact",
+            admin_name="clients_contact",
+            queryset=lambda: Contact.objects.select_related("client"),
+            fields=("name", "email", "phone", "role"),
+            label=lambda c: c.name,
+            detail=lambda c: " · ".join(
+                filter(None, [c.role, c.email, c.phone, f"{c.client.code} {c.client.name}"])
+            ),
+        ),
+        Kind(
+            key="job",
+            title="Jobs",
+            permission="projects.view_project",
+            admin_name="projects_project",
+            queryset=lambda: Project.objects.select_related("client"),
+            fields=("code", "name", "description"),
+            label=lambda p: f"{p.code} {p.name}",
+            detail=lambda p: (
+                f"{p.client.name} · {p.get_status_display()}"
+                + (f" · due {p.due_date:%-d %b %Y}" if p.due_date else "")
+            ),
+            exact=_job_exact,
+            code=lambda p: p.code,
+        ),
+        Kind(
+            key="product",
+            title="Products",
+            permission="projects.view_product",
+            admin_name="projects_product",
+            queryset=lambda: Product.objects.all(),
+            fields=("sku", "name", "description"),
+            label=lambda p: f"{p.sku} {p.name}",
+            detail=lambda p: "" if p.is_active else "inactive",
+            exact=_product_exact,
+            code=lambda p: p.sku,
+        ),
+        Kind(
+            key="file",
+            title="Files",
+            permission="ingest.view_fileingest",
+            admin_name="ingest_fileingest",
+            queryset=lambda: FileIngest.objects.live().select_related("project", "client"),
+            fields=("original_name", "stored_name"),
+            label=lambda f: f.original_name,
+            detail=lambda f: " · ".join(
+                filter(
+                    None,
+                    [
+                        f.project.code if f.project_id else (f.client.code if f.client_id else ""),
+                        f.get_kind_display(),
+                        f.get_status_display(),
+                    ],
+                )
+            ),
+            extra=_file_text,
+        ),
+        Kind(
+            key="quote",
+            title="Quotes",
+            permission="finance.view_quote",
+            admin_name="finance_quote",
+            queryset=lambda: Quote.objects.select_related("client", "project"),
+            fields=("number", "notes"),
+            label=lambda q: f"{q.label} {q.client.name}",
+            detail=lambda q: (
+                f"{q.project.code} · {q.get_status_display()}"
+                + (f" · expires {q.expires_on:%-d %b %Y}" if q.expires_on else "")
+            ),
+            exact=_quote_exact,
+            code=lambda q: q.number,
+            money=True,
+        ),
+        Kind(
+            key="invoice",
+            title="Invoices",
+            permission="finance.view_invoice",
+            admin_name="finance_invoice",
+            queryset=lambda: Invoice.objects.select_related("client", "project"),
+            fields=("number", "reference", "client_name"),
+            label=lambda i: f"{i.label} {i.client.name}",
+            detail=lambda i: (
+                f"{i.project.code} · {i.get_status_display()}"
+                + (f" · {i.get_payment_state_display()}" if i.number else "")
+            ),
+            exact=_invoice_exact,
+            code=lambda i: i.number or "",
+            money=True,
+        ),
+    ]
+
+
+# --- PostgreSQL: the documents the GIN indexes are built on ------------------------------------
+
+
+def tsvector_sql(table: str, fields: tuple[str, ...]) -> str:
+    """`to_tsvector('simple', coalesce(a,'') || ' ' || coalesce(b,'') …)` over `table`'s columns:
+    the expression a search filters on and its index is built on, written once for both."""
+    parts = " || ' ' || ".join(f"coalesce({_column(table, name)}, '')" for name in fields)
+    return f"to_tsvector('simple'::regconfig, {parts})"
+
+
+def _column(table: str, name: str) -> str:
+    return f'"{table}"."{name}"' if table else f'"{name}"'
+
+
+# the text read from a file: every string value of its current reading, keys left out
+FILE_TEXT_DOCUMENT = (
+    'jsonb_to_tsvector(\'simple\'::regconfig, "ingest_fileextraction"."raw", \'["string"]\'::jsonb)'
+)
+
+
+def prefix_tsquery(words: list[str]) -> str:
+    """`bracket:* & left:*`: every word, each as the start of a word (typing is searching)."""
+    return " & ".join(f"{word.lower()}:*" for word in words)
+
+
+def _pg_match(document: str, words: list[str]) -> RawSQL:
+    return RawSQL(
+        f"{document} @@ to_tsquery('simple'::regconfig, %s)",
+        (prefix_tsquery(words),),
+        output_field=BooleanField(),
+    )
+
+
+def _text_filter(kind: Kind, model: type[Model], words: list[str]) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(_pg_match(tsvector_sql(model._meta.db_table, kind.fields), words))
+    found = Q()
+    for word in words:
+        found &= _any_field(kind.fields, word)
+    return found
+
+
+def _any_field(fields: tuple[str, ...], word: str) -> Q:
+    anywhere = Q()
+    for name in fields:
+        anywhere |= Q(**{f"{name}__icontains": word})
+    return anywhere
+
+
+# --- the search --------------------------------------------------------------------------------
+
+
+def clean_query(raw: str | None) -> str:
+    """The query as searched, or SearchRefused with a message a person can act on."""
+    query = " ".join((raw or "").split())
+    if len(query) < MIN_LENGTH:
+        raise SearchRefused(TOO_SHORT)
+    if len(query) > MAX_LENGTH:
+        raise SearchRefused(TOO_LONG)
+    return query
+
+
+def kinds_for(user) -> list[Kind]:
+    return [kind for kind in _kinds() if kind.allowed(user)]
+
+
+def search(*, user, query: str, limit: int = DEFAULT_LIMIT) -> Answer:
+    """What `user` may see that `query` names: exact code matches first, then each kind's text
+    matches (newest first), at most `limit` of each kind. One or two queries per kind."""
+    query = clean_query(query)
+    limit = max(1, min(limit, MAX_LIMIT))
+    words = WORD.findall(query)[:MAX_WORDS]
+    answer = Answer(query=query)
+    exact_results: list[Result] = []
+    other_results: list[Result] = []
+    for kind in kinds_for(user):
+        answer.kinds_searched.append(kind.key)
+        found, more = _search_kind(kind, query, words, limit)
+        for obj, exact in found:
+            result = Result(kind.key, kind.label(obj), kind.detail(obj), kind.url(obj), exact)
+            (exact_results if exact else other_results).append(result)
+        if more:
+            answer.more[kind.key] = kind.list_url(query)
+    answer.results = exact_results + other_results
+    return answer
+
+
+def _search_kind(
+    kind: Kind, query: str, words: list[str], limit: int
+) -> tuple[list[tuple[Model, bool]], bool]:
+    """(rows with whether each was named by its code, whether there were more than `limit`)."""
+    queryset = kind.queryset()
+    named = kind.exact(query)
+    code_rows: list[Model] = []
+    wanted = ""
+    if named is not None:
+        condition, wanted = named
+        code_rows = list(queryset.filter(condition)[: limit + 1])
+        # the one it names exactly first, then the others its start names
+        code_rows.sort(key=lambda row: kind.code(row).upper() != wanted)
+    rows = code_rows
+    if words and len(code_rows) <= limit:
+        condition = _text_filter(kind, queryset.model, words)
+        extra = kind.extra(words)
+        if extra is not None:
+            condition |= extra
+        text_rows = queryset.filter(condition)
+        if code_rows:
+            text_rows = text_rows.exclude(pk__in=[row.pk for row in code_rows])
+        rows = code_rows + list(text_rows[: limit + 1 - len(code_rows)])
+    found = [(row, bool(wanted) and kind.code(row).upper() == wanted) for row in rows[:limit]]
+    return found, len(rows) > limit
