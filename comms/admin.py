@@ -20,6 +20,7 @@ from projects.models import Project
 
 from .models import (
     Channel,
+    ClientMessagePreference,
     Communication,
     CommunicationAttachment,
     CommunicationStatus,
@@ -369,6 +370,35 @@ class JobMessagesInline(MessagesInlineBase):
     fk_name = "job"
 
 
+class ClientPreferenceInline(admin.StackedInline):
+    """How the client wants to hear from the shop: the channel, and status updates (opt-in)."""
+
+    model = ClientMessagePreference
+    fields = ["channel", "status_updates"]
+    max_num = 1
+    extra = 1
+    can_delete = False
+    verbose_name_plural = "messages: channel and status updates"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        base = super().get_formset(request, obj, **kwargs)
+
+        class AuditedFormSet(base):  # type: ignore[valid-type,misc]
+            def save_new(self, form, commit=True):
+                from laseros.audit import save_audited
+
+                form.instance.client = self.instance
+                return save_audited(form.instance, by=request.user, message="via admin")
+
+            def save_existing(self, form, obj, commit=True):
+                from laseros.audit import save_audited
+
+                return save_audited(obj, by=request.user, message="via admin")
+
+        return AuditedFormSet
+
+
+add_page_inline(Client, ClientPreferenceInline)
 add_page_inline(Client, ClientMessagesInline)
 add_page_inline(Client, ClientNotesInline)
 add_page_inline(Project, JobMessagesInline)

@@ -8,8 +8,34 @@ class CommsConfig(AppConfig):
     verbose_name = "Communications"
 
     def ready(self) -> None:
+        from . import receivers
+
+        # projects sends project_status_changed on commit: Paid, Ready and opted-in moves
+        # send their message here
+        receivers.connect()
         self._schedule_sending()
+        self._schedule_reminders()
         self._register_dashboard_tiles()
+
+    def _schedule_reminders(self) -> None:
+        """The quote-expiry reminders every morning at 08:00, when the office reads its mail."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from laseros.tasks import declare_schedule
+
+        now = timezone.localtime()
+        first_run = now.replace(hour=8, minute=0, second=0, microsecond=0)
+        if first_run <= now:
+            first_run += dt.timedelta(days=1)
+        declare_schedule(
+            "comms.send_quote_reminders",
+            func="comms.tasks.send_quote_reminders",
+            schedule_type="D",
+            repeats=-1,
+            next_run=first_run,
+        )
 
     def _schedule_sending(self) -> None:
         """The outbox's retries: every minute, the messages whose next attempt is due."""

@@ -307,3 +307,35 @@ class ConversationNote(models.Model):
         job = self.job if self.job_id else None
         if job is not None and self.client_id and job.client_id != self.client_id:
             raise ValidationError({"job": "This job belongs to another client."})
+
+
+class ClientMessagePreference(models.Model):
+    """How a client wants to hear from the shop: status updates as their job moves (opt-in),
+    and the channel messages go on."""
+
+    client = models.OneToOneField(
+        "clients.Client",
+        on_delete=models.CASCADE,
+        related_name="message_preference",
+        help_text="The client these preferences are for.",
+    )
+    channel = models.CharField(
+        max_length=10,
+        choices=Channel.choices,
+        default=Channel.EMAIL,
+        help_text="Where the client's messages go (a message with no template on this channel "
+        "goes by e-mail).",
+    )
+    status_updates = models.BooleanField(
+        default=False,
+        help_text="Send a Status Update each time one of the client's jobs moves (queued, "
+        "cutting, QC, completed, on hold); the client asked for them.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "message preference"
+
+    def __str__(self) -> str:
+        updates = "status updates" if self.status_updates else "no status updates"
+        return f"{self.get_channel_display()}, {updates}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .services import communication_deliver, send_due
+from .services import communication_deliver, quote_reminders, send_due
 
 
 def send_communication(pk: int) -> str:
@@ -15,3 +15,8 @@ def send_due_messages() -> str:
     outcomes = send_due()
     sent = sum(1 for outcome in outcomes if outcome.sent)
     return f"{sent} of {len(outcomes)} due messages sent"
+
+
+def send_quote_reminders() -> str:
+    """Daily: the quote-expiry reminders whose day has come (once per quote)."""
+    return f"{len(quote_reminders())} quote reminders queued"

@@ -290,8 +290,6 @@ COMMS_MAX_ATTEMPTS = env.int("COMMS_MAX_ATTEMPTS", default=5)
 COMMS_RETRY_MINUTES = env.int("COMMS_RETRY_MINUTES", default=1)
 # Payment reminders: days after an invoice's due date on which one is sent (one per day listed).
 COMMS_PAYMENT_REMINDER_DAYS = env.list("COMMS_PAYMENT_REMINDER_DAYS", cast=int, default=[1, 7, 14])
-# The quote-expiry reminder goes this many working days before a quote expires (DOMAIN.md).
-COMMS_QUOTE_REMINDER_WORKING_DAYS = env.int("COMMS_QUOTE_REMINDER_WORKING_DAYS", default=5)
 # WhatsApp Business Cloud API; without a token and a phone-number id the outbox offers wa.me links.
 WHATSAPP_TOKEN = env.str("WHATSAPP_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")

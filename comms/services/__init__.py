@@ -3,6 +3,9 @@ outbox and sent by the worker, calls noted by hand, and the events that send a m
 
 What other apps call (finance and production import these; projects' signals reach the rest):
 
+    quote_sent(job=..., quote={"code", "total", "valid_until"}, document=quote, pdf=bytes)
+    invoice_issued(job=..., invoice={"code", "total", "balance", "due_date"}, document=, pdf=)
+    payment_reminder(job=..., invoice={...}, today=...)   # daily, for each unpaid invoice
     send_template(key=..., client=..., job=..., quote={...}, invoice={...},
                   attachments=[Attachment(...)], document=..., event_key=..., by=...)
     message_queue(channel=..., to=..., subject=..., body=..., ...)   # a message written by hand
@@ -19,14 +22,20 @@ from .outbox import (
 )
 from .templates import template_save
 from .timeline import note_record
+from .triggers import invoice_issued, job_moved, payment_reminder, quote_reminders, quote_sent
 
 __all__ = [
     "Attachment",
     "communication_deliver",
     "communication_mark_sent",
     "communication_resend",
+    "invoice_issued",
+    "job_moved",
     "message_queue",
     "note_record",
+    "payment_reminder",
+    "quote_reminders",
+    "quote_sent",
     "send_due",
     "send_template",
     "template_save",

@@ -38,6 +38,7 @@ def test_the_shop_ships_its_eight_templates_and_every_one_renders_in_the_sandbox
         "collection_ready",
         "delivery_notification",
         "status_update",
+        "quote_reminder",  # DOMAIN.md's quote-expiry reminder; the old system had none
     }
     context = message_context(
         quote={"code": "QT-2026-0001", "total": "R 1,150.00", "valid_until": dt.date(2027, 1, 8)},
