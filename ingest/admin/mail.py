@@ -14,19 +14,30 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from clients.models import Client
-from laseros.admin import ReadOnlyInline
+from laseros.admin import ReadOnlyMixin, add_page_inline
 from laseros.files import stored_file_response
+from projects.models import Project
 
 from ..mail import services
 from ..models import MailAttachment, MailMessage, MailStatus
 
 
-class MailAttachmentInline(ReadOnlyInline, admin.TabularInline):
+class MailAttachmentInline(ReadOnlyMixin, admin.TabularInline):
     """What became of each attachment (stored, refused and why, skipped logo, waiting)."""
 
     model = MailAttachment
-    fields = ["position", "name", "content_type", "size_bytes", "forwarded", "outcome", "detail"]
-    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "position",
+        "name",
+        "content_type",
+        "size_bytes",
+        "forwarded",
+        "outcome",
+        "detail",
+    )
     verbose_name_plural = "attachments"
 
 
@@ -195,3 +206,21 @@ class MailMessageAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, message):
             raise PermissionDenied
         return stored_file_response(message.raw.name, "message/rfc822", f"e-mail-{message.pk}.eml")
+
+
+class ProjectMailInline(ReadOnlyMixin, admin.TabularInline):
+    """The e-mails a job came from or that joined it, on the job's page (projects cannot import
+    ingest)."""
+
+    model = MailMessage
+    fk_name = "project"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    fields = readonly_fields = ("received_at", "from_address", "subject", "status", "created_job")
+    verbose_name = "e-mail"
+    verbose_name_plural = "e-mails"
+
+
+add_page_inline(Project, ProjectMailInline)

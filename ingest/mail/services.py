@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from clients.models import Client
@@ -184,7 +185,12 @@ def process_message(
     """File a stored message: its sender's client (or `client`, a manager's choice), its job,
     its attachments. An unknown sender leaves it waiting for a manager; an error leaves it
     failed with the reason, to be tried again. Never raises for the message's own content."""
-    MailMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
+    claimed = MailMessage.objects.filter(
+        pk=message.pk, status=message.status, attempts=message.attempts
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:  # filed, or being filed, by someone else since it was loaded
+        message.refresh_from_db()
+        return message
     message.attempts += 1
     try:
         read = read or read_message(_raw_bytes(message))
@@ -214,7 +220,7 @@ def _file(message: MailMessage, read: ReadMessage, client: Client, *, by: Actor)
     lines = [note] if note else []
     for attachment in read.attachments:
         row = _keep_attachment(message, attachment, project=project, by=by)
-        lines.append(f"{row.name}: {row.get_outcome_display().lower()}: {row.detail}".rstrip(": "))
+        lines.append(_attachment_line(row))
     if not read.attachments:
         lines.append("no attachments")
     outcome = "\n".join(lines)
@@ -231,6 +237,12 @@ def _file(message: MailMessage, read: ReadMessage, client: Client, *, by: Actor)
             traceback="",
         )
     _copy(current, message)
+
+
+def _attachment_line(row: MailAttachment) -> str:
+    if row.outcome == MailAttachmentOutcome.INGESTED:
+        return f"{row.name}: {row.detail}"
+    return f"{row.name}: {row.get_outcome_display().lower()} ({row.detail.rstrip('.')})"
 
 
 def _job(

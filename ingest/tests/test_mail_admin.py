@@ -139,3 +139,25 @@ def test_a_contact_added_after_the_fact_matches_the_next_email(committed):
     with committed():
         message = services.receive_message(raw=mb.raw(mail), mailbox="test").message
     assert message.status == MailStatus.FILED and message.client == acme
+
+
+def test_the_jobs_page_lists_the_emails_it_came_from(admin_user_client, committed):
+    ClientFactory(code="CL-0001").contacts.create(name="T", email="thandi@acme.example")
+    with committed():
+        message = services.receive_message(
+            raw=mb.raw(mb.message(subject="Gate brackets please")), mailbox="test"
+        ).message
+    html = admin_user_client.get(
+        f"/admin/projects/project/{message.project_id}/change/"
+    ).content.decode()
+    assert "Gate brackets please" in html and "thandi@acme.example" in html
+
+
+def test_a_message_filed_meanwhile_by_someone_else_is_not_filed_twice(committed):
+    acme = ClientFactory(code="CL-0001")
+    message = _stranger(committed)
+    stale = MailMessage.objects.get(pk=message.pk)
+    services.mail_match_client(message=message, client=acme, by=None)
+
+    services.mail_match_client(message=stale, client=acme, by=None)  # loaded before the match
+    assert stale.status == MailStatus.FILED and Project.objects.count() == 1

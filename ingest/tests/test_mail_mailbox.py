@@ -246,7 +246,7 @@ def test_the_command_reads_eml_files_and_says_what_it_did_per_message(acme, tmp_
     output = _call(str(folder), "--sync")
 
     assert "request.eml: e-mail #" in output and "filed with a job" in output
-    assert "bracket.dxf: stored as a new file: stored as CL0001-" in output
+    assert "bracket.dxf: stored as CL0001-" in output
     assert "stranger.eml: e-mail #" in output and "unknown sender" in output
     assert "railing.eml" in output
     assert "3 message(s) read, 0 not read" in output
