@@ -55,6 +55,7 @@ class ShopCalendar:
         self.shop_hours = hours is None
         self.hours = dict(settings.SHOP_WORKING_HOURS if hours is None else hours)
         self._windows: dict[dt.date, tuple[dt.datetime, dt.datetime] | None] = {}
+        self.zone = timezone.get_current_timezone()  # read once: the lookup is not free
 
     def is_working_day(self, day: dt.date) -> bool:
         if self.shop_hours:
@@ -67,10 +68,9 @@ class ShopCalendar:
             found = None
             if self.is_working_day(day):
                 start, end = self.hours[day.weekday()]
-                zone = timezone.get_current_timezone()
                 found = (
-                    timezone.make_aware(dt.datetime.combine(day, _clock(start)), zone),
-                    timezone.make_aware(dt.datetime.combine(day, _clock(end)), zone),
+                    timezone.make_aware(dt.datetime.combine(day, _clock(start)), self.zone),
+                    timezone.make_aware(dt.datetime.combine(day, _clock(end)), self.zone),
                 )
             self._windows[day] = found
         return self._windows[day]
@@ -81,7 +81,7 @@ class ShopCalendar:
 
     def next_working(self, moment: dt.datetime) -> dt.datetime:
         """`moment` if the machine works then, else the start of its next working time."""
-        moment = timezone.localtime(moment)
+        moment = moment.astimezone(self.zone)
         day = moment.date()
         for _ in range(HORIZON_DAYS):
             window = self.window(day)
@@ -106,8 +106,8 @@ class ShopCalendar:
     def pieces(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
         """The working stretches between `start` and `end`, one per day."""
         found = []
-        day = timezone.localtime(start).date()
-        last = timezone.localtime(end).date()
+        day = start.astimezone(self.zone).date()
+        last = end.astimezone(self.zone).date()
         while day <= last:
             window = self.window(day)
             if window:
@@ -205,7 +205,19 @@ class _MachineTime:
         self.busy: list[tuple[dt.datetime, dt.datetime]] = []
 
     def book(self, start: dt.datetime, end: dt.datetime) -> None:
-        bisect.insort(self.busy, (start, end))
+        """Mark [start, end) taken. Stretches with no working time between them are merged, so
+        a queue placed back to back is one stretch and the next search is one step."""
+        index = bisect.bisect_left(self.busy, (start, end))
+        self.busy.insert(index, (start, end))
+        if index + 1 < len(self.busy):
+            self._merge(index)
+        if index > 0:
+            self._merge(index - 1)
+
+    def _merge(self, index: int) -> None:
+        (a, b), (c, d) = self.busy[index], self.busy[index + 1]
+        if b >= c or self.calendar.next_working(b) >= c:
+            self.busy[index : index + 2] = [(a, max(b, d))]
 
     def first_fit(self, earliest: dt.datetime, minutes: int) -> tuple[dt.datetime, dt.datetime]:
         """The first start at or after `earliest` where `minutes` of working time are free."""

@@ -190,3 +190,62 @@ def _active() -> int:
     from production.models import QueueItem
 
     return QueueItem.objects.count()
+
+
+# --- in a real browser ------------------------------------------------------------------------------
+
+# the page's width against the window's, and the late slots drawn in red
+LAYOUT = """() => ({
+  page: document.documentElement.scrollWidth, window: document.documentElement.clientWidth,
+  late: [...document.querySelectorAll('.plan-slot--late')].map(e => getComputedStyle(e).borderTopColor),
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_board_at_1440_wide_in_a_browser_and_a_pin_from_it(monkeypatch, live_server, make_user):
+    """Screenshots: test-screenshots/manager-1440-plan.png (the board) and -plan-pin.png."""
+    from django.conf import settings
+
+    from laseros.testing import chromium
+    from production.services import queue_start
+
+    monkeypatch.setattr(timezone, "now", lambda: at(14, 9))
+    make_user("boss", role="Manager")
+    x3, x4 = MachineFactory(code="X3", name="Golden Laser X3"), MachineFactory(code="X4")
+    running = queued_due(dt.date(2026, 12, 18), x3, 180)
+    queue_start(item=running)
+    queued_due(dt.date(2026, 12, 15), x3, 600, priority="urgent")
+    late = queued_due(dt.date(2026, 12, 14), x3, 90)
+    for n, minutes in enumerate([45, None, 240, 120, 30, 300]):
+        queued_due(dt.date(2026, 12, 17 + n % 2), x4 if n % 2 else x3, minutes)
+    QueueSlotOverride.objects.create(item=late, day=dt.date(2026, 12, 17), reason="sheets Thursday")
+    target = queued_due(None, x4, 60)
+    shots = settings.BASE_DIR / "test-screenshots"
+    shots.mkdir(exist_ok=True)
+    base = live_server.url
+    with chromium() as browser:
+        page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{base}/floor/login/?next=/floor/plan/")
+        page.fill("input[name=username]", "boss")
+        page.fill("input[name=password]", "pw-Laser-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/floor/plan/")
+        page.screenshot(path=str(shots / "manager-1440-plan.png"), full_page=True)
+        layout = page.evaluate(LAYOUT)
+        assert layout["page"] <= layout["window"], layout
+        assert layout["late"] and all(c == "rgb(176, 0, 32)" for c in layout["late"]), layout
+        page.click(f"a.plan-slot__pin[href$='/items/{target.pk}/pin/']")
+        page.wait_for_selector("#plan-override form")
+        page.check("input[name=pin][value=day]")
+        page.fill("input[name=day]", "2026-12-18")
+        page.fill("input[name=reason]", "the client collects on Friday")
+        page.screenshot(path=str(shots / "manager-1440-plan-pin.png"), full_page=True)
+        page.click("#plan-override button[type=submit]")
+        page.wait_for_selector(f"#slot-{target.pk}-1 .plan-badge--pinned")
+        assert "pinned" in page.inner_text(".floor-messages")
+        assert not errors, errors
+    assert QueueSlotOverride.objects.get(item=target).day == dt.date(2026, 12, 18)
