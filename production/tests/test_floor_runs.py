@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,6 @@ from inventory.tests.factories import MaterialFactory, SheetStockFactory
 from laseros.models import ActivityLog
 from laseros.testing import unchanged
 from production.models import (
-    FIVE_H,
     FloorRun,
     FloorRunPause,
     FloorRunStatus,
@@ -34,59 +32,17 @@ from production.services import (
     floor_sheet_record,
     qc_fail,
     qc_pass,
-    queue_paid_project,
 )
 from production.services.floor_runs import presets_for, run_minutes
 from production.services.floor_sheets import PHOTO_MAX_SIDE_PX
-from production.tests.factories import (
-    CutPresetFactory,
-    MachineFactory,
-    OperatorFactory,
-    make_project,
-)
+from production.tests import floor_shop
+from production.tests.factories import CutPresetFactory, MachineFactory, make_project
+from production.tests.floor_shop import ALL_FIVE, photo, queued_job
 from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
-ALL_FIVE = frozenset(name for name, _, _ in FIVE_H)
-
-
-def photo(width: int = 2000, height: int = 1000, *, orientation: int | None = None, name="s.jpg"):
-    """A camera's JPEG, `orientation` in its EXIF (6: the camera was turned a quarter)."""
-    picture = Image.new("RGB", (width, height), (200, 40, 40))
-    out = io.BytesIO()
-    exif = Image.Exif()
-    if orientation:
-        exif[0x0112] = orientation
-    picture.save(out, "JPEG", exif=exif.tobytes())
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
-
-
-@pytest.fixture
-def floor(make_user, settings):
-    """Machine X3 (the default), Sipho its operator, a 3 mm MS preset (air) and another (N2),
-    ten 3 mm MS sheets, and a paid 3 mm MS job of 10 parts on X3's queue."""
-    settings.PRODUCTION_DEFAULT_MACHINE = "X3"
-    ms = MaterialFactory(code="MS")
-    user = make_user("sipho", role="Operator")
-    shop = {
-        "user": user,
-        "machine": MachineFactory(code="X3"),
-        "operator": OperatorFactory(user=user, display_name="Sipho"),
-        "nitrogen": CutPresetFactory(material=ms, thickness_mm=Decimal("3"), gas="N2"),
-        "preset": CutPresetFactory(material=ms, thickness_mm=Decimal("3"), gas="AIR"),
-        "stock": SheetStockFactory(material=ms, thickness_mm=Decimal("3"), quantity_on_hand=10),
-    }
-    shop["job"] = queued_job(quantity=10)
-    return shop
-
-
-def queued_job(**fields) -> Project:
-    job = make_project(status="paid", **fields)
-    queue_paid_project(project=job)
-    job.refresh_from_db()
-    assert job.status == "queued"
-    return job
+floor = floor_shop.floor  # the fixture
 
 
 def start(floor, *, jobs=None, sheets=2, token="t1", **extra) -> FloorRun:
