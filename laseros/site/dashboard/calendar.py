@@ -13,7 +13,11 @@ from django.urls import reverse
 from laseros.money import can_see_money
 
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-LEGEND = {"due": "jobs due", "scheduled": "cuts scheduled", "expires": "quotes expiring"}
+LEGEND = {
+    "due": ("job due", "jobs due"),
+    "scheduled": ("cut scheduled", "cuts scheduled"),
+    "expires": ("quote expiring", "quotes expiring"),
+}
 BAD_MONTH = "“{value}” is not a month (write it as 2026-12); showing this month."
 
 
@@ -46,7 +50,9 @@ class MonthGrid:
     @property
     def legend(self) -> list[tuple[str, str, int]]:
         """(kind, what it is, how many this month) for each kind the reader sees."""
-        return [(kind, LEGEND[kind], self.counts[kind]) for kind in self.kinds]
+        return [
+            (kind, LEGEND[kind][self.counts[kind] != 1], self.counts[kind]) for kind in self.kinds
+        ]
 
 
 def parse_month(value: str | None, today: dt.date) -> dt.date:

@@ -15,6 +15,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from laseros.units import format_thickness
 from laseros.workdays import add_working_days, working_minutes
 
 ZERO = Decimal("0.00")
@@ -58,6 +59,43 @@ def jobs_summary(today: dt.date) -> JobsSummary:
         in_production=sum(counts.get(s, 0) for s in G.PRODUCTION if s != ProjectStatus.READY),
         ready=counts.get(ProjectStatus.READY, 0),
         overdue=overdue,
+    )
+
+
+@dataclass(frozen=True)
+class DueJob:
+    pk: int
+    code: str
+    client: str
+    status: str
+    due_date: dt.date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    by: dt.date  # open jobs due on or before this day (overdue ones included)
+    count: int
+    jobs: list[DueJob]
+
+
+def due_soon(today: dt.date, *, working_days: int = 2) -> DueSoon:
+    """Open jobs past their due date or due within `working_days` working days, soonest first."""
+    from projects.models import Project
+    from projects.workflow import ProjectStatusGroups as G
+
+    by = add_working_days(today, working_days)
+    due = Project.objects.filter(status__in=G.OPEN, due_date__lte=by)
+    rows = due.select_related("client").order_by("due_date", "code")[:LIST_LENGTH]
+    return DueSoon(
+        by=by,
+        count=due.count(),
+        jobs=[
+            DueJob(
+                p.pk, p.code, p.client.name, p.get_status_display(), p.due_date, p.due_date < today
+            )
+            for p in rows
+        ],
     )
 
 
@@ -320,7 +358,8 @@ def machine_loads(today: dt.date, *, days: int = UTILISATION_DAYS) -> list[Machi
 @dataclass(frozen=True)
 class LowSheet:
     pk: int
-    label: str
+    label: str  # MS 3 mm 1225×2450
+    location: str
     on_hand: int
     reorder_level: int
     to_order: int
@@ -347,6 +386,14 @@ def low_stock() -> LowStock:
     return LowStock(
         count=low.count(),
         sheets=[
-            LowSheet(s.pk, str(s), s.quantity_on_hand, s.reorder_level, s.to_order) for s in rows
+            LowSheet(
+                s.pk,
+                f"{s.material.code} {format_thickness(s.thickness_mm)} mm {s.width_mm}×{s.length_mm}",
+                s.location,
+                s.quantity_on_hand,
+                s.reorder_level,
+                s.to_order,
+            )
+            for s in rows
         ],
     )

@@ -32,7 +32,13 @@ def _page(request, template: str, title: str, context: dict) -> TemplateResponse
     return TemplateResponse(
         request,
         template,
-        {**admin.site.each_context(request), "title": title, **context},
+        # the whole width for the panels: the pages link back to the admin, not its side menu
+        {
+            **admin.site.each_context(request),
+            "is_nav_sidebar_enabled": False,
+            "title": title,
+            **context,
+        },
     )
 
 
@@ -91,6 +97,8 @@ def _job_panels(today: dt.date) -> dict:
     ]
     punctual = selectors.on_time(today)
     return {
+        "due": selectors.due_soon(today),
+        "due_url": _changelist("projects_project", "o=due_date"),
         "jobs": jobs,
         "jobs_chart": hbars(status_bars, title="Jobs by status", width=420, label_width=96),
         "open_url": _changelist("projects_project"),

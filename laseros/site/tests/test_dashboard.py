@@ -60,6 +60,17 @@ def test_jobs_by_status_counts_every_status_and_the_overdue(db):
     assert (jobs.open, jobs.in_production, jobs.ready, jobs.overdue) == (6, 2, 1, 1)
 
 
+def test_due_soon_lists_open_jobs_overdue_or_due_within_two_working_days(db):
+    late = _job("cutting", due_date=TODAY - dt.timedelta(days=3))
+    # the 16th is a public holiday (Day of Reconciliation): Friday the 18th is 2 working days on
+    friday = _job("paid", due_date=dt.date(2026, 12, 18))
+    _job("paid", due_date=dt.date(2026, 12, 21))  # Monday, 3 working days on: not yet
+    _job("completed", due_date=TODAY - dt.timedelta(days=1))  # done
+    found = selectors.due_soon(TODAY)
+    assert found.by == dt.date(2026, 12, 18) and found.count == 2
+    assert [(j.pk, j.overdue) for j in found.jobs] == [(late.pk, True), (friday.pk, False)]
+
+
 def test_turnaround_is_the_median_from_request_to_completed(db):
     _completed(TODAY - dt.timedelta(days=10), TODAY - dt.timedelta(days=8))  # 2 days
     _completed(TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=2))  # 4 days
