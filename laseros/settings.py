@@ -563,8 +563,9 @@ INGEST_MAIL_IMAP_DONE_FOLDER = env.str("INGEST_MAIL_IMAP_DONE_FOLDER", default="
 INGEST_MAIL_FOLDER = env.str("INGEST_MAIL_FOLDER", default="")
 INGEST_MAIL_EVERY_MINUTES = env.int("INGEST_MAIL_EVERY_MINUTES", default=5)
 # A whole message larger than this is left unread in the mailbox (each attachment: the upload
-# limit).
-INGEST_MAIL_MAX_MESSAGE_MB = env.int("INGEST_MAIL_MAX_MESSAGE_MB", default=150)
+# limit). Reading one takes about 9 times its size in memory (bench/mail_intake.py): 75 MB holds
+# a 50 MB attachment in base64.
+INGEST_MAIL_MAX_MESSAGE_MB = env.int("INGEST_MAIL_MAX_MESSAGE_MB", default=75)
 # An image the message's HTML shows (by Content-ID) up to this size is a logo, not an attachment.
 INGEST_MAIL_INLINE_IMAGE_MAX_KB = env.int("INGEST_MAIL_INLINE_IMAGE_MAX_KB", default=100)
 # A message that fails is tried again by the mail task until it has been tried this often.
