@@ -24,4 +24,30 @@ def store_issued_pdf(kind: str, pk: int) -> str:
     if document is None:
         return f"{kind} {pk}: gone"
     data = issued_pdf(document=document)
+    if isinstance(document, Invoice) and document.project_id:
+        from .services.invoices import invoice_email
+
+        invoice_email(invoice=document, pdf=data)  # the client's e-mail, with the PDF issued
     return f"{document}: PDF stored ({len(data)} bytes)"
+
+
+def email_quote(pk: int) -> str:
+    """After a quote is sent: the client's e-mail with its PDF (comms keeps it to one)."""
+    from comms.services import quote_sent
+
+    from .models import Quote
+    from .pdf import quote_pdf
+    from .services.quote_status import quote_message_fields
+
+    quote = Quote.objects.select_related("project__client").filter(pk=pk).first()
+    if quote is None:
+        return f"quote {pk}: gone"
+    message = quote_sent(
+        job=quote.project,
+        quote=quote_message_fields(quote),
+        document=quote,
+        pdf=quote_pdf(quote),
+    )
+    return f"{quote.label}: " + (
+        f"message {message.pk} {message.status}" if message else "no template"
+    )

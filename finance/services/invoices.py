@@ -389,6 +389,31 @@ def due_date(issued_on: dt.date, terms: str) -> dt.date:
     return issued_on + dt.timedelta(days=TERMS_DAYS.get(terms, 0))
 
 
+def invoice_message_fields(invoice: Invoice) -> dict[str, Any]:
+    """What comms' templates may say of an invoice ({{ invoice.code }}, total, balance, due)."""
+    from ..pricing.engine import rand
+
+    return {
+        "code": invoice.label,
+        "total": rand(invoice.total),
+        "balance": rand(invoice.balance),
+        "due_date": invoice.due_on,
+    }
+
+
+def invoice_email(*, invoice: Invoice, pdf: bytes) -> None:
+    """The client's Invoice Sent e-mail with the issued PDF (once per invoice: comms keys it by
+    the number). Called by the worker once the PDF is stored."""
+    from comms.services import invoice_issued
+
+    invoice_issued(
+        job=invoice.project,
+        invoice=invoice_message_fields(invoice),
+        document=invoice,
+        pdf=pdf,
+    )
+
+
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, by: Actor, today: dt.date | None = None) -> Invoice:
     """Issue a draft: its number, date, due date, the VAT rate of the date, the client's

@@ -18,6 +18,7 @@ from ingest.models import FileIngest, FileStatus
 from laseros.actors import Actor, acting_user
 from laseros.audit import record_created
 from laseros.moves import check_move, record_move
+from laseros.tasks import enqueue_on_commit
 from laseros.workdays import add_working_days
 from projects.models import Project, ProjectStatus
 from projects.services import project_quote_sent, project_transition, project_update
@@ -110,7 +111,20 @@ def quote_send(*, quote: Quote, by: Actor, today: dt.date | None = None) -> Quot
         )
     if project.status == ProjectStatus.QUOTING:
         project_quote_sent(project=project, by=by, sent_on=sent_on)
+    # the client's e-mail with the PDF, drawn by the worker once this commits (comms.quote_sent)
+    enqueue_on_commit("finance.tasks.email_quote", current.pk)
     return _copy_back(quote, current)
+
+
+def quote_message_fields(quote: Quote) -> dict[str, Any]:
+    """What comms' templates may say of a quote ({{ quote.code }}, total, valid_until)."""
+    from ..pricing.engine import rand
+
+    return {
+        "code": quote.label,
+        "total": rand(quote.total_incl_vat),
+        "valid_until": quote.expires_on,
+    }
 
 
 @transaction.atomic

@@ -1,0 +1,73 @@
+"""Finance tells the client through comms: a quote sent and an invoice issued each e-mail the
+client once, with the PDF attached (the worker draws it after the commit)."""
+
+from __future__ import annotations
+
+import pytest
+
+from comms.models import Communication, CommunicationStatus
+from finance import services
+from finance.services.invoices import invoice_create, invoice_issue
+from projects.models import ProjectStatus
+from projects.services import project_transition
+from projects.tests.factories import design_document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _mail(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def quote(job):
+    job.client.email = "buyer@client.example"
+    job.client.save()
+    design_document(job)
+    project_transition(project=job, to=ProjectStatus.QUOTING, by=None)
+    quote = services.quote_create(project=job, by=None)
+    services.quote_line_add(quote=quote, by=None, description="Plate", unit_price="100", quantity=3)
+    return quote
+
+
+def test_a_quote_sent_e_mails_the_client_once_with_its_pdf(
+    quote, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.quote_send(quote=quote, by=None)
+    quote.refresh_from_db()
+    message = Communication.objects.get(event_key=f"quote_sent:{quote.label}")
+    assert message.status == CommunicationStatus.SENT, message.last_error
+    assert message.document == quote and message.job == quote.project
+    assert "Total Amount: R 345.00" in message.body
+    [mail] = mailoutbox
+    assert mail.to == ["buyer@client.example"]
+    [(filename, content, mimetype)] = mail.attachments
+    assert filename == f"{quote.label}.pdf" and mimetype == "application/pdf"
+    assert content.startswith(b"%PDF-")
+
+    from finance.tasks import email_quote
+
+    email_quote(quote.pk)  # the task run again (a retry of the worker): still one message
+    assert Communication.objects.count() == 1 and len(mailoutbox) == 1
+
+
+def test_an_invoice_issued_e_mails_the_client_its_stored_pdf(
+    job, mailoutbox, django_capture_on_commit_callbacks
+):
+    job.client.email = "accounts@client.example"
+    job.client.save()
+    draft = invoice_create(
+        project=job, by=None, lines=[{"description": "Cutting", "quantity": 1, "unit_price": "10"}]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = invoice_issue(invoice=draft, by=None)
+    invoice.refresh_from_db()
+    message = Communication.objects.get(event_key=f"invoice_sent:{invoice.number}")
+    assert message.status == CommunicationStatus.SENT, message.last_error
+    [mail] = mailoutbox
+    assert mail.subject.startswith(f"Invoice {invoice.number} from ")
+    [(filename, content, _mimetype)] = mail.attachments
+    with invoice.pdf.open("rb") as stored:
+        assert content == stored.read()  # the PDF as issued, not one drawn again
