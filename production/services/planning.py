@@ -51,8 +51,6 @@ def _check_item(item: QueueItem) -> None:
 
 
 def _check_start(calendar: ShopCalendar, start_at: dt.datetime, now: dt.datetime) -> None:
-    if timezone.is_naive(start_at):
-        start_at = timezone.make_aware(start_at)
     if start_at < now:
         raise ValidationError({"start_at": f"{_when(start_at)} has passed: choose a later time."})
     day = timezone.localtime(start_at).date()
@@ -119,6 +117,8 @@ def slot_override_set(
         raise ValidationError({"start_at": "Pin the item to a start time or to a day (one)."})
     now = timezone.now()
     calendar = machine_calendar(item.machine)
+    if start_at is not None and timezone.is_naive(start_at):
+        start_at = timezone.make_aware(start_at)  # the shop's clock
     if start_at is not None:
         _check_start(calendar, start_at, now)
         _check_overlap(item, calendar, start_at)

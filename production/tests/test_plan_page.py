@@ -249,3 +249,22 @@ def test_the_board_at_1440_wide_in_a_browser_and_a_pin_from_it(monkeypatch, live
         assert "pinned" in page.inner_text(".floor-messages")
         assert not errors, errors
     assert QueueSlotOverride.objects.get(item=target).day == dt.date(2026, 12, 18)
+
+
+def test_the_day_view_and_odd_addresses(shop, as_role):
+    client = as_role("Manager")
+    day = client.get(URL, {"view": "day", "date": "2026-12-15"})
+    assert day.context["board"].days == [dt.date(2026, 12, 15)]
+    assert [p.minutes for p in day.context["board"].rows[0].cells[0].pieces] == [60, 45, 60]
+    holiday = client.get(URL, {"view": "day", "date": "2026-12-16"}).content.decode()
+    assert "Day of Reconciliation" in holiday
+    # a date or view the board does not know: this week, not an error
+    for odd in (
+        {"date": "16/12/2026"},
+        {"date": "2026-13-40"},
+        {"view": "year"},
+        {"date": "9" * 50},
+    ):
+        answer = client.get(URL, odd)
+        assert answer.status_code == 200
+        assert answer.context["board"].days[0] == dt.date(2026, 12, 14)
