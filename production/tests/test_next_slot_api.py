@@ -102,3 +102,21 @@ def test_it_is_in_the_openapi_schema_with_its_parameters(api, db):
     assert "page" not in names and "search" not in names
     assert {"200", "400"} <= set(operation["responses"])
     assert operation["tags"] == ["queue"]
+
+
+def test_it_runs_the_same_queries_at_5_and_at_50_queued_items(api, shop):
+    from laseros.testing import assert_constant_queries
+    from production.models import QueueItem
+
+    client = api("Viewer")
+
+    def grow(n):
+        for i in range(QueueItem.objects.count(), n):
+            queue_add(project=make_project(), machine=shop["x3" if i % 2 else "x4"])
+
+    def fetch():
+        answer = client.get(URL, {"minutes": 60})
+        rows = QueueItem.objects.count()  # what the answer was worked out from
+        return type("Answer", (), {"status_code": answer.status_code, "data": [0] * rows})
+
+    assert_constant_queries(fetch, grow)
