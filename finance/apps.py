@@ -9,6 +9,7 @@ class FinanceConfig(AppConfig):
 
     def ready(self) -> None:
         self._schedule_quote_expiry()
+        self._schedule_payment_reminders()
         self._register_dashboard_tiles()
         self._register_payment_hooks()
 
@@ -36,6 +37,26 @@ class FinanceConfig(AppConfig):
         declare_schedule(
             "finance.expire_quotes",
             func="finance.tasks.expire_quotes",
+            schedule_type="D",
+            repeats=-1,
+            next_run=first_run,
+        )
+
+    def _schedule_payment_reminders(self) -> None:
+        """Overdue invoices are reminded every morning at 08:05 (comms' cadence decides which)."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from laseros.tasks import declare_schedule
+
+        now = timezone.localtime()
+        first_run = now.replace(hour=8, minute=5, second=0, microsecond=0)
+        if first_run <= now:
+            first_run += dt.timedelta(days=1)
+        declare_schedule(
+            "finance.send_payment_reminders",
+            func="finance.tasks.send_payment_reminders",
             schedule_type="D",
             repeats=-1,
             next_run=first_run,

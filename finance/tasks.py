@@ -51,3 +51,10 @@ def email_quote(pk: int) -> str:
     return f"{quote.label}: " + (
         f"message {message.pk} {message.status}" if message else "no template"
     )
+
+
+def send_payment_reminders() -> str:
+    """Daily: reminders for overdue invoices on the days in COMMS_PAYMENT_REMINDER_DAYS."""
+    from .services.invoices import payment_reminders
+
+    return f"{payment_reminders()} payment reminders queued"

@@ -414,6 +414,24 @@ def invoice_email(*, invoice: Invoice, pdf: bytes) -> None:
     )
 
 
+def payment_reminders(*, today: dt.date | None = None) -> int:
+    """Daily: a Payment Reminder for each overdue invoice on the days after its due date that
+    COMMS_PAYMENT_REMINDER_DAYS lists (once per invoice and day). Returns how many went."""
+    from comms.services import payment_reminder
+
+    today = _today(today)
+    sent = 0
+    for invoice in Invoice.objects.overdue(today).select_related("project__client"):
+        message = payment_reminder(
+            job=invoice.project,
+            invoice=invoice_message_fields(invoice),
+            document=invoice,
+            today=today,
+        )
+        sent += message is not None
+    return sent
+
+
 @transaction.atomic
 def invoice_issue(*, invoice: Invoice, by: Actor, today: dt.date | None = None) -> Invoice:
     """Issue a draft: its number, date, due date, the VAT rate of the date, the client's

@@ -71,3 +71,24 @@ def test_an_invoice_issued_e_mails_the_client_its_stored_pdf(
     [(filename, content, _mimetype)] = mail.attachments
     with invoice.pdf.open("rb") as stored:
         assert content == stored.read()  # the PDF as issued, not one drawn again
+
+
+def test_overdue_invoices_are_reminded_on_the_days_the_settings_say(job, settings):
+    import datetime as dt
+
+    from finance.services.invoices import payment_reminders
+
+    settings.COMMS_PAYMENT_REMINDER_DAYS = [1, 7]
+    job.client.email = "accounts@client.example"
+    job.client.payment_terms = "net7"
+    job.client.save()
+    draft = invoice_create(
+        project=job, by=None, lines=[{"description": "Cutting", "quantity": 1, "unit_price": "10"}]
+    )
+    invoice = invoice_issue(invoice=draft, by=None, today=dt.date(2026, 11, 2))
+    due = invoice.due_on
+    days = {n: payment_reminders(today=due + dt.timedelta(days=n)) for n in range(10)}
+    assert [n for n, sent in days.items() if sent] == [1, 7]
+    keys = sorted(Communication.objects.values_list("event_key", flat=True))
+    assert keys == [f"payment_reminder:{invoice.number}:1", f"payment_reminder:{invoice.number}:7"]
+    assert "Balance Due: R 11.50" in Communication.objects.first().body
