@@ -172,13 +172,24 @@ class ImapMailbox:
             yield MailItem(reference, raw)
 
     def done(self, item: MailItem) -> None:
+        """Mark the message seen, or move it to the done folder: with MOVE where the server has
+        it, else a copy and the original flagged deleted (expunged by its UID with UIDPLUS; never
+        a plain EXPUNGE, which would remove what a person deleted and meant to keep a while)."""
         imap = self._open()
         if self.done_folder:
-            status, _ = imap.uid("COPY", item.reference, _quoted(self.done_folder))
-            if status == "OK":
-                imap.uid("STORE", item.reference, "+FLAGS", "(\\Seen \\Deleted)")
-                imap.expunge()
-                return
+            capabilities = {str(c).upper() for c in getattr(imap, "capabilities", ())}
+            target = _quoted(self.done_folder)
+            if "MOVE" in capabilities:
+                status, _ = imap.uid("MOVE", item.reference, target)
+                if status == "OK":
+                    return
+            else:
+                status, _ = imap.uid("COPY", item.reference, target)
+                if status == "OK":
+                    imap.uid("STORE", item.reference, "+FLAGS", "(\\Seen \\Deleted)")
+                    if "UIDPLUS" in capabilities:
+                        imap.uid("EXPUNGE", item.reference)
+                    return
             logger.warning("could not move message %s to %s", item.reference, self.done_folder)
         imap.uid("STORE", item.reference, "+FLAGS", "(\\Seen)")
 

@@ -89,6 +89,7 @@ def read_mailbox(*, mailbox: Mailbox) -> list[tuple[str, MailOutcome]]:
 
 def _take(item: MailItem, label: str) -> MailOutcome:
     if item.refusal:
+        logger.warning("message %s in %s not read: %s", item.reference, label, item.refusal)
         return MailOutcome(None, False, f"not read: {item.refusal}")
     try:
         return receive_message(raw=item.raw, mailbox=label, reference=item.reference)

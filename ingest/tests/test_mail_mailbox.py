@@ -29,7 +29,10 @@ class FakeImap:
     """The part of imaplib.IMAP4_SSL the mailbox uses, over messages held in memory:
     {uid: [raw bytes, set of flags, folder]}."""
 
-    def __init__(self, messages: dict[int, bytes], *, password: str = "secret"):
+    def __init__(
+        self, messages: dict[int, bytes], *, password: str = "secret", capabilities=("IMAP4REV1",)
+    ):
+        self.capabilities = tuple(capabilities)
         self.messages = {uid: [raw, set(), "INBOX"] for uid, raw in messages.items()}
         self.password = password
         self.selected = ""
@@ -62,15 +65,19 @@ class FakeImap:
         if command == "STORE":
             flags.update(re.findall(r"\\\w+", args[2]))
             return "OK", []
-        if command == "COPY":
+        if command in ("COPY", "MOVE"):
             self.messages[uid + 1000] = [raw, set(), args[1].strip('"')]
+            if command == "MOVE":
+                del self.messages[uid]
+            return "OK", []
+        if command == "EXPUNGE":
+            if "\\Deleted" in flags:
+                del self.messages[uid]
             return "OK", []
         raise AssertionError(f"unexpected IMAP command {command}")
 
     def expunge(self):
-        for uid in [u for u, (_, flags, _f) in self.messages.items() if "\\Deleted" in flags]:
-            del self.messages[uid]
-        return "OK", []
+        raise AssertionError("a plain EXPUNGE removes what a person deleted too")
 
     def close(self):
         return "OK", []
@@ -150,14 +157,24 @@ def test_a_message_seen_before_but_not_marked_is_marked_without_being_read_again
     assert "\\Seen" in fake.flags(5) and MailMessage.objects.count() == 1
 
 
-def test_a_done_folder_gets_the_stored_messages(committed, acme):
+@pytest.mark.parametrize("capabilities", [("MOVE",), ("UIDPLUS",)])
+def test_a_done_folder_gets_the_stored_messages(committed, acme, capabilities):
+    fake = FakeImap({1: mb.raw(mb.message())}, capabilities=capabilities)
+    fake.messages[2] = [b"From: a@b.example\r\n\r\nx", {"\\Seen", "\\Deleted"}, "INBOX"]
+    with committed():
+        services.read_mailbox(mailbox=_imap(fake, done_folder="Laser OS/read"))
+
+    assert 1 not in fake.messages and 2 in fake.messages  # what a person deleted stays theirs
+    assert fake.messages[1001][2] == "Laser OS/read"
+
+
+def test_without_move_or_uidplus_the_original_is_flagged_deleted_and_left(committed, acme):
     fake = FakeImap({1: mb.raw(mb.message())})
     with committed():
         services.read_mailbox(mailbox=_imap(fake, done_folder="Laser OS/read"))
 
-    assert 1 not in fake.messages
-    [(raw, flags, folder)] = fake.messages.values()
-    assert folder == "Laser OS/read"
+    assert fake.messages[1001][2] == "Laser OS/read"
+    assert {"\\Seen", "\\Deleted"} <= fake.flags(1)
 
 
 def test_a_message_over_the_size_limit_is_left_unread_with_the_reason(settings, acme):
