@@ -12,6 +12,14 @@ class FinanceConfig(AppConfig):
         self._schedule_payment_reminders()
         self._register_dashboard_tiles()
         self._register_payment_hooks()
+        self._draft_quotes_for_mail()
+
+    def _draft_quotes_for_mail(self) -> None:
+        """A job asked for by e-mail gets a draft quote once its drawings are measured (ingest
+        tells, after the commit, with mail_job_files_measured)."""
+        from ingest.signals import mail_job_files_measured
+
+        mail_job_files_measured.connect(_draft_quote_for_mail, dispatch_uid="finance.mail_quote")
 
     def _register_payment_hooks(self) -> None:
         """A job's proof of payment records a payment here; its "paid in full" is its balance.
@@ -93,3 +101,32 @@ def _record_job_payment(**kwargs):
     from .services.payments import record_job_payment
 
     return record_job_payment(**kwargs)
+
+
+def _draft_quote_for_mail(sender, payload, **kwargs) -> None:
+    """The auto-quote of a job whose e-mailed drawings are measured: only for a job still in
+    Request or Quoting with no open quote (a reply to a quoted job leaves its quote to the
+    office). A drawing that cannot be priced refuses the whole quote: logged, the job stays as
+    it is and the office quotes by hand."""
+    import logging
+
+    from django.core.exceptions import ValidationError
+
+    from projects.models import Project, ProjectStatus
+
+    from .models import QuoteStatusGroups
+    from .services import quote_auto
+
+    project = Project.objects.filter(pk=payload.get("project_id")).first()
+    if project is None or not payload.get("file_ids"):
+        return
+    if project.status not in (ProjectStatus.REQUEST, ProjectStatus.QUOTING):
+        return
+    if project.quotes.filter(status__in=QuoteStatusGroups.OPEN).exists():
+        return
+    try:
+        quote_auto(project=project, by=None)
+    except ValidationError as exc:
+        logging.getLogger(__name__).info(
+            "no draft quote for %s from its e-mail: %s", project.code, " ".join(exc.messages)
+        )
