@@ -270,7 +270,10 @@ def _place(job: PlanJob, time: _MachineTime, now: dt.datetime) -> Slot:
     if job.pin_start is not None and start != time.calendar.next_working(earliest):
         warnings.append(f"Pinned to {_label(job.pin_start)} but the machine is busy then.")
     if job.pin_day is not None and timezone.localtime(start).date() != job.pin_day:
-        warnings.append(f"Pinned to {job.pin_day:%a %-d %b} but that day is full.")
+        if job.pin_day < timezone.localtime(now).date():
+            warnings.append(f"Pinned to {job.pin_day:%a %-d %b}, which has passed.")
+        else:
+            warnings.append(f"Pinned to {job.pin_day:%a %-d %b} but that day is full.")
     time.book(start, finish)
     return Slot(job=job, start=start, finish=finish, warnings=warnings)
 

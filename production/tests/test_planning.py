@@ -173,6 +173,8 @@ def test_a_pin_the_machine_cannot_keep_is_moved_and_says_why():
     full = [job(1, 540, pin_day=dt.date(2026, 12, 14)), job(2, 60, pin_day=dt.date(2026, 12, 14))]
     _, second = plan_machine(full, now=at(14, 7))
     assert second.start == at(15, 7) and "full" in " ".join(second.warnings)
+    [passed] = plan_machine([job(3, 60, pin_day=dt.date(2026, 12, 11))], now=at(14, 7))
+    assert passed.start == at(14, 7) and "has passed" in " ".join(passed.warnings)
 
 
 def test_no_two_items_overlap_and_every_minute_is_in_working_hours():
