@@ -91,6 +91,8 @@ class Kind:
     exact: Callable[[str], tuple[Q, str] | None] = lambda query: None
     code: Callable[[Any], str] = lambda obj: ""
     extra: Callable[[list[str]], Q | None] = lambda words: None  # e.g. a file's read text
+    # rows that belong to the record a code names (a client's jobs, a job's files and invoices)
+    mentions: Callable[[str], Q | None] = lambda code: None
     money: bool = False
 
     def allowed(self, user) -> bool:
@@ -147,6 +149,28 @@ def _product_exact(query: str) -> tuple[Q, str] | None:
     return Q(sku__istartswith=query), query.upper()
 
 
+def code_named(query: str) -> str | None:
+    """The code as the shop writes it, when the query is one (cl0001 -> CL-0001), else None."""
+    for shaped in (_client_exact, _job_exact, _quote_exact, _invoice_exact, _product_exact):
+        named = shaped(query)
+        if named is not None:
+            return named[1]
+    return None
+
+
+def _of_client_or_job(code: str) -> Q | None:
+    """A client's rows (CL-0001), or a job's (its full code or the start of one)."""
+    if code.startswith("CL-"):
+        return Q(client__code=code)
+    if code.startswith("JB-"):
+        return Q(project__code__startswith=code)
+    return None
+
+
+def _of_client(code: str) -> Q | None:
+    return Q(client__code=code) if code.startswith("CL-") else None
+
+
 def _file_text(words: list[str]) -> Q | None:
     """Files whose current reading's text holds every word."""
     from ingest.models import FileExtraction
@@ -190,6 +214,7 @@ def _kinds() -> list[Kind]:
             detail=lambda c: " · ".join(
                 filter(None, [c.role, c.email, c.phone, f"{c.client.code} {c.client.name}"])
             ),
+            mentions=_of_client,
         ),
         Kind(
             key="job",
@@ -205,6 +230,7 @@ def _kinds() -> list[Kind]:
             ),
             exact=_job_exact,
             code=lambda p: p.code,
+            mentions=_of_client,
         ),
         Kind(
             key="product",
@@ -237,6 +263,7 @@ def _kinds() -> list[Kind]:
                 )
             ),
             extra=_file_text,
+            mentions=_of_client_or_job,
         ),
         Kind(
             key="quote",
@@ -252,6 +279,7 @@ def _kinds() -> list[Kind]:
             ),
             exact=_quote_exact,
             code=lambda q: q.number,
+            mentions=_of_client_or_job,
             money=True,
         ),
         Kind(
@@ -268,6 +296,7 @@ def _kinds() -> list[Kind]:
             ),
             exact=_invoice_exact,
             code=lambda i: i.number or "",
+            mentions=_of_client_or_job,
             money=True,
         ),
     ]
@@ -345,12 +374,13 @@ def search(*, user, query: str, limit: int = DEFAULT_LIMIT) -> Answer:
     query = clean_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     words = WORD.findall(query)[:MAX_WORDS]
+    code = code_named(query)
     answer = Answer(query=query)
     exact_results: list[Result] = []
     other_results: list[Result] = []
     for kind in kinds_for(user):
         answer.kinds_searched.append(kind.key)
-        found, more = _search_kind(kind, query, words, limit)
+        found, more = _search_kind(kind, query, code, words, limit)
         for obj, exact in found:
             result = Result(kind.key, kind.label(obj), kind.detail(obj), kind.url(obj), exact)
             (exact_results if exact else other_results).append(result)
@@ -361,9 +391,12 @@ def search(*, user, query: str, limit: int = DEFAULT_LIMIT) -> Answer:
 
 
 def _search_kind(
-    kind: Kind, query: str, words: list[str], limit: int
+    kind: Kind, query: str, code: str | None, words: list[str], limit: int
 ) -> tuple[list[tuple[Model, bool]], bool]:
-    """(rows with whether each was named by its code, whether there were more than `limit`)."""
+    """(rows with whether each was named by its code, whether there were more than `limit`).
+
+    A code finds its record and what belongs to it (a client's jobs, a job's files); other
+    queries are words, each found in some field."""
     queryset = kind.queryset()
     named = kind.exact(query)
     code_rows: list[Model] = []
@@ -374,14 +407,23 @@ def _search_kind(
         # the one it names exactly first, then the others its start names
         code_rows.sort(key=lambda row: kind.code(row).upper() != wanted)
     rows = code_rows
-    if words and len(code_rows) <= limit:
-        condition = _text_filter(kind, queryset.model, words)
-        extra = kind.extra(words)
-        if extra is not None:
-            condition |= extra
-        text_rows = queryset.filter(condition)
+    more = _more_condition(kind, queryset.model, code, words) if len(rows) <= limit else None
+    if more is not None:
+        text_rows = queryset.filter(more)
         if code_rows:
             text_rows = text_rows.exclude(pk__in=[row.pk for row in code_rows])
         rows = code_rows + list(text_rows[: limit + 1 - len(code_rows)])
     found = [(row, bool(wanted) and kind.code(row).upper() == wanted) for row in rows[:limit]]
     return found, len(rows) > limit
+
+
+def _more_condition(kind: Kind, model: type[Model], code: str | None, words: list[str]) -> Q | None:
+    """What else a query finds of a kind: a code, what belongs to its record; words, the rows
+    that hold every one of them (in their fields, or a file in its text)."""
+    if code is not None:
+        return kind.mentions(code)
+    if not words:
+        return None
+    condition = _text_filter(kind, model, words)
+    extra = kind.extra(words)
+    return condition | extra if extra is not None else condition

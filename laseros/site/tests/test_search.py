@@ -229,3 +229,18 @@ def test_query_counts_do_not_grow_with_matches(shop, api):
     large, response = count_queries(lambda: client.get(API, {"q": "gate", "limit": 50}))
     assert len(response.json()["results"]) >= 50
     assert small == large
+
+
+def test_a_code_also_finds_what_belongs_to_its_record(shop, api):
+    manager = api("Manager")
+    by_client = _kinds(manager.get(API, {"q": shop["client"].code}))
+    assert by_client["client"] == [_url("client", shop["client"])]
+    assert _url("job", shop["job"]) in by_client["job"]
+    assert _url("contact", shop["contact"]) in by_client["contact"]
+    assert _url("invoice", shop["invoice"]) in by_client["invoice"]
+    by_job = _kinds(manager.get(API, {"q": shop["job"].code}))
+    assert by_job["job"] == [_url("job", shop["job"])]
+    assert by_job["file"] == [_url("file", shop["file"])]
+    assert by_job["quote"] == [_url("quote", shop["quote"])]
+    other = ProjectFactory(client=ClientFactory(name="Other Ltd"), name="Other gate")
+    assert _url("job", other) not in by_job.get("job", [])
