@@ -330,6 +330,7 @@ def _run_context(request: HttpRequest, run: FloorRun, **extra: Any) -> dict[str,
         sheet_parts,
     )
     checked = [s for s in sheets if s.checked_at]
+    clock = _clock(run)
     return {
         "run": run,
         "floor_machine": run.machine,
@@ -341,7 +342,8 @@ def _run_context(request: HttpRequest, run: FloorRun, **extra: Any) -> dict[str,
         "sheet_parts": sheet_parts,
         "sheet_scrap": sum(s.scrap_parts for s in sheets),
         "five_h": FIVE_H,
-        "clock": _clock(run),
+        "clock": clock,
+        "finish_minutes": max(1, clock["minutes"]),  # a run under a minute still took one
         "can_act": can_act_on_floor(request.user),
         "problems": [],
         **extra,
