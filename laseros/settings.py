@@ -506,6 +506,9 @@ OFFCUT_MIN_LENGTH_MM = env.int("OFFCUT_MIN_LENGTH_MM", default=300)
 # The machine paid jobs are queued on (a machine code); empty: the active machine with the
 # lowest code.
 PRODUCTION_DEFAULT_MACHINE = env.str("PRODUCTION_DEFAULT_MACHINE", default="")
+# Minutes a queue item's estimate adds once for the job (loading the sheet and the program, the
+# first cut check) to its cutting time (production.estimating.machine_minutes).
+SHOP_SETUP_MINUTES = env.int("SHOP_SETUP_MINUTES", default=10)
 # Accounting exports (finance.exports, manage.py export_accounts): the codes and tax names as
 # they are in the bookkeeper's Xero or Sage. Defaults: Xero's demo chart (200 Sales, 090 bank)
 # and its South African 15 % rate on sales; Sage's standard chart (4000 sales, 1200 bank).

@@ -26,7 +26,9 @@ def on_project_status_changed(
 ) -> None:
     """The job may be cut now: put it in the default machine's queue. That is when proof of
     payment arrives (the job moved to Paid) or, for a client on account (7 or 30 days), when
-    the quote is approved (the job moved to Approved).
+    the quote is approved (the job moved to Approved). Any other move (a manager's override
+    into Queued, a bulk action, On hold, Cancelled, a resume, QC by hand): the job's queue item
+    follows where the job is (services.queue_sync.queue_follow_job).
 
     Sent after the projects transaction commits. A failure here must not undo the payment or the
     approval, so it is logged and written to the audit trail for a manager to act on, not raised.
@@ -37,6 +39,15 @@ def on_project_status_changed(
         _queue_released(project, to="paid", by=by, change=kwargs.get("change"))
     elif to == "approved":
         _queue_released(project, to="approved", by=by, change=kwargs.get("change"))
+    else:
+        _queue_follows(
+            project,
+            source=str(from_status),
+            to=to,
+            by=by,
+            reason=str(kwargs.get("reason") or ""),
+            change=kwargs.get("change"),
+        )
 
 
 def _queue_released(project: Project, *, to: str, by: Actor, change: Any) -> None:
@@ -70,11 +81,70 @@ def _queue_released(project: Project, *, to: str, by: Actor, change: Any) -> Non
             )
 
 
+def _queue_follows(
+    project: Project, *, source: str, to: str, by: Actor, reason: str, change: Any
+) -> None:
+    """Any other move (a manager's override into Queued, a bulk action, On hold, Cancelled, a
+    resume, QC by hand): the job's queue item follows where the job is now
+    (services.queue_follow_job). A move the job has made since is left to its own signal. A
+    failure is recorded, not raised: the job's move stands."""
+    from laseros.audit import record
+    from laseros.models import ActivityLog
+    from projects.models import ProjectStatus
+
+    from .services.queue_sync import queue_follow_job
+
+    def label(status: str) -> str:
+        return ProjectStatus(status).label if status in ProjectStatus.values else status
+
+    why = f"job {label(source)} → {label(to)}" + (f": {reason}" if reason else "")
+    try:
+        if (
+            change is not None
+            and Project.objects.filter(pk=project.pk, status_changes__pk__gt=change.pk).exists()
+        ):
+            return  # it moved again since: that move's signal puts the queue right
+        queue_follow_job(project=project, by=by, reason=why[:250])
+    except Exception as exc:
+        logger.exception("the queue did not follow %s (%s)", getattr(project, "code", project), why)
+        with transaction.atomic():
+            record(
+                action=ActivityLog.Action.OTHER,
+                obj=project,
+                message=f"{why}, but its queue item did not follow: {exc}"[:500],
+                user=by,
+            )
+
+
+def on_file_processed(sender: Any, event: str = "", payload: dict | None = None, **kwargs: Any):
+    """A drawing was measured (again): the job's queue items that carry the drawings' estimate,
+    or none, get their minutes worked out again (a manager's typed minutes stay)."""
+    code = (payload or {}).get("project_code")
+    if not code:
+        return
+    from .models import QUEUE_ACTIVE, QueueItem
+    from .services.queue_sync import queue_estimate_refresh
+
+    project = Project.objects.filter(code=code).first()
+    if (
+        project is None
+        or not QueueItem.objects.filter(project=project, status__in=QUEUE_ACTIVE).exists()
+    ):
+        return
+    try:
+        queue_estimate_refresh(project=project, by=None)
+    except Exception:
+        logger.exception("could not work out %s's estimate again", code)
+
+
 def connect() -> None:
     """Listen to projects' `project_status_changed` (sent after the projects transaction commits)."""
+    from ingest.signals import file_processed
     from projects.signals import project_status_changed
 
     project_status_changed.connect(
         on_project_status_changed,
-        dispatch_uid="production.queue_paid_project",  # and on account, approved
+        # paid, and on account approved; every other move: the queue follows the job
+        dispatch_uid="production.queue_paid_project",
     )
+    file_processed.connect(on_file_processed, dispatch_uid="production.queue_estimate_refresh")

@@ -69,11 +69,13 @@ def run_details() -> QuerySet[LaserRun]:
 
 @dataclass(frozen=True)
 class PieceMeasure:
-    """What one piece of a job measures on its drawings: cut length, area and pierces."""
+    """What one piece of a job measures on its drawings: cut length, area and pierces; and how
+    many pieces its drawings make (each drawing's quantity, 1 when it does not say)."""
 
     cut_length_mm: Decimal
     area_mm2: Decimal
     pierce_count: Decimal
+    pieces: Decimal = Decimal(0)
 
 
 def measured_pieces(project_ids: Iterable[int]) -> dict[int, PieceMeasure]:
@@ -111,7 +113,7 @@ def measured_pieces(project_ids: Iterable[int]) -> dict[int, PieceMeasure]:
         total[2] += weight * Decimal(str(area or 0))
         total[3] += weight * Decimal(pierces or 0)
     return {
-        project_id: PieceMeasure(cut / pieces, area / pieces, pierce / pieces)
+        project_id: PieceMeasure(cut / pieces, area / pieces, pierce / pieces, pieces)
         for project_id, (pieces, cut, area, pierce) in sums.items()
     }
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_audited
 from laseros.models import ActivityLog
-from laseros.moves import check_move, record_move
+from laseros.moves import TransitionError, check_move, record_move
 from projects.models import Project, ProjectStatus
 
 from ..models import (
@@ -34,6 +34,7 @@ from ..models import (
     QueueStatus,
     priority_rank,
 )
+from .estimates import job_estimate, notes_with_estimate
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,12 @@ def _audit_queue(item: QueueItem, *, by: Actor, action: str, changes: dict, mess
     record(action=action, obj=item, changes=changes, user=by, message=message)
 
 
+# Where a job stands when it may be queued by hand: from Approved (on account, or with a
+# manager's release) and Paid it moves to Queued; a job already Queued or Cutting (with no
+# active item) gets its item back.
+_QUEUEABLE = ("approved", "paid", "queued", "cutting")
+
+
 @transaction.atomic
 def queue_add(
     *,
@@ -123,15 +130,69 @@ def queue_add(
     notes: str = "",
     position: int | None = None,
 ) -> QueueItem:
-    """Put a job in a machine's queue, at the end (or at `position`, shifting the rest down)."""
+    """Put a job in a machine's queue, at the end of its priority (or at `position`, shifting
+    the rest down), and move the job to Queued (from Approved or Paid, through projects'
+    transition and its gates: an unpaid cash client's job is refused with the gate's message).
+
+    One active item per job, on any machine. Estimated minutes left empty are worked out from
+    the job's measured drawings and its preset (services.estimates); typed ones are kept."""
+    item = _add_item(
+        project=project,
+        machine=machine,
+        priority=priority,
+        by=by,
+        scheduled_date=scheduled_date,
+        estimated_minutes=estimated_minutes,
+        notes=notes,
+    )
+    _job_follows_item(
+        item,
+        to=QueueStatus.QUEUED,
+        by=by,
+        reason="",
+        words=f"queued on {item.machine.code} at position {item.position}",
+    )
+    if item.project.status == "cutting":
+        item = _set_item_status(
+            item=item, to=QueueStatus.CUTTING, by=by, reason="the job is cutting"
+        )
+    if position is not None and position != item.position:
+        item = queue_move(item=item, to_position=position, by=by)
+    return item
+
+
+def _add_item(
+    *,
+    project: Project,
+    machine: Machine,
+    priority: str = QueuePriority.NORMAL,
+    by: Actor = None,
+    scheduled_date: dt.date | None = None,
+    estimated_minutes: int | None = None,
+    notes: str = "",
+) -> QueueItem:
+    """The queue item alone (the job's status is the caller's): locks the machine, then the
+    job; refuses a job that is not ready for the queue or already has an active item."""
     machine = _lock_machine(machine)
     if not machine.is_active:
         raise ValidationError({"machine": f"Machine {machine.code} is not active."})
     items = _active_items(machine)
-    if any(item.project_id == project.pk for item in items):
+    project = _lock_project(project)
+    if project.status not in _QUEUEABLE:
+        raise ValidationError({"project": _not_queueable(project)})
+    elsewhere = (
+        QueueItem.objects.filter(project=project, status__in=QUEUE_ACTIVE)
+        .select_related("machine")
+        .first()
+    )
+    if elsewhere is not None:
         raise ValidationError(
-            {"project": f"{project.code} is already in the queue of {machine.code}."}
+            {"project": f"{project.code} is already in the queue of {elsewhere.machine.code}."}
         )
+    if estimated_minutes is None:
+        estimate = job_estimate(project)
+        estimated_minutes = estimate.minutes
+        notes = notes_with_estimate(notes, estimate.note)
     item = QueueItem(
         machine=machine,
         project=project,
@@ -148,9 +209,27 @@ def queue_add(
     if ahead < len(items):
         _renumber([*items[:ahead], item, *items[ahead:]])
     record_created(item, by=by, message=f"queued on {machine.code} at {item.position}")
-    if position is not None and position != item.position:
-        item = queue_move(item=item, to_position=position, by=by)
     return item
+
+
+def _lock_project(project: Project) -> Project:
+    """The job, locked (after the machine: every queue write takes the machine first)."""
+    return (
+        Project.objects.select_for_update(of=("self",))
+        .select_related("material")
+        .get(pk=project.pk)
+    )
+
+
+def _not_queueable(project: Project) -> str:
+    label = ProjectStatus(project.status).label
+    if project.status == ProjectStatus.ON_HOLD:
+        why = f" ({project.status_reason})" if project.status_reason else ""
+        return f"{project.code} is on hold{why}: resume it and it goes back in the queue."
+    return (
+        f"{project.code} is {label}: a job is queued once it is paid (or approved for a client "
+        "on account, or released by a manager)."
+    )
 
 
 @transaction.atomic
@@ -200,7 +279,20 @@ def queue_move(*, item: QueueItem, to_position: int, by: Actor = None) -> QueueI
 
 @transaction.atomic
 def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str = "") -> QueueItem:
-    """Move a queue item along QUEUE_TRANSITIONS; leaving the queue closes its position's gap."""
+    """Move a queue item along QUEUE_TRANSITIONS and its job with it, in one transaction:
+    started → the job into Cutting, done → QC, back in the queue → Queued, taken out → back to
+    Paid (see _JOB_FOLLOWS). A job move the workflow refuses (its gates, on hold...) refuses the
+    item's move too, with the gate's message; nothing changes."""
+    _lock_machine(item.machine)
+    _lock_project(item.project)  # machine, job, then the audit chain: the order every write keeps
+    current = _set_item_status(item=item, to=to, by=by, reason=reason)
+    _job_follows_item(current, to=to, by=by, reason=reason)
+    return current
+
+
+def _set_item_status(*, item: QueueItem, to: str, by: Actor, reason: str) -> QueueItem:
+    """The queue item's move alone (its job is the caller's); leaving the queue closes its
+    position's gap."""
     _lock_machine(item.machine)
     items = _active_items(item.machine)
     current = next((i for i in items if i.pk == item.pk), None) or QueueItem.objects.get(pk=item.pk)
@@ -221,6 +313,8 @@ def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str 
     if to not in QUEUE_ACTIVE:
         fields["position"] = None
         fields["finished_at"] = now
+    elif current.position is None:  # cannot happen: an active item always has its place
+        fields["position"] = len(items) + 1
     QueueItem.objects.filter(pk=current.pk).update(**fields)
     changes = {name: [getattr(current, name), value] for name, value in fields.items()}
     for name, value in fields.items():
@@ -232,18 +326,101 @@ def queue_set_status(*, item: QueueItem, to: str, by: Actor = None, reason: str 
     return current
 
 
+# The job's moves that follow an item's move by hand, by where the job stands. A job not listed
+# under the item's new status refuses the move (on hold, not paid yet, long cut); None: the job
+# is past the queue (QC, Ready...) or not in it, and stays where it is.
+_JOB_FOLLOWS: dict[str, dict[str, list[str] | None]] = {
+    QueueStatus.QUEUED: {
+        "approved": ["queued"],
+        "paid": ["queued"],
+        "queued": [],
+        "cutting": ["queued"],
+    },
+    QueueStatus.CUTTING: {
+        "approved": ["queued", "cutting"],
+        "paid": ["queued", "cutting"],
+        "queued": ["cutting"],
+        "cutting": [],
+    },
+    QueueStatus.DONE: {
+        "approved": ["queued", "cutting", "qc"],
+        "paid": ["queued", "cutting", "qc"],
+        "queued": ["cutting", "qc"],
+        "cutting": ["qc"],
+        "qc": [],
+        "ready": [],
+        "completed": [],
+    },
+    QueueStatus.CANCELLED: {"queued": ["paid"], "cutting": ["queued", "paid"]},
+}
+_ITEM_WORDS = {
+    QueueStatus.QUEUED: "back in the queue",
+    QueueStatus.CUTTING: "started cutting",
+    QueueStatus.DONE: "cut",
+    QueueStatus.CANCELLED: "taken off the queue",
+}
+
+
+def _job_follows_item(item: QueueItem, *, to: str, by: Actor, reason: str, words: str = "") -> None:
+    """Move the item's job where the item went (_JOB_FOLLOWS), through projects' transition;
+    a refusal is a TransitionError naming the job, the gate and that the item did not move."""
+    from projects import services as project_services
+
+    project = _lock_project(item.project)
+    follows = _JOB_FOLLOWS[QueueStatus(to)]
+    path = follows.get(project.status, None)
+    if path is None and to == QueueStatus.CANCELLED:
+        path = []  # a job out of production keeps its status when its item is taken out
+    if path is None:
+        raise TransitionError(
+            "not_allowed",
+            _refused_for(project, to) + " The queue item was not changed.",
+            field="status",
+        )
+    said = _ITEM_WORDS[QueueStatus(to)]
+    why = words or f"{said} on {item.machine.code}"
+    why += f": {reason}" if reason and reason != said else ""
+    for status in path:
+        try:
+            project_services.project_transition(project=project, to=status, by=by, reason=why)
+        except TransitionError as exc:
+            raise TransitionError(
+                exc.gate,
+                f"{project.code}: {exc.detail} The queue item was not changed.",
+                failures=exc.failures,
+                field="status",
+            ) from exc
+    item.project = project
+
+
+def _refused_for(project: Project, to: str) -> str:
+    label = ProjectStatus(project.status).label
+    if project.status == ProjectStatus.ON_HOLD:
+        why = f" ({project.status_reason})" if project.status_reason else ""
+        return f"{project.code} is on hold{why}: resume it first."
+    if to == QueueStatus.DONE or project.status in ("qc", "ready", "completed"):
+        return f"{project.code} is {label}: its queue item cannot be {_ITEM_WORDS[QueueStatus(to)]} now."
+    return (
+        f"{project.code} is {label}: a job is cut once it is paid (or approved for a client on "
+        "account, or released by a manager)."
+    )
+
+
 def queue_start(*, item: QueueItem, by: Actor = None) -> QueueItem:
-    """The operator starts cutting the job (it keeps its place until done)."""
+    """The operator starts cutting the job (it keeps its place until done); the job goes into
+    Cutting."""
     return queue_set_status(item=item, to=QueueStatus.CUTTING, by=by, reason="started cutting")
 
 
 def queue_complete(*, item: QueueItem, by: Actor = None, reason: str = "") -> QueueItem:
-    """The job is cut: it leaves the queue and the items after it move up."""
+    """The job is cut: it leaves the queue, the items after it move up, and the job goes to
+    QC."""
     return queue_set_status(item=item, to=QueueStatus.DONE, by=by, reason=reason or "cut")
 
 
 def queue_remove(*, item: QueueItem, by: Actor = None, reason: str = "") -> QueueItem:
-    """Take a job out of the queue (cancelled, kept for the record); the rest move up."""
+    """Take a job out of the queue (cancelled, kept for the record); the rest move up and a job
+    that was Queued or Cutting goes back to Paid (projects' "Take off the queue")."""
     return queue_set_status(item=item, to=QueueStatus.CANCELLED, by=by, reason=reason)
 
 
@@ -262,6 +439,12 @@ def queue_item_update(*, item: QueueItem, by: Actor = None, **changes: Any) -> Q
     before = instance_values(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
+    if "estimated_minutes" in changes and changes["estimated_minutes"] != before.get(
+        "estimated_minutes"
+    ):
+        # a manager's minutes: the drawings' line goes, and a new measurement leaves them alone
+        locked.notes = notes_with_estimate(locked.notes, "")
+        changes = {**changes, "notes": locked.notes}
     locked.full_clean()
     locked.save(update_fields=list(changes) or None)
     if before.get("priority") != locked.priority and locked.is_active:
@@ -316,7 +499,7 @@ def _queue_released_project(*, project: Project, by: Actor, why: str) -> QueueIt
     priority = getattr(project, "priority", "") or QueuePriority.NORMAL
     if priority not in QueuePriority.values:
         priority = QueuePriority.NORMAL
-    item = queue_add(project=project, machine=machine, priority=priority, by=by)
+    item = _add_item(project=project, machine=machine, priority=priority, by=by)
     from projects import services as project_services
 
     project_services.project_transition(

@@ -38,7 +38,8 @@ from ..models import (
     QueuePriority,
     QueueStatus,
 )
-from .queue import queue_add, queue_complete, queue_start
+from .estimates import pieces_wanted
+from .queue import _add_item, _set_item_status
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +298,8 @@ _ALREADY_CUT = ("qc", "ready")
 def run_moves_jobs(*, run: LaserRun, projects: Iterable[Project], by: Actor = None) -> None:
     """The work moves on with a recorded run, for each job it served: its queue item starts (a
     paid job with none is queued on the run's machine first) and the job goes into Cutting;
-    once the runs have cut all its parts (its quantity) the item is done and the job goes to QC.
+    once the runs have cut all its parts (its quantity, or what its drawings add up to when
+    they say more) the item is done and the job goes to QC.
     Every move goes through projects' project_transition (its gates, history and audit); a
     move it refuses is a ValidationError naming the job, and the caller's transaction (the run)
     is undone with it."""
@@ -316,8 +318,9 @@ def run_moves_jobs(*, run: LaserRun, projects: Iterable[Project], by: Actor = No
                 }
             )
         cut = selectors.parts_cut(current.pk)
-        covered = cut >= current.quantity
-        reason = f"laser run {run.pk}: {cut} of {current.quantity} parts cut"
+        wanted = pieces_wanted(current, selectors.measured_pieces([current.pk]).get(current.pk))
+        covered = cut >= wanted
+        reason = f"laser run {run.pk}: {cut} of {wanted} parts cut"
         path = ["queued"] if current.status in _BEFORE_THE_QUEUE else []
         path += [] if current.status == "cutting" else ["cutting"]
         path += ["qc"] if covered else []
@@ -342,14 +345,13 @@ def _copy_status(target: Project, source: Project) -> None:
 def _queue_follows(
     project: Project, *, machine: Machine, covered: bool, reason: str, by: Actor
 ) -> None:
-    """The job's active queue items start cutting and, once all its parts are cut, are done. A
-    job on its way to the queue with no item (other than a cancelled one) gets one on `machine`."""
+    """The job's active queue item starts cutting and, once all its parts are cut, is done (the
+    item alone: run_moves_jobs moves the job). A job with no active item gets one on `machine`."""
     items = list(QueueItem.objects.filter(project=project, status__in=QUEUE_ACTIVE))
-    queued_before = QueueItem.objects.filter(project=project).exclude(status=QueueStatus.CANCELLED)
-    if not items and not queued_before.exists():
+    if not items:
         priority = project.priority if project.priority in QueuePriority.values else None
         items = [
-            queue_add(
+            _add_item(
                 project=project,
                 machine=machine,
                 priority=priority or QueuePriority.NORMAL,
@@ -359,9 +361,9 @@ def _queue_follows(
         ]
     for item in items:
         if item.status == QueueStatus.QUEUED:
-            queue_start(item=item, by=by)
+            _set_item_status(item=item, to=QueueStatus.CUTTING, by=by, reason="started cutting")
         if covered:
-            queue_complete(item=item, by=by, reason=reason)
+            _set_item_status(item=item, to=QueueStatus.DONE, by=by, reason=reason)
 
 
 def _take_sheets(

@@ -183,8 +183,10 @@ class JobMaker:
         (production queues every paid job on an active machine)."""
         reason = self.rng.choice(OFF_THE_QUEUE_REASONS)
         for item in QueueItem.objects.filter(project=project, status__in=QUEUE_ACTIVE):
-            queue_remove(item=item, by=self.by, reason=reason)
-        project_transition(project=project, to=S.PAID, by=self.by, reason=reason)
+            queue_remove(item=item, by=self.by, reason=reason)  # the job goes back to Paid
+        project.refresh_from_db()
+        if project.status != S.PAID:
+            project_transition(project=project, to=S.PAID, by=self.by, reason=reason)
 
     def _design(self, project: Project) -> None:
         part = project.name.split(" x")[0].replace(" ", "")[:30] or "Part"
@@ -271,10 +273,12 @@ class JobMaker:
             if target != S.CUTTING:
                 continue
             if item is not None:
-                queue_start(item=item, by=self.by)
-            project_transition(
-                project=project, to=S.CUTTING, by=self.by, reason=STEP_REASONS[S.CUTTING]
-            )
+                queue_start(item=item, by=self.by)  # the job goes into Cutting with its item
+                project.refresh_from_db()
+            if project.status != S.CUTTING:
+                project_transition(
+                    project=project, to=S.CUTTING, by=self.by, reason=STEP_REASONS[S.CUTTING]
+                )
         to_cut = [(p, i, t) for p, i, t in self.pending_cut if t != S.CUTTING]
         groups: dict[tuple[int, Decimal], list] = defaultdict(list)
         for entry in to_cut:
