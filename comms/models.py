@@ -203,7 +203,9 @@ class Communication(models.Model):
         db_index=True,
         help_text="The quote's or invoice's number as the client knows it (QT-…, INV-…).",
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, help_text="When it was queued."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -235,12 +237,17 @@ class CommunicationAttachment(models.Model):
     same bytes."""
 
     communication = models.ForeignKey(
-        Communication, on_delete=models.CASCADE, related_name="attachments"
+        Communication,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        help_text="The message it goes with.",
     )
     file = models.FileField(upload_to=attachment_path, max_length=500, help_text="The file.")
     filename = models.CharField(max_length=255, help_text="The name the recipient sees.")
-    content_type = models.CharField(max_length=100, default="application/pdf")
-    size_bytes = models.PositiveBigIntegerField(default=0)
+    content_type = models.CharField(
+        max_length=100, default="application/pdf", help_text="The file's type, e.g. a PDF."
+    )
+    size_bytes = models.PositiveBigIntegerField(default=0, help_text="The file's size.")
 
     class Meta:
         ordering = ["pk"]
@@ -293,7 +300,7 @@ class ConversationNote(models.Model):
         related_name="+",
         help_text="Who noted it.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was noted.")
 
     class Meta:
         ordering = ["-happened_at", "-pk"]
@@ -331,7 +338,7 @@ class ClientMessagePreference(models.Model):
         help_text="Send a Status Update each time one of the client's jobs moves (queued, "
         "cutting, QC, completed, on hold); the client asked for them.",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When it was last changed.")
 
     class Meta:
         verbose_name = "message preference"

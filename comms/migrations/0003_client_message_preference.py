@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('channel', models.CharField(choices=[('email', 'E-mail'), ('whatsapp', 'WhatsApp')], default='email', help_text="Where the client's messages go (a message with no template on this channel goes by e-mail).", max_length=10)),
                 ('status_updates', models.BooleanField(default=False, help_text="Send a Status Update each time one of the client's jobs moves (queued, cutting, QC, completed, on hold); the client asked for them.")),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('updated_at', models.DateTimeField(auto_now=True, help_text='When it was last changed.')),
                 ('client', models.OneToOneField(help_text='The client these preferences are for.', on_delete=django.db.models.deletion.CASCADE, related_name='message_preference', to='clients.client')),
             ],
             options={

@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable
 
 from .books import seed_books
+from .comms import seed_comms
 from .shop import (
     seed_clients,
     seed_drawings,
@@ -41,6 +42,8 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("files", seed_drawings),
     # each job's quote, payment, invoice and credit notes, as far as its status has gone
     ("books", seed_books),
+    # the message templates' outbox: sent, failed and by-hand messages, notes of calls
+    ("messages", seed_comms),
 ]
 
 __all__ = ["DEMO_USERS", "STEPS", "demo_password", "demo_password_file"]
