@@ -10,7 +10,9 @@ it is and the reason, and the page puts the row back.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
@@ -22,6 +24,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
@@ -32,6 +35,8 @@ from . import selectors
 from .auth import can_act_on_floor, floor_view
 
 POLL_SECONDS = 30
+# Today's cards a tablet fetches ahead for reading offline: the first of the queue.
+KEEP_CARDS = 40
 # The files the tablet keeps for offline use from its first visit (the service worker's list).
 SHELL_STATIC = (
     "floor/floor.css",
@@ -49,8 +54,16 @@ def _machine_or_404(code: str) -> Machine:
     return machine
 
 
+def _job_url() -> Callable[[str], str]:
+    """A job card's URL from its code, reversed once per page rather than once per row."""
+    marker = "JOBCODE"
+    pattern = reverse("floor:job", kwargs={"code": marker})
+    head, tail = pattern.split(marker)
+    return lambda code: f"{head}{quote(code, safe='')}{tail}"
+
+
 def _queue_context(request: HttpRequest, machine: Machine, **extra) -> dict:
-    active, done = selectors.machine_queue(machine)
+    active, done = selectors.machine_queue(machine, job_url=_job_url())
     return {
         "machine": machine,
         "floor_machine": machine,
@@ -59,7 +72,8 @@ def _queue_context(request: HttpRequest, machine: Machine, **extra) -> dict:
         "marker": selectors.queue_marker(machine),
         "today": timezone.localdate(),
         "can_act": can_act_on_floor(request.user),
-        "total_minutes": sum(i.estimated_minutes or 0 for i in active),
+        "total_minutes": sum(row.minutes or 0 for row in active),
+        "cards": " ".join(row.url for row in active[:KEEP_CARDS]),
         "poll_seconds": POLL_SECONDS,
         **extra,
     }

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ingest.models import FileIngest, FileKind, FileMetadata, FileStatus
 from ingest.selectors import file_metadata, project_files
@@ -20,6 +23,7 @@ from ..models import (
     Machine,
     QueueItem,
     QueueItemQuerySet,
+    QueuePriority,
     QueueStatus,
 )
 from ..selectors import local_day_bounds
@@ -58,23 +62,123 @@ def _today_items(machine: Machine, *, today: dt.date | None = None) -> QueueItem
     )
 
 
-def machine_queue(machine: Machine) -> tuple[list[QueueItem], list[QueueItem]]:
+# What a queue row reads: plain values, no model instances (500 rows are drawn in a few ms).
+ROW_FIELDS = (
+    "pk",
+    "position",
+    "status",
+    "priority",
+    "estimated_minutes",
+    "finished_at",
+    "project__code",
+    "project__client__name",
+    "project__material__code",
+    "project__thickness_mm",
+    "project__quantity",
+    "project__due_date",
+)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of a machine's queue as the floor shows it, its words ready for the template."""
+
+    pk: str
+    position: str
+    status: str
+    status_label: str
+    priority: str
+    priority_label: str
+    minutes: int | None
+    code: str
+    url: str
+    client: str
+    material: str
+    quantity: int
+    due: str
+    due_state: str  # "overdue", "today" or ""
+    finished: str
+
+
+class _Words:
+    """Labels, dates and thicknesses, each worked out once per page (a queue repeats them)."""
+
+    def __init__(self, today: dt.date, job_url: Callable[[str], str]) -> None:
+        self.today = today
+        self.job_url = job_url
+        self.dates: dict[dt.date, str] = {}
+        self.thicknesses: dict[Decimal, str] = {}
+        self.priorities = dict(QueuePriority.choices)
+        self.statuses = dict(QueueStatus.choices)
+
+    def date(self, day: dt.date | None) -> str:
+        if day is None:
+            return ""
+        if day not in self.dates:
+            self.dates[day] = date_format(day, "D j M")
+        return self.dates[day]
+
+    def material(self, code: str | None, thickness: Decimal | None) -> str:
+        if not code:
+            return ""
+        if thickness is None:
+            return code
+        if thickness not in self.thicknesses:
+            self.thicknesses[thickness] = _trim(thickness)
+        return f"{code} × {self.thicknesses[thickness]} mm"
+
+    def row(self, values: tuple) -> QueueRow:
+        pk, position, status, priority, minutes, finished_at, code, client = values[:8]
+        material, thickness, quantity, due = values[8:]
+        due_state = ""
+        if due is not None and due < self.today:
+            due_state = "overdue"
+        elif due == self.today:
+            due_state = "today"
+        return QueueRow(
+            pk=str(pk),
+            position=str(position or ""),
+            status=status,
+            status_label=self.statuses.get(status, status),
+            priority=priority,
+            priority_label=self.priorities.get(priority, priority),
+            minutes=minutes,
+            code=code,
+            url=self.job_url(code),
+            client=client,
+            material=self.material(material, thickness),
+            quantity=quantity,
+            due=self.date(due),
+            due_state=due_state,
+            finished=timezone.localtime(finished_at).strftime("%H:%M") if finished_at else "",
+        )
+
+
+def _trim(number: Decimal) -> str:
+    """3.00 -> "3", 1.50 -> "1.5" (a thickness as the shop says it)."""
+    return f"{number.normalize():f}"
+
+
+def machine_queue(
+    machine: Machine, *, job_url: Callable[[str], str], today: dt.date | None = None
+) -> tuple[list[QueueRow], list[QueueRow]]:
     """Today's queue on `machine`: the active items in the queue's order (priority, then
-    position) and the items done today, newest first; each with its job, client and material.
-    One query."""
-    items = list(
-        _today_items(machine)
-        .select_related("project__client", "project__material")
+    position) and the items done today, newest first; `job_url(code)` links each to its card.
+    One query, plain values."""
+    today = today or timezone.localdate()
+    values = (
+        _today_items(machine, today=today)
         .with_queue_keys()
         .order_by("queue_closed", "priority_rank", "position", "-finished_at", "pk")
+        .values_list(*ROW_FIELDS)
     )
-    active = [i for i in items if i.status in QUEUE_ACTIVE]
-    done = sorted((i for i in items if i.status not in QUEUE_ACTIVE), key=_finished, reverse=True)
+    words = _Words(today, job_url)
+    active: list[QueueRow] = []
+    done: list[QueueRow] = []
+    for row in values:
+        (active if row[2] in QUEUE_ACTIVE else done).append(words.row(row))
+    done.sort(key=lambda row: row.finished, reverse=True)
     return active, done
-
-
-def _finished(item: QueueItem) -> dt.datetime:
-    return item.finished_at or item.added_at
 
 
 def queue_marker(machine: Machine, *, today: dt.date | None = None) -> str:
@@ -150,8 +254,3 @@ def job_queue_items(project: Project) -> list[QueueItem]:
         .select_related("machine")
         .order_by("machine__code")
     )
-
-
-def machine_job_cards(items: list[QueueItem]) -> list[str]:
-    """The job codes of a queue's items (the cards a tablet keeps for reading offline)."""
-    return [item.project.code for item in items]

@@ -542,6 +542,7 @@ def test_the_pages_run_no_inline_script(as_role, job_with_drawings):
     for url in ("/floor/queue/X3/", f"/floor/jobs/{job_with_drawings['project'].code}/"):
         page = client.get(url).content.decode()
         assert "<script>" not in page and " on" + "click=" not in page
+        assert "{#" not in page and "{%" not in page  # no template comment or tag printed
         assert all("src=" in tag for tag in page.split("<script")[1:])
 
 

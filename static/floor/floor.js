@@ -87,11 +87,23 @@
   }
 
   function putRowsBack() {
-    if (lastMove && lastMove.list.floorSortable) {
-      lastMove.list.floorSortable.sort(lastMove.order, true);
-      lastMove.list.classList.remove("is-saving");
-    }
+    var move = lastMove;
     lastMove = null;
+    if (!move) {
+      return;
+    }
+    // after SortableJS has finished the drop (this may run inside its onEnd)
+    window.setTimeout(function () {
+      move.order.forEach(function (id) {
+        var row = move.list.querySelector(
+          ':scope > .queue-row[data-item="' + id + '"]:not(.sortable-fallback)'
+        );
+        if (row) {
+          move.list.appendChild(row);
+        }
+      });
+      move.list.classList.remove("is-saving");
+    }, 0);
   }
 
   function refuseOffline(element) {
@@ -120,6 +132,7 @@
         ghostClass: "is-ghost",
         chosenClass: "is-chosen",
         forceFallback: true, // the same drag with a mouse, a finger and a test's pointer
+        fallbackOnBody: true, // the row under the finger is drawn outside the list
         fallbackTolerance: 4,
         onStart: function () {
           dragging = true;
@@ -132,8 +145,9 @@
           }
           var form = document.getElementById("queue-move");
           lastMove = { list: list, order: before };
-          form.elements.item.value = event.item.getAttribute("data-item");
-          form.elements.position.value = String(event.newIndex + 1);
+          // namedItem: `elements.item` is the collection's own item() method, not the field
+          form.elements.namedItem("item").value = event.item.getAttribute("data-item");
+          form.elements.namedItem("position").value = String(event.newIndex + 1);
           list.classList.add("is-saving");
           window.htmx.trigger(form, "floor-move");
         },
