@@ -447,12 +447,22 @@ def mail_discard(*, message: MailMessage, by: Actor, reason: str = "") -> MailMe
     return message
 
 
+RECEIVED_STUCK_MINUTES = 10  # a message stored this long ago and still not filed was cut short
+
+
 def retry_failed() -> list[MailMessage]:
-    """Failed e-mails tried again, each at most INGEST_MAIL_MAX_ATTEMPTS times in all."""
+    """Failed e-mails tried again, each at most INGEST_MAIL_MAX_ATTEMPTS times in all; and those
+    stored but never filed (the process stopped between the two), once they are a few minutes
+    old."""
     tried = []
     limit = int(settings.INGEST_MAIL_MAX_ATTEMPTS)
     for message in MailMessage.objects.filter(status=MailStatus.FAILED, attempts__lt=limit):
         tried.append(mail_retry(message=message))
+    stuck = timezone.now() - dt.timedelta(minutes=RECEIVED_STUCK_MINUTES)
+    for message in MailMessage.objects.filter(
+        status=MailStatus.RECEIVED, received_at__lt=stuck, attempts__lt=limit
+    ):
+        tried.append(process_message(message=message))
     return tried
 
 

@@ -309,3 +309,23 @@ def test_finance_hears_when_the_drawings_are_read_later_by_the_worker(
         process_file(file.pk)
     assert [p["mail_id"] for p in measured] == [message.pk]
     assert services.check_all_measured() == 0  # once
+
+
+def test_a_message_stored_but_never_filed_is_filed_by_the_next_run(committed, acme):
+    """The worker died between storing the message and filing it: it stays 'received' until the
+    mail task, a few minutes later, files it (nothing is lost)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    with mock.patch.object(services, "process_message"):  # the worker dies here
+        message = _receive(committed, mb.message(attachments=[mb.dxf()])).message
+    assert message.status == MailStatus.RECEIVED
+    assert services.retry_failed() == []  # not while it may still be being filed
+
+    MailMessage.objects.filter(pk=message.pk).update(
+        received_at=timezone.now() - dt.timedelta(minutes=30)
+    )
+    with committed():
+        [filed] = services.retry_failed()
+    assert filed.status == MailStatus.FILED and FileIngest.objects.get().project == filed.project
