@@ -1,5 +1,6 @@
 """The shop's eight message templates (DOMAIN.md), in the old system's own wording (its
-`message_templates` table), written for the new variables, and two short WhatsApp ones."""
+`message_templates` table), written for the new variables, and two short WhatsApp ones. Its
+"project" is "job" here, the house's word wherever a person reads."""
 
 from django.db import migrations
 
@@ -17,7 +18,7 @@ EMAIL_TEMPLATES = [
         "code is: {{ client.code }}\n\nOur Services:\n- Precision laser cutting\n- Wide range of "
         "materials\n- Fast turnaround times\n- Competitive pricing\n\nOperating Hours:\n"
         "Mon-Thu: 07:00-16:00\nFri: 07:00-14:30\n\nIf you have any questions or would like to "
-        "discuss your project requirements, please don't hesitate to contact us.\n\n" + SIGN_OFF,
+        "discuss your requirements, please don't hesitate to contact us.\n\n" + SIGN_OFF,
     ),
     (
         "quote_sent",
@@ -25,7 +26,7 @@ EMAIL_TEMPLATES = [
         "Sent when a quote is sent to a client (the quote's PDF is attached)",
         "Quote {{ quote.code }} for {{ client.name }}",
         "Dear {{ contact.name }},\n\nThank you for your interest in our laser cutting services."
-        "\n\nPlease find attached our quote {{ quote.code }} for your project {{ job.code }} - "
+        "\n\nPlease find attached our quote {{ quote.code }} for your job {{ job.code }} - "
         "{{ job.name }}.\n\nQuote Details:\n- Quote Code: {{ quote.code }}\n- Total Amount: "
         "{{ quote.total }}\n- Valid Until: {{ quote.valid_until|date:'j F Y' }}\n\nTo proceed "
         "with this order:\n1. Review the quote details\n2. Confirm your acceptance\n3. Submit "
@@ -39,8 +40,8 @@ EMAIL_TEMPLATES = [
         "Sent when proof of payment is received and the order is confirmed",
         "Order Confirmation - {{ job.code }}",
         "Dear {{ contact.name }},\n\nThank you for your order! We have received your proof of "
-        "payment and your order has been confirmed.\n\nOrder Details:\n- Project Code: "
-        "{{ job.code }}\n- Project Name: {{ job.name }}\n- Quantity: {{ job.quantity }}\n"
+        "payment and your order has been confirmed.\n\nOrder Details:\n- Job Code: "
+        "{{ job.code }}\n- Job Name: {{ job.name }}\n- Quantity: {{ job.quantity }}\n"
         "- Material: {{ job.material }} ({{ job.thickness_mm }}mm)\n- Estimated Completion: "
         "{{ job.due_date|date:'j F Y'|default:'to be confirmed' }}\n\nYour order has been added "
         "to our production queue and will be processed according to our standard lead time.\n\n"
@@ -79,7 +80,7 @@ EMAIL_TEMPLATES = [
         "Your order {{ job.code }} is ready for collection",
         "Dear {{ contact.name }},\n\nWe are pleased to inform you that your order {{ job.code }} "
         "- {{ job.name }} has been completed and is ready for collection.\n\nOrder Details:\n"
-        "- Project Code: {{ job.code }}\n- Project Name: {{ job.name }}\n- Quantity: "
+        "- Job Code: {{ job.code }}\n- Job Name: {{ job.name }}\n- Quantity: "
         "{{ job.quantity }}\n- Material: {{ job.material }} ({{ job.thickness_mm }}mm)\n\n"
         "Collection Information:\n- Available from: {{ dates.today|date:'j F Y' }}\n- Operating "
         f"Hours: {HOURS}\n- Location: {{{{ company.address }}}}\n\nPlease contact us to arrange "
@@ -91,7 +92,7 @@ EMAIL_TEMPLATES = [
         "Sent when an order is scheduled for delivery",
         "Delivery Notification - {{ job.code }}",
         "Dear {{ contact.name }},\n\nYour order {{ job.code }} is scheduled for delivery.\n\n"
-        "Delivery Details:\n- Project Code: {{ job.code }}\n- Project Name: {{ job.name }}\n"
+        "Delivery Details:\n- Job Code: {{ job.code }}\n- Job Name: {{ job.name }}\n"
         "- Delivery Date: {{ dates.today|date:'j F Y' }}\n\nPlease ensure someone is available "
         "to receive the delivery.\n\nIf you have any questions or need to reschedule, please "
         "contact us as soon as possible.\n\nThank you!\n\n" + SIGN_OFF,
@@ -101,8 +102,8 @@ EMAIL_TEMPLATES = [
         "Status Update",
         "Sent to clients who asked for updates when their job changes status",
         "Status Update - {{ job.code }}",
-        "Dear {{ contact.name }},\n\nWe wanted to provide you with an update on your project "
-        "{{ job.code }}.\n\nProject Details:\n- Project Code: {{ job.code }}\n- Project Name: "
+        "Dear {{ contact.name }},\n\nWe wanted to provide you with an update on your job "
+        "{{ job.code }}.\n\nJob Details:\n- Job Code: {{ job.code }}\n- Job Name: "
         "{{ job.name }}\n- Current Status: {{ job.status }}\n\nWe are making good progress on "
         "your order and will notify you once it is complete.\n\nIf you have any questions, "
         "please feel free to contact us.\n\n" + SIGN_OFF,
@@ -122,7 +123,7 @@ WHATSAPP_TEMPLATES = [
     (
         "status_update",
         "Status Update",
-        "Hi {{ contact.name }}, an update on your project {{ job.code }} - {{ job.name }}: it is "
+        "Hi {{ contact.name }}, an update on your job {{ job.code }} - {{ job.name }}: it is "
         "now {{ job.status }}. {{ company.name }}",
         "contact.name, job.code, job.status",
     ),

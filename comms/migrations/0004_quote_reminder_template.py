@@ -4,7 +4,7 @@ the old system had no template for it; its wording follows the shop's Quote Sent
 from django.db import migrations
 
 BODY = (
-    "Dear {{ contact.name }},\n\nThis is a friendly reminder that our quote for your project "
+    "Dear {{ contact.name }},\n\nThis is a friendly reminder that our quote for your job "
     "{{ job.code }} - {{ job.name }} is valid until {{ job.quote_expires_on|date:'j F Y' }}.\n\n"
     "To proceed with this order:\n1. Review the quote details\n2. Confirm your acceptance\n"
     "3. Submit proof of payment\n\nAfter that date the quote lapses and we will need to quote "
