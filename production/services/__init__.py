@@ -1,10 +1,12 @@
 """Every write in production: machines, operators and the queue (queue.py), laser runs and the
 work they move on (runs.py), cut presets and their change log (presets.py); runs in progress at
-the machine (floor_runs.py, floor_sheets.py) and QC (qc.py).
+the machine (floor_runs.py, floor_sheets.py) and QC (qc.py); the queue following the job moved
+in projects (queue_sync.py) and its estimated minutes (estimates.py).
 
 Import from here: `from production.services import run_record`.
 """
 
+from .estimates import JobEstimate, job_estimate
 from .floor_runs import (
     SheetsWanted,
     floor_run_finish,
@@ -30,6 +32,7 @@ from .queue import (
     queue_set_status,
     queue_start,
 )
+from .queue_sync import machine_for, queue_estimate_refresh, queue_follow_job
 from .runs import (
     Measure,
     RunShareEntry,
@@ -42,6 +45,7 @@ from .runs import (
 )
 
 __all__ = [
+    "JobEstimate",
     "SheetRecord",
     "SheetsWanted",
     "floor_run_finish",
@@ -59,6 +63,8 @@ __all__ = [
     "_normalise_preset",
     "compute_shares",
     "default_machine",
+    "job_estimate",
+    "machine_for",
     "machine_save",
     "operator_save",
     "preset_create",
@@ -66,6 +72,8 @@ __all__ = [
     "queue_add",
     "queue_approved_on_account",
     "queue_complete",
+    "queue_estimate_refresh",
+    "queue_follow_job",
     "queue_item_update",
     "queue_move",
     "queue_paid_project",
