@@ -183,6 +183,24 @@ def test_the_planner_is_for_managers_and_admins(make_user, role, plans):
     assert can_plan(make_user(f"plan-{role}", role=role)) is plans
 
 
+@pytest.mark.parametrize("role, plans", [("Manager", True), ("Operator", False), ("Viewer", False)])
+def test_the_header_links_each_machine_and_the_pages_a_role_may_open(as_role, shop, role, plans):
+    MachineFactory(code="X9")
+    page = as_role(role).get("/floor/queue/X3/").content.decode()
+    header = page[page.index("<header") : page.index("</header>")]
+    assert 'href="/floor/queue/X3/" aria-current="page"' in header
+    assert 'href="/floor/queue/X9/"' in header
+    assert ('href="/floor/plan/"' in header) is plans
+    assert 'action="/floor/logout/"' in header
+
+
+def test_log_out_is_a_post_back_to_the_login(as_role, shop):
+    client = as_role("Operator")
+    response = client.post("/floor/logout/")
+    assert response.status_code == 302 and response["Location"] == "/floor/login/"
+    assert client.get("/floor/queue/X3/").status_code == 302
+
+
 # --- the queue ------------------------------------------------------------------------------------
 
 
