@@ -283,6 +283,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Laser OS <laseros@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds an SMTP conversation may take
 
+# --- scheduled reports (laseros.site.reports) -----------------------------------------------------
+
+# Who gets the scheduled reports by e-mail (empty: they are made and kept, and sent to nobody).
+REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
+# When each report is due, on the shop's clock (the worker makes it within 15 minutes after).
+REPORT_DAILY_OPS_AT = env.str("REPORT_DAILY_OPS_AT", default="07:30")
+# A report missed while the worker was down is made when it starts, back this many days at most.
+REPORT_CATCH_UP_DAYS = env.int("REPORT_CATCH_UP_DAYS", default=7)
+# The formats the schedule makes and sends.
+REPORT_FORMATS = env.list("REPORT_FORMATS", default=["html", "pdf", "xlsx"])
+
 # --- messages to clients (comms) ------------------------------------------------------------------
 
 # The outbox: a message that fails is tried again after 1, 4, 16... minutes, then left failed.

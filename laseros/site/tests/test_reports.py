@@ -1,0 +1,238 @@
+"""The reports: Daily Ops' figures on a small shop built to know them, the same figures in the
+page, the PDF and the workbook (numbers as numbers), each file kept with its checksum and a new
+version when made again, the command's output and refusals, the e-mail through comms' outbox,
+the schedule's catch-up, and the queries do not grow with the shop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pymupdf
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from inventory.models import MovementKind
+from inventory.tests.factories import SheetStockFactory, StockMovementFactory
+from laseros.site.models import ReportRun
+from laseros.site.reports.services import report_build, report_make
+from laseros.testing import count_queries
+from production.models import LaserRunProject, LaserRunSheet
+from production.tests.factories import LaserRunFactory, MachineFactory, OperatorFactory
+from projects.models import Project, ProjectStatusChange
+from projects.tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 11, 27)  # a Friday
+TZ = timezone.get_default_timezone()
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TZ)
+
+
+def _run(machine, operator, start, minutes, *, parts=0, scrap=0, sheets=0, stock=None, job=None):
+    run = LaserRunFactory(
+        machine=machine,
+        operator=operator,
+        started_at=start,
+        ended_at=start + dt.timedelta(minutes=minutes),
+        parts_cut=parts,
+        scrap_parts=scrap,
+    )
+    if sheets:
+        movement = StockMovementFactory(
+            stock=stock, kind=MovementKind.USAGE, quantity=-sheets, balance_after=1
+        )
+        LaserRunSheet.objects.create(run=run, stock=stock, quantity=sheets, movement=movement)
+    if job is not None:
+        LaserRunProject.objects.create(run=run, project=job, parts=parts, share=Decimal("1"))
+    return run
+
+
+def _job(status: str, since: dt.datetime, reason: str = "") -> Project:
+    job = ProjectFactory()
+    Project.objects.filter(pk=job.pk).update(
+        status=status, status_changed_at=since, status_reason=reason
+    )
+    job.refresh_from_db()
+    return job
+
+
+@pytest.fixture
+def day_shop(db):
+    """On DAY: Ann cuts 2 runs (90 + 30 min, 40 + 10 parts, 2 scrap, 3 sheets) on L1, Bob one
+    (60 min, 25 parts, 1 sheet) on L2; a run the day before and one the day after do not count.
+    One job moved twice on DAY; two jobs are stuck (Quoting 6 days, on hold for material 3
+    days), two are not (Quoting 2 days, on hold for another reason); one sheet is low."""
+    l1, l2 = MachineFactory(code="L1"), MachineFactory(code="L2")
+    ann, bob = OperatorFactory(display_name="Ann"), OperatorFactory(display_name="Bob")
+    stock = SheetStockFactory(quantity_on_hand=20, reorder_level=2)
+    low = SheetStockFactory(quantity_on_hand=1, reorder_level=4, location="Rack Low")
+    job = _job("cutting", _at(DAY, 8))
+    _run(l1, ann, _at(DAY, 8), 90, parts=40, scrap=2, sheets=2, stock=stock, job=job)
+    _run(l1, ann, _at(DAY, 13), 30, parts=10, sheets=1, stock=stock)
+    _run(l2, bob, _at(DAY, 9), 60, parts=25, sheets=1, stock=stock)
+    _run(l2, bob, _at(DAY - dt.timedelta(days=1), 9), 45, parts=99)
+    _run(l2, bob, _at(DAY + dt.timedelta(days=1), 9), 45, parts=99)
+    for hour, (src, dst) in ((7, ("paid", "queued")), (8, ("queued", "cutting"))):
+        ProjectStatusChange.objects.create(
+            project=job, from_status=src, to_status=dst, changed_at=_at(DAY, hour)
+        )
+    stuck = _job("quoting", _at(DAY - dt.timedelta(days=6), 10))
+    waiting = _job("on_hold", _at(DAY - dt.timedelta(days=3), 10), "waiting for material: 3 mm MS")
+    _job("quoting", _at(DAY - dt.timedelta(days=2), 10))
+    _job("on_hold", _at(DAY - dt.timedelta(days=9), 10), "client on leave")
+    return {"job": job, "stuck": stuck, "waiting": waiting, "low": low}
+
+
+def _figures(report) -> dict[str, object]:
+    return {f.label: f.value for f in report.figures}
+
+
+def test_daily_ops_counts_the_days_runs_sheets_parts_time_operators_moves_and_blockers(day_shop):
+    report = report_build(kind="daily_ops", day=DAY)
+    figures = _figures(report)
+    assert figures["Runs"] == 3 and figures["Sheets"] == 4
+    assert figures["Parts"] == 75 and figures["Scrap"] == 2
+    assert figures["Cut time (h)"] == 3.0 and figures["Operators"] == 2
+    assert figures["Jobs moved"] == 1 and figures["Blockers"] == 2 and figures["Low stock"] == 1
+    tables = {t.title: t for t in report.tables}
+    assert tables["Operators"].rows == [("Ann", 2, 120, 3, 50, 2), ("Bob", 1, 60, 1, 25, 0)]
+    machines = {row[0]: row for row in tables["Machines"].rows}
+    assert machines["L1"][2] == 120 and machines["L2"][2] == 60
+    assert machines["L1"][4] == pytest.approx(120 / machines["L1"][3])  # the dashboard's figure
+    assert [(r[3], r[4]) for r in tables["Jobs that moved"].rows] == [
+        ("Paid", "Queued"),
+        ("Queued", "Cutting"),
+    ]
+    blocked = {row[0]: row[5] for row in tables["Blockers"].rows}
+    assert blocked == {
+        day_shop["stuck"].code: "Quoting > 4 days",
+        day_shop["waiting"].code: "waiting for material",
+    }
+    assert [row[1] for row in tables["Low stock"].rows] == ["Rack Low"]
+    assert tables["Runs"].rows[0][3] == day_shop["job"].code
+
+
+def test_the_page_the_pdf_and_the_workbook_carry_the_figures(day_shop, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    runs = {r.format: r for r in report_make(kind="daily_ops", day=DAY, by=None, send_to=[])}
+    assert set(runs) == {"html", "pdf", "xlsx"}
+    page = runs["html"].file.read().decode()
+    assert "Daily Ops" in page and "Friday 27 November 2026" in page and "<svg" in page
+    assert re.search(r"<b>75</b><span>Parts</span>", page)
+
+    pdf = runs["pdf"].file.read()
+    assert pdf.startswith(b"%PDF-")
+    text = "".join(page.get_text() for page in pymupdf.open(stream=pdf, filetype="pdf"))
+    assert "Daily Ops" in text and "Ann" in text and day_shop["stuck"].code in text
+
+    book = load_workbook(io.BytesIO(runs["xlsx"].file.read()))
+    summary = {row[0].value: row[1] for row in book["Summary"].iter_rows(min_row=4)}
+    assert summary["Parts"].value == 75 and isinstance(summary["Parts"].value, int)
+    assert (
+        summary["Cut time (h)"].value == 3.0 and summary["Cut time (h)"].number_format == "#,##0.0"
+    )
+    operators = book["Operators"]
+    assert [c.value for c in operators[2]] == ["Ann", 2, 120, 3, 50, 2]
+    assert operators["C2"].number_format == "#,##0"
+    utilisation = book["Machines"]["E2"]
+    assert isinstance(utilisation.value, float) and utilisation.number_format == "0.0%"
+    started = book["Runs"]["A2"]
+    assert started.value == dt.datetime(2026, 11, 27, 8, 0) and started.is_date
+
+    for run in runs.values():
+        run.file.open("rb")
+        assert hashlib.sha256(run.file.read()).hexdigest() == run.sha256
+        assert (run.period_start, run.period_end, run.version, run.is_latest) == (DAY, DAY, 1, True)
+
+
+def test_made_again_the_report_is_a_new_version_and_the_old_file_stays(
+    day_shop, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    (first,) = report_make(kind="daily_ops", day=DAY, formats=["html"], by=None, send_to=[])
+    (second,) = report_make(kind="daily_ops", day=DAY, formats=["html"], by=None, send_to=[])
+    first.refresh_from_db()
+    assert (first.version, first.is_latest, second.version, second.is_latest) == (1, False, 2, True)
+    assert first.file.name != second.file.name and first.file.storage.exists(first.file.name)
+    assert second.file.name.endswith("daily_ops-2026-11-27-v2.html")
+
+
+def test_the_report_is_emailed_through_the_outbox_with_its_files(day_shop, settings, tmp_path):
+    from comms.models import Communication
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.REPORT_RECIPIENTS = ["boss@shop.example", "floor@shop.example"]
+    runs = report_make(kind="daily_ops", day=DAY, formats=["pdf", "xlsx"], by=None)
+    messages = Communication.objects.order_by("to")
+    assert [m.to for m in messages] == ["boss@shop.example", "floor@shop.example"]
+    assert messages[0].subject == "Daily Ops — Friday 27 November 2026"
+    assert "Parts: 75" in messages[0].body
+    names = sorted(a.filename for a in messages[0].attachments.all())
+    assert names == ["daily_ops-2026-11-27.pdf", "daily_ops-2026-11-27.xlsx"]
+    for run in runs:
+        run.refresh_from_db()
+        assert run.sent_to == ["boss@shop.example", "floor@shop.example"]
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def test_the_command_writes_the_files_and_prints_their_paths(day_shop, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    out = io.StringIO()
+    call_command("report", "daily_ops", "--date", "2026-11-27", "--format", "pdf,xlsx", stdout=out)
+    paths = out.getvalue().split()
+    assert [p.rsplit("/", 1)[-1] for p in paths] == [
+        "daily_ops-2026-11-27.pdf",
+        "daily_ops-2026-11-27.xlsx",
+    ]
+    assert [Path(p).read_bytes()[:4] for p in paths] == [b"%PDF", b"PK\x03\x04"]
+    assert ReportRun.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["daily_opps", "--date", "2026-11-27"], "There is no report 'daily_opps'"),
+        (["daily_ops", "--date", "27/11/2026"], "is not a date"),
+        (["daily_ops", "--date", "2026-02-30"], "is not a date"),
+        (["daily_ops", "--format", "pdf,docx"], "Unknown format docx"),
+        (["daily_ops", "--format", ","], "Unknown format (none)"),
+        (["daily_ops", "--email", "not-an-address"], "is not an e-mail address"),
+    ],
+)
+def test_the_command_refuses_bad_input_with_exit_2_and_writes_nothing(args, message, db):
+    with pytest.raises(CommandError) as refused:
+        call_command("report", *args, stdout=io.StringIO())
+    assert message in str(refused.value) and refused.value.returncode == 2
+    assert not ReportRun.objects.exists()
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+def test_building_daily_ops_runs_the_same_queries_for_a_busy_day(day_shop):
+    small, _ = count_queries(lambda: report_build(kind="daily_ops", day=DAY))
+    machine, operator = MachineFactory(code="L9"), OperatorFactory(display_name="Cy")
+    stock = SheetStockFactory()
+    for n in range(12):
+        job = _job("cutting", _at(DAY, 6))
+        _run(machine, operator, _at(DAY, 10, n), 3, parts=1, sheets=1, stock=stock, job=job)
+        ProjectStatusChange.objects.create(
+            project=job, from_status="queued", to_status="cutting", changed_at=_at(DAY, 11)
+        )
+        _job("ready", _at(DAY - dt.timedelta(days=5), 9))
+    large, report = count_queries(lambda: report_build(kind="daily_ops", day=DAY))
+    assert _figures(report)["Runs"] == 15
+    assert large == small
