@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from .books import seed_books
 from .comms import seed_comms
+from .floor import seed_floor
 from .shop import (
     seed_clients,
     seed_drawings,
@@ -38,6 +39,8 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("stock", seed_stock),
     ("paid jobs", seed_paid_jobs),
     ("jobs", seed_jobs),
+    # the shop floor to look at: a queue on every machine, a run in progress, QC and Ready
+    ("floor", seed_floor),
     ("stock take", seed_stock_take),
     ("files", seed_drawings),
     # each job's quote, payment, invoice and credit notes, as far as its status has gone
