@@ -160,3 +160,20 @@ def test_the_jobs_page_shows_its_timeline_and_takes_a_note(manager, job, setting
     assert note.noted_by.username == "comms-manager"
     client_page = manager.get(f"/admin/clients/client/{job.client.pk}/change/").content.decode()
     assert "collected on Friday" in client_page
+
+
+def test_the_timeline_puts_messages_and_notes_in_time_order(job, settings):
+    from comms.selectors import timeline
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    now = timezone.now()
+    old = _message(job, 1, status=S.SENT, sent_at=now - dt.timedelta(days=2))
+    note_record(client=job.client, job=job, summary="called", by=None, happened_at=now)
+    other_job_note = note_record(
+        client=job.client, summary="general chat", by=None, happened_at=now - dt.timedelta(days=1)
+    )
+    for_job = timeline(job=job)
+    assert [e.summary for e in for_job] == ["called", "Message 1"]
+    assert for_job[-1].record == old
+    for_client = timeline(client=job.client)
+    assert [e.record for e in for_client][1] == other_job_note
