@@ -35,7 +35,7 @@ from ..models import (
     QueuePriority,
 )
 from ..selectors import local_day_bounds
-from . import project_page  # noqa: F401 - shows a job's runs on its page
+from . import floor_runs, project_page  # noqa: F401 - runs in progress; a job's runs on its page
 from .forms import (
     CutPresetForm,
     RunProjectFormSet,
