@@ -1,6 +1,6 @@
 """The shop's scheduled reports (DOMAIN.md, "Messages and reports"), in the top layer because a
-report reads every app. One module per report, each with KIND, TITLE, period(day),
-due_period(now) and build(start, end) -> Report; REPORTS names them (a plain dict, no registry).
+report reads every app. One module per report, each with KIND, TITLE, period(day) ->
+(start, end), due_at(start, end) -> when the schedule makes it, and build(start, end) -> Report; REPORTS names them (a plain dict, no registry).
 
     from laseros.site.reports.services import report_make
     runs = report_make(kind="daily_ops", day=date(2026, 11, 27), formats=["pdf"], by=None)

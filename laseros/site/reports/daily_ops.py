@@ -28,10 +28,14 @@ def period(day: dt.date) -> tuple[dt.date, dt.date]:
     return day, day
 
 
-def due_period(now: dt.datetime) -> tuple[dt.date, dt.date]:
-    """The latest day whose report is due by `now` (the schedule's time is the caller's)."""
-    yesterday = timezone.localtime(now).date() - dt.timedelta(days=1)
-    return period(yesterday)
+def due_at(start: dt.date, end: dt.date) -> dt.datetime:
+    """When the report for the day is made: the next morning at REPORT_DAILY_OPS_AT."""
+    from django.conf import settings
+
+    hour, minute = (int(part) for part in settings.REPORT_DAILY_OPS_AT.split(":"))
+    return dt.datetime.combine(
+        end + dt.timedelta(days=1), dt.time(hour, minute), tzinfo=timezone.get_current_timezone()
+    )
 
 
 def _minutes(delta: dt.timedelta | None) -> int:

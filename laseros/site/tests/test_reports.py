@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from inventory.models import MovementKind
 from inventory.tests.factories import SheetStockFactory, StockMovementFactory
 from laseros.site.models import ReportRun
+from laseros.site.reports import daily_ops
 from laseros.site.reports.services import report_build, report_make
 from laseros.testing import count_queries
 from production.models import LaserRunProject, LaserRunSheet
@@ -236,3 +237,73 @@ def test_building_daily_ops_runs_the_same_queries_for_a_busy_day(day_shop):
     large, report = count_queries(lambda: report_build(kind="daily_ops", day=DAY))
     assert _figures(report)["Runs"] == 15
     assert large == small
+
+
+# --- the schedule ------------------------------------------------------------------------------
+
+
+def _made(kind: str = "daily_ops") -> list[dt.date]:
+    return sorted(set(ReportRun.objects.filter(kind=kind).values_list("period_start", flat=True)))
+
+
+@pytest.fixture
+def quick_schedule(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.REPORT_FORMATS = ["html"]  # the drawing is tested above; here only what is made
+    settings.REPORT_RECIPIENTS = []
+    settings.REPORT_CATCH_UP_DAYS = 7
+    settings.REPORT_DAILY_OPS_AT = "07:30"
+
+
+def test_the_schedule_is_declared_for_the_worker():
+    from laseros.tasks import SCHEDULES
+
+    schedule = SCHEDULES["laseros_site.reports"]
+    assert schedule["func"] == "laseros.site.tasks.make_due_reports"
+    assert (schedule["schedule_type"], schedule["minutes"]) == ("I", 15)
+
+
+def test_daily_ops_is_made_at_half_past_seven_for_the_day_before_and_once(db, quick_schedule):
+    from laseros.site.reports.schedule import make_due_reports
+
+    assert make_due_reports(_at(DAY, 7, 29)) == ["daily_ops 2026-11-25"]  # first ever: the latest
+    assert make_due_reports(_at(DAY, 7, 29)) == []
+    assert make_due_reports(_at(DAY, 7, 30)) == ["daily_ops 2026-11-26"]
+    assert make_due_reports(_at(DAY, 7, 45)) == []
+    assert _made() == [dt.date(2026, 11, 25), dt.date(2026, 11, 26)]
+
+
+def test_days_missed_while_the_worker_was_down_are_made_once_when_it_starts(db, quick_schedule):
+    from laseros.site.reports.schedule import make_due_reports
+
+    make_due_reports(_at(DAY, 8))  # the 26th
+    # the worker is down from Friday 08:00 until Tuesday 09:00: Fri, Sat, Sun and Mon are missing
+    tuesday = DAY + dt.timedelta(days=4)
+    made = make_due_reports(_at(tuesday, 9))
+    assert made == [f"daily_ops 2026-11-{d}" for d in (27, 28, 29, 30)]
+    assert make_due_reports(_at(tuesday, 9, 15)) == []
+    assert ReportRun.objects.filter(period_start=DAY).count() == 1  # once, version 1
+    # down longer than REPORT_CATCH_UP_DAYS: only the last 7 days are made
+    later = tuesday + dt.timedelta(days=20)
+    made = make_due_reports(_at(later, 9))
+    assert made[0] == f"daily_ops {later - dt.timedelta(days=7)}" and len(made) == 7
+
+
+def test_a_report_that_fails_is_tried_again_and_the_others_are_made(
+    db, quick_schedule, monkeypatch
+):
+    from laseros.site.reports import schedule
+
+    make = schedule.make_due_reports
+    make(_at(DAY - dt.timedelta(days=3), 8))  # the 23rd
+    real = daily_ops.build
+
+    def broken_on_the_25th(start, end):
+        if start == dt.date(2026, 11, 25):
+            raise RuntimeError("the disk is full")
+        return real(start, end)
+
+    monkeypatch.setattr(daily_ops, "build", broken_on_the_25th)
+    assert make(_at(DAY, 8)) == ["daily_ops 2026-11-24", "daily_ops 2026-11-26"]
+    monkeypatch.setattr(daily_ops, "build", real)
+    assert make(_at(DAY, 8, 15)) == ["daily_ops 2026-11-25"]
