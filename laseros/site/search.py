@@ -1,11 +1,13 @@
 """Global search: one box over clients, contacts, jobs, products, files, quotes and invoices.
 
 A query that is a code (CL-0001, JB-2026-11-CL0001-001, QT-2026-0001, INV-2026-0001, a SKU) finds
-that record first (the HTML page goes straight to it). Other words are looked for in each kind's
-fields: PostgreSQL's full-text search (`to_tsvector('simple', …)` against a prefix query, each
-document the expression a GIN index in the owning app is built on), and on SQLite `icontains` on
-the same fields, every word in some field. A file is also found by the text read from it (its
-current reading's raw JSON: the PDF's text layer, OCR'd words, a drawing's layers and texts).
+that record first (the HTML page goes straight to it), then what belongs to it (a client's jobs,
+a job's files and invoices). Other queries are words, every one of which a row must hold: on
+PostgreSQL by full-text search in its text fields (`to_tsvector('simple', …)` against each word as
+a prefix, the document a GIN index in the owning app is built on) or by `icontains` in its
+identifiers (codes, e-mail addresses, phone numbers, file names); on SQLite by `icontains` in
+either. A file is also found by the text read from it (its current reading's raw JSON: a PDF's
+text layer, OCR'd words, a drawing's texts), by full-text search on PostgreSQL.
 
 Each kind is searched only for a user who may view its model (and, for quotes and invoices, may
 see money); each answers at most `limit` rows, so the cost does not grow with the shop.
@@ -84,13 +86,18 @@ class Kind:
     permission: str
     admin_name: str  # "clients_client": the admin's change and list URL names
     queryset: Callable[[], QuerySet]
-    fields: tuple[str, ...]  # searched columns of the model's own table
+    # the model's own columns searched for words: `fields` by full-text search on PostgreSQL
+    # (the document its GIN index is built on), `identifiers` (codes, e-mail addresses, phone
+    # numbers, file names: words a text parser splits oddly) by icontains; on SQLite both by
+    # icontains
+    fields: tuple[str, ...]
     label: Callable[[Any], str]  # the kind's own model: Client, Project, …
     detail: Callable[[Any], str]
+    identifiers: tuple[str, ...] = ()
     # rows a code-like query names, ranked first, and the code that names one exactly
     exact: Callable[[str], tuple[Q, str] | None] = lambda query: None
     code: Callable[[Any], str] = lambda obj: ""
-    extra: Callable[[list[str]], Q | None] = lambda words: None  # e.g. a file's read text
+    extra: Callable[[str, list[str]], Q | None] = lambda query, words: None  # a file's text
     # rows that belong to the record a code names (a client's jobs, a job's files and invoices)
     mentions: Callable[[str], Q | None] = lambda code: None
     money: bool = False
@@ -171,13 +178,13 @@ def _of_client(code: str) -> Q | None:
     return Q(client__code=code) if code.startswith("CL-") else None
 
 
-def _file_text(words: list[str]) -> Q | None:
+def _file_text(query: str, words: list[str]) -> Q | None:
     """Files whose current reading's text holds every word."""
     from ingest.models import FileExtraction
 
     readings = FileExtraction.objects.filter(is_current=True)
     if connection.vendor == "postgresql":
-        readings = readings.filter(_pg_match(FILE_TEXT_DOCUMENT, words))
+        readings = readings.filter(_pg_match(FILE_TEXT_DOCUMENT, query, words))
     else:
         for word in words:
             readings = readings.filter(raw__icontains=word)
@@ -197,7 +204,8 @@ def _kinds() -> list[Kind]:
             permission="clients.view_client",
             admin_name="clients_client",
             queryset=lambda: Client.objects.all(),
-            fields=("code", "name", "contact_person", "email", "phone"),
+            fields=("name", "contact_person"),
+            identifiers=("code", "email", "phone"),
             label=lambda c: f"{c.code} {c.name}",
             detail=lambda c: " · ".join(filter(None, [c.contact_person, c.email, c.phone])),
             exact=_client_exact,
@@ -209,7 +217,8 @@ def _kinds() -> list[Kind]:
             permission="clients.view_contact",
             admin_name="clients_contact",
             queryset=lambda: Contact.objects.select_related("client"),
-            fields=("name", "email", "phone", "role"),
+            fields=("name", "role"),
+            identifiers=("email", "phone"),
             label=lambda c: c.name,
             detail=lambda c: " · ".join(
                 filter(None, [c.role, c.email, c.phone, f"{c.client.code} {c.client.name}"])
@@ -222,7 +231,8 @@ def _kinds() -> list[Kind]:
             permission="projects.view_project",
             admin_name="projects_project",
             queryset=lambda: Project.objects.select_related("client"),
-            fields=("code", "name", "description"),
+            fields=("name", "description"),
+            identifiers=("code",),
             label=lambda p: f"{p.code} {p.name}",
             detail=lambda p: (
                 f"{p.client.name} · {p.get_status_display()}"
@@ -238,7 +248,8 @@ def _kinds() -> list[Kind]:
             permission="projects.view_product",
             admin_name="projects_product",
             queryset=lambda: Product.objects.all(),
-            fields=("sku", "name", "description"),
+            fields=("name", "description"),
+            identifiers=("sku",),
             label=lambda p: f"{p.sku} {p.name}",
             detail=lambda p: "" if p.is_active else "inactive",
             exact=_product_exact,
@@ -250,7 +261,8 @@ def _kinds() -> list[Kind]:
             permission="ingest.view_fileingest",
             admin_name="ingest_fileingest",
             queryset=lambda: FileIngest.objects.live().select_related("project", "client"),
-            fields=("original_name", "stored_name"),
+            fields=("original_name",),
+            identifiers=("original_name", "stored_name"),
             label=lambda f: f.original_name,
             detail=lambda f: " · ".join(
                 filter(
@@ -271,7 +283,8 @@ def _kinds() -> list[Kind]:
             permission="finance.view_quote",
             admin_name="finance_quote",
             queryset=lambda: Quote.objects.select_related("client", "project"),
-            fields=("number", "notes"),
+            fields=("notes",),
+            identifiers=("number",),
             label=lambda q: f"{q.label} {q.client.name}",
             detail=lambda q: (
                 f"{q.project.code} · {q.get_status_display()}"
@@ -288,7 +301,8 @@ def _kinds() -> list[Kind]:
             permission="finance.view_invoice",
             admin_name="finance_invoice",
             queryset=lambda: Invoice.objects.select_related("client", "project"),
-            fields=("number", "reference", "client_name"),
+            fields=("client_name",),
+            identifiers=("number", "reference"),
             label=lambda i: f"{i.label} {i.client.name}",
             detail=lambda i: (
                 f"{i.project.code} · {i.get_status_display()}"
@@ -316,10 +330,9 @@ def _column(table: str, name: str) -> str:
     return f'"{table}"."{name}"' if table else f'"{name}"'
 
 
-# the text read from a file: every string value of its current reading, keys left out
-FILE_TEXT_DOCUMENT = (
-    'jsonb_to_tsvector(\'simple\'::regconfig, "ingest_fileextraction"."raw", \'["string"]\'::jsonb)'
-)
+# the text read from a file: every string value of its current reading, keys left out. Its
+# column unqualified: it is read in a subquery, where Django renames the table (U0).
+FILE_TEXT_DOCUMENT = "jsonb_to_tsvector('simple'::regconfig, \"raw\", '[\"string\"]'::jsonb)"
 
 
 def prefix_tsquery(words: list[str]) -> str:
@@ -327,20 +340,35 @@ def prefix_tsquery(words: list[str]) -> str:
     return " & ".join(f"{word.lower()}:*" for word in words)
 
 
-def _pg_match(document: str, words: list[str]) -> RawSQL:
+def _pg_match(document: str, query: str, words: list[str]) -> RawSQL:
+    """The document holds every word as the start of one of its words, or the query as
+    PostgreSQL's parser reads it ('PO-104999' is 'po' and '-104999' to it)."""
     return RawSQL(
-        f"{document} @@ to_tsquery('simple'::regconfig, %s)",
-        (prefix_tsquery(words),),
+        f"{document} @@ (to_tsquery('simple'::regconfig, %s) "
+        "|| plainto_tsquery('simple'::regconfig, %s))",
+        (prefix_tsquery(words), query),
         output_field=BooleanField(),
     )
 
 
-def _text_filter(kind: Kind, model: type[Model], words: list[str]) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(_pg_match(tsvector_sql(model._meta.db_table, kind.fields), words))
+def _text_filter(kind: Kind, model: type[Model], query: str, words: list[str]) -> Q:
+    """Rows holding every word: in their full-text fields (PostgreSQL), or each word in one of
+    their identifiers; on SQLite each word in any of the two."""
+    if connection.vendor != "postgresql":
+        return _every_word(kind.fields + kind.identifiers, words)
+    # the full-text match as a subquery of ids: its index is read once (an OR beside icontains
+    # on the outer rows would make PostgreSQL build every row's document instead)
+    matching = model._default_manager.filter(_pg_match(tsvector_sql("", kind.fields), query, words))
+    found = Q(pk__in=matching.values("pk"))
+    if kind.identifiers:
+        found |= _every_word(kind.identifiers, words)
+    return found
+
+
+def _every_word(fields: tuple[str, ...], words: list[str]) -> Q:
     found = Q()
     for word in words:
-        found &= _any_field(kind.fields, word)
+        found &= _any_field(fields, word)
     return found
 
 
@@ -407,7 +435,7 @@ def _search_kind(
         # the one it names exactly first, then the others its start names
         code_rows.sort(key=lambda row: kind.code(row).upper() != wanted)
     rows = code_rows
-    more = _more_condition(kind, queryset.model, code, words) if len(rows) <= limit else None
+    more = _more_condition(kind, queryset.model, query, code, words) if len(rows) <= limit else None
     if more is not None:
         text_rows = queryset.filter(more)
         if code_rows:
@@ -417,13 +445,15 @@ def _search_kind(
     return found, len(rows) > limit
 
 
-def _more_condition(kind: Kind, model: type[Model], code: str | None, words: list[str]) -> Q | None:
+def _more_condition(
+    kind: Kind, model: type[Model], query: str, code: str | None, words: list[str]
+) -> Q | None:
     """What else a query finds of a kind: a code, what belongs to its record; words, the rows
     that hold every one of them (in their fields, or a file in its text)."""
     if code is not None:
         return kind.mentions(code)
     if not words:
         return None
-    condition = _text_filter(kind, model, words)
-    extra = kind.extra(words)
+    condition = _text_filter(kind, model, query, words)
+    extra = kind.extra(query, words)
     return condition | extra if extra is not None else condition

@@ -13,7 +13,7 @@ from finance.services.invoices import invoice_create, invoice_issue
 from ingest.models import FileExtraction
 from ingest.tests.factories import file_row
 from laseros.site import search as global_search
-from laseros.testing import count_queries
+from laseros.testing import count_queries, needs_postgresql
 from projects.tests.factories import ProductFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +244,44 @@ def test_a_code_also_finds_what_belongs_to_its_record(shop, api):
     assert by_job["quote"] == [_url("quote", shop["quote"])]
     other = ProjectFactory(client=ClientFactory(name="Other Ltd"), name="Other gate")
     assert _url("job", other) not in by_job.get("job", [])
+
+
+# --- PostgreSQL: full-text search and its indexes ------------------------------------------------
+
+
+@pytest.mark.postgres
+@needs_postgresql("full-text search is PostgreSQL's")
+def test_postgresql_finds_the_start_of_a_word_and_what_its_parser_splits(shop, api):
+    manager = api("Manager")
+    assert _url("job", shop["job"]) in _kinds(manager.get(API, {"q": "hing"}))["job"]
+    assert _url("job", shop["job"]) in _kinds(manager.get(API, {"q": "GALVAN"}))["job"]
+    FileExtraction.objects.filter(file=shop["file"]).update(
+        raw={"pages": [{"text": "Customer order PO-104999, deburr"}]}
+    )
+    assert _kinds(manager.get(API, {"q": "PO-104999"}))["file"] == [_url("file", shop["file"])]
+    assert "file" not in _kinds(manager.get(API, {"q": "pages"}))  # a key, not its text
+
+
+@pytest.mark.postgres
+@needs_postgresql("the GIN indexes are PostgreSQL's")
+def test_postgresql_reads_the_search_indexes(shop):
+    """The documents the search filters on are the ones the migrations indexed (were they to
+    differ by a bracket, every search would build every row's document)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from ingest.models import FileIngest
+    from projects.models import Project
+
+    user = get_user_model().objects.create_superuser("searcher", password="x-Pass-123")
+    kinds = {kind.key: kind for kind in global_search.kinds_for(user)}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    for model, key, index in (
+        (Project, "job", "projects_project_search"),
+        (FileIngest, "file", "ingest_fileingest_search"),
+        (FileIngest, "file", "ingest_fileextraction_search"),
+    ):
+        condition = global_search._more_condition(kinds[key], model, "deburr", None, ["deburr"])
+        plan = model.objects.filter(condition).explain()
+        assert index in plan, plan
