@@ -307,3 +307,56 @@ def test_a_report_that_fails_is_tried_again_and_the_others_are_made(
     assert make(_at(DAY, 8)) == ["daily_ops 2026-11-24", "daily_ops 2026-11-26"]
     monkeypatch.setattr(daily_ops, "build", real)
     assert make(_at(DAY, 8, 15)) == ["daily_ops 2026-11-25"]
+
+
+# --- the admin ---------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_reports_with_links_and_makes_one_again(
+    db, client, make_user, settings, tmp_path
+):
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path
+    admin_user = make_user("boss", role="Admin")
+    client.force_login(admin_user)
+    (html,) = report_make(kind="daily_ops", day=DAY, formats=["html"], by=None, send_to=[])
+    url = reverse("admin:laseros_site_reportrun_changelist")
+    page = client.get(url).content.decode()
+    assert "2026-11-27" in page and html.sha256[:12] in page
+    assert f'href="{html.file.url}"' in page
+    assert client.get(html.file.url).status_code == 200  # the download, for who may see it
+
+    response = client.post(url, {"action": "rerun", "_selected_action": [html.pk]}, follow=True)
+    assert "1 report file(s) made again." in response.content.decode()
+    latest = ReportRun.objects.get(is_latest=True)
+    assert (latest.version, latest.created_by) == (2, admin_user)
+
+
+def test_the_admin_list_runs_the_same_queries_for_more_reports(
+    db, client, make_user, settings, tmp_path
+):
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(make_user("boss", role="Admin"))
+    url = reverse("admin:laseros_site_reportrun_changelist")
+
+    def add(count: int) -> None:
+        for n in range(count):
+            ReportRun.objects.create(
+                kind="daily_ops",
+                period_start=DAY - dt.timedelta(days=n),
+                period_end=DAY - dt.timedelta(days=n),
+                format="html",
+                version=ReportRun.objects.count() + 1,
+                file=f"reports/x{n}.html",
+                sha256="0" * 64,
+                sent_to=["a@b.example"],
+            )
+
+    add(5)
+    small, _ = count_queries(lambda: client.get(url))
+    add(45)
+    large, response = count_queries(lambda: client.get(url))
+    assert response.status_code == 200 and large == small
