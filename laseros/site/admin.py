@@ -66,7 +66,7 @@ class ReportRunAdmin(admin.ModelAdmin):
         "created_at",
         "created_by",
     ]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     def has_add_permission(self, request):
         return False
