@@ -360,3 +360,41 @@ def test_the_admin_list_runs_the_same_queries_for_more_reports(
     add(45)
     large, response = count_queries(lambda: client.get(url))
     assert response.status_code == 200 and large == small
+
+
+# --- in a browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_daily_page_fits_a_managers_screen_and_is_saved(day_shop):
+    """Daily Ops as a manager opens it (1440 wide): no sideways scroll, the chart drawn, every
+    table there; saved as test-screenshots/report-daily-ops-1440.png."""
+    from django.conf import settings
+
+    from laseros.site.reports.render import to_html
+    from laseros.testing import chromium
+
+    html = to_html(report_build(kind="daily_ops", day=DAY))
+    shots = Path(settings.BASE_DIR) / "test-screenshots"
+    shots.mkdir(exist_ok=True)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "request", lambda r: errors.append(r.url) if not r.url.startswith("data:") else None
+        )
+        page.set_content(html)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+        assert page.locator("svg rect").count() == 2  # a bar per machine
+        assert page.locator("h2").all_inner_texts() == [
+            "Runs",
+            "Operators",
+            "Machines",
+            "Jobs that moved",
+            "Blockers",
+            "Low stock",
+        ]
+        page.screenshot(path=str(shots / "report-daily-ops-1440.png"), full_page=True)
+    assert not errors
