@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import daily_ops
+from . import daily_ops, employee, maintenance
 
 REPORTS: dict[str, ModuleType] = {
     daily_ops.KIND: daily_ops,
+    employee.KIND: employee,
+    maintenance.KIND: maintenance,
 }

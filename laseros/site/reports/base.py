@@ -134,3 +134,36 @@ def day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
         dt.datetime.combine(start, dt.time.min, tzinfo=tz),
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
     )
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday to Sunday of the week that holds `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first to the last day of the month that holds `day`."""
+    first = day.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def at_time(day: dt.date, clock: str) -> dt.datetime:
+    """`day` at "HH:MM" on the shop's clock."""
+    hour, minute = (int(part) for part in clock.split(":"))
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def weekly_due(end: dt.date) -> dt.datetime:
+    """A week's report: the Monday after it, at REPORT_WEEKLY_AT."""
+    from django.conf import settings
+
+    return at_time(end + dt.timedelta(days=1), getattr(settings, "REPORT_WEEKLY_AT", "07:45"))
+
+
+def monthly_due(end: dt.date) -> dt.datetime:
+    """A month's report: the 1st of the next month, at REPORT_MONTHLY_AT."""
+    from django.conf import settings
+
+    return at_time(end + dt.timedelta(days=1), getattr(settings, "REPORT_MONTHLY_AT", "08:00"))

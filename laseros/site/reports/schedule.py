@@ -27,7 +27,7 @@ def reports_due(now: dt.datetime) -> list[tuple[str, dt.date, dt.date]]:
     made = {
         (kind, start, end)
         for kind, start, end in ReportRun.objects.filter(
-            period_end__gte=today - dt.timedelta(days=days + 31)
+            period_end__gte=today - dt.timedelta(days=days + 32)
         ).values_list("kind", "period_start", "period_end")
     }
     first_made = dict(
@@ -35,8 +35,10 @@ def reports_due(now: dt.datetime) -> list[tuple[str, dt.date, dt.date]]:
     )
     due: list[tuple[str, dt.date, dt.date]] = []
     for kind, module in REPORTS.items():
-        periods = {module.period(today - dt.timedelta(days=n)) for n in range(days + 1)}
-        ripe = sorted(p for p in periods if module.due_at(*p) <= now)
+        # periods that fell due in the last `days` days (a month's report too: look a month back)
+        periods = {module.period(today - dt.timedelta(days=n)) for n in range(days + 32)}
+        since = now - dt.timedelta(days=days)
+        ripe = sorted(p for p in periods if since < module.due_at(*p) <= now)
         if kind not in first_made:
             ripe = ripe[-1:]  # never made: only the latest
         else:

@@ -247,7 +247,12 @@ def _made(kind: str = "daily_ops") -> list[dt.date]:
 
 
 @pytest.fixture
-def quick_schedule(settings, tmp_path):
+def quick_schedule(settings, tmp_path, monkeypatch):
+    """Only Daily Ops is scheduled (the weekly and monthly ones are tested on their own)."""
+    from laseros.site.reports import REPORTS
+
+    for kind in [k for k in REPORTS if k != "daily_ops"]:
+        monkeypatch.delitem(REPORTS, kind)
     settings.MEDIA_ROOT = tmp_path
     settings.REPORT_FORMATS = ["html"]  # the drawing is tested above; here only what is made
     settings.REPORT_RECIPIENTS = []
@@ -398,3 +403,56 @@ def test_the_daily_page_fits_a_managers_screen_and_is_saved(day_shop):
         ]
         page.screenshot(path=str(shots / "report-daily-ops-1440.png"), full_page=True)
     assert not errors
+
+
+# --- the weekly reports ------------------------------------------------------------------------
+
+
+def test_employee_sums_each_operators_week(day_shop):
+    report = report_build(kind="employee", day=DAY)
+    assert (report.period_start, report.period_end) == (
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 29),
+    )
+    (table,) = report.tables
+    rows = {row[0]: row for row in table.rows}
+    assert rows["Ann"][1:7] == (1, 2, 120, 3, 50, 2)
+    assert rows["Ann"][7] == pytest.approx(2 / 52) and rows["Ann"][8] == pytest.approx(25.0)
+    assert rows["Bob"][1:7] == (3, 3, 150, 1, 223, 0)
+    assert table.totals[2:7] == (5, 270, 4, 273, 2)
+
+
+def test_maintenance_counts_each_machines_week_and_to_date(day_shop):
+    from production.models import LaserRun
+
+    l1 = day_shop["job"].laser_runs.get().run.machine
+    LaserRunProject.objects.update(pierce_count=120, cut_length_mm=Decimal("2500"))
+    old = _run(
+        l1, OperatorFactory(), _at(DAY - dt.timedelta(days=30), 9), 60, job=day_shop["stuck"]
+    )
+    LaserRunProject.objects.filter(run=old).update(pierce_count=1000)
+    report = report_build(kind="maintenance", day=DAY)
+    rows = {row[0]: row for row in report.tables[0].rows}
+    assert rows["L1"][2:6] == (2, 2.0, 120, 2.5)
+    assert rows["L1"][6:10] == (3, 3.0, 1120, (DAY - dt.timedelta(days=30)))
+    assert rows["L2"][2:4] == (3, 2.5) and rows["L2"][6] == 3
+    assert LaserRun.objects.count() == 6
+
+
+def test_weekly_reports_are_made_on_monday_morning_once(db, settings, tmp_path):
+    from laseros.site.reports.schedule import make_due_reports, reports_due
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.REPORT_FORMATS = ["html"]
+    monday = dt.date(2026, 11, 30)
+    due = {(kind, start) for kind, start, _ in reports_due(_at(monday, 7, 40))}
+    assert ("employee", dt.date(2026, 11, 16)) in due  # the week before last, first ever
+    assert ("employee", dt.date(2026, 11, 23)) not in due  # not 07:45 yet
+    make_due_reports(_at(monday, 7, 40))
+    due = {(kind, start) for kind, start, _ in reports_due(_at(monday, 7, 45))}
+    assert due == {
+        ("employee", dt.date(2026, 11, 23)),
+        ("maintenance", dt.date(2026, 11, 23)),
+    }
+    make_due_reports(_at(monday, 7, 45))
+    assert reports_due(_at(monday, 8)) == []
