@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import daily_ops, employee, maintenance
+from . import daily_ops, employee, maintenance, monthly_exec
 
 REPORTS: dict[str, ModuleType] = {
     daily_ops.KIND: daily_ops,
     employee.KIND: employee,
     maintenance.KIND: maintenance,
+    monthly_exec.KIND: monthly_exec,
 }

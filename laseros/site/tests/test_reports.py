@@ -456,3 +456,40 @@ def test_weekly_reports_are_made_on_monday_morning_once(db, settings, tmp_path):
     }
     make_due_reports(_at(monday, 7, 45))
     assert reports_due(_at(monday, 8)) == []
+
+
+# --- the monthly report ------------------------------------------------------------------------
+
+
+def test_monthly_exec_has_revenue_cost_margin_utilisation_and_estimates(
+    day_shop, settings, tmp_path
+):
+    from finance.services.invoices import invoice_create, invoice_issue
+    from production.models import Machine
+
+    settings.MEDIA_ROOT = tmp_path
+    Machine.objects.filter(code="L1").update(hourly_rate=Decimal("600"))  # L2 has no rate
+    for amount, day in (("10000", dt.date(2026, 11, 10)), ("5000", dt.date(2026, 10, 3))):
+        lines = [{"description": "Cutting", "quantity": 1, "unit_price": amount}]
+        invoice = invoice_create(project=day_shop["job"], by=None, lines=lines)
+        invoice_issue(invoice=invoice, by=None, today=day)
+    report = report_build(kind="monthly_exec", day=DAY)
+    assert (report.period_start, report.period_end) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    figures = _figures(report)
+    # L1 cut 2 h at R600; 4 sheets at R1 800
+    assert figures["Revenue (excl. VAT)"] == Decimal("10000.00")
+    assert figures["Direct cost"] == Decimal("1200.00") + Decimal("7200.00")
+    assert figures["Margin"] == Decimal("1600.00") and figures["Margin %"] == pytest.approx(0.16)
+    months = {t.title: t for t in report.tables}["Revenue by month (excl. VAT)"].rows
+    assert months[-2:] == [
+        (dt.date(2026, 10, 1), Decimal("5000.00")),
+        (dt.date(2026, 11, 1), Decimal("10000.00")),
+    ]
+    utilisation = {t.title: t for t in report.tables}["Utilisation"].rows
+    assert {r[0]: r[2] for r in utilisation} == {"L1": 2.0, "L2": 2.5}
+
+    (xlsx,) = report_make(kind="monthly_exec", day=DAY, formats=["xlsx"], by=None, send_to=[])
+    book = load_workbook(io.BytesIO(xlsx.file.read()))
+    revenue_cell = book["Summary"]["B4"]
+    assert revenue_cell.value == Decimal("10000.00") or revenue_cell.value == 10000
+    assert revenue_cell.number_format == '"R" #,##0.00'
