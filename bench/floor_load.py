@@ -13,7 +13,9 @@ DATABASE_URL=postgres://… naming an empty database the bench may fill):
      (a queue on every machine, a job in QC), `collectstatic`; for --postgres a private
      PostgreSQL is started in the temporary folder as scripts/test-postgres.sh does
      (initdb, pg_ctl, fsync off), and stopped at the end;
-  2. gunicorn as bench/web_load.py starts it (the options of `make run`, --workers WORKERS);
+  2. gunicorn as bench/web_load.py starts it (the options of `make run`, --workers WORKERS),
+     but with TASKS_RUN_INLINE off as in production: work for the worker is queued, not done
+     in the request (no worker runs: the queued tasks wait);
   3. logs every client in through the floor's login form (/floor/login/), the tablets as the
      demo `operator`, the acting clients as `operator` and `manager` in turn; logins are not
      timed;
@@ -27,14 +29,19 @@ DATABASE_URL=postgres://… naming an empty database the bench may fill):
                 machine's queue page, drags one row (POST /floor/queue/<code>/move/ with the
                 page's marker: the row next to one of the same priority swaps with it), opens
                 that row's job card (/floor/jobs/<code>/), and every third round opens QC
-                (/floor/qc/) and passes the first job waiting there, if any;
+                (/floor/qc/) and passes the first job waiting there, if any; the first actor
+                (the demo operator) also makes a whole run every other round: the start page
+                (/floor/runs/start/?machine=<code>), start on one sheet of the suggested stock
+                and preset, the run's page, the sheet recorded (a 1280×960 JPEG, the 5H, parts)
+                and finish (skipped when the machine has a run in progress; --no-runs: never);
   5. prints, per kind of request and overall: how many, errors, median and p95 latency; and the
      machine's load average before and after.
 
 Errors: connection errors and timeouts, any status >= 500, and any other status than the one
 the page answers by design: a GET of a page 200; the poll 200 or 204; a drag 200, or 422 when
 another client changed the queue since this one drew it (the page's own refusal, counted apart
-as "refused"); QC's pass 302 (or 422 when another client passed the job first). A redirect to
+as "refused"); QC's pass 302 (or 422 when another client passed the job first); a run's start
+302 (or 422, refused: the stock was taken meanwhile), its sheet and finish 302. A redirect to
 the login counts as an error. The exit status is 1 when there were errors, else 0.
 
 Only 127.0.0.1 is ever a target; the load is bounded by --duration. The machine this was
@@ -46,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import io
 import os
 import random
 import re
@@ -80,7 +88,10 @@ from bench.web_load import (
 )
 
 GOAL_P95_MS = 300
-KINDS = ("login", "page", "poll", "move", "job", "qc", "qc_pass")
+KINDS = (
+    "page", "poll", "move", "job", "qc", "qc_pass", "run_start_page", "run_start", "run_page",
+    "run_sheet", "run_finish",
+)  # fmt: skip
 
 
 # --- measures ---------------------------------------------------------------------------------
@@ -148,15 +159,19 @@ class Browser:
         *,
         expect: tuple[int, ...] = (200,),
         refused: tuple[int, ...] = (),
-        form: dict[str, str] | None = None,
+        form: dict[str, str] | list[tuple[str, str]] | None = None,
+        raw: tuple[bytes, str] | None = None,
         htmx: bool = False,
         timed: bool = True,
-    ) -> tuple[int, bytes] | None:
+    ) -> tuple[int, bytes, dict[str, str]] | None:
         headers = {"Cookie": cookie_header(self.jar)} if self.jar else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        body: str | bytes | None = None
+        if form is not None or raw is not None:
+            if raw is not None:
+                body, headers["Content-Type"] = raw
+            else:
+                body = urllib.parse.urlencode(form or {})
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Referer"] = f"http://{HOST}:{self.port}{path}"
             if self.csrf:
                 headers["X-CSRFToken"] = self.csrf
@@ -174,15 +189,16 @@ class Browser:
         token = re.search(rb'"X-CSRFToken": "([^"]+)"', answer)
         if token:
             self.csrf = token.group(1).decode()
+        named = {k.lower(): v for k, v in answer_headers}
         if not timed:
-            return status, answer
+            return status, answer, named
         if status in expect:
             self.tally.ok(kind, seconds)
         elif status in refused:
             self.tally.refusal(kind, seconds)
         else:
             self.tally.error(kind, f"HTTP {status}", seconds)
-        return status, answer
+        return status, answer, named
 
     def log_in(self, username: str, password: str) -> None:
         found = self.call("login", "GET", "/floor/login/", timed=False)
@@ -235,17 +251,22 @@ def tablet(browser: Browser, machine: str, start_in: float, poll: float) -> None
             marker = _marker(found)
 
 
-def _marker(found: tuple[int, bytes] | None) -> str:
+def _marker(found: tuple[int, bytes, dict[str, str]] | None) -> str:
     match = MARKER.search(found[1]) if found else None
     return match.group(1).decode() if match else ""
 
 
-def actor(browser: Browser, machines: list[str], think: float, rng: random.Random) -> None:
-    """A person acting: a drag on a queue, the dragged job's card, now and then a QC pass."""
+def actor(
+    browser: Browser, machines: list[str], think: float, rng: random.Random, runs: bool
+) -> None:
+    """A person acting: a drag on a queue, the dragged job's card, now and then a QC pass;
+    with `runs`, every other round a whole run on the machine (start, one sheet, finish)."""
     rounds = 0
     while time.monotonic() < browser.stop_at:
         rounds += 1
         machine = rng.choice(machines)
+        if runs and rounds % 2 == 0 and not run_cycle(browser, machine, think):
+            return
         found = browser.call("page", "GET", f"/floor/queue/{machine}/")
         if not browser.wait(think):
             return
@@ -297,6 +318,92 @@ def actor(browser: Browser, machines: list[str], think: float, rng: random.Rando
                     return
 
 
+HIDDEN = re.compile(rb'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+FIRST_OPTION = r'<select name="{}"[^>]*>\s*<option value="([^"]*)"(?! disabled)'
+NUMBER = re.compile(rb'<input type="number" name="([^"]+)"[^>]*value="([^"]*)"')
+CHECKS = ("check_head", "check_height", "check_hold_downs", "check_hardware", "check_hazards")
+
+
+def run_cycle(browser: Browser, machine: str, think: float) -> bool:
+    """A run as the operator makes it: the start page, start on one sheet of the suggested
+    stock, the run's page, the sheet recorded (a photo, the 5H, parts), finish. Skipped when
+    the machine is busy or nothing fits. False when the time is up."""
+    page = browser.call("run_start_page", "GET", f"/floor/runs/start/?machine={machine}")
+    if not browser.wait(think):
+        return False
+    if not page or page[0] != 200 or b"in progress. <a" in page[1]:
+        return True
+    form = [(k.decode(), html_unescape(v)) for k, v in HIDDEN.findall(page[1])]
+    form = [(k, v) for k, v in form if k != "csrfmiddlewaretoken"]
+    for name in ("preset", "stock"):
+        chosen = re.search(FIRST_OPTION.format(name).encode(), page[1])
+        if chosen:
+            form.append((name, html_unescape(chosen.group(1))))
+    if not dict(form).get("stock") or not dict(form).get("lead"):
+        return True
+    form.append(("sheets", "1"))
+    started = browser.call(
+        "run_start", "POST", "/floor/runs/start/go/", form=form, expect=(302,), refused=(422,)
+    )
+    match = re.search(r"/floor/runs/(\d+)/", started[2].get("location", "")) if started else None
+    if not started or started[0] != 302 or not match:
+        return browser.wait(think)
+    run = f"/floor/runs/{match.group(1)}/"
+    browser.call("run_page", "GET", run)
+    if not browser.wait(think):
+        return False
+    fields = [(name, "1") for name in CHECKS] + [("parts_cut", "1"), ("scrap_parts", "0")]
+    browser.call(
+        "run_sheet",
+        "POST",
+        f"{run}sheets/1/",
+        raw=multipart(fields, "photo", "sheet.jpg", PHOTO),
+        expect=(302,),
+    )
+    if not browser.wait(think):
+        return False
+    page = browser.call("run_page", "GET", run)
+    if not page or page[0] != 200:
+        return browser.wait(think)
+    finish = page[1].split(b'/finish/"', 1)[-1].split(b"</form>", 1)[0]
+    numbers = {k.decode(): v.decode() for k, v in NUMBER.findall(finish)}
+    numbers["minutes"] = str(max(1, int(numbers.get("minutes") or 0)))
+    numbers = {k: v for k, v in numbers.items() if v != ""}
+    browser.call("run_finish", "POST", f"{run}finish/", form=numbers, expect=(302,))
+    return browser.wait(think)
+
+
+def _photo() -> bytes:
+    """A small JPEG, as a phone's photo would be after the tablet shrinks it (the server
+    resizes and turns it upright all the same)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1280, 960), (90, 110, 130)).save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+PHOTO = _photo()
+
+
+def multipart(
+    fields: list[tuple[str, str]], file_field: str, filename: str, content: bytes
+) -> tuple[bytes, str]:
+    boundary = "----floorload" + "7" * 16
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+        f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 def html_unescape(raw: bytes) -> str:
     return html.unescape(raw.decode())
 
@@ -327,7 +434,11 @@ def run_load(env: dict[str, str], port: int, args: argparse.Namespace, tmp: Path
     print(f"  seeded (--size {args.size}) in {time.monotonic() - t:.0f} s", flush=True)
     manage(env, "collectstatic", "--noinput")
     machines = machines_of(env)
-    proc = start_gunicorn(env, port, args.workers, tmp / f"gunicorn-{port}.log")
+    # seed_demo ran its tasks inline (no worker here); the server queues them for the worker,
+    # as in production (TASKS_RUN_INLINE off), so an action costs what it costs on the shop's
+    # server: a job passing QC queues its client's notice rather than sending it in the request
+    served = {**env, "TASKS_RUN_INLINE": "0"}
+    proc = start_gunicorn(served, port, args.workers, tmp / f"gunicorn-{port}.log")
     try:
         password = demo_password(Path(env["DATA_DIR"]))
         tally = Tally()
@@ -335,7 +446,9 @@ def run_load(env: dict[str, str], port: int, args: argparse.Namespace, tmp: Path
         for n in range(args.tablets + args.actors):
             browser = Browser(port, tally, stop_at=0.0)
             acting = n >= args.tablets
-            browser.log_in("manager" if acting and n % 2 else "operator", password)
+            # the first actor is the operator who makes runs; the others take turns
+            name = "manager" if acting and (n - args.tablets) % 2 else "operator"
+            browser.log_in(name, password)
             browsers.append(browser)
         print(
             f"  {args.tablets} tablets on {', '.join(machines)} and {args.actors} acting "
@@ -359,7 +472,8 @@ def run_load(env: dict[str, str], port: int, args: argparse.Namespace, tmp: Path
                 )
             else:
                 target = actor
-                call_args = (browser, machines, args.think, random.Random(rng.random()))
+                runs = n == args.tablets and args.runs  # one operator makes the runs
+                call_args = (browser, machines, args.think, random.Random(rng.random()), runs)
             threads.append(threading.Thread(target=target, args=call_args, daemon=True))
         for thread in threads:
             thread.start()
@@ -428,21 +542,21 @@ def report(name: str, tally: Tally) -> bool:
     """Prints one database's figures; True when the goal is met."""
     everything = [s for kind, found in tally.latencies.items() for s in found if kind != "login"]
     print(f"\n{name}")
-    print(f"  {'kind':8} {'requests':>8} {'errors':>6} {'refused':>7} {'p50 ms':>7} {'p95 ms':>7}")
+    print(f"  {'kind':14} {'requests':>8} {'errors':>6} {'refused':>7} {'p50 ms':>7} {'p95 ms':>7}")
     for kind in KINDS:
         found = tally.latencies.get(kind, [])
         errors = sum(tally.errors.get(kind, {}).values())
         if not found and not errors:
             continue
         print(
-            f"  {kind:8} {len(found):8d} {errors:6d} {tally.refused.get(kind, 0):7d} "
+            f"  {kind:14} {len(found):8d} {errors:6d} {tally.refused.get(kind, 0):7d} "
             f"{pct(found, 50):7.0f} {pct(found, 95):7.0f}"
         )
     errors = tally.error_count()
     median = statistics.median(everything) * 1000 if everything else float("nan")
     p95 = pct(everything, 95)
     print(
-        f"  {'all':8} {len(everything):8d} {errors:6d} {sum(tally.refused.values()):7d} "
+        f"  {'all':14} {len(everything):8d} {errors:6d} {sum(tally.refused.values()):7d} "
         f"{median:7.0f} {p95:7.0f}"
     )
     for kind, kinds in tally.errors.items():
@@ -467,6 +581,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--poll", type=float, default=30, help="seconds between polls (30)")
     parser.add_argument(
         "--think", type=float, default=1.0, help="an actor's pause between actions, s (1.0)"
+    )
+    parser.add_argument(
+        "--runs",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the first acting client also starts, records and finishes runs (on)",
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument(
