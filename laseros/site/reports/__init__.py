@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import daily_ops, employee, maintenance, monthly_exec
+from . import daily_ops, employee, maintenance, monthly_exec, weekly_client
 
 REPORTS: dict[str, ModuleType] = {
     daily_ops.KIND: daily_ops,
     employee.KIND: employee,
     maintenance.KIND: maintenance,
     monthly_exec.KIND: monthly_exec,
+    weekly_client.KIND: weekly_client,
 }

@@ -493,3 +493,40 @@ def test_monthly_exec_has_revenue_cost_margin_utilisation_and_estimates(
     revenue_cell = book["Summary"]["B4"]
     assert revenue_cell.value == Decimal("10000.00") or revenue_cell.value == 10000
     assert revenue_cell.number_format == '"R" #,##0.00'
+
+
+# --- the weekly client report ------------------------------------------------------------------
+
+
+def test_weekly_client_shows_each_clients_jobs_quotes_invoices_and_balance(day_shop):
+    from finance.models import Quote
+    from finance.services.invoices import invoice_create, invoice_issue
+
+    job = day_shop["job"]
+    Project.objects.filter(pk=job.pk).update(created_at=_at(DAY - dt.timedelta(days=2), 9))
+    lines = [{"description": "Cutting", "quantity": 2, "unit_price": "500"}]
+    invoice_issue(invoice=invoice_create(project=job, by=None, lines=lines), by=None, today=DAY)
+    quote = Quote.objects.create(
+        project=job, client=job.client, status="sent", sent_on=DAY, total_incl_vat=Decimal("230")
+    )
+    report = report_build(kind="weekly_client", day=DAY)
+    clients, open_jobs = report.tables
+    row = {r[0]: r for r in clients.rows}[job.client.code]
+    assert row[2:7] == (1, 1, 1, 0, 1)  # open, new this week, moved, completed, quotes sent
+    assert row[7] == quote.total_incl_vat and row[8] == 1
+    assert row[10] == 1 and row[11] == Decimal("1150.00") and row[12] == Decimal("1150.00")
+    stuck = {r[0]: r for r in clients.rows}[day_shop["stuck"].client.code]
+    assert stuck[2] == 1 and stuck[4] == 0 and stuck[12] == Decimal("0.00")
+    assert {r[1] for r in open_jobs.rows} >= {job.code, day_shop["stuck"].code}
+    assert _figures(report)["Owed"] == Decimal("1150.00")
+
+
+def test_weekly_client_runs_the_same_queries_for_more_clients(day_shop):
+    small, _ = count_queries(lambda: report_build(kind="weekly_client", day=DAY))
+    for _n in range(10):
+        job = _job("quoting", _at(DAY, 9))
+        ProjectStatusChange.objects.create(
+            project=job, from_status="request", to_status="quoting", changed_at=_at(DAY, 9)
+        )
+    large, report = count_queries(lambda: report_build(kind="weekly_client", day=DAY))
+    assert large == small and len(report.tables[1].rows) > 10
