@@ -289,6 +289,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds an SMTP conversa
 REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
 # When each report is due, on the shop's clock (the worker makes it within 15 minutes after).
 REPORT_DAILY_OPS_AT = env.str("REPORT_DAILY_OPS_AT", default="07:30")
+# Weekly Client, Employee and Maintenance on Monday for the week before; Monthly Exec on the 1st.
+REPORT_WEEKLY_AT = env.str("REPORT_WEEKLY_AT", default="07:45")
+REPORT_MONTHLY_AT = env.str("REPORT_MONTHLY_AT", default="08:00")
 # A report missed while the worker was down is made when it starts, back this many days at most.
 REPORT_CATCH_UP_DAYS = env.int("REPORT_CATCH_UP_DAYS", default=7)
 # The formats the schedule makes and sends.
@@ -373,6 +376,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "stock", "description": "Materials, sheet stock, its movements and offcuts."},
         {"name": "products", "description": "Products the shop makes again and again."},
         {"name": "account", "description": "Who you are, and a token for a password."},
+        {
+            "name": "search",
+            "description": "One box over clients, contacts, jobs, products, files (by name and "
+            "by the text read from them), quotes and invoices; a code finds its record first.",
+        },
         {
             "name": "quotes",
             "description": "Prices: an instant quote for a drawing (nothing is stored).",
