@@ -53,7 +53,8 @@ def hbars(
     body = []
     for i, bar in enumerate(bars):
         y = i * row
-        length = max(bar.value / top * track, 2 if bar.value else 0)
+        # a negative value (a month of more credit than invoices) draws no bar; its number says it
+        length = max(bar.value / top * track, 2) if bar.value > 0 else 0
         colour = WARN if bar.warn else BAR
         label = (
             f'<text x="{label_width - 8}" y="{y + row * 0.68:.1f}" text-anchor="end" '
@@ -82,7 +83,7 @@ def columns(bars: Sequence[Bar], *, title: str, width: int = 440, height: int = 
     for i, bar in enumerate(bars):
         x = i * step
         centre = x + step / 2
-        tall = bar.value / top * room
+        tall = max(bar.value, 0) / top * room
         colour = WARN if bar.warn else BAR
         if tall:
             body.append(

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from finance.models import Quote
+from finance.models import CreditNote, Quote
 from finance.services import quote_create
 from finance.services.invoices import credit_note_create, invoice_create, invoice_issue
 from inventory.tests.factories import SheetStockFactory
@@ -110,16 +110,16 @@ def test_revenue_is_issued_invoices_less_credit_notes_excl_vat_this_month_and_la
 
     issue("1000", dt.date(2026, 12, 3))
     credited = issue("200", dt.date(2026, 12, 10))
-    credit_note_create(invoice=credited, by=None, reason="short", amount_excl_vat="50")
+    note = credit_note_create(invoice=credited, by=None, reason="short", amount_excl_vat="50")
+    CreditNote.objects.filter(pk=note.pk).update(issued_on=dt.date(2026, 12, 11))
     issue("700", dt.date(2026, 11, 10))  # last month, before the 15th
     issue("300", dt.date(2026, 11, 20))  # last month, after it
-    invoice_create(
+    issue("400", dt.date(2026, 12, 16))  # after today: not yet
+    invoice_create(  # a draft: not revenue
         project=job, by=None, lines=[{"description": "x", "quantity": 1, "unit_price": "999"}]
     )
     found = selectors.revenue(TODAY)
-    credit_day = timezone.localdate()  # the credit note is dated when it is made
-    expected_this = Decimal("1200") - (Decimal("50") if credit_day.month == 12 else 0)
-    assert found.this_month == expected_this or credit_day.year != 2026
+    assert found.this_month == Decimal("1150.00")  # 1000 + 200 - 50 credited
     assert found.last_month == Decimal("1000.00")
     assert found.last_month_to_date == Decimal("700.00")
     assert [m.month for m in found.months][-2:] == [dt.date(2026, 11, 1), dt.date(2026, 12, 1)]
@@ -310,3 +310,16 @@ def test_a_month_that_is_not_one_says_so_and_shows_this_month(db, client, make_u
     assert page.status_code == 200
     assert "is not a month (write it as 2026-12)" in page.content.decode()
     assert page.context["month"] == timezone.localdate().replace(day=1)
+
+
+def test_charts_escape_their_labels_and_draw_no_negative_bar():
+    from laseros.site.dashboard.charts import Bar, columns, hbars
+
+    hostile = '<script>alert(1)</script>"'
+    for chart in (
+        hbars([Bar(hostile, -5, "R -5.00"), Bar("ok", 3, "3")], title=hostile),
+        columns([Bar(hostile, -5, "R -5.00"), Bar("ok", 3, "3")], title=hostile),
+    ):
+        assert "<script>" not in chart and "&lt;script&gt;" in chart
+        assert 'height="-' not in chart and 'width="-' not in chart
+        assert "R -5.00" in chart
