@@ -159,11 +159,11 @@ def weekly_due(end: dt.date) -> dt.datetime:
     """A week's report: the Monday after it, at REPORT_WEEKLY_AT."""
     from django.conf import settings
 
-    return at_time(end + dt.timedelta(days=1), getattr(settings, "REPORT_WEEKLY_AT", "07:45"))
+    return at_time(end + dt.timedelta(days=1), settings.REPORT_WEEKLY_AT)
 
 
 def monthly_due(end: dt.date) -> dt.datetime:
     """A month's report: the 1st of the next month, at REPORT_MONTHLY_AT."""
     from django.conf import settings
 
-    return at_time(end + dt.timedelta(days=1), getattr(settings, "REPORT_MONTHLY_AT", "08:00"))
+    return at_time(end + dt.timedelta(days=1), settings.REPORT_MONTHLY_AT)

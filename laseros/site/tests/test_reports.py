@@ -453,6 +453,7 @@ def test_weekly_reports_are_made_on_monday_morning_once(db, settings, tmp_path):
     assert due == {
         ("employee", dt.date(2026, 11, 23)),
         ("maintenance", dt.date(2026, 11, 23)),
+        ("weekly_client", dt.date(2026, 11, 23)),
     }
     make_due_reports(_at(monday, 7, 45))
     assert reports_due(_at(monday, 8)) == []
