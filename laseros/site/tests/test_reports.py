@@ -531,3 +531,51 @@ def test_weekly_client_runs_the_same_queries_for_more_clients(day_shop):
         )
     large, report = count_queries(lambda: report_build(kind="weekly_client", day=DAY))
     assert large == small and len(report.tables[1].rows) > 10
+
+
+# --- every report ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["weekly_client", "monthly_exec", "employee", "maintenance"])
+def test_every_report_draws_a_page_a_pdf_and_a_workbook(kind, day_shop, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    runs = {r.format: r for r in report_make(kind=kind, day=DAY, by=None, send_to=[])}
+    report = report_build(kind=kind, day=DAY)
+    page = runs["html"].file.read().decode()
+    assert report.title in page and all(t.title in page for t in report.tables)
+    text = "".join(
+        p.get_text() for p in pymupdf.open(stream=runs["pdf"].file.read(), filetype="pdf")
+    )
+    assert report.title in text and report.figures[0].label in text
+    book = load_workbook(io.BytesIO(runs["xlsx"].file.read()))
+    assert book.sheetnames[0] == "Summary" and len(book.sheetnames) == 1 + len(report.tables)
+    figures = [row[1].value for row in book["Summary"].iter_rows(min_row=4)]
+    assert all(isinstance(v, (int, float, Decimal)) or v is None for v in figures)
+
+
+@pytest.mark.parametrize("kind", ["employee", "maintenance", "monthly_exec"])
+def test_the_other_reports_run_the_same_queries_for_more_runs(kind, day_shop):
+    small, _ = count_queries(lambda: report_build(kind=kind, day=DAY))
+    machine, operator = MachineFactory(code="L7"), OperatorFactory(display_name="Di")
+    stock = SheetStockFactory()
+    for n in range(10):
+        job = _job("cutting", _at(DAY, 6))
+        _run(machine, operator, _at(DAY, 10, n), 3, parts=1, sheets=1, stock=stock, job=job)
+    large, _ = count_queries(lambda: report_build(kind=kind, day=DAY))
+    assert large == small
+
+
+def test_manage_py_exits_2_on_a_refusal(db):
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    done = subprocess.run(
+        [sys.executable, "manage.py", "report", "weekly", "--date", "2026-11-27"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "There is no report 'weekly'" in done.stderr
