@@ -57,7 +57,8 @@ def queue_follow_job(*, project: Project, by: Actor = None, reason: str = "") ->
         .order_by("-added_at", "-pk")
     )
     last = items[0] if items else None
-    target = machine_for(project, last)
+    queued = Project.objects.filter(pk=project.pk, status__in=list(_IN_THE_QUEUE)).exists()
+    target = machine_for(project, last) if queued else None  # only a job to queue needs one
     machines = {i.machine_id for i in items if i.is_active} | ({target.pk} if target else set())
     for machine in Machine.objects.filter(pk__in=machines).order_by("pk"):
         _lock_machine(machine)  # every machine first, in one order; then the job
@@ -70,6 +71,7 @@ def queue_follow_job(*, project: Project, by: Actor = None, reason: str = "") ->
     status = ProjectStatus(current.status)
     why = reason or f"the job is {status.label}"
     if status in _IN_THE_QUEUE:
+        target = target or machine_for(current, last)  # (it moved into the queue meanwhile)
         return _one_active_item(current, active, last, target, want=_IN_THE_QUEUE[status], by=by)
     for item in active:
         if status in _CUT:
