@@ -36,6 +36,9 @@ PERMISSION_MATRIX: dict[str, dict[str, str]] = {
     "auth": {ADMIN: ALL, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},
     "authtoken": {ADMIN: ALL, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},
     "axes": {ADMIN: ALL, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
+    # the reports made (laseros.site): read by the office; made again (a new version) by managers;
+    # never edited or deleted, a report is kept as it was sent
+    "laseros_site": {ADMIN: "va", MANAGER: "va", OPERATOR: NONE, VIEWER: VIEW},
     # background tasks: managers see them and may re-run scheduled ones
     "django_q": {ADMIN: ALL, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
 }
