@@ -12,6 +12,7 @@ from collections.abc import Callable
 from .books import seed_books
 from .comms import seed_comms
 from .floor import seed_floor
+from .mail import seed_mail
 from .shop import (
     seed_clients,
     seed_drawings,
@@ -47,6 +48,8 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("books", seed_books),
     # the message templates' outbox: sent, failed and by-hand messages, notes of calls
     ("messages", seed_comms),
+    # e-mail intake: a client's reply filed with its job, an unknown sender waiting for a manager
+    ("e-mails", seed_mail),
 ]
 
 __all__ = ["DEMO_USERS", "STEPS", "demo_password", "demo_password_file"]
