@@ -191,128 +191,166 @@ def _file_text(query: str, words: list[str]) -> Q | None:
     return Q(pk__in=readings.values("file_id"))
 
 
-def _kinds() -> list[Kind]:
-    from clients.models import Client, Contact
-    from finance.models import Invoice, Quote
-    from ingest.models import FileIngest
-    from projects.models import Product, Project
+def _client_kind() -> Kind:
+    from clients.models import Client
 
+    return Kind(
+        key="client",
+        title="Clients",
+        permission="clients.view_client",
+        admin_name="clients_client",
+        queryset=lambda: Client.objects.all(),
+        fields=("name", "contact_person"),
+        identifiers=("code", "email", "phone"),
+        label=lambda c: f"{c.code} {c.name}",
+        detail=lambda c: " · ".join(filter(None, [c.contact_person, c.email, c.phone])),
+        exact=_client_exact,
+        code=lambda c: c.code,
+    )
+
+
+def _contact_kind() -> Kind:
+    from clients.models import Contact
+
+    return Kind(
+        key="contact",
+        title="Contacts",
+        permission="clients.view_contact",
+        admin_name="clients_contact",
+        queryset=lambda: Contact.objects.select_related("client"),
+        fields=("name", "role"),
+        identifiers=("email", "phone"),
+        label=lambda c: c.name,
+        detail=lambda c: " · ".join(
+            filter(None, [c.role, c.email, c.phone, f"{c.client.code} {c.client.name}"])
+        ),
+        mentions=_of_client,
+    )
+
+
+def _job_kind() -> Kind:
+    from projects.models import Project
+
+    return Kind(
+        key="job",
+        title="Jobs",
+        permission="projects.view_project",
+        admin_name="projects_project",
+        queryset=lambda: Project.objects.select_related("client"),
+        fields=("name", "description"),
+        identifiers=("code",),
+        label=lambda p: f"{p.code} {p.name}",
+        detail=lambda p: (
+            f"{p.client.name} · {p.get_status_display()}"
+            + (f" · due {p.due_date:%-d %b %Y}" if p.due_date else "")
+        ),
+        exact=_job_exact,
+        code=lambda p: p.code,
+        mentions=_of_client,
+    )
+
+
+def _product_kind() -> Kind:
+    from projects.models import Product
+
+    return Kind(
+        key="product",
+        title="Products",
+        permission="projects.view_product",
+        admin_name="projects_product",
+        queryset=lambda: Product.objects.all(),
+        fields=("name", "description"),
+        identifiers=("sku",),
+        label=lambda p: f"{p.sku} {p.name}",
+        detail=lambda p: "" if p.is_active else "inactive",
+        exact=_product_exact,
+        code=lambda p: p.sku,
+    )
+
+
+def _file_kind() -> Kind:
+    from ingest.models import FileIngest
+
+    return Kind(
+        key="file",
+        title="Files",
+        permission="ingest.view_fileingest",
+        admin_name="ingest_fileingest",
+        queryset=lambda: FileIngest.objects.live().select_related("project", "client"),
+        fields=("original_name",),
+        identifiers=("original_name", "stored_name"),
+        label=lambda f: f.original_name,
+        detail=lambda f: " · ".join(
+            filter(
+                None,
+                [
+                    f.project.code if f.project_id else (f.client.code if f.client_id else ""),
+                    f.get_kind_display(),
+                    f.get_status_display(),
+                ],
+            )
+        ),
+        extra=_file_text,
+        mentions=_of_client_or_job,
+    )
+
+
+def _quote_kind() -> Kind:
+    from finance.models import Quote
+
+    return Kind(
+        key="quote",
+        title="Quotes",
+        permission="finance.view_quote",
+        admin_name="finance_quote",
+        queryset=lambda: Quote.objects.select_related("client", "project"),
+        fields=("notes",),
+        identifiers=("number",),
+        label=lambda q: f"{q.label} {q.client.name}",
+        detail=lambda q: (
+            f"{q.project.code} · {q.get_status_display()}"
+            + (f" · expires {q.expires_on:%-d %b %Y}" if q.expires_on else "")
+        ),
+        exact=_quote_exact,
+        code=lambda q: q.number,
+        mentions=_of_client_or_job,
+        money=True,
+    )
+
+
+def _invoice_kind() -> Kind:
+    from finance.models import Invoice
+
+    return Kind(
+        key="invoice",
+        title="Invoices",
+        permission="finance.view_invoice",
+        admin_name="finance_invoice",
+        queryset=lambda: Invoice.objects.select_related("client", "project"),
+        fields=("client_name",),
+        identifiers=("number", "reference"),
+        label=lambda i: f"{i.label} {i.client.name}",
+        detail=lambda i: (
+            f"{i.project.code} · {i.get_status_display()}"
+            + (f" · {i.get_payment_state_display()}" if i.number else "")
+        ),
+        exact=_invoice_exact,
+        code=lambda i: i.number or "",
+        mentions=_of_client_or_job,
+        money=True,
+    )
+
+
+def _kinds() -> list[Kind]:
+    """Every kind a search looks through, in the order the answer lists them."""
     return [
-        Kind(
-            key="client",
-            title="Clients",
-            permission="clients.view_client",
-            admin_name="clients_client",
-            queryset=lambda: Client.objects.all(),
-            fields=("name", "contact_person"),
-            identifiers=("code", "email", "phone"),
-            label=lambda c: f"{c.code} {c.name}",
-            detail=lambda c: " · ".join(filter(None, [c.contact_person, c.email, c.phone])),
-            exact=_client_exact,
-            code=lambda c: c.code,
-        ),
-        Kind(
-            key="contact",
-            title="Contacts",
-            permission="clients.view_contact",
-            admin_name="clients_contact",
-            queryset=lambda: Contact.objects.select_related("client"),
-            fields=("name", "role"),
-            identifiers=("email", "phone"),
-            label=lambda c: c.name,
-            detail=lambda c: " · ".join(
-                filter(None, [c.role, c.email, c.phone, f"{c.client.code} {c.client.name}"])
-            ),
-            mentions=_of_client,
-        ),
-        Kind(
-            key="job",
-            title="Jobs",
-            permission="projects.view_project",
-            admin_name="projects_project",
-            queryset=lambda: Project.objects.select_related("client"),
-            fields=("name", "description"),
-            identifiers=("code",),
-            label=lambda p: f"{p.code} {p.name}",
-            detail=lambda p: (
-                f"{p.client.name} · {p.get_status_display()}"
-                + (f" · due {p.due_date:%-d %b %Y}" if p.due_date else "")
-            ),
-            exact=_job_exact,
-            code=lambda p: p.code,
-            mentions=_of_client,
-        ),
-        Kind(
-            key="product",
-            title="Products",
-            permission="projects.view_product",
-            admin_name="projects_product",
-            queryset=lambda: Product.objects.all(),
-            fields=("name", "description"),
-            identifiers=("sku",),
-            label=lambda p: f"{p.sku} {p.name}",
-            detail=lambda p: "" if p.is_active else "inactive",
-            exact=_product_exact,
-            code=lambda p: p.sku,
-        ),
-        Kind(
-            key="file",
-            title="Files",
-            permission="ingest.view_fileingest",
-            admin_name="ingest_fileingest",
-            queryset=lambda: FileIngest.objects.live().select_related("project", "client"),
-            fields=("original_name",),
-            identifiers=("original_name", "stored_name"),
-            label=lambda f: f.original_name,
-            detail=lambda f: " · ".join(
-                filter(
-                    None,
-                    [
-                        f.project.code if f.project_id else (f.client.code if f.client_id else ""),
-                        f.get_kind_display(),
-                        f.get_status_display(),
-                    ],
-                )
-            ),
-            extra=_file_text,
-            mentions=_of_client_or_job,
-        ),
-        Kind(
-            key="quote",
-            title="Quotes",
-            permission="finance.view_quote",
-            admin_name="finance_quote",
-            queryset=lambda: Quote.objects.select_related("client", "project"),
-            fields=("notes",),
-            identifiers=("number",),
-            label=lambda q: f"{q.label} {q.client.name}",
-            detail=lambda q: (
-                f"{q.project.code} · {q.get_status_display()}"
-                + (f" · expires {q.expires_on:%-d %b %Y}" if q.expires_on else "")
-            ),
-            exact=_quote_exact,
-            code=lambda q: q.number,
-            mentions=_of_client_or_job,
-            money=True,
-        ),
-        Kind(
-            key="invoice",
-            title="Invoices",
-            permission="finance.view_invoice",
-            admin_name="finance_invoice",
-            queryset=lambda: Invoice.objects.select_related("client", "project"),
-            fields=("client_name",),
-            identifiers=("number", "reference"),
-            label=lambda i: f"{i.label} {i.client.name}",
-            detail=lambda i: (
-                f"{i.project.code} · {i.get_status_display()}"
-                + (f" · {i.get_payment_state_display()}" if i.number else "")
-            ),
-            exact=_invoice_exact,
-            code=lambda i: i.number or "",
-            mentions=_of_client_or_job,
-            money=True,
-        ),
+        _client_kind(),
+        _contact_kind(),
+        _job_kind(),
+        _product_kind(),
+        _file_kind(),
+        _quote_kind(),
+        _invoice_kind(),
     ]
 
 
