@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import DurationField, ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.safestring import SafeString
+
+from laseros.site.dashboard import charts
 
 # A value's kind: how the page writes it, and the number format the workbook gives it.
 NUMBER_FORMATS = {
@@ -167,3 +170,18 @@ def monthly_due(end: dt.date) -> dt.datetime:
     from django.conf import settings
 
     return at_time(end + dt.timedelta(days=1), settings.REPORT_MONTHLY_AT)
+
+
+def run_duration() -> ExpressionWrapper:
+    """A run's time at the machine (ended_at - started_at), for summing in a query."""
+    return ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+
+
+def whole_minutes(delta: dt.timedelta | None) -> int:
+    """A summed duration in whole minutes (0 when nothing was summed)."""
+    return int((delta or dt.timedelta()).total_seconds() // 60)
+
+
+def hbar_chart(title: str, bars: list[charts.Bar]) -> list[Chart]:
+    """One horizontal-bar chart titled `title`, or none when there is nothing to draw."""
+    return [Chart(title, charts.hbars(bars, title=title))] if bars else []

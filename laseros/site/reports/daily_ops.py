@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from laseros.site.dashboard import charts
 from laseros.site.dashboard.selectors import low_stock, machine_loads
 
-from .base import Chart, Column, Figure, Report, Table, day_bounds
+from .base import (
+    Column,
+    Figure,
+    Report,
+    Table,
+    day_bounds,
+    hbar_chart,
+    run_duration,
+    whole_minutes,
+)
 
 KIND = "daily_ops"
 TITLE = "Daily Ops"
@@ -36,10 +45,6 @@ def due_at(start: dt.date, end: dt.date) -> dt.datetime:
     return dt.datetime.combine(
         end + dt.timedelta(days=1), dt.time(hour, minute), tzinfo=timezone.get_current_timezone()
     )
-
-
-def _minutes(delta: dt.timedelta | None) -> int:
-    return int((delta or dt.timedelta()).total_seconds() // 60)
 
 
 def _runs(start: dt.datetime, end: dt.datetime) -> Table:
@@ -87,12 +92,11 @@ def _runs(start: dt.datetime, end: dt.datetime) -> Table:
 def _operators(start: dt.datetime, end: dt.datetime) -> Table:
     from production.models import LaserRun, LaserRunSheet
 
-    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
     on_day = Q(started_at__gte=start, started_at__lt=end)
     rows = (
         LaserRun.objects.filter(on_day)
         .values("operator", "operator__display_name")
-        .annotate(runs=Count("pk"), time=Sum(duration), parts=Sum("parts_cut"))
+        .annotate(runs=Count("pk"), time=Sum(run_duration()), parts=Sum("parts_cut"))
         .annotate(scrap=Sum("scrap_parts"))
         .order_by("operator__display_name")
     )
@@ -116,7 +120,7 @@ def _operators(start: dt.datetime, end: dt.datetime) -> Table:
             (
                 r["operator__display_name"],
                 r["runs"],
-                _minutes(r["time"]),
+                whole_minutes(r["time"]),
                 sheets.get(r["operator"], 0),
                 r["parts"] or 0,
                 r["scrap"] or 0,
@@ -286,11 +290,7 @@ def build(start: dt.date, end: dt.date) -> Report:
         period_end=end,
         figures=figures,
         tables=[runs, operators, machines, moves, stuck, stock],
-        charts=[
-            Chart("Cut time per machine", charts.hbars(chart_rows, title="Cut time per machine"))
-        ]
-        if chart_rows
-        else [],
+        charts=hbar_chart("Cut time per machine", chart_rows),
         notes=["Blockers and low stock are as the shop stood when the report was made."],
     )
     return report
