@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 
 from laseros.site.dashboard import charts
 
-from .base import Chart, Column, Figure, Report, Table, day_bounds, week_of, weekly_due
+from .base import (
+    Column,
+    Figure,
+    Report,
+    Table,
+    day_bounds,
+    hbar_chart,
+    run_duration,
+    week_of,
+    weekly_due,
+)
 
 KIND = "maintenance"
 TITLE = "Maintenance"
@@ -29,14 +40,14 @@ def _hours(delta: dt.timedelta | None) -> float:
     return round((delta or dt.timedelta()).total_seconds() / 3600, 2)
 
 
-def build(start: dt.date, end: dt.date) -> Report:
-    from production.models import LaserRun, LaserRunProject, Machine
+def _runs(begin: dt.datetime, finish: dt.datetime) -> dict[int, dict]:
+    """Each machine's runs and time in the week and to date, and its first run, by machine pk."""
+    from production.models import LaserRun
 
-    begin, finish = day_bounds(start, end)
-    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
+    duration = run_duration()
     in_week = Q(started_at__gte=begin, started_at__lt=finish)
     to_date = Q(started_at__lt=finish)
-    runs = {
+    return {
         row["machine"]: row
         for row in LaserRun.objects.values("machine")
         .annotate(
@@ -48,8 +59,14 @@ def build(start: dt.date, end: dt.date) -> Report:
         )
         .order_by()
     }
+
+
+def _cut(begin: dt.datetime, finish: dt.datetime) -> dict[int, dict]:
+    """Each machine's pierces and cut length in the week, and its pierces to date."""
+    from production.models import LaserRunProject
+
     week_share = Q(run__started_at__gte=begin, run__started_at__lt=finish)
-    cut = {
+    return {
         row["run__machine"]: row
         for row in LaserRunProject.objects.values("run__machine")
         .annotate(
@@ -59,27 +76,31 @@ def build(start: dt.date, end: dt.date) -> Report:
         )
         .order_by()
     }
-    rows = []
-    for machine in Machine.objects.filter(Q(is_active=True) | Q(pk__in=runs.keys())).order_by(
-        "code"
-    ):
-        r, c = runs.get(machine.pk, {}), cut.get(machine.pk, {})
-        first = r.get("first")
-        rows.append(
-            (
-                machine.code,
-                machine.name,
-                r.get("week_runs", 0),
-                _hours(r.get("week_time")),
-                c.get("week_pierces") or 0,
-                float((c.get("week_cut") or Decimal(0)) / 1000),
-                r.get("all_runs", 0),
-                _hours(r.get("all_time")),
-                c.get("all_pierces") or 0,
-                first.date() if first else None,
-            )
-        )
-    table = Table(
+
+
+def _machine_row(machine: Any, r: dict, c: dict) -> tuple:
+    first = r.get("first")
+    return (
+        machine.code,
+        machine.name,
+        r.get("week_runs", 0),
+        _hours(r.get("week_time")),
+        c.get("week_pierces") or 0,
+        float((c.get("week_cut") or Decimal(0)) / 1000),
+        r.get("all_runs", 0),
+        _hours(r.get("all_time")),
+        c.get("all_pierces") or 0,
+        first.date() if first else None,
+    )
+
+
+def _machines(begin: dt.datetime, finish: dt.datetime) -> Table:
+    """A row per active machine or machine that ever ran: its week and its figures to date."""
+    from production.models import Machine
+
+    runs, cut = _runs(begin, finish), _cut(begin, finish)
+    machines = Machine.objects.filter(Q(is_active=True) | Q(pk__in=runs.keys())).order_by("code")
+    return Table(
         "Machines",
         [
             Column("Machine", "text", 10),
@@ -93,25 +114,33 @@ def build(start: dt.date, end: dt.date) -> Report:
             Column("Pierces to date", "int", 15),
             Column("Since", "date", 12),
         ],
-        rows,
+        [_machine_row(m, runs.get(m.pk, {}), cut.get(m.pk, {})) for m in machines],
         empty="No machine.",
     )
-    bars = [charts.Bar(r[0], r[3], f"{r[3]:.1f} h") for r in rows]
+
+
+def _figures(rows: list[tuple]) -> list[Figure]:
+    return [
+        Figure("Machines", len(rows)),
+        Figure("Runs", sum(r[2] for r in rows)),
+        Figure("Hours cut", sum(r[3] for r in rows), "hours"),
+        Figure("Pierces", sum(r[4] for r in rows)),
+    ]
+
+
+def build(start: dt.date, end: dt.date) -> Report:
+    """The Maintenance report for the week `start` (Monday) to `end` (Sunday)."""
+    begin, finish = day_bounds(start, end)
+    machines = _machines(begin, finish)
+    bars = [charts.Bar(r[0], r[3], f"{r[3]:.1f} h") for r in machines.rows]
     return Report(
         kind=KIND,
         title=TITLE,
         period_start=start,
         period_end=end,
-        figures=[
-            Figure("Machines", len(rows)),
-            Figure("Runs", sum(r[2] for r in rows)),
-            Figure("Hours cut", sum(r[3] for r in rows), "hours"),
-            Figure("Pierces", sum(r[4] for r in rows)),
-        ],
-        tables=[table],
-        charts=[Chart("Hours cut this week", charts.hbars(bars, title="Hours cut this week"))]
-        if bars
-        else [],
+        figures=_figures(machines.rows),
+        tables=[machines],
+        charts=hbar_chart("Hours cut this week", bars),
         notes=[
             "'To date' counts every run recorded up to the end of the week ('Since': the first)."
         ],
