@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 
@@ -30,17 +31,20 @@ def _by_client(queryset, **aggregates) -> dict[int, dict]:
     }
 
 
-def build(start: dt.date, end: dt.date) -> Report:
-    from clients.models import Client
-    from finance.models import Invoice, InvoiceStatus, Quote, QuoteStatus
+def _closed() -> list[str]:
+    from projects.models import ProjectStatus
+
+    return [ProjectStatus.COMPLETED, ProjectStatus.CANCELLED]
+
+
+def _jobs(begin: dt.datetime, finish: dt.datetime) -> dict[int, dict]:
+    """Each client's open jobs, and its jobs new, moved and completed in the week."""
     from projects.models import Project, ProjectStatus
 
-    begin, finish = day_bounds(start, end)
-    closed = [ProjectStatus.COMPLETED, ProjectStatus.CANCELLED]
-    jobs = _by_client(
+    return _by_client(
         Project.objects.all(),
         # distinct: counting the moves joins the status changes (a row per change)
-        open=Count("pk", filter=~Q(status__in=closed), distinct=True),
+        open=Count("pk", filter=~Q(status__in=_closed()), distinct=True),
         new=Count("pk", filter=Q(created_at__gte=begin, created_at__lt=finish), distinct=True),
         moved=Count(
             "pk",
@@ -55,45 +59,72 @@ def build(start: dt.date, end: dt.date) -> Report:
             distinct=True,
         ),
     )
-    quotes = _by_client(
+
+
+def _quotes(start: dt.date, end: dt.date) -> dict[int, dict]:
+    """Each client's quotes sent in the week and quotes waiting, with their values."""
+    from finance.models import Quote, QuoteStatus
+
+    return _by_client(
         Quote.objects.all(),
         sent=Count("pk", filter=Q(sent_on__gte=start, sent_on__lte=end)),
         sent_value=Sum("total_incl_vat", filter=Q(sent_on__gte=start, sent_on__lte=end)),
         waiting=Count("pk", filter=Q(status=QuoteStatus.SENT)),
         waiting_value=Sum("total_incl_vat", filter=Q(status=QuoteStatus.SENT)),
     )
+
+
+def _invoices(start: dt.date, end: dt.date) -> dict[int, dict]:
+    """Each client's invoices issued in the week, with their value, and what it owes."""
+    from finance.models import Invoice, InvoiceStatus
+
     week = Q(issued_on__gte=start, issued_on__lte=end) & ~Q(status=InvoiceStatus.DRAFT)
-    invoices = _by_client(
+    return _by_client(
         Invoice.objects.all(),
         issued=Count("pk", filter=week),
         issued_value=Sum("total", filter=week),
         owed=Sum("balance", filter=Q(status=InvoiceStatus.ISSUED)),
     )
+
+
+def _active(jobs: dict[int, dict], quotes: dict[int, dict], invoices: dict[int, dict]) -> set[int]:
+    """The clients with work, quotes or money owed."""
     active = {
         pk for pk, row in jobs.items() if row["open"] or row["new"] or row["moved"] or row["done"]
     }
     active |= {pk for pk, row in quotes.items() if row["sent"] or row["waiting"]}
     active |= {pk for pk, row in invoices.items() if row["issued"] or row["owed"]}
-    rows = []
-    for client in Client.objects.filter(pk__in=active).order_by("name"):
-        j, q, i = jobs.get(client.pk, {}), quotes.get(client.pk, {}), invoices.get(client.pk, {})
-        rows.append(
-            (
-                client.code,
-                client.name,
-                j.get("open", 0),
-                j.get("new", 0),
-                j.get("moved", 0),
-                j.get("done", 0),
-                q.get("sent", 0),
-                q.get("sent_value") or ZERO,
-                q.get("waiting", 0),
-                q.get("waiting_value") or ZERO,
-                i.get("issued", 0),
-                i.get("issued_value") or ZERO,
-                i.get("owed") or ZERO,
-            )
-        )
+    return active
+
+
+def _client_row(client: Any, j: dict, q: dict, i: dict) -> tuple:
+    return (
+        client.code,
+        client.name,
+        j.get("open", 0),
+        j.get("new", 0),
+        j.get("moved", 0),
+        j.get("done", 0),
+        q.get("sent", 0),
+        q.get("sent_value") or ZERO,
+        q.get("waiting", 0),
+        q.get("waiting_value") or ZERO,
+        i.get("issued", 0),
+        i.get("issued_value") or ZERO,
+        i.get("owed") or ZERO,
+    )
+
+
+def _clients(start: dt.date, end: dt.date) -> Table:
+    """A row per client with work, quotes or money owed, with a totals row."""
+    from clients.models import Client
+
+    begin, finish = day_bounds(start, end)
+    jobs, quotes, invoices = _jobs(begin, finish), _quotes(start, end), _invoices(start, end)
+    rows = [
+        _client_row(c, jobs.get(c.pk, {}), quotes.get(c.pk, {}), invoices.get(c.pk, {}))
+        for c in Client.objects.filter(pk__in=_active(jobs, quotes, invoices)).order_by("name")
+    ]
     summary = Table(
         "Clients",
         [
@@ -114,14 +145,21 @@ def build(start: dt.date, end: dt.date) -> Report:
         rows,
         empty="No client had work, quotes or money owed this week.",
     )
-    summary.totals = ("", "Total", *(_total(rows, n) for n in range(2, 13)))
+    summary.totals = _totals(rows)
+    return summary
+
+
+def _open_jobs() -> Table:
+    """Every open job, by client, as it stands now."""
+    from projects.models import Project, ProjectStatus
+
     labels = dict(ProjectStatus.choices)
     open_jobs = (
-        Project.objects.exclude(status__in=closed)
+        Project.objects.exclude(status__in=_closed())
         .select_related("client")
         .order_by("client__name", "due_date", "code")
     )
-    job_table = Table(
+    return Table(
         "Open jobs",
         [
             Column("Client", "text", 24),
@@ -137,21 +175,35 @@ def build(start: dt.date, end: dt.date) -> Report:
         ],
         empty="No open job.",
     )
+
+
+def _figures(rows: list[tuple]) -> list[Figure]:
+    totals = _totals(rows)
+    return [
+        Figure("Clients with work", len(rows)),
+        Figure("Open jobs", totals[2]),
+        Figure("Quotes sent", totals[6]),
+        Figure("Invoiced (incl. VAT)", totals[11], "money"),
+        Figure("Owed", totals[12], "money"),
+    ]
+
+
+def build(start: dt.date, end: dt.date) -> Report:
+    """The Weekly Client report for the week `start` (Monday) to `end` (Sunday)."""
+    clients = _clients(start, end)
     return Report(
         kind=KIND,
         title=TITLE,
         period_start=start,
         period_end=end,
-        figures=[
-            Figure("Clients with work", len(rows)),
-            Figure("Open jobs", summary.totals[2]),
-            Figure("Quotes sent", summary.totals[6]),
-            Figure("Invoiced (incl. VAT)", summary.totals[11], "money"),
-            Figure("Owed", summary.totals[12], "money"),
-        ],
-        tables=[summary, job_table],
+        figures=_figures(clients.rows),
+        tables=[clients, _open_jobs()],
         notes=["Open jobs and what is owed are as they stood when the report was made."],
     )
+
+
+def _totals(rows: list[tuple]) -> tuple:
+    return ("", "Total", *(_total(rows, n) for n in range(2, 13)))
 
 
 def _total(rows: list[tuple], index: int):
