@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
+from laseros.workdays import add_working_days, is_working_day
+
 from .. import planning
 from ..models import QUEUE_ACTIVE, QueueItem
 from ..services.planning import slot_override_clear, slot_override_set
@@ -39,10 +41,13 @@ def _planner(request: HtmxHttpRequest) -> None:
 
 
 def _asked_day(request: HtmxHttpRequest) -> dt.date:
+    """The day asked for; else today, or on a day the shop is closed (a weekend, a public
+    holiday) the next working day: the board opens on the work ahead, not on a week that is over."""
     try:
         return dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        return timezone.localdate()
+        today = timezone.localdate()
+        return today if is_working_day(today) else add_working_days(today, 1)
 
 
 def _board_context(request: HtmxHttpRequest) -> dict:

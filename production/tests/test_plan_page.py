@@ -268,3 +268,17 @@ def test_the_day_view_and_odd_addresses(shop, as_role):
         answer = client.get(URL, odd)
         assert answer.status_code == 200
         assert answer.context["board"].days[0] == dt.date(2026, 12, 14)
+
+
+def test_on_a_day_the_shop_is_closed_the_board_opens_on_the_work_ahead(shop, as_role, monkeypatch):
+    """Saturday 19 Dec: the week that holds today is over, so the board opens on the week of the
+    next working day (Monday 21 Dec), and the day view on that Monday, not on a closed day."""
+    monkeypatch.setattr(timezone, "now", lambda: at(19, 10))
+    client = as_role("Manager")
+    week = client.get(URL)
+    assert week.context["board"].days[0] == dt.date(2026, 12, 21)
+    day = client.get(URL, {"view": "day"})
+    assert day.context["board"].days == [dt.date(2026, 12, 21)]
+    # a day asked for is the one shown: its week, from its Monday
+    asked = client.get(URL, {"date": "2026-12-19"})
+    assert asked.context["board"].days[0] == dt.date(2026, 12, 14)
