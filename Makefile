@@ -25,7 +25,7 @@ test: setup-test lint check pytest pytest-postgres
 
 # The quick loop while working: no system packages, no PostgreSQL leg, no slow tests.
 test-fast: $(STAMPS)/venv-test
-	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
+	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist load -m "not slow"
 
 # --- set-up -----------------------------------------------------------------------------------
 
@@ -79,19 +79,23 @@ check:
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Test processes per leg (pytest-xdist; each has its own test database). auto: one per CPU.
+# --dist load hands tests out in collection order, where pytest-django puts the tests that commit
+# (transactional, live server) last: their teardown empties the database, rows of the data
+# migrations (rates, VAT, materials, templates) too, so no test may run after one of them on the
+# same worker. worksteal broke that: a worker done with its half stole the other's early tests.
 PYTEST_WORKERS ?= auto
 # More pytest options for both legs, e.g. make test PYTEST_ARGS="--durations=30"
 PYTEST_ARGS ?=
 
 pytest:
 	@echo "== pytest on SQLite"
-	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # The PostgreSQL leg runs the tests whose answer can depend on the database; the others
 # (parsers, file checks, start-up, pages in a browser) read the same on either database and ran
 # in the SQLite leg (conftest.py).
 pytest-postgres:
-	@LASEROS_TESTS_DATABASE_ONLY=1 scripts/test-postgres.sh -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	@LASEROS_TESTS_DATABASE_ONLY=1 scripts/test-postgres.sh -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(STAMPS) staticfiles
