@@ -37,6 +37,19 @@ class MachineQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def able_to_cut(self, material_id: int | None, thickness_mm: Decimal | None):
+        """The machines that cut this material at this thickness: those with no materials chosen
+        or with it among theirs, and no limit or one at least this thick. An unknown material
+        or thickness rules no machine out."""
+        able = self
+        if material_id is not None:
+            able = able.filter(Q(materials__isnull=True) | Q(materials=material_id))
+        if thickness_mm is not None:
+            able = able.filter(
+                Q(max_thickness_mm__isnull=True) | Q(max_thickness_mm__gte=thickness_mm)
+            )
+        return able.distinct()
+
 
 class Machine(models.Model):
     """A laser cutter. The shop has one today (a Golden Laser X3); nothing assumes one."""
@@ -50,6 +63,21 @@ class Machine(models.Model):
     power_w = models.PositiveIntegerField("power (W)", null=True, blank=True, validators=POWER_W)
     max_sheet_width_mm = models.PositiveIntegerField(null=True, blank=True, validators=SIDE_MM)
     max_sheet_length_mm = models.PositiveIntegerField(null=True, blank=True, validators=SIDE_MM)
+    materials = models.ManyToManyField(
+        "inventory.Material",
+        blank=True,
+        related_name="machines",
+        help_text="The materials it cuts. None chosen: every material. A job is queued only on "
+        "a machine that cuts its material and thickness.",
+    )
+    max_thickness_mm = models.DecimalField(
+        "thickest plate (mm)",
+        **MM,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text="The thickest plate it cuts, in mm. Empty: no limit.",
+    )
     is_active = models.BooleanField(default=True, help_text="Untick when it is sold or retired.")
     hourly_rate = models.DecimalField(
         "hourly rate (R)",

@@ -484,12 +484,17 @@ def queue_approved_on_account(*, project: Project, by: Actor = None) -> QueueIte
 
 
 def _queue_released_project(*, project: Project, by: Actor, why: str) -> QueueItem | None:
-    """Queue a job released for production on the default machine and move it to Queued, with
-    `why` ("paid") in its history; None when there is no active machine or it is queued already."""
-    machine = default_machine()
-    if machine is None:
+    """Queue a job released for production on a machine that cuts it (the default one when it
+    can) and move it to Queued, with `why` ("paid") in its history; None when there is no active
+    machine or it is queued already. A job no active machine can cut is refused, saying why."""
+    from .queue_sync import cannot_cut, machine_for
+
+    if not Machine.objects.active().exists():
         logger.warning("no active machine: project %s (%s) was not queued", project.code, why)
         return None
+    machine = machine_for(project)
+    if machine is None:
+        raise ValidationError({"machine": cannot_cut(project)})
     _lock_machine(machine)  # a second signal for the same job waits here, then finds the item
     # Lock the job before the audit chain is held (queue_add writes an entry), the same order as
     # projects' own services, so the transition below never waits in a cycle.

@@ -36,12 +36,32 @@ _CUT = (ProjectStatus.QC, ProjectStatus.READY, ProjectStatus.COMPLETED)
 
 
 def machine_for(project: Project, last: QueueItem | None = None) -> Machine | None:
-    """Where the job is (re)queued: the machine its last item was on, if it is active (a job
-    back from On hold returns to its machine), else the default machine. Machines do not record
-    which materials and thicknesses they cut (the shop has one laser): any active machine may."""
-    if last is not None and last.machine.is_active:
+    """Where the job is (re)queued: an active machine that cuts its material and thickness
+    (Machine.materials, max_thickness_mm): the machine its last item was on (a job back from On
+    hold returns to its machine), else the default machine, else the first able one by code.
+    None when no active machine can cut it."""
+    able = Machine.objects.active().able_to_cut(project.material_id, project.thickness_mm)
+    ids = set(able.values_list("pk", flat=True))
+    if last is not None and last.machine_id in ids:
         return last.machine
-    return default_machine()
+    default = default_machine()
+    if default is not None and default.pk in ids:
+        return default
+    return able.order_by("code").first()
+
+
+def cannot_cut(project: Project) -> str:
+    """Why no machine takes the job: its material and thickness, named."""
+    material = project.material
+    what = " ".join(
+        part
+        for part in (
+            material.code if material is not None else "",
+            f"{project.thickness_mm.normalize():f} mm" if project.thickness_mm else "",
+        )
+        if part
+    )
+    return f"No active machine cuts {what or 'this job'}: choose its materials and thickest plate."
 
 
 @transaction.atomic
@@ -129,8 +149,12 @@ def _one_active_item(
 def _no_machine(project: Project):
     from django.core.exceptions import ValidationError
 
+    if not Machine.objects.active().exists():
+        return ValidationError(
+            {"machine": f"{project.code} could not be queued: there is no active machine."}
+        )
     return ValidationError(
-        {"machine": f"{project.code} could not be queued: there is no active machine."}
+        {"machine": f"{project.code} could not be queued. {cannot_cut(project)}"}
     )
 
 
