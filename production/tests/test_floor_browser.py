@@ -13,26 +13,25 @@ in test-screenshots/floor-<page>-<width>.png for a developer to look at.
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 
 from laseros.testing import chromium
+from production.tests.floor_browser import (
+    PASSWORD,
+    SCREENSHOTS,
+    TABLET,
+    drag,
+    look,
+    orm,
+    queue_order,
+    watch,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-screenshots"
-TABLET = {"width": 768, "height": 1024}
-PHONE = {"width": 390, "height": 844}
-PASSWORD = "pw-Floor-2026"
-MIN_TARGET = 44
 
-# the page's width against the window's
-FITS = "() => ({page: document.documentElement.scrollWidth, window: innerWidth})"
 # every visible link, button, input and drag handle smaller than MIN_TARGET px in either side
 SMALL_TARGETS = """(least) => [...document.querySelectorAll(
     'a[href], button, input:not([type=hidden]), .queue-row__handle')]
@@ -46,12 +45,6 @@ ROW_CODES = (
 )
 PREVIEW_LOADED = """() => [...document.querySelectorAll('.part__preview img')]
   .map(img => img.complete && img.naturalWidth > 0)"""
-
-
-def orm(function, *args):
-    """Run ORM work off Playwright's thread (its event loop forbids it in this one)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
 
 
 def _png(width: int = 320, height: int = 240) -> bytes:
@@ -134,75 +127,12 @@ def _build_floor() -> dict:
     return {"urgent": urgent.code, "normal": codes, "card": codes[0]}
 
 
-def _queue_order() -> list[str]:
-    from production.models import QueueItem
-
-    rows = QueueItem.objects.filter(machine__code="X3", status__in=["queued", "cutting"])
-    return list(rows.order_by("position").values_list("project__code", flat=True))
-
-
 def _moves_by(username: str) -> int:
     from laseros.models import ActivityLog
 
     return ActivityLog.objects.filter(
         actor__username=username, message__startswith="moved from"
     ).count()
-
-
-def _watch(context, base: str) -> tuple[list[str], list[str]]:
-    """Console errors and page errors (a CSP refusal is one); requests to other hosts."""
-    errors: list[str] = []
-    foreign: list[str] = []
-    host = urlsplit(base).netloc
-
-    def route(route):
-        url = route.request.url
-        if urlsplit(url).scheme in {"http", "https"} and urlsplit(url).netloc != host:
-            foreign.append(url)
-            return route.abort()
-        return route.continue_()
-
-    def console(message) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    context.route("**/*", route)
-    context.on("console", console)
-    context.on("weberror", lambda e: errors.append(f"page error: {e.error}"))
-    return errors, foreign
-
-
-def _look(page, name: str, problems: list[str]) -> None:
-    """At both sizes: no sideways scroll, no small target; a screenshot of each."""
-    for size in (TABLET, PHONE):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(150)
-        fits = page.evaluate(FITS)
-        if fits["page"] > fits["window"]:
-            problems.append(f"{name}@{size['width']}: the page scrolls sideways ({fits})")
-        small = page.evaluate(SMALL_TARGETS, MIN_TARGET)
-        if small:
-            problems.append(f"{name}@{size['width']}: targets under {MIN_TARGET} px: {small}")
-        page.screenshot(path=str(SCREENSHOTS / f"floor-{name}-{size['width']}.png"), full_page=True)
-    page.set_viewport_size(TABLET)
-
-
-def _drag(page, source_code: str, target_code: str) -> None:
-    """Drag `source_code`'s row by its handle onto `target_code`'s row, as a finger would."""
-    handle = page.locator(".queue-row", has_text=source_code).locator(".queue-row__handle")
-    target = page.locator(".queue-row", has_text=target_code)
-    start = handle.bounding_box()
-    end = target.bounding_box()
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    steps = 12
-    y_to = end["y"] + 4
-    for step in range(1, steps + 1):
-        y = start["y"] + (y_to - start["y"]) * step / steps
-        page.mouse.move(start["x"] + start["width"] / 2, y)
-        page.wait_for_timeout(30)
-    page.wait_for_timeout(200)
-    page.mouse.up()
 
 
 def _log_in(page, base: str, username: str) -> None:
@@ -220,32 +150,32 @@ def test_the_floor_on_a_tablet(live_server):
     problems: list[str] = []
     with chromium() as browser:
         context = browser.new_context(viewport=TABLET, has_touch=False)
-        errors, foreign = _watch(context, base)
+        errors, foreign = watch(context, base)
         page = context.new_page()
 
         # the tablet's login
         page.goto(f"{base}/floor/login/")
-        _look(page, "login", problems)
+        look(page, "login", problems, small_targets=SMALL_TARGETS, prefix="floor-")
         _log_in(page, base, "thandi")
         page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
-        _look(page, "queue", problems)
+        look(page, "queue", problems, small_targets=SMALL_TARGETS, prefix="floor-")
 
         # drag the last normal job to the top of the normal jobs (position 2: under the urgent)
-        before = orm(_queue_order)
+        before = orm(queue_order)
         moved = floor["normal"][-1]
-        _drag(page, moved, floor["normal"][0])
+        drag(page, moved, floor["normal"][0])
         page.wait_for_selector(".alert--ok")
         assert f"{moved} moved to 2." in page.inner_text(".alert--ok")
-        after = orm(_queue_order)
+        after = orm(queue_order)
         assert after == [before[0], moved, *[c for c in before[1:] if c != moved]]
         assert page.evaluate(ROW_CODES) == after
         assert orm(_moves_by, "thandi") == 1
 
         # past the urgent job: refused, the row goes back, the page says why
-        _drag(page, floor["normal"][1], floor["urgent"])
+        drag(page, floor["normal"][1], floor["urgent"])
         page.wait_for_selector(".alert--error:not([hidden])")
         assert "The queue goes by priority" in page.inner_text(".alert--error:not([hidden])")
-        assert orm(_queue_order) == after
+        assert orm(queue_order) == after
         assert page.evaluate(ROW_CODES) == after
         page.screenshot(path=str(SCREENSHOTS / "floor-queue-refused-768.png"), full_page=True)
 
@@ -257,7 +187,7 @@ def test_the_floor_on_a_tablet(live_server):
         text = page.inner_text("main")
         for expected in ("Base plate", "4 200 mm/min", "12.5 bar", "A hole is smaller", "Deburr"):
             assert expected.replace(" ", "") in text.replace(" ", "").replace("\xa0", "")
-        _look(page, "job", problems)
+        look(page, "job", problems, small_targets=SMALL_TARGETS, prefix="floor-")
 
         # offline: the queue and the card read from the tablet's cache; a drag is refused
         page.goto(f"{base}/floor/queue/X3/")
@@ -266,7 +196,7 @@ def test_the_floor_on_a_tablet(live_server):
         page.reload()
         assert page.evaluate(ROW_CODES) == after
         assert page.is_visible("#floor-offline")
-        _drag(page, floor["normal"][2], floor["normal"][1])
+        drag(page, floor["normal"][2], floor["normal"][1])
         page.wait_for_selector(".alert--error:not([hidden])")
         refusal = page.inner_text(".alert--error:not([hidden])")
         assert refusal.startswith("You are offline: the move was not saved.")
@@ -281,21 +211,21 @@ def test_the_floor_on_a_tablet(live_server):
         assert page.evaluate(PREVIEW_LOADED) == [True]
         page.goto(f"{base}/floor/queue/X9/")  # never visited: the offline page
         assert "You are offline" in page.inner_text("h1")
-        _look(page, "offline", problems)
+        look(page, "offline", problems, small_targets=SMALL_TARGETS, prefix="floor-")
         context.set_offline(False)
         context.close()
 
         # a viewer sees the queue and cannot act
         context = browser.new_context(viewport=TABLET)
-        viewer_errors, viewer_foreign = _watch(context, base)
+        viewer_errors, viewer_foreign = watch(context, base)
         page = context.new_page()
         _log_in(page, base, "pieter")
         assert page.locator(".queue-row__handle").count() == 0
         assert page.evaluate(ROW_CODES) == after
-        _look(page, "queue-viewer", problems)
+        look(page, "queue-viewer", problems, small_targets=SMALL_TARGETS, prefix="floor-")
         context.close()
 
-    assert orm(_queue_order) == after
+    assert orm(queue_order) == after
     assert not problems, "\n".join(problems)
     assert not foreign and not viewer_foreign, foreign + viewer_foreign
     # the refused move's 422, and what could not load while offline, are expected

@@ -12,25 +12,25 @@ touch targets of at least 44 px; each is saved as test-screenshots/floor-run-<pa
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 
 from laseros.testing import chromium
+from production.tests.floor_browser import (
+    PASSWORD,
+    SCREENSHOTS,
+    TABLET,
+    drag,
+    look,
+    orm,
+    queue_order,
+    watch,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-screenshots"
-TABLET = {"width": 768, "height": 1024}
-PHONE = {"width": 390, "height": 844}
-PASSWORD = "pw-Floor-2026"
-MIN_TARGET = 44
 
-FITS = "() => ({page: document.documentElement.scrollWidth, window: innerWidth})"
 # the touch targets (buttons, fields, ticks, chips, cards) smaller than MIN_TARGET px
 SMALL_TARGETS = """(least) => [...document.querySelectorAll(
     'button, input:not([type=hidden]), select, textarea, summary, a.btn, a.chip, a.run-card,'
@@ -40,12 +40,6 @@ SMALL_TARGETS = """(least) => [...document.querySelectorAll(
   .filter(({r}) => r.width < least || r.height < least)
   .map(({el, r}) => `${el.tagName.toLowerCase()} ${el.name || el.innerText.trim().slice(0, 30)} `
                     + `${Math.round(r.width)}×${Math.round(r.height)}`)"""
-
-
-def orm(function, *args):
-    """Run ORM work off Playwright's thread (its event loop forbids it in this one)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(function, *args).result()
 
 
 def _jpeg() -> bytes:
@@ -98,13 +92,6 @@ def _build() -> dict:
     return {"stock": stock.pk, "codes": codes}
 
 
-def _queue_order() -> list[str]:
-    from production.models import QueueItem
-
-    rows = QueueItem.objects.filter(machine__code="X3", status__in=["queued", "cutting"])
-    return list(rows.order_by("position").values_list("project__code", flat=True))
-
-
 def _after(code: str, stock_pk: int) -> dict:
     from inventory.models import SheetStock
     from laseros.models import ActivityLog
@@ -133,59 +120,6 @@ def _after(code: str, stock_pk: int) -> dict:
     }
 
 
-def _watch(context, base: str) -> tuple[list[str], list[str]]:
-    errors: list[str] = []
-    foreign: list[str] = []
-    host = urlsplit(base).netloc
-
-    def route(route):
-        url = route.request.url
-        if urlsplit(url).scheme in {"http", "https"} and urlsplit(url).netloc != host:
-            foreign.append(url)
-            return route.abort()
-        return route.continue_()
-
-    context.route("**/*", route)
-    context.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    context.on("weberror", lambda e: errors.append(f"page error: {e.error}"))
-    return errors, foreign
-
-
-def _look(page, name: str, problems: list[str]) -> None:
-    """At both sizes: no sideways scroll, no small target; a screenshot of each."""
-    for size in (TABLET, PHONE):
-        page.set_viewport_size(size)
-        page.wait_for_timeout(150)
-        fits = page.evaluate(FITS)
-        if fits["page"] > fits["window"]:
-            problems.append(f"{name}@{size['width']}: the page scrolls sideways ({fits})")
-        small = page.evaluate(SMALL_TARGETS, MIN_TARGET)
-        if small:
-            problems.append(f"{name}@{size['width']}: targets under {MIN_TARGET} px: {small}")
-        page.screenshot(
-            path=str(SCREENSHOTS / f"floor-run-{name}-{size['width']}.png"), full_page=True
-        )
-    page.set_viewport_size(TABLET)
-
-
-def _drag(page, source_code: str, target_code: str) -> None:
-    """Drag `source_code`'s row by its handle onto `target_code`'s row, as a finger would."""
-    handle = page.locator(".queue-row", has_text=source_code).locator(".queue-row__handle")
-    target = page.locator(".queue-row", has_text=target_code)
-    start = handle.bounding_box()
-    end = target.bounding_box()
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    steps = 12
-    y_to = end["y"] + 4
-    for step in range(1, steps + 1):
-        y = start["y"] + (y_to - start["y"]) * step / steps
-        page.mouse.move(start["x"] + start["width"] / 2, y)
-        page.wait_for_timeout(30)
-    page.wait_for_timeout(200)
-    page.mouse.up()
-
-
 def _check_sheet(page, number: int, photo: bytes) -> None:
     form = page.locator(f"#sheet-{number} form")
     form.locator("input[name=photo]").set_input_files(
@@ -208,7 +142,7 @@ def test_an_operator_cuts_a_job_on_two_sheets_and_passes_qc(live_server, setting
     problems: list[str] = []
     with chromium() as browser:
         context = browser.new_context(viewport=TABLET)
-        errors, foreign = _watch(context, base)
+        errors, foreign = watch(context, base)
         page = context.new_page()
         page.goto(f"{base}/floor/login/")
         page.fill("input[name=username]", "sipho")
@@ -219,16 +153,16 @@ def test_an_operator_cuts_a_job_on_two_sheets_and_passes_qc(live_server, setting
         # drag the last job to the top of the queue: it is cut first
         first, _, last = shop["codes"]
         with page.expect_response(lambda r: "/move/" in r.url) as moved:
-            _drag(page, last, first)
+            drag(page, last, first)
         assert moved.value.status == 200
-        assert orm(_queue_order)[0] == last
+        assert orm(queue_order)[0] == last
 
         # its job card, then "Start a run"
         page.goto(f"{base}/floor/jobs/{last}/")
         page.click("a.run-start-link")
         page.wait_for_url(f"{base}/floor/runs/start/?*")
         page.fill("input[name=sheets]", "2")
-        _look(page, "start", problems)
+        look(page, "start", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         with page.expect_navigation():
             page.click("button:has-text('Start the run')")
         assert "/floor/runs/" in page.url
@@ -236,15 +170,15 @@ def test_an_operator_cuts_a_job_on_two_sheets_and_passes_qc(live_server, setting
         page.wait_for_function(
             "() => /^\\d+:\\d\\d:\\d\\d$/.test(document.querySelector('[data-run-timer]').innerText)"
         )
-        _look(page, "sheet-form", problems)
+        look(page, "sheet-form", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         page.goto(f"{base}/floor/runs/")
-        _look(page, "list", problems)
+        look(page, "list", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         page.goto(run_url)
 
         # pause and resume (htmx swaps the clock)
         page.click("button:has-text('Pause')")
         page.wait_for_selector("button:has-text('Resume')")
-        _look(page, "paused", problems)
+        look(page, "paused", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         page.click("button:has-text('Resume')")
         page.wait_for_selector("button:has-text('Pause')")
 
@@ -252,20 +186,20 @@ def test_an_operator_cuts_a_job_on_two_sheets_and_passes_qc(live_server, setting
         _check_sheet(page, 1, photo)
         _check_sheet(page, 2, photo)
         page.goto(run_url)
-        _look(page, "finish-form", problems)
+        look(page, "finish-form", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         with page.expect_navigation():
             page.click("button:has-text('Finish and record the run')")
         assert page.locator(".floor-message--success").inner_text().startswith("Run ")
-        _look(page, "finished", problems)
+        look(page, "finished", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
 
         # QC: pass
         page.goto(f"{base}/floor/qc/")
         assert page.locator(f"#qc-{last} .qc-job__photos img").count() == 2
-        _look(page, "qc", problems)
+        look(page, "qc", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         with page.expect_navigation():
             page.locator(f"#qc-{last} button:has-text('Pass')").click()
         assert f"{last} passed QC" in page.locator(".floor-messages").inner_text()
-        _look(page, "qc-empty", problems)
+        look(page, "qc-empty", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         context.close()
 
         # a viewer sees the run and QC pages without their buttons
@@ -278,7 +212,7 @@ def test_an_operator_cuts_a_job_on_two_sheets_and_passes_qc(live_server, setting
         page.wait_for_url(f"{base}/floor/queue/X3/")
         page.goto(run_url)
         assert page.locator("form[action*='/pause/']").count() == 0
-        _look(page, "viewer-run", problems)
+        look(page, "viewer-run", problems, small_targets=SMALL_TARGETS, prefix="floor-run-")
         context.close()
 
     after = orm(_after, last, shop["stock"])
