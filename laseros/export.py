@@ -71,7 +71,13 @@ def xlsx_cell(sheet, value: Any):
 
     if not isinstance(value, str):
         return WriteOnlyCell(sheet, value=value)
-    cell = WriteOnlyCell(sheet, value=_NOT_IN_XML.sub("\ufffd", value))
+    return as_text(WriteOnlyCell(sheet), value)
+
+
+def as_text(cell, value: str):
+    """Put the string `value` in the openpyxl `cell` as text: the user's exact text (characters
+    XML cannot hold replaced), never a formula, with the quote prefix when it starts like one."""
+    cell.value = _NOT_IN_XML.sub("\ufffd", value)
     cell.data_type = "s"  # openpyxl would make a string starting with "=" a formula
     if value.startswith(FORMULA_STARTS):
         cell.quotePrefix = True

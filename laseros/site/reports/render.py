@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from laseros.export import as_text
+
 from .base import NUMBER_FORMATS, Report
 
 HEADER_FILL = PatternFill("solid", fgColor="E5EEF3")
@@ -76,9 +78,12 @@ def to_xlsx(report: Report) -> bytes:
                 if column.kind == "datetime" and value is not None:
                     value = value.astimezone(_tz()).replace(tzinfo=None)  # Excel has no zones
                 values.append(value)
-            sheet.append(values)
+            sheet.append([None if isinstance(v, str) else v for v in values])
             for index, column in enumerate(table.columns, start=1):
-                sheet.cell(sheet.max_row, index).number_format = column.number_format
+                cell = sheet.cell(sheet.max_row, index)
+                if isinstance(values[index - 1], str):
+                    as_text(cell, values[index - 1])  # a client's words: text, never a formula
+                cell.number_format = column.number_format
         if table.totals:
             for index in range(1, len(table.columns) + 1):
                 sheet.cell(sheet.max_row, index).font = Font(bold=True)

@@ -579,3 +579,20 @@ def test_manage_py_exits_2_on_a_refusal(db):
         timeout=120,
     )
     assert done.returncode == 2 and "There is no report 'weekly'" in done.stderr
+
+
+def test_a_workbook_keeps_a_clients_words_as_text_never_a_formula(day_shop, settings, tmp_path):
+    """A client named like a formula (or with a control character) is written as its exact text
+    in a text cell: Excel runs nothing, and the report is still made."""
+    from clients.models import Client
+
+    settings.MEDIA_ROOT = tmp_path
+    client = day_shop["job"].client
+    Client.objects.filter(pk=client.pk).update(name='=HYPERLINK("http://x.example","Pay")\x01')
+    runs = {r.format: r for r in report_make(kind="weekly_client", day=DAY, by=None, send_to=[])}
+    book = load_workbook(io.BytesIO(runs["xlsx"].file.read()))
+    cells = [c for row in book.worksheets[1].iter_rows() for c in row if c.value]
+    named = [c for c in cells if "HYPERLINK" in str(c.value)]
+    assert named, [c.value for c in cells]
+    for cell in named:
+        assert cell.data_type == "s" and cell.value.startswith('=HYPERLINK("http://x.example"')
