@@ -1,9 +1,13 @@
-"""Laser OS core records: the audit trail (a hash chain) and the workers' heartbeats."""
+"""Laser OS core records: the audit trail (a hash chain), the workers' heartbeats and the event
+outbox."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -143,3 +147,33 @@ class Money(models.Model):
 
     def __str__(self) -> str:
         return "money"
+
+
+class OutboxEvent(models.Model):
+    """Something that happened, written by `laseros.outbox.record_event()` in the same
+    transaction as the change, so a rolled-back change leaves no event and a committed one always
+    has its event. Comms reads the outbox and delivers each event to the webhooks that want it;
+    `event_id` is the stable id a receiver sees (the `webhook-id` header and the payload's `id`).
+    The payload shapes per type and version are listed in `laseros.event_types`."""
+
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(max_length=64, db_index=True, help_text="e.g. project.created")
+    version = models.PositiveSmallIntegerField(
+        default=1, help_text="The payload shape's version for this type (laseros.event_types)."
+    )
+    payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    occurred_at = models.DateTimeField(db_index=True)
+    dispatched_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When comms made its deliveries; empty while it waits in the outbox.",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "event"
+        verbose_name_plural = "events"
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
