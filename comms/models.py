@@ -346,3 +346,124 @@ class ClientMessagePreference(models.Model):
     def __str__(self) -> str:
         updates = "status updates" if self.status_updates else "no status updates"
         return f"{self.get_channel_display()}, {updates}"
+
+
+class NotificationKind(models.TextChoices):
+    ESCALATION = "escalation", "A job sits too long"
+    LOW_STOCK = "low_stock", "Low stock"
+    FILE_FAILED = "file_failed", "A file failed to read"
+    MESSAGE_FAILED = "message_failed", "A message failed"
+    OVERDUE = "overdue", "A job is overdue"
+
+
+class NotificationSeverity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+class NotificationAudience(models.TextChoices):
+    MANAGERS = "managers", "Managers"
+    OPERATORS = "operators", "Operators"
+    EVERYONE = "everyone", "Managers and operators"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def open(self) -> NotificationQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+    def for_audiences(self, audiences) -> NotificationQuerySet:
+        return self.filter(audience__in=list(audiences))
+
+
+class Notification(models.Model):
+    """Something in the shop a person should look at (a job sitting too long, low stock, a file
+    or a message that failed), opened by the evaluation while its cause lasts and closed when the
+    cause goes. At most one open notification per cause."""
+
+    cause_key = models.CharField(
+        max_length=200,
+        db_index=True,
+        help_text="What caused it, stable across evaluations, e.g. 'low_stock:sheet:7' or "
+        "'escalation:quoting:project:42'.",
+    )
+    kind = models.CharField(
+        max_length=20, choices=NotificationKind.choices, db_index=True, help_text="Its cause."
+    )
+    severity = models.CharField(
+        max_length=10,
+        choices=NotificationSeverity.choices,
+        default=NotificationSeverity.WARNING,
+        help_text="How urgent it is.",
+    )
+    title = models.CharField(max_length=200, help_text="One line: what is wrong.")
+    text = models.TextField(blank=True, help_text="More about it: how long, how many, why.")
+    url = models.CharField(
+        "link", max_length=500, blank=True, help_text="Where to look at it or put it right."
+    )
+    audience = models.CharField(
+        max_length=10,
+        choices=NotificationAudience.choices,
+        default=NotificationAudience.MANAGERS,
+        db_index=True,
+        help_text="Who sees it: managers (the office), operators (the floor), or both. "
+        "Managers see every notification.",
+    )
+    opened_at = models.DateTimeField(db_index=True, help_text="When its cause was first seen.")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When its cause went; empty while open."
+    )
+    readers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="NotificationRead",
+        related_name="+",
+        blank=True,
+        help_text="The people who marked it read.",
+    )
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cause_key"],
+                condition=models.Q(closed_at__isnull=True),
+                name="comms_notification_one_open_per_cause",
+                violation_error_message="This cause already has an open notification.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class NotificationRead(models.Model):
+    """One person read one notification (each person reads their own)."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="reads", help_text="What was read."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_reads",
+        help_text="Who read it.",
+    )
+    read_at = models.DateTimeField(help_text="When they marked it read.")
+
+    class Meta:
+        ordering = ["-read_at"]
+        verbose_name = "notification read"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "user"], name="comms_notification_read_once_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.notification_id}"
