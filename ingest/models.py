@@ -67,6 +67,7 @@ class FileSource(models.TextChoices):
     EMAIL = "email", "E-mail"
     OPERATOR = "operator", "Operator page"
     LEGACY_IMPORT = "legacy_import", "Legacy folder import"
+    CLIENT_TRACKING = "tracking", "Client tracking page"
 
 
 class FileIngestQuerySet(models.QuerySet):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "production",
     "finance",
     "laseros.site.apps.SiteConfig",  # the top wiring: urls, API url list, the demo shop
+    "laseros.site.flask_import.apps.FlaskImportConfig",  # import_flask_db's old → new records
 ]
 
 MIDDLEWARE = [
@@ -309,6 +310,15 @@ WHATSAPP_TOKEN = env.str("WHATSAPP_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", default="https://graph.facebook.com/v21.0")
 WHATSAPP_DEFAULT_COUNTRY_CODE = env.str("WHATSAPP_DEFAULT_COUNTRY_CODE", default="27")
+
+# --- the client's tracking page (laseros.site.tracking) -------------------------------------------
+
+# The address clients reach the site at: a tracking link in a message starts with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# A new tracking link works this many days (a manager may revoke it sooner).
+TRACKING_LINK_DAYS = env.int("TRACKING_LINK_DAYS", default=60)
+# Requests to tracking pages one address may make (n/s, n/min, n/hour); more answer 429.
+TRACKING_RATE_LIMIT = env.str("TRACKING_RATE_LIMIT", default="30/min")
 
 # --- REST API -------------------------------------------------------------------------------------
 

@@ -84,3 +84,61 @@ class ReportRun(models.Model):
             else f"{self.period_start} – {self.period_end}"
         )
         return f"{self.kind} {period} ({self.format}, v{self.version})"
+
+
+class TrackingLinkQuerySet(models.QuerySet):
+    def for_list(self) -> TrackingLinkQuerySet:
+        return self.select_related("project", "project__client", "created_by", "revoked_by")
+
+    def live(self, now=None) -> TrackingLinkQuerySet:
+        """Links a client may still open: not revoked, not past their expiry."""
+        from django.utils import timezone
+
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class TrackingLink(models.Model):
+    """A client's link to follow one job without logging in (laseros.site.tracking). The URL
+    carries this row's id, signed; the row is what lets the shop end a link before it expires
+    (revoked_at), and what the job's history names when a client accepts through it."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="job",
+    )
+    expires_at = models.DateTimeField(db_index=True, help_text="The link stops working after it.")
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the shop ended the link early."
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when a message made it for the client.",
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the client last opened it."
+    )
+
+    objects = TrackingLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "client tracking link"
+
+    def __str__(self) -> str:
+        return f"tracking link #{self.pk}"
