@@ -177,3 +177,39 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BackupRun(models.Model):
+    """One `manage.py backup` (by hand or the daily schedule), good or failed: the admin index
+    and /healthz read the newest good one to say how old the shop's last backup is."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "Good"
+        FAILED = "failed", "Failed"
+
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    trigger = models.CharField(
+        max_length=20, blank=True, help_text="'command' (by hand) or 'schedule' (the worker)."
+    )
+    name = models.CharField(max_length=200, blank=True, help_text="The backup file's name.")
+    location = models.CharField(max_length=500, blank=True, help_text="Where it was written.")
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="The backup file's sha256.")
+    encrypted = models.BooleanField(default=False)
+    tables = models.PositiveIntegerField(default=0)
+    rows = models.BigIntegerField(default=0)
+    files = models.PositiveIntegerField(default=0)
+    pruned = models.PositiveIntegerField(
+        default=0, help_text="Older backups rotation deleted after this one."
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = "backup"
+        verbose_name_plural = "backups"
+
+    def __str__(self) -> str:
+        return f"backup {self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
