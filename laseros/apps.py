@@ -50,7 +50,9 @@ class LaserOSConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import roles, signals, tasks  # noqa: F401 - connect receivers
+        from . import request_ids, roles, signals, tasks  # noqa: F401 - connect receivers
+
+        request_ids.connect()  # a task carries the id of the request that enqueued it
 
         # New models fall into the permission matrix on every migrate, without editing it.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="laseros.sync_roles")

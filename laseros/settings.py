@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request, the others' included, carries its id (X-Request-ID).
+    "laseros.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -457,12 +459,32 @@ if not 0 < 2 * WORKER_HEARTBEAT_SECONDS <= WORKER_HEARTBEAT_STALE_SECONDS:
 
 # --- logging --------------------------------------------------------------------------------------
 
+# plain: one line a person reads; json: one JSON object per line for a log collector. Both carry
+# the request's id (laseros.request_ids), on the lines of the tasks it enqueued too.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"expected_responses": {"()": "laseros.log_filters.ExpectedResponses"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "laseros.log_format.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+        "json": {"()": "laseros.log_format.JSONFormatter"},
+    },
+    "filters": {
+        "expected_responses": {"()": "laseros.log_filters.ExpectedResponses"},
+        "request_id": {"()": "laseros.request_ids.RequestIdFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Everything goes to the root's one console handler, once: Django's own console handler

@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from .request_ids import bound, current_request_id
+
 logger = logging.getLogger(__name__)
 
 # Schedules declared in code (name -> keyword arguments for django_q.models.Schedule).
@@ -26,8 +28,10 @@ def enqueue_on_commit(func: str, *args: Any, task_name: str | None = None, **kwa
     """Run `func` (a dotted path) in the worker once the current transaction commits.
 
     Outside a transaction it is enqueued at once. With TASKS_RUN_INLINE (tests, `--sync`), the
-    task runs in this process after the commit, exactly as the worker would run it.
+    task runs in this process after the commit, exactly as the worker would run it. The task
+    carries the id of the request that asked for it (laseros.request_ids), for its log lines.
     """
+    request_id = current_request_id()
 
     def _send() -> None:
         from django_q.tasks import async_task
@@ -37,7 +41,8 @@ def enqueue_on_commit(func: str, *args: Any, task_name: str | None = None, **kwa
             options["task_name"] = task_name
         if getattr(settings, "TASKS_RUN_INLINE", False):
             options["sync"] = True
-        async_task(func, *args, **options, **kwargs)
+        with bound(request_id):
+            async_task(func, *args, **options, **kwargs)
 
     transaction.on_commit(_send, robust=False)
 
