@@ -179,6 +179,73 @@ class OutboxEvent(models.Model):
         return f"{self.type} {self.event_id} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
 
 
+class ApiToken(models.Model):
+    """A named key one program signs in to the API with (several per user): only its hash is
+    kept, so the key is shown once, when it is made (`laseros.tokens.token_create`); revoking
+    it keeps the row, with when it was last used, for the audit."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What uses it: 'accounting export'.")
+    prefix = models.CharField(
+        max_length=12, help_text="The key's first characters, to recognise it (not secret)."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="api_token_one_active_name_per_user",
+                violation_error_message="You already have an active token with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a user sent with a POST, and the answer its first request got: a
+    retry with the same key and body gets that answer again and creates nothing twice. The row
+    is claimed (inserted) before the request runs, in its own transaction, so a concurrent retry
+    finds it; kept IDEMPOTENCY_KEY_HOURS (laseros.api.idempotency)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(
+        max_length=64, help_text="sha256 of the method, the address and the body."
+    )
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(db_index=True)
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty while the first request is still running."
+    )
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "idempotency key"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.method} {self.path}"
+
+
 class BackupRun(models.Model):
     """One `manage.py backup` (by hand or the daily schedule), good or failed: the admin index
     and /healthz read the newest good one to say how old the shop's last backup is."""
