@@ -1,0 +1,116 @@
+"""A job brought over from another system: put in the status it had there, once, as history.
+
+`project_transition` walks a job move by move, checks each gate and tells the apps above (the
+queue, the client's messages). A job the old system already took to Completed must not be walked
+again: its client would be told it is ready, and production would queue it. This records the one
+move the import makes, from Request to where the job stood, and sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from laseros.actors import Actor, acting_user
+from laseros.audit import diff_instances, instance_values
+from laseros.moves import record_move
+
+from ..models import Project, ProjectStatus, ProjectStatusChange
+from .jobs import _refresh_dates
+
+# The dates an import may carry over, each set only when the job reached the status that makes
+# it true in Laser OS.
+_IMPORTED_DATES = {
+    "approved_at": (
+        ProjectStatus.APPROVED,
+        ProjectStatus.PAID,
+        ProjectStatus.QUEUED,
+        ProjectStatus.CUTTING,
+        ProjectStatus.QC,
+        ProjectStatus.READY,
+        ProjectStatus.COMPLETED,
+    ),
+    "pop_received_at": (
+        ProjectStatus.PAID,
+        ProjectStatus.QUEUED,
+        ProjectStatus.CUTTING,
+        ProjectStatus.QC,
+        ProjectStatus.READY,
+        ProjectStatus.COMPLETED,
+    ),
+    "completed_at": (ProjectStatus.COMPLETED,),
+}
+
+
+@transaction.atomic
+def project_import_status(
+    *,
+    project: Project,
+    to: str,
+    by: Actor,
+    reason: str,
+    before_hold: str = "",
+    changed_at: dt.datetime | None = None,
+    dates: dict[str, dt.datetime | None] | None = None,
+) -> Project:
+    """Record that a job just imported (still in Request, with no move yet) stood at `to` in the
+    system it came from: one history row and audit entry with `reason`, no gate checked and no
+    `project_status_changed` sent (nobody is told, nothing is queued). `before_hold` is where a
+    job on hold was; `dates` carries approved_at, pop_received_at and completed_at over.
+
+    Refuses (ValidationError) a job that has moved since it was created: live jobs move only
+    through `project_transition`."""
+    try:
+        to = ProjectStatus(to)
+    except ValueError:
+        raise ValidationError({"status": f"{to!r} is not a project status."}) from None
+    current = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+    moved = current.status != ProjectStatus.REQUEST or current.status_changes.count() > 1
+    if moved:
+        raise ValidationError(
+            f"{current.code} has moved in Laser OS since it was created; an imported status is "
+            "recorded only on a job that has not."
+        )
+    if to == ProjectStatus.REQUEST:
+        return current
+    if to == ProjectStatus.ON_HOLD:
+        before_hold = ProjectStatus(before_hold or ProjectStatus.REQUEST)
+        if before_hold == ProjectStatus.ON_HOLD:
+            raise ValidationError({"status": "A job on hold was somewhere else before."})
+    before = instance_values(current)
+    now = timezone.now()
+    reached = before_hold if to == ProjectStatus.ON_HOLD else to
+    for name, at in (dates or {}).items():
+        if name not in _IMPORTED_DATES:
+            raise ValidationError({name: "An import does not set this date."})
+        if at is not None and reached in _IMPORTED_DATES[name]:
+            setattr(current, name, at)
+    current.status = to
+    current.status_before_hold = before_hold if to == ProjectStatus.ON_HOLD else ""
+    current.status_changed_at = changed_at or now
+    current.status_reason = reason[:255]
+    _refresh_dates(current)
+    current.full_clean()
+    current.save()
+    ProjectStatusChange.objects.create(
+        project=current,
+        from_status=ProjectStatus.REQUEST,
+        to_status=to,
+        changed_at=current.status_changed_at,
+        changed_by=acting_user(by),
+        reason=reason,
+    )
+    record_move(
+        current,
+        source=ProjectStatus.REQUEST.label,
+        to=to.label,
+        by=by,
+        changes=diff_instances(before, instance_values(current)),
+        reason=reason,
+    )
+    for field in Project._meta.concrete_fields:
+        setattr(project, field.attname, getattr(current, field.attname))
+    return current
