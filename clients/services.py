@@ -9,10 +9,12 @@ from django.db import transaction
 
 from laseros.actors import Actor, acting_user
 from laseros.audit import diff_instances, instance_values, record, record_created, save_changes
+from laseros.events import send_after_commit
 from laseros.models import ActivityLog
 from laseros.sequences import bump_to, next_number
 
 from .models import Client, Contact, normalise_client_code
+from .signals import client_created
 
 CLIENT_SEQUENCE = "client"
 
@@ -47,12 +49,16 @@ def client_create(
     payment_terms: str = Client.PaymentTerms.PREPAID,
     notes: str = "",
     is_active: bool = True,
+    imported: bool = False,
 ) -> Client:
     """A new client with the next CL-0001 code; codes are never handed out twice.
 
     `code` is for imports of clients that already have one ("CL0007" or "CL-0007"): it is stored
     in the one form and the sequence moves past it so a later client never gets it again.
+    Once committed, `client_created` tells the apps above: comms welcomes a client new to the
+    shop, not one `imported` from the shop's own records (a client given its code is imported).
     """
+    imported = imported or bool(code)
     if code:
         try:
             code = normalise_client_code(code)
@@ -79,6 +85,14 @@ def client_create(
     client.full_clean()
     client.save()
     record_created(client, by=by)
+    send_after_commit(
+        client_created,
+        Client,
+        label=f"client_created of {client.code}",
+        client=client,
+        imported=imported,
+        by=acting_user(by),
+    )
     return client
 
 

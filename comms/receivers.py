@@ -1,5 +1,6 @@
-"""What comms hears from the apps below it: a job's status moves (projects' signal), each
-turned into at most one message (the status change's id is in the event key)."""
+"""What comms hears from the apps below it: a new client (clients' signal), welcomed once, and a
+job's status moves (projects' signal), each turned into at most one message (the status
+change's id is in the event key)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,20 @@ def on_project_status_changed(
     job_moved(job=project, to_status=to_status, change_id=getattr(change, "pk", None))
 
 
+def on_client_created(sender: Any, client: Any, imported: bool = False, **kwargs: Any) -> None:
+    """A client new to the shop gets the Welcome message, once; an imported one does not (they
+    know the shop already). Sent after clients' transaction commits."""
+    from .services.triggers import client_welcome
+
+    if not imported:
+        client_welcome(client=client)
+
+
 def connect() -> None:
+    from clients.signals import client_created
     from projects.signals import project_status_changed
+
+    client_created.connect(on_client_created, dispatch_uid="comms.on_client_created")
 
     project_status_changed.connect(
         on_project_status_changed, dispatch_uid="comms.on_project_status_changed"

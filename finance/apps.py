@@ -13,6 +13,14 @@ class FinanceConfig(AppConfig):
         self._register_dashboard_tiles()
         self._register_payment_hooks()
         self._draft_quotes_for_mail()
+        self._tell_delivered_jobs()
+
+    def _tell_delivered_jobs(self) -> None:
+        """A job that goes by delivery (its accepted quote says so) and moves to Completed gets
+        comms' Delivery Notification; projects tells, after the commit."""
+        from projects.signals import project_status_changed
+
+        project_status_changed.connect(_job_completed, dispatch_uid="finance.delivery_notice")
 
     def _draft_quotes_for_mail(self) -> None:
         """A job asked for by e-mail gets a draft quote once its drawings are measured (ingest
@@ -101,6 +109,19 @@ def _record_job_payment(**kwargs):
     from .services.payments import record_job_payment
 
     return record_job_payment(**kwargs)
+
+
+def _job_completed(sender, project, to_status, change=None, **kwargs) -> None:
+    from projects.models import ProjectStatus
+
+    if to_status != ProjectStatus.COMPLETED:
+        return
+    from comms.services import job_delivered
+
+    from .selectors import job_goes_by_delivery
+
+    if job_goes_by_delivery(project):
+        job_delivered(job=project, change_id=getattr(change, "pk", None))
 
 
 def _draft_quote_for_mail(sender, payload, **kwargs) -> None:

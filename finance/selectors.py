@@ -385,6 +385,24 @@ def job_balance(project: Any) -> JobBalance | None:
     return JobBalance(due=quote.total_incl_vat, paid=unallocated.quantize(CENT), source=quote.label)
 
 
+def job_goes_by_delivery(project: Any) -> bool:
+    """Whether the job leaves the shop by delivery: its accepted quote names a delivery option
+    that is not a collection (an option whose code starts with "collect"). No accepted quote,
+    or none named: the client collects."""
+    from .models import Quote, QuoteStatus
+
+    name = (
+        Quote.objects.filter(project=project, status=QuoteStatus.ACCEPTED)
+        .order_by("-accepted_at", "-id")
+        .values_list("delivery_name", flat=True)
+        .first()
+    )
+    if not name:
+        return False
+    collections = DeliveryOption.objects.filter(code__startswith="collect")
+    return name.casefold() not in {n.casefold() for n in collections.values_list("name", flat=True)}
+
+
 def client_credit(client: Any) -> Decimal:
     """The client's credit: what they paid that no invoice has taken yet."""
     from django.db.models import Sum

@@ -21,14 +21,16 @@ def preferred_channel(client: Any) -> str | None:
 
 
 def _send(
-    key: str, *, job: Any, event_key: str, by: Any = None, **extra: Any
+    key: str, *, job: Any = None, client: Any = None, event_key: str, by: Any = None, **extra: Any
 ) -> Communication | None:
-    """send_template on the client's preferred channel, falling back to e-mail when the
-    template has no version on it."""
-    channel = preferred_channel(job.client)
-    sent = send_template(key=key, job=job, event_key=event_key, channel=channel, by=by, **extra)
+    """send_template on the client's (the job's client's) preferred channel, falling back to
+    e-mail when the template has no version on it."""
+    client = client if client is not None else job.client
+    channel = preferred_channel(client)
+    common = {"key": key, "job": job, "client": client, "event_key": event_key, "by": by}
+    sent = send_template(channel=channel, **common, **extra)
     if sent is None and channel is not None:
-        sent = send_template(key=key, job=job, event_key=event_key, by=by, **extra)
+        sent = send_template(**common, **extra)
     return sent
 
 
@@ -52,6 +54,21 @@ def job_moved(*, job: Any, to_status: str, change_id: int | None) -> Communicati
     ):
         return _send("status_update", job=job, event_key=f"status_update:{event}")
     return None
+
+
+def client_welcome(*, client: Any, by: Any = None) -> Communication | None:
+    """A client new to the shop: the Welcome message, once per client (its code)."""
+    return _send("welcome", client=client, event_key=f"welcome:{client.code}", by=by)
+
+
+def job_delivered(*, job: Any, change_id: int | None, by: Any = None) -> Communication | None:
+    """A job that leaves the shop by delivery moved to Completed: the Delivery Notification,
+    once per move. Finance calls it, since it knows how the job leaves (the accepted quote's
+    delivery option); a job its client collects is not sent one."""
+    event = f"{job.code}:{change_id or job.status_changed_at}"
+    return _send(
+        "delivery_notification", job=job, event_key=f"delivery_notification:{event}", by=by
+    )
 
 
 def quote_sent(

@@ -1,5 +1,6 @@
-"""What sends a message: a job's moves (projects' signal), a quote sent, an invoice issued,
-payment reminders on the set days and the quote-expiry reminder, each once per event."""
+"""What sends a message: a new client (clients' signal), a job's moves (projects' signal), a job
+delivered, a quote sent, an invoice issued, payment reminders on the set days and the
+quote-expiry reminder, each once per event."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from types import SimpleNamespace
 
 import pytest
 
+from clients.services import client_create
 from comms.models import Channel, ClientMessagePreference, Communication
-from comms.services import invoice_issued, payment_reminder, quote_reminders, quote_sent
+from comms.services import (
+    client_welcome,
+    invoice_issued,
+    job_delivered,
+    payment_reminder,
+    quote_reminders,
+    quote_sent,
+)
 from projects.models import Project, ProjectStatus
 from projects.signals import project_status_changed
 
@@ -77,6 +86,56 @@ def test_a_client_on_whatsapp_hears_on_whatsapp(job, settings):
     _moved(job, ProjectStatus.PAID)  # Order Confirmed has no WhatsApp template: by e-mail
     channels = dict(Communication.objects.values_list("template__key", "channel"))
     assert channels == {"collection_ready": "whatsapp", "order_confirmed": "email"}
+
+
+def test_a_new_client_is_welcomed_once(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client = client_create(name="Bafana Steel", email="orders@bafana.example", by=None)
+    [message] = Communication.objects.all()
+    assert message.event_key == f"welcome:{client.code}" and message.client == client
+    assert message.template.key == "welcome" and message.job is None
+    assert f"Your client code is: {client.code}" in message.body
+    assert client_welcome(client=client).pk == message.pk  # heard again: the same message
+    [mail] = mailoutbox
+    assert mail.to == ["orders@bafana.example"] and mail.subject.startswith("Welcome to ")
+
+
+def test_a_client_rolled_back_is_not_welcomed(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        client_create(name="Never Made", email="x@never.example", by=None)
+        raise RuntimeError("the form failed after the client was saved")
+    assert Communication.objects.count() == 0
+
+
+def test_imported_clients_are_not_welcomed(django_capture_on_commit_callbacks):
+    """The shop's existing clients, brought in from its records, know the shop already."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client_create(name="Old Friend", code="CL0042", email="a@old.example", by=None)
+        client_create(name="Old Too", email="b@old.example", imported=True, by=None)
+    assert Communication.objects.count() == 0
+
+
+def test_the_welcome_goes_on_the_clients_channel(client_rec, settings):
+    settings.WHATSAPP_TOKEN = ""
+    ClientMessagePreference.objects.create(client=client_rec, channel=Channel.WHATSAPP)
+    message = client_welcome(client=client_rec)  # no WhatsApp Welcome ships: by e-mail
+    assert message.channel == Channel.EMAIL and message.to == "thandi@acme.example"
+
+
+def test_a_job_delivered_is_notified_once_per_move(job, settings):
+    first = job_delivered(job=job, change_id=3)
+    assert job_delivered(job=job, change_id=3).pk == first.pk
+    assert first.event_key == f"delivery_notification:{job.code}:3"
+    assert first.subject == f"Delivery Notification - {job.code}"
+    assert "is scheduled for delivery" in first.body and first.job == job
+    job_delivered(job=job, change_id=9)  # completed again after a reopen: a new event
+    assert Communication.objects.count() == 2
 
 
 PDF = b"%PDF-1.4 quote\n%%EOF"

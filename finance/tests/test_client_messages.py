@@ -92,3 +92,51 @@ def test_overdue_invoices_are_reminded_on_the_days_the_settings_say(job, setting
     keys = sorted(Communication.objects.values_list("event_key", flat=True))
     assert keys == [f"payment_reminder:{invoice.number}:1", f"payment_reminder:{invoice.number}:7"]
     assert "Balance Due: R 11.50" in Communication.objects.first().body
+
+
+def _completed(job, change_id: int) -> None:
+    from types import SimpleNamespace
+
+    from projects.models import Project
+    from projects.signals import project_status_changed
+
+    project_status_changed.send(
+        sender=Project,
+        project=job,
+        from_status=ProjectStatus.READY,
+        to_status=ProjectStatus.COMPLETED,
+        by=None,
+        reason="",
+        overridden_gates=[],
+        change=SimpleNamespace(pk=change_id),
+    )
+
+
+def _accepted_quote(job, delivery: str):
+    job.client.email = "buyer@client.example"
+    job.client.save()
+    design_document(job)
+    project_transition(project=job, to=ProjectStatus.QUOTING, by=None)
+    quote = services.quote_create(project=job, by=None, delivery=delivery)
+    services.quote_line_add(quote=quote, by=None, description="Plate", unit_price="100", quantity=3)
+    services.quote_send(quote=quote, by=None)
+    return services.quote_accept(quote=quote, by=None)
+
+
+def test_a_job_delivered_gets_the_delivery_notification_once(job):
+    from finance.models import DeliveryOption
+
+    DeliveryOption.objects.create(code="courier", name="Courier (Durban)", price="350")
+    _accepted_quote(job, "courier")
+    _completed(job, change_id=41)
+    _completed(job, change_id=41)  # the same move heard twice
+    [message] = Communication.objects.filter(template__key="delivery_notification")
+    assert message.event_key == f"delivery_notification:{job.code}:41"
+    assert message.to == "buyer@client.example" and message.job == job
+
+
+@pytest.mark.parametrize("delivery", ["collect", ""])
+def test_a_job_the_client_collects_gets_no_delivery_notification(job, delivery):
+    _accepted_quote(job, delivery)
+    _completed(job, change_id=42)
+    assert not Communication.objects.filter(template__key="delivery_notification").exists()

@@ -111,7 +111,9 @@ class ClientRowHandler:
     def _save(self, code: str, name: str, details: dict[str, str]) -> tuple[str, str]:
         client = self._find(code, name)
         if client is None:
-            client = client_create(name=name, by=self.by, code=code or None, **details)
+            client = client_create(
+                name=name, by=self.by, code=code or None, imported=True, **details
+            )
             self._primary_contact(client, details)
             return CREATED, str(client)
         changes = {k: v for k, v in details.items() if getattr(client, k) != v}
