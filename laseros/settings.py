@@ -457,6 +457,18 @@ if not 0 < 2 * WORKER_HEARTBEAT_SECONDS <= WORKER_HEARTBEAT_STALE_SECONDS:
         "above 0), or live workers are taken for dead and their work is done twice."
     )
 
+# --- backups (laseros.backup; each setting is explained in .env.example) ----------------------
+
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(DATA_DIR / "backups")))
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="")  # a STORAGES alias instead of BACKUP_DIR
+BACKUP_STORAGE_PREFIX = env.str("BACKUP_STORAGE_PREFIX", default="backups")
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")  # any passphrase
+BACKUP_KEEP_DAILY = env.int("BACKUP_KEEP_DAILY", default=7)
+BACKUP_KEEP_WEEKLY = env.int("BACKUP_KEEP_WEEKLY", default=4)
+BACKUP_KEEP_MONTHLY = env.int("BACKUP_KEEP_MONTHLY", default=12)
+BACKUP_AT = env.str("BACKUP_AT", default="02:15")  # the daily backup, on the shop's clock
+BACKUP_STALE_HOURS = env.int("BACKUP_STALE_HOURS", default=26)  # the admin warns after this
+
 # --- logging --------------------------------------------------------------------------------------
 
 # plain: one line a person reads; json: one JSON object per line for a log collector. Both carry

@@ -1,0 +1,10 @@
+"""The daily backup (declared in laseros.apps; the worker runs it)."""
+
+from __future__ import annotations
+
+from .services import backup_create
+
+
+def daily_backup() -> str:
+    run = backup_create(trigger="schedule")
+    return f"{run.name}: {run.rows} rows, {run.files} files, {run.size_bytes} bytes"
