@@ -79,10 +79,18 @@ EVENTS: dict[str, Signal] = {
 
 
 def send_on_commit(signal: Signal, event: str, payload: dict[str, Any]) -> None:
-    """Send `signal` with `payload` once the current transaction commits (laseros.events)."""
+    """Send `signal` with `payload` once the current transaction commits (laseros.events), and
+    record the event in the outbox now, in the caller's transaction (webhooks: laseros.outbox;
+    file.re_extracted is for the apps above only)."""
     from django.utils import timezone
 
+    from laseros.event_types import EVENT_TYPES
+    from laseros.outbox import record_event
+
     from .models import FileIngest
+
+    if event in EVENT_TYPES:
+        record_event(type=event, payload=payload)
 
     def _send() -> None:
         full = {"event": event, "occurred_at": timezone.now().isoformat(), **payload}

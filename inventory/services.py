@@ -19,6 +19,7 @@ from laseros.audit import (
 )
 from laseros.models import ActivityLog
 from laseros.moves import check_move, record_move
+from laseros.outbox import record_event
 from laseros.sequences import next_number
 
 from .models import (
@@ -105,7 +106,25 @@ def stock_move(
         message=f"{kind.label}: {quantity:+d} sheets" + (f" — {reason}" if reason else ""),
         user=by,
     )
+    if locked.is_active and after <= locked.reorder_level < before:
+        _record_stock_low(locked)
     return movement
+
+
+def _record_stock_low(locked: SheetStock) -> None:
+    """The stock.low event, once, when a move takes a stock down to its reorder level."""
+    record_event(
+        type="stock.low",
+        payload={
+            "stock_id": locked.pk,
+            "stock": str(locked),
+            "material": locked.material.code,
+            "thickness_mm": locked.thickness_mm,
+            "quantity_on_hand": locked.quantity_on_hand,
+            "reorder_level": locked.reorder_level,
+            "to_order": locked.suggested_order,
+        },
+    )
 
 
 def _checked_move(kind: str, quantity: Any) -> tuple[MovementKind, int]:

@@ -143,11 +143,15 @@ _TYPES = [
     ),
     EventType(
         "payment.received",
-        "A payment (or proof of payment) was recorded against a job.",
+        "Money was received from a client (a payment, or a job's proof of payment).",
         {
-            **_JOB_FIELDS,
+            "payment_id": "int",
+            "client_code": "the client's code (CL-0001)",
+            "project_id": "int, or null: a payment for no job in particular",
+            "project_code": "the job's code, or null",
             "amount": "money",
-            "paid_on": "date",
+            "method": "eft | cash | card",
+            "received_on": "date",
             "reference": "the payment's reference, or ''",
         },
     ),

@@ -24,6 +24,7 @@ from django.utils import timezone
 from laseros.actors import Actor, acting_user
 from laseros.audit import record, record_created
 from laseros.models import ActivityLog
+from laseros.outbox import record_event
 from laseros.sequences import next_number
 from laseros.tasks import enqueue_on_commit
 
@@ -471,6 +472,19 @@ def invoice_issue(*, invoice: Invoice, by: Actor, today: dt.date | None = None) 
     from .payments import apply_job_credit
 
     apply_job_credit(invoice=current, by=by)
+    record_event(
+        type="invoice.issued",
+        payload={
+            "project_id": current.project_id,
+            "project_code": current.project.code,
+            "client_code": client.code,
+            "invoice_id": current.pk,
+            "invoice_code": current.number,
+            "total": current.total,
+            "balance": current.balance,
+            "due_date": current.due_on,
+        },
+    )
     enqueue_on_commit("finance.tasks.store_issued_pdf", "invoice", current.pk)
     _copy(invoice, current)
     return current

@@ -20,6 +20,7 @@ from django.utils import timezone
 from laseros.actors import Actor, acting_user
 from laseros.audit import record, record_created
 from laseros.models import ActivityLog
+from laseros.outbox import record_event
 
 from ..models import (
     MAX_MONEY,
@@ -111,6 +112,19 @@ def payment_record(
         if left <= 0:
             break
         left -= _allocate(payment, invoice, min(left, invoice.balance), by=by)
+    record_event(
+        type="payment.received",
+        payload={
+            "payment_id": payment.pk,
+            "client_code": client.code,
+            "project_id": project.pk if project is not None else None,
+            "project_code": project.code if project is not None else None,
+            "amount": value,
+            "method": str(method),
+            "received_on": day,
+            "reference": payment.reference,
+        },
+    )
     return payment
 
 

@@ -18,10 +18,12 @@ from ingest.models import FileIngest, FileStatus
 from laseros.actors import Actor, acting_user
 from laseros.audit import record_created
 from laseros.moves import check_move, record_move
+from laseros.outbox import record_event
 from laseros.tasks import enqueue_on_commit
 from laseros.workdays import add_working_days
 from projects.models import Project, ProjectStatus
 from projects.services import project_quote_sent, project_transition, project_update
+from projects.services.jobs import job_event_fields
 
 from ..models import Quote, QuoteLine, QuoteStatus
 from .quotes import (
@@ -111,9 +113,23 @@ def quote_send(*, quote: Quote, by: Actor, today: dt.date | None = None) -> Quot
         )
     if project.status == ProjectStatus.QUOTING:
         project_quote_sent(project=project, by=by, sent_on=sent_on)
+    record_event(
+        type="quote.sent",
+        payload={**_quote_event_fields(current), "valid_until": current.expires_on},
+    )
     # the client's e-mail with the PDF, drawn by the worker once this commits (comms.quote_sent)
     enqueue_on_commit("finance.tasks.email_quote", current.pk)
     return _copy_back(quote, current)
+
+
+def _quote_event_fields(quote: Quote) -> dict[str, Any]:
+    """What the quote.* events say of a quote (laseros.event_types)."""
+    return {
+        **job_event_fields(quote.project),
+        "quote_id": quote.pk,
+        "quote_code": quote.label,
+        "total": quote.total_incl_vat,
+    }
 
 
 def quote_message_fields(quote: Quote) -> dict[str, Any]:
@@ -143,6 +159,7 @@ def quote_accept(*, quote: Quote, by: Actor, today: dt.date | None = None) -> Qu
     current.accepted_at = timezone.now()
     current.save(update_fields=["accepted_at"])
     _approve_job(current, by=by)
+    record_event(type="quote.accepted", payload=_quote_event_fields(current))
     return _copy_back(quote, current)
 
 

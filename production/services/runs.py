@@ -19,6 +19,7 @@ from inventory.models import SheetStock
 from laseros.actors import Actor, acting_user
 from laseros.audit import record_created
 from laseros.moves import TransitionError
+from laseros.outbox import record_event
 from projects.models import Project
 
 from .. import selectors
@@ -164,6 +165,19 @@ def run_record(
                 {p.code: str(s) for (p, *_), s in zip(project_rows, shares, strict=True)},
             ],
             "sheets": [None, {str(locked[pk]): wanted[pk] for pk in sorted(wanted)}],
+        },
+    )
+    record_event(
+        type="run.finished",
+        payload={
+            "run_id": run.pk,
+            "machine": str(machine),
+            "operator": str(operator),
+            "started_at": run.started_at,
+            "ended_at": run.ended_at,
+            "parts_cut": run.parts_cut,
+            "scrap_parts": run.scrap_parts,
+            "project_codes": [p.code for p, *_ in project_rows],
         },
     )
     return run

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from clients.models import Client
 from inventory.models import Material
-from laseros.actors import Actor, acting_user
+from laseros.actors import Actor, acting_user, acting_username
 from laseros.audit import diff_instances, instance_values, record_created, save_changes
 from laseros.events import send_after_commit
 from laseros.moves import TransitionError, record_move
+from laseros.outbox import record_event
 from laseros.sequences import bump_to, next_number
 from laseros.workdays import add_working_days
 
@@ -254,7 +255,25 @@ def project_create(
     project.save()
     _record_first_move(project, at=now, by=by)
     record_created(project, by=by)
+    record_event(
+        type="project.created",
+        payload={
+            **job_event_fields(project),
+            "name": project.name,
+            "status": str(project.status),
+            "created_by": acting_username(by),
+        },
+    )
     return project
+
+
+def job_event_fields(project: Project) -> dict[str, Any]:
+    """The fields every job event's payload starts with (laseros.event_types)."""
+    return {
+        "project_id": project.pk,
+        "project_code": project.code,
+        "client_code": project.client.code,
+    }
 
 
 def _code_for_new_project(client: Client, *, code: str | None, month: dt.date | None) -> str:
@@ -495,6 +514,17 @@ def _record_move(
         by=by,
         changes=_changes(before, current),
         reason=why.strip(),
+    )
+    record_event(
+        type="project.status_changed",
+        payload={
+            **job_event_fields(current),
+            "from_status": str(source),
+            "to_status": str(to),
+            "reason": given,
+            "by": acting_username(by),
+            "changed_at": change.changed_at,
+        },
     )
     send_after_commit(
         project_status_changed,
