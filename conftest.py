@@ -22,8 +22,16 @@ def uses_database(item) -> bool:
 def database_dependent(item) -> bool:
     """Whether a test can answer differently on PostgreSQL than on SQLite: it uses the database,
     and it is not a browser test (a page's layout and its script are the same whichever database
-    filled it; the data behind every page is tested on both by the tests that read it)."""
-    return uses_database(item) and item.get_closest_marker("browser") is None
+    filled it; the data behind every page is tested on both by the tests that read it) nor one of
+    a private server's (Redis, S3: what they keep is the same either way). A test marked
+    `postgres` is, whatever else it is (several processes on one PostgreSQL)."""
+    if item.get_closest_marker("postgres") is not None:
+        return True
+    return (
+        uses_database(item)
+        and item.get_closest_marker("browser") is None
+        and item.get_closest_marker("servers") is None
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,6 +11,7 @@ run_pkgs=(
 )
 test_pkgs=(
   postgresql              # the suite runs against a private PostgreSQL instance too
+  redis-server            # ... and a private Redis (the cache and the task broker)
   chromium                # operator pages are tested in a real browser (Debian's, via Playwright)
 )
 

@@ -38,14 +38,27 @@ ITEMS = [
     Item("a model", (), ("django_db",)),
     Item("a page in a browser", ("live_server", "page"), ("browser",)),
     Item("a race", ("transactional_db",), ("postgres",)),
+    Item("a file on S3", ("db",), ("servers",)),
+    Item("two workers on one PostgreSQL", ("transactional_db",), ("servers", "postgres")),
 ]
 
 
 @pytest.mark.parametrize(
     ("database_only", "kept"),
     [
-        ("1", ["a service", "a model", "a race"]),
-        ("", ["a parser", "a service", "a model", "a page in a browser", "a race"]),
+        ("1", ["a service", "a model", "a race", "two workers on one PostgreSQL"]),
+        (
+            "",
+            [
+                "a parser",
+                "a service",
+                "a model",
+                "a page in a browser",
+                "a race",
+                "a file on S3",
+                "two workers on one PostgreSQL",
+            ],
+        ),
     ],
 )
 def test_the_postgresql_leg_runs_the_database_tests_but_not_browser_or_parser_ones(
