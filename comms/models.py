@@ -467,3 +467,11 @@ class NotificationRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.notification_id}"
+
+
+# Webhooks out: their models live in their own module (this one stays within the house's length).
+from .webhook_models import (  # noqa: E402, F401
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+    WebhookEndpoint,
+)
