@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from laseros.actors import Actor, acting_user
-from laseros.audit import diff_instances, instance_values
+from laseros.audit import diff_instances, instance_values, record
+from laseros.models import ActivityLog
 from laseros.moves import record_move
 
 from ..models import Project, ProjectStatus, ProjectStatusChange
@@ -53,13 +54,16 @@ def project_import_status(
     by: Actor,
     reason: str,
     before_hold: str = "",
+    opened_at: dt.datetime | None = None,
     changed_at: dt.datetime | None = None,
     dates: dict[str, dt.datetime | None] | None = None,
 ) -> Project:
     """Record that a job just imported (still in Request, with no move yet) stood at `to` in the
     system it came from: one history row and audit entry with `reason`, no gate checked and no
-    `project_status_changed` sent (nobody is told, nothing is queued). `before_hold` is where a
-    job on hold was; `dates` carries approved_at, pop_received_at and completed_at over.
+    `project_status_changed` sent (nobody is told, nothing is queued). `opened_at` dates the job
+    and its creation in its history from the old system (not the day of the import);
+    `before_hold` is where a job on hold was; `dates` carries approved_at, pop_received_at and
+    completed_at over.
 
     Refuses (ValidationError) a job that has moved since it was created: live jobs move only
     through `project_transition`."""
@@ -74,7 +78,11 @@ def project_import_status(
             f"{current.code} has moved in Laser OS since it was created; an imported status is "
             "recorded only on a job that has not."
         )
+    if opened_at is not None:
+        _date_opening(current, opened_at, by=by)
+        changed_at = max(changed_at or opened_at, opened_at)
     if to == ProjectStatus.REQUEST:
+        _copy(project, current)
         return current
     if to == ProjectStatus.ON_HOLD:
         before_hold = ProjectStatus(before_hold or ProjectStatus.REQUEST)
@@ -111,6 +119,27 @@ def project_import_status(
         changes=diff_instances(before, instance_values(current)),
         reason=reason,
     )
-    for field in Project._meta.concrete_fields:
-        setattr(project, field.attname, getattr(current, field.attname))
+    _copy(project, current)
     return current
+
+
+def _date_opening(current: Project, opened_at: dt.datetime, *, by: Actor) -> None:
+    """The job and the first row of its history dated when the old system opened it."""
+    before = current.created_at
+    Project.objects.filter(pk=current.pk).update(created_at=opened_at)
+    current.status_changes.filter(from_status="", to_status=ProjectStatus.REQUEST).update(
+        changed_at=opened_at
+    )
+    current.created_at = opened_at
+    record(
+        action=ActivityLog.Action.IMPORT,
+        obj=current,
+        changes={"created_at": [before.isoformat(), opened_at.isoformat()]},
+        message="dated from the system it came from",
+        user=by,
+    )
+
+
+def _copy(target: Project, source: Project) -> None:
+    for field in Project._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))

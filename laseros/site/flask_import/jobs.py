@@ -10,16 +10,13 @@ production's `queue_add`.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from inventory.management.cells import material_for
-from laseros.audit import record
 from laseros.importing import CREATED, UNCHANGED, UPDATED, RowSkipped
-from laseros.models import ActivityLog
 from production.models import QueuePriority, QueueStatus
 from production.services import default_machine, queue_add
 from production.services.history import queue_item_record_past
@@ -160,8 +157,6 @@ def import_projects(run: ImportRun) -> None:
         )
         if final_price is not None:
             project = project_update(project=project, by=run.by, final_price=final_price)
-        if created_at is not None:
-            _date_created(run, project, created_at)
         old = text(row["status"]) + (" (on hold)" if target == S.ON_HOLD else "")
         project = project_import_status(
             project=project,
@@ -169,6 +164,7 @@ def import_projects(run: ImportRun) -> None:
             by=run.by,
             reason=IMPORTED.format(old=old),
             before_hold=before_hold,
+            opened_at=created_at,
             changed_at=old_time(row.get("stage_last_updated")) or old_time(row["updated_at"]),
             dates={
                 "approved_at": old_time(row.get("approval_date")),
@@ -202,21 +198,6 @@ def _found(run: ImportRun, project: Project, client, fields: dict, final_price):
         project = project_update(project=project, by=run.by, **changes)
         return UPDATED, project, f"{project.code} ({', '.join(sorted(changes))}; status kept)"
     return UNCHANGED, project, f"{project.code} (already in Laser OS; status kept)"
-
-
-def _date_created(run: ImportRun, project: Project, opened: dt.datetime) -> None:
-    """The job was opened on the old system's date, not on the day of the import (as the
-    folder import does it: ingest.legacy_import)."""
-    before = project.created_at
-    Project.objects.filter(pk=project.pk).update(created_at=opened)
-    project.created_at = opened
-    record(
-        action=ActivityLog.Action.IMPORT,
-        obj=project,
-        changes={"created_at": [before.isoformat(), opened.isoformat()]},
-        message="dated from the old system",
-        user=run.by,
-    )
 
 
 # --- the queue ------------------------------------------------------------------------------------
