@@ -23,6 +23,8 @@ and get, per role (each test's id names it), the tests below:
 - where the endpoint takes DELETE, the roles in `deleters` delete (204, then `gone(obj)`:
   the row is gone, or soft-deleted or cancelled where the declaration says so), every other
   role gets 403 and nothing changes;
+- a GET of one object answers its ETag; a PATCH with it as If-Match goes through, a stale one
+  is 412 and changes nothing (laseros.api.etags);
 - each declared filter lists the object it matches and not another one the same list shows
   without it;
 - every filter the list takes answers hostile values (HOSTILE) with a list or a 400 naming it.
@@ -343,6 +345,7 @@ class EndpointTests:
         response = client.get(self.detail_url(obj))
         expect(response, 200, doing=f"{role}: GET {self.detail_url(obj)}")
         assert response.data["id"] == obj.pk, f"{role}: another row answered: {response.data}"
+        assert response.has_header("ETag"), f"{role}: GET {self.detail_url(obj)} has no ETag"
 
     def test_non_reader_is_refused(self, make_user, role):
         obj = self.make(0)
@@ -389,6 +392,22 @@ class EndpointTests:
         assert self.audited(obj, client.user, ActivityLog.Action.UPDATE), (
             f"{role}: no audit entry names {client.user} changing {obj!r}"
         )
+
+    def test_if_match_guards_an_update(self, make_user):
+        """The ETag a GET answers lets the PATCH through (If-Match); a stale one is 412 and
+        changes nothing (laseros.api.etags)."""
+        if not (self.updates() and self.writers):
+            pytest.skip(f"{self.url} does not update (none declared)")
+        obj = self.make(0)
+        client = self.client_as(make_user, self.writers[0])
+        body = self.update_data(obj)
+        tag = client.get(self.detail_url(obj))["ETag"]
+        with unchanged(*self.watched_models()):
+            stale = client.patch(self.detail_url(obj), body, format="json", HTTP_IF_MATCH='"0"')
+            expect(stale, 412, doing=f"PATCH {self.detail_url(obj)} with a stale If-Match")
+        response = client.patch(self.detail_url(obj), body, format="json", HTTP_IF_MATCH=tag)
+        expect(response, 200, doing=f"PATCH {self.detail_url(obj)}, If-Match the ETag of its GET")
+        assert response["ETag"] == client.get(self.detail_url(obj))["ETag"], "a stale ETag answered"
 
     def test_non_writer_cannot_update(self, make_user, role):
         obj = self.make(0)

@@ -361,6 +361,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "laseros.api.schema.LaserOSAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# An Idempotency-Key is kept this many hours: a retry within them gets the first answer.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+# Whether every PUT, PATCH and DELETE of a record must send If-Match (its ETag): 428 without it.
+# Off by default, so clients written before ETags keep working; a stale If-Match is 412 either way.
+API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Laser OS API",
     "DESCRIPTION": "The shop's records for external tools: clients, jobs, files, production.",
