@@ -7,7 +7,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.db import models
 from django.utils.html import format_html_join
 
-from .models import ActivityLog, WorkerHeartbeat
+from .models import ActivityLog, BackupRun, WorkerHeartbeat
 
 _PAGE_INLINES: dict[type[models.Model], list[type[InlineModelAdmin]]] = {}
 
@@ -127,3 +127,12 @@ class ActivityLogAdmin(ReadOnlyAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["name", "label", "host", "pid", "started_at", "beat_at", "stopped_at"]
+
+
+@admin.register(BackupRun)
+class BackupRunAdmin(ReadOnlyAdmin):
+    """Every backup made (manage.py backup, the daily schedule): good or failed, and why."""
+
+    list_display = ["started_at", "status", "trigger", "name", "size_bytes", "rows", "files"]
+    list_filter = ["status", "trigger", "encrypted"]
+    search_fields = ["name", "error"]

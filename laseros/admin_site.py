@@ -205,4 +205,8 @@ class LaserOSAdminSite(admin.AdminSite):
         from .dashboard import tiles_for
 
         extra_context = {**(extra_context or {}), "tiles": tiles_for(request)}
+        if request.user.has_perm("laseros.view_backuprun"):
+            from .backup.selectors import backup_status
+
+            extra_context["backup_status"] = backup_status()
         return super().index(request, extra_context)

@@ -51,9 +51,11 @@ class LaserOSConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import request_ids, roles, signals, tasks  # noqa: F401 - connect receivers
+        from .backup import schedule as backup_schedule
 
         request_ids.connect()  # a task carries the id of the request that enqueued it
 
         # New models fall into the permission matrix on every migrate, without editing it.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="laseros.sync_roles")
         post_migrate.connect(tasks.declare_schedules, dispatch_uid="laseros.schedules")
+        backup_schedule.declare_daily_backup()

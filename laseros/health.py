@@ -1,5 +1,7 @@
 """/healthz: is the database answering, is storage writable, is a worker alive, and what the apps
-declare (ingest: files stuck with a dead worker)? 503 when any says no."""
+declare (ingest: files stuck with a dead worker)? 503 when any says no. It also tells how old the
+last good backup is and how much work waits in the queue: reported, never a 503 (a load balancer
+must not take the site down because last night's backup did not run; the admin index warns)."""
 
 from __future__ import annotations
 
@@ -86,6 +88,58 @@ def check_worker() -> dict:
     return result
 
 
+def check_backup() -> dict:
+    """The last good backup's age; `stale` past BACKUP_STALE_HOURS (or with none yet)."""
+    from .backup.selectors import backup_status
+
+    try:
+        status = backup_status()
+    except Exception as exc:
+        return {"ok": False, "error": _error(exc)}
+    last = status["last"]
+    result: dict[str, Any] = {
+        "ok": True,
+        "last_good_at": last.finished_at.isoformat() if last else None,
+        "age_seconds": int((timezone.now() - last.finished_at).total_seconds()) if last else None,
+        "stale": status["stale"],
+    }
+    if status["stale"]:
+        result["warning"] = (
+            f"no good backup in the last {status['stale_hours']} hours"
+            if last
+            else "no good backup yet: run manage.py backup"
+        )
+    if status["last_failed"]:
+        result["last_failed_at"] = status["last_failed"].finished_at.isoformat()
+    return result
+
+
+def check_queue() -> dict:
+    """Tasks waiting for a worker, and how long the oldest has waited (the database broker
+    knows when each was queued; Redis tells only how many)."""
+    from django_q.brokers import get_broker
+    from django_q.models import OrmQ
+
+    try:
+        broker = get_broker()
+        result: dict[str, Any] = {"ok": True, "backlog": broker.queue_size()}
+        oldest = None
+        if type(broker).__name__ == "ORM":
+            oldest = (
+                OrmQ.objects.filter(key=broker.list_key, lock__lte=timezone.now())
+                .order_by("lock")
+                .values_list("lock", flat=True)
+                .first()
+            )
+        result["oldest_waiting_at"] = oldest.isoformat() if oldest else None
+        result["oldest_waiting_seconds"] = (
+            int((timezone.now() - oldest).total_seconds()) if oldest else None
+        )
+        return result
+    except Exception as exc:
+        return {"ok": False, "error": _error(exc)}
+
+
 def _name(row) -> str:
     pid = f" pid {row.pid}" if row.pid else ""
     return f"worker {row.label or row.name} on {row.host or '?'}{pid}"
@@ -113,6 +167,8 @@ def healthz(request):
         "database": check_database(),
         "storage": check_storage(),
         "worker": check_worker(),
+        "backup": check_backup(),
+        "queue": check_queue(),
     }
     for name, path in CHECKS.items():
         checks[name] = _declared(path)

@@ -28,4 +28,5 @@ def backup_status() -> dict[str, Any]:
         "age_hours": round(age / dt.timedelta(hours=1), 1) if age is not None else None,
         "stale": age is None or age > dt.timedelta(hours=settings.BACKUP_STALE_HOURS),
         "last_failed": latest if latest and latest.status == BackupRun.Status.FAILED else None,
+        "stale_hours": settings.BACKUP_STALE_HOURS,
     }

@@ -1,4 +1,4 @@
-"""The daily backup (declared in laseros.apps; the worker runs it)."""
+"""The daily backup (scheduled by laseros.backup.schedule; the worker runs it)."""
 
 from __future__ import annotations
 
