@@ -17,7 +17,7 @@ GIB = 1024**3
 DISK_FAIL_BYTES = 1 * GIB  # less free than this: uploads and backups fail soon
 DISK_WARN_BYTES = 5 * GIB
 DISK_WARN_FRACTION = 0.10
-INSECURE_KEY_PREFIXES = ("django-insecure", "change-me", "changeme", "secret")
+INSECURE_KEY_PREFIXES = ("django-insecure", "dev-insecure", "change-me", "changeme", "secret")
 
 
 @dataclass(frozen=True)
