@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.db import models
 from django.utils.html import format_html_join
 
-from .models import ActivityLog, BackupRun, WorkerHeartbeat
+from .audit.admin import AuditedAdminMixin
+from .models import ActivityLog, ApiToken, BackupRun, WorkerHeartbeat
 
 _PAGE_INLINES: dict[type[models.Model], list[type[InlineModelAdmin]]] = {}
 
@@ -136,3 +137,47 @@ class BackupRunAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "status", "trigger", "name", "size_bytes", "rows", "files"]
     list_filter = ["status", "trigger", "encrypted"]
     search_fields = ["name", "error"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Everyone's API tokens: who has which, when each was last used; revoke one here. Made
+    here for a user, a token's key is shown once, on the page after saving."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at", "last_used_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["prefix", "created_at", "last_used_at", "revoked_at"]
+        return self.fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the row is the record of who had access
+
+    def save_model(self, request, obj, form, change):
+        from .tokens import token_create
+
+        if change:
+            return  # nothing on a token's page is editable; revoke it from the list
+        token, key = token_create(user=obj.user, name=obj.name, by=request.user)
+        obj.__dict__.update({k: v for k, v in token.__dict__.items() if k != "_state"})
+        obj._state.adding = False
+        messages.warning(
+            request,
+            f"The key of {token.name!r} for {token.user}: {key} — copy it now, it is "
+            "not shown again.",
+        )
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        from .tokens import token_revoke
+
+        active = list(queryset.filter(revoked_at__isnull=True))
+        for token in active:
+            token_revoke(token=token, by=request.user)
+        self.message_user(request, f"{len(active)} token(s) revoked.")

@@ -29,6 +29,10 @@ PERMISSION_MATRIX: dict[str, dict[str, str]] = {
     "laseros": {ADMIN: VIEW, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
     "laseros.auditchainhead": {ADMIN: NONE, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},
     "laseros.workerheartbeat": {ADMIN: VIEW, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
+    # API tokens: managers see who has which and revoke them; only Admins make one for someone
+    # else (a token for an Admin is an Admin's access). Everyone manages their own at /api/v1/tokens/.
+    "laseros.apitoken": {ADMIN: "vac", MANAGER: "vc", OPERATOR: NONE, VIEWER: NONE},
+    "laseros.idempotencykey": {ADMIN: NONE, MANAGER: NONE, OPERATOR: NONE, VIEWER: NONE},
     # money: prices, costs, stock values, quotes, invoices and proofs of payment (laseros.money).
     # Operators see what they cut, not what it costs; viewers are office staff and see finance.
     "laseros.money": {ADMIN: VIEW, MANAGER: VIEW, OPERATOR: NONE, VIEWER: VIEW},

@@ -329,7 +329,8 @@ REST_FRAMEWORK = {
     # bad or missing token is a 401 with `WWW-Authenticate: Token` (a session has no challenge:
     # it was a 403). A browser's session still authenticates, and still needs its CSRF token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # a named token (laseros.models.ApiToken), else DRF's one token per user
+        "laseros.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["laseros.api.permissions.RoleModelPermissions"],

@@ -22,6 +22,7 @@ import ingest.api
 import inventory.api
 import production.api
 import projects.api
+from laseros.api import tokens as tokens_api
 from laseros.api.routers import router
 from laseros.site.dashboard.api import search
 
@@ -33,6 +34,7 @@ API_MODULES = (
     production.api,
     finance.api,
     finance.billing_api,
+    tokens_api,
 )
 
 
