@@ -34,8 +34,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(ready: Callable[[], Any], *, seconds: float, what: str, process=None) -> Any:
-    """ready()'s first true answer; fails the test after `seconds` or when `process` ends."""
+def wait_until(
+    ready: Callable[[], Any], *, seconds: float, what: str | Callable[[], str], process=None
+) -> Any:
+    """ready()'s first true answer; fails the test after `seconds` or when `process` ends,
+    saying `what` (or what `what()` says then: a log read at the time)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
@@ -45,7 +48,7 @@ def wait_until(ready: Callable[[], Any], *, seconds: float, what: str, process=N
         if process is not None and process.poll() is not None:
             break
         time.sleep(0.1)
-    pytest.fail(f"{what}: not within {seconds:.0f} s")
+    pytest.fail(f"{what() if callable(what) else what}: not within {seconds:.0f} s")
 
 
 def stop(process: subprocess.Popen, *, sig: int = signal.SIGTERM, seconds: float = 20) -> None:
@@ -238,13 +241,14 @@ class LaserOSProcesses:
         process = self._start(
             name,
             [sys.executable, "-m", "gunicorn", "-c", "scripts/gunicorn.conf.py"]
-            + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "laseros.wsgi:application"],
+            + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"]
+            + ["laseros.wsgi:application"],
         )
         address = f"http://127.0.0.1:{port}"
         wait_until(
             lambda: urllib.request.urlopen(f"{address}/favicon.ico", timeout=5).status,
             seconds=60,
-            what=f"gunicorn {name} answers: {self.log(name)[-2000:]}",
+            what=lambda: f"gunicorn {name} answers: {self.log(name)[-2000:]}",
             process=process,
         )
         return address

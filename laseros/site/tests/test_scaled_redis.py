@@ -93,7 +93,7 @@ def test_tasks_wait_in_redis_until_a_real_worker_takes_them(redis_url, transacti
                 and Task.objects.filter(func__endswith="task_that_logs").exists()
             ),
             seconds=90,
-            what=f"the worker reads the file and runs the task\n{shop.logs()}",
+            what=lambda: f"the worker reads the file and runs the task\n{shop.logs()}",
             process=worker,
         )
         assert broker.llen(QUEUE_KEY) == 0
