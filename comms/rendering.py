@@ -16,7 +16,7 @@ The variables (CONTEXT_FIELDS, also shown on the template's admin page):
     quote     code, total, valid_until      (given by finance when a quote is sent)
     invoice   code, total, balance, due_date  (given by finance when an invoice is issued)
     dates     today
-    tracking_url   the client's tracking link, "" until one exists (register_tracking_link)
+    tracking_url   the job's tracking link for the client, "" without a job (register_tracking_link)
 """
 
 from __future__ import annotations
@@ -243,12 +243,13 @@ def render_template(template: Any, context: Mapping[str, Any]) -> Rendered:
 
 # --- the context ------------------------------------------------------------------------------
 
-_tracking_link: Callable[[Any], str] | None = None
+_tracking_link: Callable[..., str] | None = None
 
 
-def register_tracking_link(function: Callable[[Any], str] | None) -> None:
-    """The hook for the client's tracking link: `function(client) -> url or ""`. Until a
-    tracking page exists, `tracking_url` renders empty."""
+def register_tracking_link(function: Callable[..., str] | None) -> None:
+    """The hook for the client's tracking link: `function(client=…, job=…) -> url or ""` (the
+    job None when the message concerns none). The top wiring registers the job's link
+    (laseros.site.tracking); with no hook, `tracking_url` renders empty."""
     global _tracking_link
     _tracking_link = function
 
@@ -321,7 +322,9 @@ def message_context(
     """The fixed context, as plain dicts of the allowed fields: every group present (empty
     values when the message does not concern one), so a template renders for any message."""
     client = client if client is not None else getattr(job, "client", None)
-    tracking = _tracking_link(client) if (_tracking_link and client is not None) else ""
+    tracking = (
+        _tracking_link(client=client, job=job) if (_tracking_link and client is not None) else ""
+    )
     return {
         "company": _pick(company_values(), "company"),
         "client": _pick(client_values(client), "client"),

@@ -43,6 +43,8 @@ PERMISSION_MATRIX: dict[str, dict[str, str]] = {
     # the reports made (laseros.site): read by the office; made again (a new version) by managers;
     # never edited or deleted, a report is kept as it was sent
     "laseros_site": {ADMIN: "va", MANAGER: "va", OPERATOR: NONE, VIEWER: VIEW},
+    # a client's tracking link to a job: made and revoked (a change) by the office, never edited
+    "laseros_site.trackinglink": {ADMIN: "vac", MANAGER: "vac", OPERATOR: NONE, VIEWER: VIEW},
     # background tasks: managers see them and may re-run scheduled ones
     "django_q": {ADMIN: ALL, MANAGER: VIEW, OPERATOR: NONE, VIEWER: NONE},
 }

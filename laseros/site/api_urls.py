@@ -25,6 +25,7 @@ import projects.api
 from laseros.api import tokens as tokens_api
 from laseros.api.routers import router
 from laseros.site.dashboard.api import search
+from laseros.site.tracking import api as tracking_api
 
 API_MODULES = (
     clients.api,
@@ -94,5 +95,6 @@ urlpatterns = [
     path("search/", search, name="api-search"),
     *finance.api.urlpatterns,  # quotes/instant/: a view of its own, before the router's routes
     *finance.billing_api.urlpatterns,  # quotes/{id}/pdf/
+    *tracking_api.urlpatterns,  # projects/{id}/tracking-link/ (the client's link)
     path("", include(router.urls)),
 ]

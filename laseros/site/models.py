@@ -1,4 +1,5 @@
-"""The top wiring's one record: each report made, kept with its period and checksum.
+"""The top wiring's records: each report made, kept with its period and checksum; and each
+client's tracking link to a job (laseros.site.tracking).
 
 It lives here, beside the reports that make it, rather than in the core: only this layer knows
 what a report is (the core imports no app, and a report reads them all)."""

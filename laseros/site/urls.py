@@ -38,6 +38,8 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     # the shop floor: operators' pages on a tablet (HTMX), and the planner's board
     path("floor/", include("production.floor.urls")),
+    # a client's tracking page: a signed link per job, no login (laseros.site.tracking)
+    path("t/", include("laseros.site.tracking.urls")),
     # the manager's dashboard, the calendar and global search (laseros.site.dashboard)
     path("", include("laseros.site.dashboard.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
