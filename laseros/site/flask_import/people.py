@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from clients.management.commands.import_clients import ClientRowHandler
 from clients.models import Client, normalise_client_code
 from laseros.audit import record_created
-from laseros.importing import CREATED, UNCHANGED, RowSkipped
+from laseros.importing import CREATED, UNCHANGED
 from laseros.roles import ADMIN, MANAGER, OPERATOR, VIEWER
 from production.models import Operator
 from production.services import operator_save
@@ -175,9 +175,3 @@ def client_for_address(address: str) -> Client | None:
     field = "phone" if _PHONE.match(address) else "email__iexact"
     found = list(Client.objects.filter(**{field: address})[:2])
     return found[0] if len(found) == 1 else None
-
-
-def require(record, what: str):
-    if record is None:
-        raise RowSkipped(f"its {what} was not imported")
-    return record
