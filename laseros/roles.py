@@ -22,6 +22,8 @@ PERMISSION_MATRIX: dict[str, dict[str, str]] = {
     "projects": {ADMIN: ALL, MANAGER: ALL, OPERATOR: VIEW, VIEWER: VIEW},
     "ingest": {ADMIN: ALL, MANAGER: ALL, OPERATOR: "vac", VIEWER: VIEW},
     "production": {ADMIN: ALL, MANAGER: ALL, OPERATOR: "vac", VIEWER: VIEW},
+    # a pinned slot overrides the planner: managers pin (as on the planner's board), operators look
+    "production.queueslotoverride": {ADMIN: ALL, MANAGER: ALL, OPERATOR: VIEW, VIEWER: VIEW},
     "inventory": {ADMIN: ALL, MANAGER: ALL, OPERATOR: "vac", VIEWER: VIEW},
     "finance": {ADMIN: ALL, MANAGER: ALL, OPERATOR: NONE, VIEWER: VIEW},
     "comms": {ADMIN: ALL, MANAGER: ALL, OPERATOR: NONE, VIEWER: VIEW},

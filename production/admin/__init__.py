@@ -35,7 +35,9 @@ from ..models import (
     QueuePriority,
 )
 from ..selectors import local_day_bounds
-from . import floor_runs, project_page  # noqa: F401 - runs in progress; a job's runs on its page
+
+# runs in progress; a job's runs on its page; every pinned slot
+from . import floor_runs, project_page, slot_overrides  # noqa: F401
 from .forms import (
     CutPresetForm,
     RunProjectFormSet,
