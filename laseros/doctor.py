@@ -4,6 +4,7 @@ the doctor also asks "is it set up right?" (settings, `check --deploy`, migratio
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -218,9 +219,37 @@ def check_backup() -> Finding:
     return Finding("backup", OK, f"the last good backup is {status['age_hours']} hours old")
 
 
+def check_backup_tools() -> list[Finding]:
+    """On PostgreSQL: pg_dump, pg_restore and psql present, and pg_dump not older than the
+    server (an older one refuses to dump it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []  # SQLite is backed up through Python's own sqlite3
+    fix = "apt-get install postgresql-client-<the server's major version> (or newer)"
+    missing = [name for name in ("pg_dump", "pg_restore", "psql") if not shutil.which(name)]
+    if missing:
+        return [Finding("backup tools", FAIL, f"{', '.join(missing)} not installed", fix)]
+    done = subprocess.run(
+        ["pg_dump", "--version"], capture_output=True, text=True, timeout=20, check=False
+    )
+    found = re.search(r"(\d+)(?:\.\d+)?", done.stdout)
+    client = int(found.group(1)) if found else 0
+    connection.ensure_connection()
+    server = int(getattr(connection, "pg_version", 0)) // 10000
+    if client < server:
+        return [
+            Finding(
+                "backup tools", FAIL, f"pg_dump {client} cannot dump a version {server} server", fix
+            )
+        ]
+    return [Finding("backup tools", OK, f"pg_dump {client} for a version {server} server")]
+
+
 CHECKS: list[Callable[[], Finding | list[Finding]]] = [
     check_secret_key, check_debug, check_allowed_hosts, check_email, check_deploy,
     check_database, check_storage, check_worker, check_tesseract, check_disk, check_backup,
+    check_backup_tools,
 ]  # fmt: skip
 
 

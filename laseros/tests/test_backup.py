@@ -303,3 +303,33 @@ def test_a_failed_backup_is_recorded_and_leaves_no_file(settings, tmp_path, monk
     assert list(tmp_path.iterdir()) == []
     run = BackupRun.objects.get()
     assert run.status == BackupRun.Status.FAILED and "version mismatch" in run.error
+
+
+def test_a_freshly_migrated_database_and_empty_store_count_as_empty(db):
+    from laseros.backup.services import target_contents
+
+    assert target_contents() == []  # migrate's own rows (roles, rates, schedules) do not count
+
+
+@transactional
+def test_a_backup_of_another_kind_of_database_is_refused(make_user, tmp_path):
+    make_shop(make_user)
+    call_command("backup", output=str(tmp_path / "good"), stdout=io.StringIO())
+    other = {"sqlite": "postgresql", "postgresql": "sqlite"}[database.vendor()]
+    manifest_sum = {}
+
+    def other_vendor(name: str, data: bytes) -> bytes:
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["database"]["vendor"] = other
+            data = json.dumps(manifest).encode()
+            manifest_sum["sum"] = hashlib.sha256(data).hexdigest().encode()
+        elif name == "manifest.sha256":
+            data = manifest_sum["sum"]
+        return data
+
+    moved = _repacked(the_backup(tmp_path / "good"), tmp_path / "other.tar.gz", other_vendor)
+    rows = database.row_counts()
+    with pytest.raises(CommandError, match=f"This backup is of a {other} database; this site runs"):
+        call_command("restore", str(moved), force=True, stdout=io.StringIO())
+    assert database.row_counts() == rows

@@ -158,3 +158,15 @@ def test_doctor_fails_a_bad_deployment_and_says_what_to_fix(settings):
     assert finding("worker").startswith("FAIL") and "manage.py qcluster" in output
     assert finding("backup").startswith("WARN")
     assert any(line.startswith("WARN  check --deploy  security.W") for line in lines), output
+
+
+def test_doctor_checks_pg_dump_against_the_server_on_postgresql():
+    from django.db import connection
+
+    output, _failed = _doctor()
+    tools = [line for line in output.splitlines() if " backup tools " in line]
+    if connection.vendor != "postgresql":
+        assert tools == []  # SQLite is copied by Python's sqlite3
+        return
+    server = connection.pg_version // 10000
+    assert tools and tools[0].startswith("OK") and f"version {server} server" in tools[0], output
