@@ -168,16 +168,31 @@ def s3_storage_settings(endpoint: str, bucket: str) -> dict[str, Any]:
     }
 
 
+POSTGRESQL_ONLY = (
+    "needs PostgreSQL: several processes share one database here (the PostgreSQL leg of "
+    "`make test`, scripts/test-postgres.sh, runs it)"
+)
+
+
+def on_postgresql() -> bool:
+    from django.conf import settings
+
+    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
+def needs_postgresql_processes():
+    """Skips the test before its database is set up (a transactional test's flush is not free)
+    unless the suite runs on PostgreSQL."""
+    return pytest.mark.skipif(not on_postgresql(), reason=POSTGRESQL_ONLY)
+
+
 def postgres_test_database_url() -> str:
     """The URL of the test database this process uses (PostgreSQL), for other processes; skips
     the test on another database."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: several processes share one database here (the PostgreSQL leg of "
-            "`make test`, scripts/test-postgres.sh, runs it)"
-        )
+        pytest.skip(POSTGRESQL_ONLY)
     db = connection.settings_dict
     user = db.get("USER") or ""
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""

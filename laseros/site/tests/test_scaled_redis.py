@@ -17,6 +17,7 @@ from ingest.models import FileExtraction, FileIngest, FileStatus
 from ingest.tests.factories import dxf_bytes
 from laseros.testing_servers import (
     LaserOSProcesses,
+    needs_postgresql_processes,
     postgres_test_database_url,
     redis_server,
     wait_until,
@@ -58,6 +59,7 @@ def test_the_cache_keeps_its_values_in_redis(settings, redis_url):
 
 
 @pytest.mark.postgres
+@needs_postgresql_processes()
 def test_tasks_wait_in_redis_until_a_real_worker_takes_them(redis_url, transactional_db, tmp_path):
     from django_q.models import OrmQ, Task
 

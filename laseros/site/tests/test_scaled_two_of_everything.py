@@ -14,9 +14,19 @@ import pytest
 
 from ingest.models import FileExtraction, FileIngest, FileStatus
 from ingest.tests.factories import dxf_bytes
-from laseros.testing_servers import LaserOSProcesses, postgres_test_database_url, wait_until
+from laseros.testing_servers import (
+    LaserOSProcesses,
+    needs_postgresql_processes,
+    postgres_test_database_url,
+    wait_until,
+)
 
-pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.servers,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    needs_postgresql_processes(),
+]
 
 FILES = 200
 CLIENTS = 4  # uploads in flight at once
