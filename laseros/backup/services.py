@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +143,12 @@ def backup_restore(*, path: str | Path, force: bool = False) -> RestoreResult:
     """Put the backup at `path` back: every checksum is checked first, and a target that holds
     data is refused unless `force`; then the database and files are replaced, the row counts
     compared with the manifest and the audit chain checked (the restore is recorded in it)."""
-    unpacked = archive.unpack(_local_copy(Path(path)), encryption_key=encryption_key())
+    local = _local_copy(Path(path))
+    try:
+        unpacked = archive.unpack(local, encryption_key=encryption_key())
+    finally:
+        if local != Path(path):  # fetched from BACKUP_STORAGE
+            shutil.rmtree(local.parent, ignore_errors=True)
     try:
         manifest = unpacked.manifest
         _check_target(manifest, force=force)
@@ -173,8 +179,10 @@ def _check_target(manifest: dict, *, force: bool) -> None:
             f"This backup is of a {backup_vendor} database; this site runs on "
             f"{database.vendor()}. Restore it into a site configured with {backup_vendor}."
         )
+    if force:
+        return
     held = target_contents()
-    if held and not force:
+    if held:
         raise RestoreRefused(
             f"The target is not empty: it holds {', '.join(held)}. Restore into an empty database "
             "and file store, or pass --force to replace what is there."

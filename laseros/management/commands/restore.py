@@ -23,6 +23,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        from laseros.health import check_worker
+
+        if check_worker()["ok"]:
+            self.stderr.write(
+                self.style.WARNING(
+                    "A worker is running: stop it and the web server while a backup is restored, "
+                    "or they may write into the database as it is replaced."
+                )
+            )
         try:
             result = backup_restore(path=options["backup"], force=options["force"])
         except DamagedBackup as exc:
