@@ -67,47 +67,76 @@ def project_import_status(
 
     Refuses (ValidationError) a job that has moved since it was created: live jobs move only
     through `project_transition`."""
+    to = _checked_target(to, before_hold)
+    current = _unmoved(project)
+    if opened_at is not None:
+        _date_opening(current, opened_at, by=by)
+        changed_at = max(changed_at or opened_at, opened_at)
+    if to != ProjectStatus.REQUEST:
+        before = instance_values(current)
+        _apply_imported(current, to, reason=reason, before_hold=before_hold, dates=dates)
+        current.status_changed_at = changed_at or timezone.now()
+        current.full_clean()
+        current.save()
+        _record_imported(current, to, by=by, reason=reason, before=before)
+    _copy(project, current)
+    return current
+
+
+def _checked_target(to: str, before_hold: str) -> ProjectStatus:
     try:
-        to = ProjectStatus(to)
+        target = ProjectStatus(to)
     except ValueError:
         raise ValidationError({"status": f"{to!r} is not a project status."}) from None
+    if target == ProjectStatus.ON_HOLD and before_hold == ProjectStatus.ON_HOLD:
+        raise ValidationError({"status": "A job on hold was somewhere else before."})
+    return target
+
+
+def _unmoved(project: Project) -> Project:
+    """The job, locked, if it is still where project_create left it."""
     current = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
-    moved = current.status != ProjectStatus.REQUEST or current.status_changes.count() > 1
-    if moved:
+    if current.status != ProjectStatus.REQUEST or current.status_changes.count() > 1:
         raise ValidationError(
             f"{current.code} has moved in Laser OS since it was created; an imported status is "
             "recorded only on a job that has not."
         )
-    if opened_at is not None:
-        _date_opening(current, opened_at, by=by)
-        changed_at = max(changed_at or opened_at, opened_at)
-    if to == ProjectStatus.REQUEST:
-        _copy(project, current)
-        return current
-    if to == ProjectStatus.ON_HOLD:
-        before_hold = ProjectStatus(before_hold or ProjectStatus.REQUEST)
-        if before_hold == ProjectStatus.ON_HOLD:
-            raise ValidationError({"status": "A job on hold was somewhere else before."})
-    before = instance_values(current)
-    now = timezone.now()
-    reached = before_hold if to == ProjectStatus.ON_HOLD else to
+    return current
+
+
+def _apply_imported(
+    current: Project,
+    to: ProjectStatus,
+    *,
+    reason: str,
+    before_hold: str,
+    dates: dict[str, dt.datetime | None] | None,
+) -> None:
+    """The status, where an on-hold job was, and the old dates its status makes true."""
+    hold = (
+        ProjectStatus(before_hold or ProjectStatus.REQUEST) if to == ProjectStatus.ON_HOLD else ""
+    )
+    reached = hold or to
     for name, at in (dates or {}).items():
         if name not in _IMPORTED_DATES:
             raise ValidationError({name: "An import does not set this date."})
         if at is not None and reached in _IMPORTED_DATES[name]:
             setattr(current, name, at)
     current.status = to
-    current.status_before_hold = before_hold if to == ProjectStatus.ON_HOLD else ""
-    current.status_changed_at = changed_at or now
+    current.status_before_hold = hold
     current.status_reason = reason[:255]
     _refresh_dates(current)
-    current.full_clean()
-    current.save()
+
+
+def _record_imported(
+    current: Project, to: ProjectStatus, *, by: Actor, reason: str, before: dict
+) -> None:
+    """The history row and the audit entry; no signal."""
     ProjectStatusChange.objects.create(
         project=current,
         from_status=ProjectStatus.REQUEST,
         to_status=to,
-        changed_at=current.status_changed_at,
+        changed_at=current.status_changed_at or timezone.now(),
         changed_by=acting_user(by),
         reason=reason,
     )
@@ -119,8 +148,6 @@ def project_import_status(
         changes=diff_instances(before, instance_values(current)),
         reason=reason,
     )
-    _copy(project, current)
-    return current
 
 
 def _date_opening(current: Project, opened_at: dt.datetime, *, by: Actor) -> None:

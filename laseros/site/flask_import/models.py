@@ -11,7 +11,7 @@ class LegacyRecord(models.Model):
     """One old row (table + id) and the record it became, so a second import finds it again
     instead of making it twice; `row_sha256` tells whether the old row changed since."""
 
-    table = models.CharField(max_length=60, help_text="The old system's table, e.g. 'projects'.")
+    table = models.CharField(max_length=60, help_text="The old system's table, e.g. 'clients'.")
     old_id = models.CharField(max_length=64, help_text="The row's id (or key) in that table.")
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.CharField(max_length=64, help_text="The new record's id.")

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='LegacyRecord',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(help_text="The old system's table, e.g. 'projects'.", max_length=60)),
+                ('table', models.CharField(help_text="The old system's table, e.g. 'clients'.", max_length=60)),
                 ('old_id', models.CharField(help_text="The row's id (or key) in that table.", max_length=64)),
                 ('object_id', models.CharField(help_text="The new record's id.", max_length=64)),
                 ('row_sha256', models.CharField(help_text="The old row's values when it was imported, hashed.", max_length=64)),
