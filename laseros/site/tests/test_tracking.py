@@ -505,3 +505,11 @@ def test_the_links_list_reads_the_same_queries_at_5_and_50(admin_user_client, qu
         lambda: admin_user_client.get(changelist),
         grow_to(TrackingLink, lambda i: tracking_link_create(project=ProjectFactory(), by=None)),
     )
+
+
+def test_the_endpoint_is_listed_with_the_jobs():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/projects/{id}/tracking-link/"]["get"]
+    assert operation["tags"] == ["jobs"]  # Swagger's group, as every /projects/ path

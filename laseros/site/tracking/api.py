@@ -34,7 +34,6 @@ class TrackingLinkView(APIView):
 
     @extend_schema(
         operation_id="projects_tracking_link",
-        tags=["projects"],
         summary="The client's tracking link of a job",
         description="The job's live link when one has at least half its life left, else a new "
         "one (TRACKING_LINK_DAYS). The client opens it without logging in; a manager may revoke "
