@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every log line of a request, the others' included, carries its id (X-Request-ID).
     "laseros.request_ids.RequestIdMiddleware",
+    # Behind a trusted proxy, the client's own address (TRUSTED_PROXIES), before anyone reads it.
+    "laseros.proxy.ProxiedClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -244,6 +246,10 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 # --- security (production values come from the environment) -------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies in front of gunicorn (their addresses; "unix" for one on gunicorn's unix socket):
+# the client address they send in X-Real-IP is the one login lock-outs, throttles and the audit
+# trail see (laseros.proxy). Empty: REMOTE_ADDR as gunicorn saw it, and X-Real-IP is ignored.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Is the site reached over HTTPS (TLS ended by a proxy in front)? Then http is redirected, the
 # cookies are https-only and browsers are told to keep to https (HSTS). Production says yes by
 # default; `make run` serves plain http (https-only cookies would make logging in impossible)

@@ -78,6 +78,7 @@ def test_every_variable_handed_to_laser_os_is_one_the_settings_read(compose):
     for name in ("web", "worker", "migrate"):
         unknown = set(compose["services"][name]["environment"]) - known
         assert not unknown, f"{name}: {unknown}"
+    assert "TRUSTED_PROXIES=unix" in (DEPLOY / "env.example").read_text().splitlines()
     unknown = env_file_names(DEPLOY / "env.example") - known - CONTAINER_VARIABLES
     assert not unknown, f"deploy/env.example: {unknown}"
     # the root .env.example lists every variable too (its lines are commented out)
@@ -155,7 +156,12 @@ def test_nginx_proxies_to_gunicorns_socket_and_serves_no_stored_file_by_its_path
     web = shlex.split(_unit("laseros-web.service")["ExecStart"])
     assert f"unix:{socket}" == web[web.index("--bind") + 1]
     assert f"proxy_pass http://{name};" in site
-    for header in ("Host $host", "X-Forwarded-Proto $scheme", "X-Request-ID $request_id"):
+    for header in (
+        "Host $host",
+        "X-Forwarded-Proto $scheme",
+        "X-Request-ID $request_id",
+        "X-Real-IP $remote_addr",  # the client's address; TRUSTED_PROXIES=unix believes it
+    ):
         assert f"proxy_set_header {header};" in site
     locations = dict(re.findall(r"location (\S+) \{(.*?)\n    \}", site, re.S))
     assert set(locations) == {"/static/", "/protected-media/", "/"}  # no /media/ alias
