@@ -212,6 +212,8 @@ class ImportRun:
                 outcome, record, label = handler(row)
             except DatabaseError as exc:
                 raise ValueError(f"the database refused the row: {exc}") from None
+            except (ArithmeticError, TypeError) as exc:  # a value of the wrong kind in a column
+                raise ValueError(f"a value the import cannot read ({exc!r})") from None
             if record is not None and outcome != SKIPPED:
                 self.remember(table, old_id, record, row)
             return outcome, label

@@ -51,7 +51,10 @@ def _stock(
         raise ValueError(f"material: {exc}") from None
     size = parse_sheet_size(size_text or DEFAULT_SHEET)
     assert size is not None
-    count = int(Decimal(str(quantity or 0)))
+    try:
+        count = int(old_decimal(quantity) or 0)
+    except ValueError as exc:
+        raise ValueError(f"sheets on hand: {exc}") from None
     if count < 0:
         raise ValueError(f"{count} sheets on hand: a count cannot be negative")
     thickness = thickness.quantize(Decimal("0.01"))

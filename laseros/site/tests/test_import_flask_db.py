@@ -292,3 +292,19 @@ def test_a_file_that_is_not_the_old_database_is_refused_and_nothing_is_written(t
     with pytest.raises(CommandError, match="no such folder"):
         call_command("import_flask_db", str(SAMPLE), "--files", str(tmp_path / "nowhere"))
     assert model_counts() == before
+
+
+def test_a_value_that_is_not_a_number_fails_its_row_only(small_db):
+    with sqlite3.connect(small_db) as db:
+        db.execute("UPDATE materials SET quantity = 'lots' WHERE id = 1")
+        db.execute("UPDATE machine_settings_presets SET peak_power = '2 kW' WHERE id = 1")
+    run = import_flask_db(small_db)
+    failed = {
+        (table, r.row): r.reason
+        for table, _, report in run.reports
+        for r in report.rows
+        if r.outcome == FAILED
+    }
+    assert set(failed) == {("materials", 1), ("machine_settings_presets", 1), ("products", 18)}
+    assert "'lots'" in failed[("materials", 1)]
+    assert SheetStock.objects.count() == 31 and CutPreset.objects.count() == 34
