@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -26,6 +27,7 @@ from .models import (
     CommunicationStatus,
     ConversationNote,
     MessageTemplate,
+    Notification,
 )
 from .rendering import RenderError, message_context, render_template, variable_list
 from .services import (
@@ -403,3 +405,67 @@ add_page_inline(Client, ClientMessagesInline)
 add_page_inline(Client, ClientNotesInline)
 add_page_inline(Project, JobMessagesInline)
 add_page_inline(Project, JobNotesInline)
+
+
+# --- in-app notifications (the bell): opened and closed by the evaluation, read-only here --------
+
+
+class NotificationOpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Closed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What the bell rang for, open and closed; the evaluation writes them, nobody edits them."""
+
+    list_display = ["title", "kind", "severity", "audience", "opened_at", "closed_at", "read_by"]
+    list_filter = [NotificationOpenFilter, "kind", "severity", "audience"]
+    search_fields = ["title", "cause_key"]
+    date_hierarchy = "opened_at"
+    fields = [
+        "title",
+        "text",
+        "link",
+        "kind",
+        "severity",
+        "audience",
+        "cause_key",
+        "opened_at",
+        "closed_at",
+        "read_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(read_count=Count("reads", distinct=True))
+
+    @admin.display(description="read by", ordering="read_count")
+    def read_by(self, obj: Notification) -> str:
+        count = getattr(obj, "read_count", None)
+        if count is None:
+            count = obj.reads.count()
+        return f"{count} {'person' if count == 1 else 'people'}"
+
+    @admin.display(description="link")
+    def link(self, obj: Notification) -> str:
+        return format_html('<a href="{}">{}</a>', obj.url, obj.url) if obj.url else "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -16,6 +16,24 @@ class CommsConfig(AppConfig):
         self._schedule_sending()
         self._schedule_reminders()
         self._register_dashboard_tiles()
+        self._notify()
+
+    def _notify(self) -> None:
+        """The bell's causes (comms.causes; ingest adds its own) evaluated every few minutes."""
+        from django.conf import settings
+
+        from laseros.tasks import declare_schedule
+
+        from . import causes
+
+        causes.register()
+        declare_schedule(
+            "comms.evaluate_notifications",
+            func="comms.tasks.evaluate_notifications",
+            schedule_type="I",
+            minutes=max(1, int(settings.NOTIFY_EVERY_MINUTES)),
+            repeats=-1,
+        )
 
     def _schedule_reminders(self) -> None:
         """The quote-expiry reminders every morning at 08:00, when the office reads its mail."""

@@ -1,4 +1,5 @@
-"""Reads of comms used by more than one caller: the outbox's counts and a timeline."""
+"""Reads of comms used by more than one caller: the outbox's counts, a timeline, and the
+notifications a person sees (the bell's count and the list)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Communication, CommunicationStatus, ConversationNote
+from django.db.models import Case, Count, Exists, OuterRef, When, Window
+
+from laseros.roles import OPERATOR
+
+from .models import (
+    Communication,
+    CommunicationStatus,
+    ConversationNote,
+    Notification,
+    NotificationAudience,
+    NotificationQuerySet,
+    NotificationRead,
+)
 
 
 def failed_count() -> int:
@@ -56,3 +69,77 @@ def timeline(*, client: Any = None, job: Any = None, limit: int = 200) -> list[T
         for n in notes
     ]
     return sorted(entries, key=lambda e: e.at, reverse=True)[:limit]
+
+
+# --- in-app notifications ---------------------------------------------------------------------
+
+ALL_AUDIENCES = frozenset(NotificationAudience.values)
+MANAGE_NOTIFICATIONS = "comms.change_notification"  # Admins and Managers (laseros.roles)
+OFFICE_NOTIFICATIONS = "comms.view_notification"  # Viewers too: the office's notifications
+
+
+def audiences_for(user: Any) -> frozenset[str]:
+    """The notifications a person sees: managers and admins every one; viewers (the office)
+    the managers' ones; operators the floor's. Read once per request (cached on the user)."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return frozenset()
+    cached = getattr(user, "_notification_audiences", None)
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    if user.has_perm(MANAGE_NOTIFICATIONS):
+        found |= ALL_AUDIENCES
+    else:
+        if user.has_perm(OFFICE_NOTIFICATIONS):
+            found |= {NotificationAudience.MANAGERS, NotificationAudience.EVERYONE}
+        if user.groups.filter(name=OPERATOR).exists():
+            found |= {NotificationAudience.OPERATORS, NotificationAudience.EVERYONE}
+    audiences = frozenset(found)
+    user._notification_audiences = audiences
+    return audiences
+
+
+def visible_notifications(user: Any) -> NotificationQuerySet:
+    """The notifications `user` may see, open and closed."""
+    audiences = audiences_for(user)
+    if not audiences:
+        return Notification.objects.none()
+    return Notification.objects.for_audiences(audiences)
+
+
+def unread_count(user: Any) -> int:
+    """The bell's number: open notifications `user` may see and has not read. One query."""
+    if not audiences_for(user):
+        return 0
+    return visible_notifications(user).open().exclude(reads__user=user).count()
+
+
+def bell(user: Any, *, limit: int = 5) -> tuple[int, list[Notification]]:
+    """The bell's number and its dropdown: how many open notifications `user` has not read, and
+    the newest `limit` of them. One query (the count is a window over the same rows)."""
+    if not audiences_for(user):
+        return 0, []
+    rows = list(
+        visible_notifications(user)
+        .open()
+        .exclude(reads__user=user)
+        .annotate(unread_total=Window(Count("pk")))
+        .order_by("-opened_at", "-pk")[:limit]
+    )
+    return (rows[0].unread_total if rows else 0), rows  # type: ignore[attr-defined]
+
+
+def notification_list(user: Any, *, limit: int | None = 200) -> list[Notification]:
+    """The notifications `user` may see, open ones first (newest first), then the ones closed;
+    each with `is_read` for this user. One query whatever the length."""
+    if not audiences_for(user):
+        return []
+    queryset = (
+        visible_notifications(user)
+        .annotate(
+            is_read=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user)),
+            is_closed=Case(When(closed_at__isnull=True, then=0), default=1),
+        )
+        .order_by("is_closed", "-opened_at", "-pk")
+    )
+    return list(queryset[:limit] if limit else queryset)

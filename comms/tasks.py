@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .services import communication_deliver, quote_reminders, send_due
+from .services.notifications import notifications_evaluate
 
 
 def send_communication(pk: int) -> str:
@@ -20,3 +21,8 @@ def send_due_messages() -> str:
 def send_quote_reminders() -> str:
     """Daily: the quote-expiry reminders whose day has come (once per quote)."""
     return f"{len(quote_reminders())} quote reminders queued"
+
+
+def evaluate_notifications() -> str:
+    """Every few minutes: one open notification per cause present, closed when the cause goes."""
+    return str(notifications_evaluate())

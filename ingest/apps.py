@@ -67,6 +67,10 @@ class IngestConfig(AppConfig):
         )
         self._count_design_files_for_projects()
         self._schedule_mail()
+        # the bell rings for a file that failed to read (comms evaluates; laseros.notifications)
+        from .notifications import register as register_notification_causes
+
+        register_notification_causes()
 
     def _schedule_mail(self) -> None:
         """The shop's mailbox and mail folder are read every few minutes (ingest.mail)."""

@@ -318,6 +318,15 @@ WHATSAPP_TOKEN = env.str("WHATSAPP_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
 WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", default="https://graph.facebook.com/v21.0")
 WHATSAPP_DEFAULT_COUNTRY_CODE = env.str("WHATSAPP_DEFAULT_COUNTRY_CODE", default="27")
+# In-app notifications (the bell): how often the causes are evaluated, and the escalations of
+# DOMAIN.md: a job that sits in a status longer than this many working days (weekends and public
+# holidays are not counted). "Waiting on material": paid or queued, and no sheet of its material
+# and thickness on hand.
+NOTIFY_EVERY_MINUTES = env.int("NOTIFY_EVERY_MINUTES", default=5)
+ESCALATE_QUOTING_DAYS = env.int("ESCALATE_QUOTING_DAYS", default=4)
+ESCALATE_MATERIAL_DAYS = env.int("ESCALATE_MATERIAL_DAYS", default=2)
+ESCALATE_CUTTING_DAYS = env.int("ESCALATE_CUTTING_DAYS", default=1)
+ESCALATE_READY_DAYS = env.int("ESCALATE_READY_DAYS", default=2)
 
 # --- the client's tracking page (laseros.site.tracking) -------------------------------------------
 

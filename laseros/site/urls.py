@@ -38,6 +38,8 @@ urlpatterns = [
     path("finance/", include("finance.urls")),
     # the shop floor: operators' pages on a tablet (HTMX), and the planner's board
     path("floor/", include("production.floor.urls")),
+    # the bell's list and marking notifications read (comms)
+    path("notifications/", include("comms.urls")),
     # a client's tracking page: a signed link per job, no login (laseros.site.tracking)
     path("t/", include("laseros.site.tracking.urls")),
     # the manager's dashboard, the calendar and global search (laseros.site.dashboard)

@@ -6,7 +6,7 @@ Each page module adds its own patterns here: the queue and job cards (queue.py),
 
 from django.urls import path
 
-from . import auth, plan, queue, runs
+from . import auth, notifications, plan, queue, runs
 
 app_name = "floor"
 
@@ -42,4 +42,6 @@ urlpatterns: list = [
     path("plan/", plan.plan_page, name="plan"),
     path("plan/items/<int:pk>/pin/", plan.slot_override, name="plan_override"),
     path("plan/items/<int:pk>/unpin/", plan.slot_override_remove, name="plan_override_remove"),
+    # the bell's list: the notifications an operator (or a manager) sees (notifications.py)
+    path("notifications/", notifications.notifications_page, name="notifications"),
 ]

@@ -13,6 +13,7 @@ from .books import seed_books
 from .comms import seed_comms
 from .floor import seed_floor
 from .mail import seed_mail
+from .notifications import seed_notifications
 from .reports import seed_reports
 from .shop import (
     seed_clients,
@@ -51,6 +52,8 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("messages", seed_comms),
     # e-mail intake: a client's reply filed with its job, an unknown sender waiting for a manager
     ("e-mails", seed_mail),
+    # the bell: one notification per cause the shop above leaves (comms' evaluation)
+    ("notifications", seed_notifications),
     # a week of reports to open: Daily Ops for the last seven days, last week's Weekly Client
     ("reports", seed_reports),
 ]
