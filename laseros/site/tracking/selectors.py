@@ -108,6 +108,8 @@ class TrackingPage:
             return ""
         if b.paid_in_full:
             return f"Paid in full: {rand(b.paid)} of {rand(b.due)}."
+        if b.paid <= 0:
+            return f"{rand(b.balance)} to pay."
         return f"{rand(b.balance)} to pay ({rand(b.paid)} paid of {rand(b.due)})."
 
 
