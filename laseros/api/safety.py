@@ -57,7 +57,8 @@ class SafeRetryMixin:
         if self._idempotency_claim is not None:
             idempotency.settle(self._idempotency_claim, response)
             self._idempotency_claim = None
-        if response.status_code == 200 and isinstance(response.data, dict):
+        # (a download answers an HttpResponse or a FileResponse: no data, no ETag)
+        if response.status_code == 200 and isinstance(getattr(response, "data", None), dict):
             action = getattr(self, "action", None)
             if action == "retrieve":
                 response["ETag"] = etags.etag_of(response.data)

@@ -300,3 +300,14 @@ def test_if_match_is_optional_unless_the_setting_requires_it(api, settings):
         manager.patch(detail(client), {"name": "C"}, format="json", HTTP_IF_MATCH=tag).status_code
         == 200
     )
+
+
+def test_a_download_of_one_record_still_answers_its_file(api):
+    """A GET action answering a file (no data to tag) is left alone: no ETag, no error."""
+    from projects.tests.factories import ProjectFactory, design_document
+
+    document = design_document(ProjectFactory())
+    response = api("Manager").get(f"/api/v1/project-documents/{document.pk}/download/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) if response.streaming else response.content
+    assert not response.has_header("ETag")
