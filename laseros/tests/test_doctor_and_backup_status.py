@@ -95,7 +95,9 @@ def test_an_operator_does_not_see_the_backup_line(client, make_user):
 
 
 def test_the_daily_backup_is_scheduled_by_migrate(settings):
-    call_command("migrate", verbosity=0)
+    from laseros.tasks import declare_schedules
+
+    declare_schedules()  # what migrate's post_migrate runs
     schedule = Schedule.objects.get(name="laseros.backup")
     assert schedule.func == "laseros.backup.tasks.daily_backup"
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
