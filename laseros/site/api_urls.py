@@ -16,14 +16,21 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 import clients.api
+import comms.records_api
 import finance.api
 import finance.billing_api
+import finance.records_api
 import ingest.api
+import ingest.records_api
 import inventory.api
 import production.api
+import production.records_api
 import projects.api
+import projects.records_api
+from laseros.api import records as core_records_api
 from laseros.api import tokens as tokens_api
 from laseros.api.routers import router
+from laseros.site import records_api as site_records_api
 from laseros.site.dashboard.api import search
 from laseros.site.tracking import api as tracking_api
 
@@ -36,6 +43,13 @@ API_MODULES = (
     finance.api,
     finance.billing_api,
     tokens_api,
+    core_records_api,
+    projects.records_api,
+    ingest.records_api,
+    comms.records_api,
+    production.records_api,
+    finance.records_api,
+    site_records_api,
 )
 
 

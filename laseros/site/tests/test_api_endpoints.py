@@ -12,11 +12,14 @@ from laseros.api.routers import router
 from laseros.api_testing import DECLARED, NO_ROLE, Filter
 
 APPS = ("laseros", "clients", "inventory", "projects", "ingest", "production", "finance")
+RECORD_APPS = ("laseros", "projects", "ingest", "comms", "production", "finance", "laseros.site")
 
 
 def declared() -> dict:
     for app in APPS:
         importlib.import_module(f"{app}.tests.test_api_endpoints")
+    for app in RECORD_APPS:  # the read-only records' endpoints (laseros.api.records)
+        importlib.import_module(f"{app}.tests.test_api_records")
     return DECLARED
 
 

@@ -1,0 +1,75 @@
+"""/api/v1/message-templates/, /communications/ and /conversation-notes/: the templates, every
+message sent or waiting to be, and the notes of calls and visits, read-only
+(laseros.api.records). Messages are written by the outbox's services, not through the API."""
+
+from __future__ import annotations
+
+import django_filters
+
+from laseros.api.filters import day_range
+from laseros.api.records import RecordViewSet, record_serializer
+from laseros.api.routers import router
+
+from .models import Communication, ConversationNote, MessageTemplate
+
+
+class MessageTemplateFilter(django_filters.FilterSet):
+    class Meta:
+        model = MessageTemplate
+        fields = ["channel", "is_active"]
+
+
+class MessageTemplateViewSet(RecordViewSet):
+    """The words of each message the shop sends, per channel."""
+
+    queryset = MessageTemplate.objects.all()
+    serializer_class = record_serializer(MessageTemplate)
+    filterset_class = MessageTemplateFilter
+    search_fields = ["key", "name", "subject"]
+    ordering_fields = ["key", "name", "updated_at"]
+    ordering = ["key"]
+
+
+class CommunicationFilter(django_filters.FilterSet):
+    """Messages by status, channel, client, job and day."""
+
+    created_after, created_before = day_range("created_at")
+
+    class Meta:
+        model = Communication
+        fields = ["status", "channel", "client", "job"]
+
+
+class CommunicationViewSet(RecordViewSet):
+    """Every message to a client: to whom, what, through which channel, and whether it went."""
+
+    queryset = Communication.objects.all()
+    serializer_class = record_serializer(Communication)
+    filterset_class = CommunicationFilter
+    search_fields = ["to", "subject"]
+    ordering_fields = ["created_at", "sent_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+
+class ConversationNoteFilter(django_filters.FilterSet):
+    happened_after, happened_before = day_range("happened_at")
+
+    class Meta:
+        model = ConversationNote
+        fields = ["client", "job", "kind"]
+
+
+class ConversationNoteViewSet(RecordViewSet):
+    """What was said on a call or at a visit, noted against the client and job."""
+
+    queryset = ConversationNote.objects.all()
+    serializer_class = record_serializer(ConversationNote)
+    filterset_class = ConversationNoteFilter
+    search_fields = ["summary"]
+    ordering_fields = ["happened_at", "id"]
+    ordering = ["-happened_at", "-id"]
+
+
+router.register("message-templates", MessageTemplateViewSet, basename="messagetemplate")
+router.register("communications", CommunicationViewSet, basename="communication")
+router.register("conversation-notes", ConversationNoteViewSet, basename="conversationnote")

@@ -1,0 +1,88 @@
+"""/api/v1/message-templates/, /communications/ and /conversation-notes/'s generated tests
+(laseros.api_testing): read by Admins, Managers and Viewers (the matrix's comms row)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from clients.tests.factories import ClientFactory
+from comms.models import (
+    Channel,
+    Communication,
+    CommunicationStatus,
+    ConversationNote,
+    MessageTemplate,
+    NoteKind,
+)
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields
+from laseros.roles import ADMIN, MANAGER, VIEWER
+from projects.tests.factories import ProjectFactory
+
+READERS = (ADMIN, MANAGER, VIEWER)
+
+
+def on(field, value):
+    return lambda match, other: set_fields(match, **{field: value})
+
+
+class TestMessageTemplates(EndpointTests):
+    prefix = "message-templates"
+    model = MessageTemplate
+    readers = READERS
+    filters = (
+        Filter("channel", lambda t: Channel.WHATSAPP, on("channel", Channel.WHATSAPP)),
+        Filter("is_active", lambda t: "false", on("is_active", False)),
+    )
+
+    def make(self, n):
+        return MessageTemplate.objects.create(
+            key=f"api-test-{n}", name=f"Test {n}", channel=Channel.EMAIL, body="Hello"
+        )
+
+
+class TestCommunications(EndpointTests):
+    prefix = "communications"
+    model = Communication
+    readers = READERS
+    filters = (
+        Filter("status", lambda m: CommunicationStatus.FAILED, on("status", "failed")),
+        Filter("channel", lambda m: Channel.WHATSAPP, on("channel", Channel.WHATSAPP)),
+        Filter("client", lambda m: m.client_id),
+        Filter("job", lambda m: m.job_id),
+        *dates("created_at"),
+    )
+
+    def make(self, n):
+        project = ProjectFactory()
+        return Communication.objects.create(
+            channel=Channel.EMAIL,
+            to=f"buyer{n}@example.com",
+            subject=f"Quote {n}",
+            body="Your quote",
+            status=CommunicationStatus.SENT,
+            client=project.client,
+            job=project,
+            created_at=timezone.now(),
+        )
+
+
+class TestConversationNotes(EndpointTests):
+    prefix = "conversation-notes"
+    model = ConversationNote
+    readers = READERS
+    filters = (
+        Filter("client", lambda note: note.client_id),
+        Filter("job", lambda note: note.job_id),
+        Filter("kind", lambda note: NoteKind.WHATSAPP, on("kind", NoteKind.WHATSAPP)),
+        *dates("happened_at", "happened"),
+    )
+
+    def make(self, n):
+        project = ProjectFactory(client=ClientFactory())
+        return ConversationNote.objects.create(
+            client=project.client,
+            job=project,
+            kind=NoteKind.CALL_IN,
+            summary=f"Asked about job {n}",
+            happened_at=timezone.now(),
+        )

@@ -1,0 +1,72 @@
+"""/api/v1/operators/, /floor-runs/ and /preset-changes/: who cuts, the runs started on the floor
+pages, and each change of a cut preset, read-only (laseros.api.records). A floor run's start
+token is not in the answer."""
+
+from __future__ import annotations
+
+import django_filters
+
+from laseros.api.filters import day_range
+from laseros.api.records import RecordViewSet, record_serializer
+from laseros.api.routers import router
+
+from .models import CutPresetChange, FloorRun, Operator
+
+
+class OperatorFilter(django_filters.FilterSet):
+    class Meta:
+        model = Operator
+        fields = ["is_active"]
+
+
+class OperatorViewSet(RecordViewSet):
+    """The people who run the machines."""
+
+    queryset = Operator.objects.all()
+    serializer_class = record_serializer(Operator)
+    filterset_class = OperatorFilter
+    search_fields = ["display_name"]
+    ordering_fields = ["display_name", "id"]
+    ordering = ["display_name", "id"]
+
+
+class FloorRunFilter(django_filters.FilterSet):
+    started_after, started_before = day_range("started_at")
+
+    class Meta:
+        model = FloorRun
+        fields = ["machine", "operator", "status"]
+
+
+class FloorRunViewSet(RecordViewSet):
+    """Runs started and stopped on the operator pages, before they become laser runs."""
+
+    queryset = FloorRun.objects.all()
+    serializer_class = record_serializer(FloorRun, exclude=("start_token",))
+    filterset_class = FloorRunFilter
+    ordering_fields = ["started_at", "ended_at", "id"]
+    ordering = ["-started_at", "-id"]
+
+
+class CutPresetChangeFilter(django_filters.FilterSet):
+    changed_after, changed_before = day_range("changed_at")
+
+    class Meta:
+        model = CutPresetChange
+        fields = ["preset", "quality_effect"]
+
+
+class CutPresetChangeViewSet(RecordViewSet):
+    """Each change of a cut preset: the fields before and after, why, and its effect on quality."""
+
+    queryset = CutPresetChange.objects.all()
+    serializer_class = record_serializer(CutPresetChange)
+    filterset_class = CutPresetChangeFilter
+    search_fields = ["reason", "quality_note"]
+    ordering_fields = ["changed_at", "id"]
+    ordering = ["-changed_at", "-id"]
+
+
+router.register("operators", OperatorViewSet, basename="operator")
+router.register("floor-runs", FloorRunViewSet, basename="floorrun")
+router.register("preset-changes", CutPresetChangeViewSet, basename="cutpresetchange")
