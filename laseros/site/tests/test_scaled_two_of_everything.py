@@ -7,6 +7,7 @@ it (the processes share the test's database); elsewhere it is skipped."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -72,14 +73,14 @@ def test_two_web_servers_and_two_workers_take_200_files_once_each(transactional_
                 timeout=60,
             )
             body = response.json() if response.status_code == 202 else response.text[:500]
-            return name, response.status_code, body
+            return name, response.status_code, body, response.headers.get("X-Request-ID")
 
         jobs = list(zip(range(FILES), itertools.cycle(webs), strict=False))
         with ThreadPoolExecutor(CLIENTS) as pool:
             answers = list(pool.map(upload, jobs))
-        refused = [(name, code, body) for name, code, body in answers if code != 202]
+        refused = [(name, code, body) for name, code, body, _ in answers if code != 202]
         assert not refused, refused[:3]
-        assert all(body[0]["created"] for _, _, body in answers)
+        assert all(body[0]["created"] for _, _, body, _ in answers)
 
         def all_read() -> bool:
             return FileIngest.objects.exclude(status__in=FileStatus.done()).count() == 0
@@ -108,6 +109,16 @@ def test_two_web_servers_and_two_workers_take_200_files_once_each(transactional_
         )
         assert results == {f"file #{f.pk}: processed": 1 for f in files}, results.most_common(3)
         assert OrmQ.objects.count() == 0  # nothing left in the queue
+
+        # the web servers' log lines are JSON (LOG_FORMAT=json), each upload's carry its id
+        logged = [
+            json.loads(line)
+            for name in ("web-1", "web-2")
+            for line in shop.log(name).splitlines()
+            if line.startswith("{")  # gunicorn's own lines are its own format
+        ]
+        ids = {entry["request_id"] for entry in logged if entry["request_id"]}
+        assert {request_id for *_, request_id in answers} <= ids
         assert all(process.poll() is None for process in workers)
     finally:
         shop.stop_all()
