@@ -126,7 +126,7 @@ def bell(user: Any, *, limit: int = 5) -> tuple[int, list[Notification]]:
         .annotate(unread_total=Window(Count("pk")))
         .order_by("-opened_at", "-pk")[:limit]
     )
-    return (rows[0].unread_total if rows else 0), rows  # type: ignore[attr-defined]
+    return (rows[0].unread_total if rows else 0), rows
 
 
 def notification_list(user: Any, *, limit: int | None = 200) -> list[Notification]:

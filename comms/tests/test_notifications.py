@@ -457,3 +457,22 @@ def test_the_list_and_a_page_with_the_bell_take_the_same_queries_at_5_and_50(
     assert 'aria-label="Notifications: 30 unread"' in page.content.decode()
     if url == "notifications:list":
         assert page.content.decode().count('class="notification ') == 50
+
+
+def test_the_admin_lists_notifications_read_only_with_filters(client, people, three):
+    Notification.objects.filter(pk=three["operators"].pk).update(closed_at=NOW)
+    NotificationRead.objects.create(
+        notification=three["managers"], user=people["viewer"], read_at=NOW
+    )
+    client.force_login(people["manager"])
+    url = reverse("admin:comms_notification_changelist")
+
+    page = client.get(url, {"state": "open"}).content.decode()
+    assert "For managers" in page and "For everyone" in page and "For operators" not in page
+    assert "1 person" in page  # read by the viewer
+    assert client.get(url, {"kind__exact": "low_stock"}).status_code == 200
+    assert client.get(reverse("admin:comms_notification_add")).status_code == 403
+    change = client.get(reverse("admin:comms_notification_change", args=[three["managers"].pk]))
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    client.force_login(people["operator"])  # operators read theirs on the floor, not here
+    assert client.get(url).status_code == 403
