@@ -17,6 +17,24 @@ class CommsConfig(AppConfig):
         self._schedule_reminders()
         self._register_dashboard_tiles()
         self._notify()
+        self._webhooks()
+
+    def _webhooks(self) -> None:
+        """Webhooks out: every event the outbox records is dispatched once it commits, and every
+        minute the retries that are due go (comms.services.webhooks)."""
+        from laseros.outbox import event_recorded
+        from laseros.tasks import declare_schedule
+
+        from .services.webhooks import event_recorded as dispatch_after_commit
+
+        event_recorded.connect(dispatch_after_commit, dispatch_uid="comms.webhooks.dispatch")
+        declare_schedule(
+            "comms.send_due_webhooks",
+            func="comms.tasks.send_due_webhooks",
+            schedule_type="I",
+            minutes=1,
+            repeats=-1,
+        )
 
     def _notify(self) -> None:
         """The bell's causes (comms.causes; ingest adds its own) evaluated every few minutes."""

@@ -143,3 +143,38 @@ def notification_list(user: Any, *, limit: int | None = 200) -> list[Notificatio
         .order_by("is_closed", "-opened_at", "-pk")
     )
     return list(queryset[:limit] if limit else queryset)
+
+
+@dataclass(frozen=True)
+class DeliveryHour:
+    """The webhook deliveries made in one hour, by what became of them."""
+
+    hour: dt.datetime
+    pending: int
+    failed: int
+    delivered: int
+
+
+def webhook_delivery_counts(*, hours: int = 48) -> list[DeliveryHour]:
+    """Pending (and sending), failed and delivered webhook deliveries per hour they were made,
+    newest first, over the last `hours` hours (one query)."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncHour
+    from django.utils import timezone
+
+    from .models import WebhookDelivery, WebhookDeliveryStatus
+
+    S = WebhookDeliveryStatus
+    since = timezone.now() - dt.timedelta(hours=hours)
+    rows = (
+        WebhookDelivery.objects.filter(created_at__gte=since)
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour")
+        .annotate(
+            pending=Count("id", filter=Q(status__in=[S.PENDING, S.SENDING])),
+            failed=Count("id", filter=Q(status=S.FAILED)),
+            delivered=Count("id", filter=Q(status=S.DELIVERED)),
+        )
+        .order_by("-hour")
+    )
+    return [DeliveryHour(**row) for row in rows]

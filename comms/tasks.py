@@ -26,3 +26,25 @@ def send_quote_reminders() -> str:
 def evaluate_notifications() -> str:
     """Every few minutes: one open notification per cause present, closed when the cause goes."""
     return str(notifications_evaluate())
+
+
+def dispatch_event(pk: int) -> str:
+    """After an event's transaction commits: its webhook deliveries, one per endpoint."""
+    from .services import webhooks
+
+    return f"event {pk}: {len(webhooks.event_dispatch(event_id=pk))} deliveries"
+
+
+def deliver_webhook(pk: int) -> str:
+    """One attempt at a webhook delivery (the first, a retry or a replay)."""
+    from .services import webhooks
+
+    return webhooks.delivery_attempt(delivery_id=pk).detail
+
+
+def send_due_webhooks() -> str:
+    """Every minute: events whose dispatch was lost, and the webhook retries that are due."""
+    from .services import webhooks
+
+    counts = webhooks.webhooks_send_due()
+    return ", ".join(f"{count} {what}" for what, count in counts.items())

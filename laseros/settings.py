@@ -657,3 +657,4 @@ INGEST_MAIL_MAX_MESSAGE_MB = env.int("INGEST_MAIL_MAX_MESSAGE_MB", default=75)
 INGEST_MAIL_INLINE_IMAGE_MAX_KB = env.int("INGEST_MAIL_INLINE_IMAGE_MAX_KB", default=100)
 # A message that fails is tried again by the mail task until it has been tried this often.
 INGEST_MAIL_MAX_ATTEMPTS = env.int("INGEST_MAIL_MAX_ATTEMPTS", default=5)
+from .settings_webhooks import *  # noqa: E402, F403 - webhooks out: laseros/settings_webhooks.py

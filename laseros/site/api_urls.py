@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 import clients.api
+import comms.api
 import comms.records_api
 import finance.api
 import finance.billing_api
@@ -42,6 +43,7 @@ API_MODULES = (
     production.api,
     finance.api,
     finance.billing_api,
+    comms.api,
     tokens_api,
     core_records_api,
     projects.records_api,

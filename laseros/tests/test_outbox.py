@@ -106,3 +106,10 @@ def test_every_event_the_issue_names_is_listed_and_documented():
     table = types_markdown()
     for name in named:
         assert f"`{name}`" in table
+
+
+def test_the_readme_shows_the_table_of_events():
+    from django.conf import settings
+
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert types_markdown() in readme, "README.md's table of events: paste types_markdown()"

@@ -167,17 +167,22 @@ def run_record(
             "sheets": [None, {str(locked[pk]): wanted[pk] for pk in sorted(wanted)}],
         },
     )
+    return _record_run_finished(run, [p for p, *_ in project_rows])
+
+
+def _record_run_finished(run: LaserRun, projects: list[Project]) -> LaserRun:
+    """The run.finished event, in the run's transaction (laseros.outbox); returns the run."""
     record_event(
         type="run.finished",
         payload={
             "run_id": run.pk,
-            "machine": str(machine),
-            "operator": str(operator),
+            "machine": str(run.machine),
+            "operator": str(run.operator),
             "started_at": run.started_at,
             "ended_at": run.ended_at,
             "parts_cut": run.parts_cut,
             "scrap_parts": run.scrap_parts,
-            "project_codes": [p.code for p, *_ in project_rows],
+            "project_codes": [project.code for project in projects],
         },
     )
     return run

@@ -43,6 +43,7 @@ def shop(settings, tmp_path):
         quote = quote_create(project=project, by=None)
         quote_line_add(quote=quote, by=None, description="Cutting", unit_price="120", quantity=3)
     _invoice_paid_and_credited(Project.objects.order_by("pk").first())
+    _webhook_deliveries(settings)
     _pinned_slot()
 
 
@@ -62,6 +63,27 @@ def _pinned_slot() -> None:
     while calendar.window(day) is None:
         day += dt.timedelta(days=1)
     slot_override_set(item=item, day=day, reason="the client collects that morning", by=None)
+
+
+def _webhook_deliveries(settings) -> None:
+    """A webhook endpoint that existed before the demo's jobs, with their project.created
+    deliveries (made, not sent): the endpoints' and the deliveries' lists have rows."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from comms.models import WebhookEndpoint
+    from comms.services.webhooks import endpoint_create, event_dispatch
+    from laseros.models import OutboxEvent
+
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    endpoint, _secret = endpoint_create(
+        url="http://127.0.0.1:9/erp", events=["project.created"], by=None
+    )
+    a_year_ago = timezone.now() - dt.timedelta(days=365)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(created_at=a_year_ago)
+    for event in OutboxEvent.objects.filter(type="project.created").order_by("pk")[:3]:
+        event_dispatch(event_id=event.pk)
 
 
 def _invoice_paid_and_credited(project) -> None:

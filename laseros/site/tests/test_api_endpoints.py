@@ -11,7 +11,7 @@ import pytest
 from laseros.api.routers import router
 from laseros.api_testing import DECLARED, NO_ROLE, Filter
 
-APPS = ("laseros", "clients", "inventory", "projects", "ingest", "production", "finance")
+APPS = ("laseros", "clients", "inventory", "projects", "ingest", "production", "finance", "comms")
 RECORD_APPS = ("laseros", "projects", "ingest", "comms", "production", "finance", "laseros.site")
 
 

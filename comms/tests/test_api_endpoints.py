@@ -1,0 +1,40 @@
+"""The webhooks endpoint's generated tests (laseros.api_testing): managers only (admins too),
+create, update, delete and its filter proven on two rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from comms.models import WebhookEndpoint
+from comms.services import webhooks as services
+from laseros.api_testing import EndpointTests, Filter, set_fields
+from laseros.roles import ADMIN, MANAGER
+
+MANAGERS = (ADMIN, MANAGER)
+
+
+@pytest.fixture(autouse=True)
+def _private_urls(settings):
+    """The endpoints point at loopback (nothing resolves a public name in a test)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+
+class TestWebhooks(EndpointTests):
+    prefix = "webhooks"
+    model = WebhookEndpoint
+    readers = writers = deleters = MANAGERS
+    filters = (
+        Filter("is_active", lambda e: "false", arrange=lambda m, o: set_fields(m, is_active=False)),
+    )
+
+    def make(self, n):
+        endpoint, _secret = services.endpoint_create(
+            url=f"http://127.0.0.1:9/hook-{n}", events=["stock.low"], by=None
+        )
+        return endpoint
+
+    def create_data(self):
+        return {"url": "http://127.0.0.1:9/new", "events": ["invoice.issued", "payment.received"]}
+
+    def update_data(self, obj):
+        return {"description": "the accounting system", "events": ["project.created"]}
