@@ -97,7 +97,8 @@ class Kind:
     # rows a code-like query names, ranked first, and the code that names one exactly
     exact: Callable[[str], tuple[Q, str] | None] = lambda query: None
     code: Callable[[Any], str] = lambda obj: ""
-    extra: Callable[[str, list[str]], Q | None] = lambda query, words: None  # a file's text
+    # the ids of rows found another way (a file by the text read from it)
+    extra: Callable[[str, list[str]], QuerySet | None] = lambda query, words: None
     # rows that belong to the record a code names (a client's jobs, a job's files and invoices)
     mentions: Callable[[str], Q | None] = lambda code: None
     money: bool = False
@@ -178,8 +179,8 @@ def _of_client(code: str) -> Q | None:
     return Q(client__code=code) if code.startswith("CL-") else None
 
 
-def _file_text(query: str, words: list[str]) -> Q | None:
-    """Files whose current reading's text holds every word."""
+def _file_text(query: str, words: list[str]) -> QuerySet:
+    """The ids of the files whose current reading's text holds every word."""
     from ingest.models import FileExtraction
 
     readings = FileExtraction.objects.filter(is_current=True)
@@ -188,7 +189,7 @@ def _file_text(query: str, words: list[str]) -> Q | None:
     else:
         for word in words:
             readings = readings.filter(raw__icontains=word)
-    return Q(pk__in=readings.values("file_id"))
+    return readings.values("file_id")
 
 
 def _client_kind() -> Kind:
@@ -389,18 +390,50 @@ def _pg_match(document: str, query: str, words: list[str]) -> RawSQL:
     )
 
 
-def _text_filter(kind: Kind, model: type[Model], query: str, words: list[str]) -> Q:
+def _text_filter(
+    kind: Kind,
+    model: type[Model],
+    query: str,
+    words: list[str],
+    extra: QuerySet | None,
+    limit: int | None = None,
+) -> Q:
     """Rows holding every word: in their full-text fields (PostgreSQL), or each word in one of
-    their identifiers; on SQLite each word in any of the two."""
+    their identifiers; on SQLite each word in any of the two. Or rows whose ids `extra` gives.
+    `limit`: only the first `limit` rows in the kind's order are wanted."""
     if connection.vendor != "postgresql":
-        return _every_word(kind.fields + kind.identifiers, words)
-    # the full-text match as a subquery of ids: its index is read once (an OR beside icontains
-    # on the outer rows would make PostgreSQL build every row's document instead)
-    matching = model._default_manager.filter(_pg_match(tsvector_sql("", kind.fields), query, words))
-    found = Q(pk__in=matching.values("pk"))
+        found = _every_word(kind.fields + kind.identifiers, words)
+        return found | Q(pk__in=extra) if extra is not None else found
+    # One list of ids, the union of subqueries each read through its own index: the full-text
+    # document's GIN index, the identifiers' trigram indexes (upper(column) gin_trgm_ops, the
+    # expression icontains filters on), the file text's GIN index; PostgreSQL then fetches the
+    # rows found by id. (An OR of id lists and icontains on the outer rows made it read every row
+    # of the table and test each: the slowest part of a search that finds little.) Each side
+    # brings only its first `limit` ids in the kind's order when that order is total: the first
+    # `limit` of the union are among them, and a word in a thousand rows fetches a few. (A side
+    # that brings its first ids holds the kind's own rows, e.g. no deleted file, so they count.)
+    rows = kind.queryset() if limit else model._default_manager.all()
+    sides = [rows.filter(_pg_match(tsvector_sql("", kind.fields), query, words))]
     if kind.identifiers:
-        found |= _every_word(kind.identifiers, words)
-    return found
+        sides.append(rows.filter(_every_word(kind.identifiers, words)))
+    if extra is not None:
+        sides.append(rows.filter(pk__in=extra))
+    ordering = _total_ordering(model) if limit else None
+    ids = [
+        side.values("pk").order_by(*ordering)[:limit] if ordering else side.values("pk").order_by()
+        for side in sides
+    ]
+    return Q(pk__in=ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0])
+
+
+def _total_ordering(model: type[Model]) -> list[str] | None:
+    """The model's ordering when it ends on a unique field (no two rows tie), else None."""
+    ordering = [str(name) for name in model._meta.ordering or ()]
+    if not ordering:
+        return None
+    last = model._meta.get_field(ordering[-1].lstrip("-").replace("pk", "id"))
+    unique = getattr(last, "primary_key", False) or getattr(last, "unique", False)
+    return ordering if unique else None
 
 
 def _every_word(fields: tuple[str, ...], words: list[str]) -> Q:
@@ -473,7 +506,11 @@ def _search_kind(
         # the one it names exactly first, then the others its start names
         code_rows.sort(key=lambda row: kind.code(row).upper() != wanted)
     rows = code_rows
-    more = _more_condition(kind, queryset.model, query, code, words) if len(rows) <= limit else None
+    more = (
+        _more_condition(kind, queryset.model, query, code, words, limit + 1)
+        if len(rows) <= limit
+        else None
+    )
     if more is not None:
         text_rows = queryset.filter(more)
         if code_rows:
@@ -484,7 +521,12 @@ def _search_kind(
 
 
 def _more_condition(
-    kind: Kind, model: type[Model], query: str, code: str | None, words: list[str]
+    kind: Kind,
+    model: type[Model],
+    query: str,
+    code: str | None,
+    words: list[str],
+    limit: int | None = None,
 ) -> Q | None:
     """What else a query finds of a kind: a code, what belongs to its record; words, the rows
     that hold every one of them (in their fields, or a file in its text)."""
@@ -492,6 +534,4 @@ def _more_condition(
         return kind.mentions(code)
     if not words:
         return None
-    condition = _text_filter(kind, model, query, words)
-    extra = kind.extra(query, words)
-    return condition | extra if extra is not None else condition
+    return _text_filter(kind, model, query, words, kind.extra(query, words), limit)

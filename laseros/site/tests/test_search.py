@@ -270,6 +270,7 @@ def test_postgresql_reads_the_search_indexes(shop):
     from django.contrib.auth import get_user_model
     from django.db import connection
 
+    from finance.models import Invoice, Quote
     from ingest.models import FileIngest
     from projects.models import Project
 
@@ -283,8 +284,12 @@ def test_postgresql_reads_the_search_indexes(shop):
         cursor.execute("SET LOCAL enable_indexscan = off")
     for model, key, index in (
         (Project, "job", "projects_project_search"),
+        (Project, "job", "projects_project_code_trgm"),  # icontains on the code
         (FileIngest, "file", "ingest_fileingest_search"),
+        (FileIngest, "file", "ingest_fileingest_names_trgm"),
         (FileIngest, "file", "ingest_fileextraction_search"),
+        (Quote, "quote", "finance_quote_search"),
+        (Invoice, "invoice", "finance_invoice_search"),
     ):
         condition = global_search._more_condition(kinds[key], model, "deburr", None, ["deburr"])
         plan = model.objects.filter(condition).explain()
