@@ -55,7 +55,12 @@ class OldDatabase:
         try:
             self.connection = sqlite3.connect(uri, uri=True)
             self.connection.row_factory = sqlite3.Row
-            names = {r[0] for r in self.connection.execute("SELECT name FROM sqlite_master")}
+            names = {
+                r[0]
+                for r in self.connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
         except sqlite3.DatabaseError as exc:
             raise OldDatabaseError(f"{self.path.name}: not a readable database ({exc})") from None
         missing = [t for t in REQUIRED_TABLES if t not in names]
