@@ -31,7 +31,6 @@ EXCLUDED = {
 PENDING = {
     "comms.notification": "the bell's notifications (comms): an endpoint for a user's own",
     "comms.webhookdelivery": "the webhooks' delivery log (issue 14 part 1)",
-    "laseros_site.trackinglink": "the clients' tracking links (issue 14 part 2)",
     "production.queueslotoverride": "the planner's pinned slots (production)",
 }
 # Lists of one or a handful of settings rows: ordered and paged, with nothing worth filtering by.

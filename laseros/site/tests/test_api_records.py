@@ -1,5 +1,5 @@
-"""/api/v1/report-runs/'s generated tests (laseros.api_testing): read by Admins, Managers and
-Viewers (the matrix's laseros_site row)."""
+"""/api/v1/report-runs/' and /api/v1/tracking-links/' generated tests (laseros.api_testing): read
+by Admins, Managers and Viewers (the matrix's laseros_site rows)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 from laseros.api_testing import EndpointTests, Filter, dates, set_fields
 from laseros.roles import ADMIN, MANAGER, VIEWER
-from laseros.site.models import ReportRun
+from laseros.site.models import ReportRun, TrackingLink
 
 
 class TestReportRuns(EndpointTests):
@@ -31,3 +31,24 @@ class TestReportRuns(EndpointTests):
             file=f"reports/r{n}.html",
             sha256="0" * 64,
         )
+
+
+class TestTrackingLinks(EndpointTests):
+    prefix = "tracking-links"
+    model = TrackingLink
+    readers = (ADMIN, MANAGER, VIEWER)
+    filters = (
+        Filter("project", lambda link: link.project_id),
+        Filter(
+            "revoked",
+            lambda link: "true",
+            lambda m, o: set_fields(m, revoked_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC)),
+        ),
+        *dates("created_at"),
+    )
+
+    def make(self, n):
+        from laseros.site.tracking.links import tracking_link_create
+        from projects.tests.factories import ProjectFactory
+
+        return tracking_link_create(project=ProjectFactory(), by=None)
