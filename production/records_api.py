@@ -22,7 +22,7 @@ class OperatorFilter(django_filters.FilterSet):
 class OperatorViewSet(RecordViewSet):
     """The people who run the machines."""
 
-    queryset = Operator.objects.all()
+    queryset = Operator.objects.prefetch_related("machines")  # one query for every row's
     serializer_class = record_serializer(Operator)
     filterset_class = OperatorFilter
     search_fields = ["display_name"]

@@ -45,6 +45,24 @@ def shop(settings, tmp_path):
     _invoice_paid_and_credited(Project.objects.order_by("pk").first())
     _webhook_deliveries(settings)
     _pinned_slot()
+    _api_records()
+
+
+def _api_records() -> None:
+    """An API token and a backup made: /api/v1/tokens/ and /api/v1/backups/ have rows."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from laseros.models import BackupRun
+    from laseros.tokens import token_create
+
+    token_create(user=get_user_model().objects.get(username="admin"), name="accounting export")
+    now = timezone.now()
+    BackupRun.objects.create(
+        started_at=now, finished_at=now + dt.timedelta(seconds=9), status="ok", name="shop.tar"
+    )
 
 
 def _pinned_slot() -> None:
