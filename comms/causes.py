@@ -70,7 +70,7 @@ def escalations(now: dt.datetime) -> Iterator[Cause]:
                 continue
             label = ProjectStatus(status).label
             yield Cause(
-                key=f"escalation:{status}:project:{job.pk}",
+                key=f"escalation:{status}:job:{job.pk}",
                 kind="escalation",
                 title=f"{job.code} has been in {label} for {days} working days",
                 text=f"{job.client.name}: {job.name}. The limit is {limit} working days "
@@ -113,7 +113,7 @@ def _waiting_on_material(now: dt.datetime) -> Iterator[Cause]:
             continue
         what = f"{job.material.code} {thickness.normalize():f} mm" if thickness else job.material
         yield Cause(
-            key=f"escalation:material:project:{job.pk}",
+            key=f"escalation:material:job:{job.pk}",
             kind="escalation",
             title=f"{job.code} has waited {days} working days for {what}",
             text=f"{job.client.name}: {job.name}. It is {job.get_status_display()} and no "
@@ -137,7 +137,7 @@ def overdue_jobs(now: dt.datetime) -> Iterator[Cause]:
     for job in jobs:
         late = (today - job.due_date).days
         yield Cause(
-            key=f"overdue:project:{job.pk}",
+            key=f"overdue:job:{job.pk}",
             kind="overdue",
             title=f"{job.code} is overdue ({late} day{'s' if late != 1 else ''})",
             text=f"{job.client.name}: {job.name}. Due {job.due_date:%d %b %Y}; it is "

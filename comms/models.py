@@ -385,7 +385,7 @@ class Notification(models.Model):
         max_length=200,
         db_index=True,
         help_text="What caused it, stable across evaluations, e.g. 'low_stock:sheet:7' or "
-        "'escalation:quoting:project:42'.",
+        "'escalation:quoting:job:42'.",
     )
     kind = models.CharField(
         max_length=20, choices=NotificationKind.choices, db_index=True, help_text="Its cause."

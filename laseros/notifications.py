@@ -23,7 +23,7 @@ MANAGERS, OPERATORS, EVERYONE = "managers", "operators", "everyone"
 @dataclass(frozen=True)
 class Cause:
     """Something present now that a person should look at; `key` is stable while it lasts,
-    e.g. "low_stock:sheet:7" or "escalation:quoting:project:42"."""
+    e.g. "low_stock:sheet:7" or "escalation:quoting:job:42"."""
 
     key: str
     kind: str  # comms.models.NotificationKind's values

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                     "cause_key",
                     models.CharField(
                         db_index=True,
-                        help_text="What caused it, stable across evaluations, e.g. 'low_stock:sheet:7' or 'escalation:quoting:project:42'.",
+                        help_text="What caused it, stable across evaluations, e.g. 'low_stock:sheet:7' or 'escalation:quoting:job:42'.",
                         max_length=200,
                     ),
                 ),

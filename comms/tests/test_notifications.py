@@ -59,7 +59,7 @@ def evaluate(now=NOW):
 
 def test_a_job_in_quoting_more_than_four_working_days_opens_one_escalation(job):
     entered(job, S.QUOTING, dt.date(2026, 12, 2))  # Thu, Fri, Mon, Tue, Wed: 5 working days
-    key = f"escalation:quoting:project:{job.pk}"
+    key = f"escalation:quoting:job:{job.pk}"
 
     first = evaluate()
     again = evaluate()
@@ -83,13 +83,13 @@ def test_four_working_days_in_quoting_is_not_yet_too_long_and_a_weekend_does_not
     evaluate(now=dt.datetime(2026, 12, 7, 16, 0, tzinfo=SAST))
     assert open_keys() == set()
     evaluate(now=dt.datetime(2026, 12, 8, 8, 0, tzinfo=SAST))
-    assert open_keys() == {f"escalation:cutting:project:{job.pk}"}
+    assert open_keys() == {f"escalation:cutting:job:{job.pk}"}
 
 
 def test_the_job_moving_on_closes_its_escalation_and_opens_the_next_one_when_it_is_due(job):
     entered(job, S.QUOTING, dt.date(2026, 12, 1))
     evaluate()
-    quoting = Notification.objects.get(cause_key=f"escalation:quoting:project:{job.pk}")
+    quoting = Notification.objects.get(cause_key=f"escalation:quoting:job:{job.pk}")
 
     entered(job, S.READY, dt.date(2026, 12, 4))  # Mon, Tue, Wed: 3 working days in Ready
     result = evaluate()
@@ -97,7 +97,7 @@ def test_the_job_moving_on_closes_its_escalation_and_opens_the_next_one_when_it_
     quoting.refresh_from_db()
     assert quoting.closed_at == NOW
     assert result.closed == 1 and result.opened == 1
-    assert open_keys() == {f"escalation:ready:project:{job.pk}"}
+    assert open_keys() == {f"escalation:ready:job:{job.pk}"}
 
 
 def test_cutting_escalations_are_for_operators_too(job):
@@ -113,7 +113,7 @@ def test_a_setting_changes_the_limit(job, settings):
     assert open_keys() == set()
     settings.ESCALATE_READY_DAYS = 2
     evaluate()
-    assert open_keys() == {f"escalation:ready:project:{job.pk}"}
+    assert open_keys() == {f"escalation:ready:job:{job.pk}"}
 
 
 def test_a_paid_job_with_no_sheet_of_its_material_waits_on_material(job):
@@ -121,7 +121,7 @@ def test_a_paid_job_with_no_sheet_of_its_material_waits_on_material(job):
     entered(job, S.QUEUED, dt.date(2026, 12, 3), material_id=ms.pk, thickness_mm=Decimal("6"))
     SheetStockFactory(material=ms, thickness_mm=Decimal("3"), quantity_on_hand=20)
     empty = SheetStockFactory(material=ms, thickness_mm=Decimal("6"), quantity_on_hand=0)
-    key = f"escalation:material:project:{job.pk}"
+    key = f"escalation:material:job:{job.pk}"
 
     evaluate()
     evaluate()
@@ -200,7 +200,7 @@ def test_a_failed_message_opens_one_and_its_resend_closes_it(job):
 
 def test_an_overdue_job_opens_one_and_closes_when_it_is_ready(job):
     entered(job, S.CUTTING, dt.date(2026, 12, 8), due_date=dt.date(2026, 12, 7))
-    key = f"overdue:project:{job.pk}"
+    key = f"overdue:job:{job.pk}"
 
     evaluate()
     evaluate()
@@ -316,7 +316,7 @@ def three(db):
     made = {}
     for audience in ("managers", "operators", "everyone"):
         made[audience] = Notification.objects.create(
-            cause_key=f"overdue:project:{audience}",
+            cause_key=f"overdue:job:{audience}",
             kind="overdue",
             title=f"For {audience}",
             audience=audience,
@@ -429,7 +429,7 @@ def grow_notifications(n: int) -> None:
     have = Notification.objects.count()
     Notification.objects.bulk_create(
         Notification(
-            cause_key=f"overdue:project:g{i}",
+            cause_key=f"overdue:job:g{i}",
             kind="overdue",
             title=f"Job {i} is overdue",
             audience="everyone",

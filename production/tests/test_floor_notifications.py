@@ -20,7 +20,7 @@ def notify(n: int, audience: str = "everyone") -> None:
     have = Notification.objects.filter(audience=audience).count()
     Notification.objects.bulk_create(
         Notification(
-            cause_key=f"overdue:project:{audience}{i}",
+            cause_key=f"overdue:job:{audience}{i}",
             kind="overdue",
             title=f"Job {audience} {i} is overdue",
             audience=audience,
