@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from laseros.api_testing import NO_ROLE, EndpointTests, Filter, dates, expect, listed_ids, someone
+from laseros.api_testing import (
+    NO_ROLE,
+    EndpointTests,
+    Filter,
+    dates,
+    expect,
+    listed_ids,
+    set_fields,
+    someone,
+)
 from laseros.models import ApiToken
 from laseros.roles import ADMIN, MANAGER, OPERATOR, VIEWER
 from laseros.testing import unchanged
@@ -28,9 +37,7 @@ class TestApiTokens(EndpointTests):
         Filter(
             "active",
             lambda token: "true",
-            arrange=lambda match, other: ApiToken.objects.filter(pk=other.pk).update(
-                revoked_at=timezone.now()
-            ),
+            arrange=lambda match, other: set_fields(other, revoked_at=timezone.now()),
         ),
         *dates("created_at"),
         *dates("last_used_at", "last_used"),

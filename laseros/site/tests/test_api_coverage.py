@@ -4,6 +4,8 @@ that no endpoint lists fails here by name, unless it is in EXCLUDED with its rea
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib import admin
 from rest_framework.filters import OrderingFilter
@@ -47,7 +49,7 @@ def managers_admin_models() -> set[str]:
     return {
         label(model)
         for model in admin.site._registry
-        if "v" in allowed_actions(MANAGER, model._meta.app_label, model._meta.model_name)
+        if "v" in allowed_actions(MANAGER, model._meta.app_label, str(model._meta.model_name))
     }
 
 
@@ -55,10 +57,11 @@ def routed() -> dict[str, type]:
     """{model label: viewset} of every endpoint on the router."""
     import laseros.site.api_urls  # noqa: F401  (it registers every app's viewsets)
 
-    endpoints = {}
+    endpoints: dict[str, type] = {}
     for _prefix, viewset, _basename in router.registry:
+        serializer: Any = getattr(viewset, "serializer_class", None)
         queryset = getattr(viewset, "queryset", None)
-        model = queryset.model if queryset is not None else viewset.serializer_class.Meta.model
+        model = queryset.model if queryset is not None else serializer.Meta.model
         endpoints.setdefault(label(model), viewset)
     return endpoints
 
