@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -46,9 +46,9 @@ class IdempotencyError(APIException):
     pass
 
 
-class KeyInvalid(IdempotencyError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "idempotency_key_invalid"
+class KeyInvalid(ValidationError):
+    """A 400 naming the header as a field is named ({"Idempotency-Key": [message]}): the shape
+    every 400 of the API has, an upload's too."""
 
 
 class KeyReused(IdempotencyError):
@@ -92,8 +92,12 @@ def key_from(request) -> str | None:
         return None
     if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise KeyInvalid(
-            f"An Idempotency-Key is 1 to {MAX_KEY_LENGTH} printable characters (a UUID is "
-            "best); this one is not."
+            {
+                HEADER: [
+                    f"An Idempotency-Key is 1 to {MAX_KEY_LENGTH} printable characters (a UUID "
+                    "is best); this one is not."
+                ]
+            }
         )
     return key
 
