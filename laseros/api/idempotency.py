@@ -47,8 +47,8 @@ class IdempotencyError(APIException):
 
 
 class KeyInvalid(ValidationError):
-    """A 400 naming the header as a field is named ({"Idempotency-Key": [message]}): the shape
-    every 400 of the API has, an upload's too."""
+    """A 400 as a form-wide refusal is ({"detail": [message]}, laseros.api.exceptions): the
+    shape every 400 the schema documents accepts (an upload's, a status move's too)."""
 
 
 class KeyReused(IdempotencyError):
@@ -93,7 +93,7 @@ def key_from(request) -> str | None:
     if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise KeyInvalid(
             {
-                HEADER: [
+                "detail": [
                     f"An Idempotency-Key is 1 to {MAX_KEY_LENGTH} printable characters (a UUID "
                     "is best); this one is not."
                 ]

@@ -103,7 +103,7 @@ def test_a_key_no_client_would_send_is_a_400_and_makes_nothing(api, key):
     with unchanged(Client, IdempotencyKey):
         refused = post(manager, {"name": "Acme Steel"}, key)
     assert refused.status_code == 400
-    assert "printable characters" in refused.data["Idempotency-Key"][0]
+    assert "Idempotency-Key is 1 to 255 printable characters" in refused.data["detail"][0]
 
 
 def test_a_refusal_is_answered_again_too(api):
