@@ -52,10 +52,10 @@ STEPS: list[tuple[str, DemoStep]] = [
     ("messages", seed_comms),
     # e-mail intake: a client's reply filed with its job, an unknown sender waiting for a manager
     ("e-mails", seed_mail),
-    # the bell: one notification per cause the shop above leaves (comms' evaluation)
-    ("notifications", seed_notifications),
     # a week of reports to open: Daily Ops for the last seven days, last week's Weekly Client
     ("reports", seed_reports),
+    # the bell: one notification per cause the shop above leaves (comms' evaluation)
+    ("notifications", seed_notifications),
 ]
 
 __all__ = ["DEMO_USERS", "STEPS", "demo_password", "demo_password_file"]
