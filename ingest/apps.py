@@ -8,16 +8,27 @@ class IngestConfig(AppConfig):
     verbose_name = "Files"
 
     def ready(self) -> None:
-        from laseros.dashboard import Tile, register_tile
         from laseros.health import declare_check
         from laseros.workers import declare_recovery
-
-        from . import selectors
 
         # Files a dead worker left behind: put back by every cluster (at its start, then every
         # WORKER_SWEEP_SECONDS), and named by /healthz while they wait.
         declare_recovery("ingest.sweep_stuck_files", "ingest.tasks.sweep_stuck_files")
         declare_check("files", "ingest.services.stuck_files_check")
+        self._register_tiles()
+        self._count_design_files_for_projects()
+        self._schedule_mail()
+        # the bell rings for a file that failed to read (comms evaluates; laseros.notifications)
+        from .notifications import register as register_notification_causes
+
+        register_notification_causes()
+
+    def _register_tiles(self) -> None:
+        """The admin index's counts of files and e-mails waiting or failed (laseros.dashboard)."""
+        from laseros.dashboard import Tile, register_tile
+
+        from . import selectors
+
         register_tile(
             Tile(
                 key="ingest.waiting",
@@ -65,12 +76,6 @@ class IngestConfig(AppConfig):
                 warn_above=0,
             )
         )
-        self._count_design_files_for_projects()
-        self._schedule_mail()
-        # the bell rings for a file that failed to read (comms evaluates; laseros.notifications)
-        from .notifications import register as register_notification_causes
-
-        register_notification_causes()
 
     def _schedule_mail(self) -> None:
         """The shop's mailbox and mail folder are read every few minutes (ingest.mail)."""

@@ -27,8 +27,9 @@ CONTAINER_VARIABLES = {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"} | {
 
 
 def settings_variables() -> set[str]:
-    """Every environment variable laseros/settings.py reads (env.str("NAME"...), env.db_url...)."""
-    source = (ROOT / "laseros" / "settings.py").read_text()
+    """Every environment variable the settings read (env.str("NAME"...), env.db_url...), in
+    laseros/settings.py and the parts it imports (laseros/settings_*.py)."""
+    source = "\n".join(path.read_text() for path in sorted((ROOT / "laseros").glob("settings*.py")))
     return set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
 
 

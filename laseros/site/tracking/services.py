@@ -118,29 +118,10 @@ def _check_proof(file: Any) -> None:
 
 
 @transaction.atomic
-def tracking_payment_upload(
-    *, link: TrackingLink, ip: str | None, file: Any, amount: Decimal | str | None
-) -> Project:
-    """The client's proof of payment: checked and received by ingest (stored with the job,
-    read by the worker), kept as the job's proof of payment with the amount it shows, which
-    finance records against the job's invoices; a job paid in full moves on (Approved → Paid,
-    then production queues it, DOMAIN.md). Refused with a message naming the field, nothing
-    kept: no file, a file that is not a PDF or a photo, the same file twice, a bad amount."""
-    if amount in (None, ""):
-        raise ValidationError({"amount": "Enter the amount you paid (R), as the proof shows."})
+def _ingest_proof(*, project: Project, file: Any, name: str) -> Any:
+    """The proof received by ingest (its file checks), refused in a client's words."""
     try:
-        value = clean_payment_amount(amount)
-    except ValidationError as exc:
-        raise ValidationError({"amount": exc.messages}) from None
-    _check_proof(file)
-    project = _locked_job(link)
-    if project.status not in PAYABLE:
-        raise ValidationError(
-            "A proof of payment is taken once the quote is accepted: accept it first."
-        )
-    name = getattr(file, "name", "") or "proof of payment"
-    try:
-        outcome = ingest(
+        return ingest(
             source_file=file,
             original_name=name,
             project=project,
@@ -162,6 +143,30 @@ def tracking_payment_upload(
                 }
             ) from None
         raise ValidationError({"proof": exc.messages}) from None
+
+
+def tracking_payment_upload(
+    *, link: TrackingLink, ip: str | None, file: Any, amount: Decimal | str | None
+) -> Project:
+    """The client's proof of payment: checked and received by ingest (stored with the job,
+    read by the worker), kept as the job's proof of payment with the amount it shows, which
+    finance records against the job's invoices; a job paid in full moves on (Approved → Paid,
+    then production queues it, DOMAIN.md). Refused with a message naming the field, nothing
+    kept: no file, a file that is not a PDF or a photo, the same file twice, a bad amount."""
+    if amount in (None, ""):
+        raise ValidationError({"amount": "Enter the amount you paid (R), as the proof shows."})
+    try:
+        value = clean_payment_amount(amount)
+    except ValidationError as exc:
+        raise ValidationError({"amount": exc.messages}) from None
+    _check_proof(file)
+    project = _locked_job(link)
+    if project.status not in PAYABLE:
+        raise ValidationError(
+            "A proof of payment is taken once the quote is accepted: accept it first."
+        )
+    name = getattr(file, "name", "") or "proof of payment"
+    outcome = _ingest_proof(project=project, file=file, name=name)
     if not outcome.created:
         raise ValidationError(
             {"proof": "We already have this file: it was received before. Nothing was changed."}
