@@ -1,6 +1,7 @@
 """/api/v1/message-templates/, /communications/ and /conversation-notes/: the templates, every
 message sent or waiting to be, and the notes of calls and visits, read-only
-(laseros.api.records). Messages are written by the outbox's services, not through the API."""
+(laseros.api.records). Messages are written by the outbox's services, not through the API.
+/api/v1/webhook-deliveries/: the webhooks' delivery log, for managers (as the endpoints are)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from laseros.api.filters import day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
-from .models import Communication, ConversationNote, MessageTemplate
+from .api import ManagesWebhooks
+from .models import Communication, ConversationNote, MessageTemplate, WebhookDelivery
 
 
 class MessageTemplateFilter(django_filters.FilterSet):
@@ -70,6 +72,30 @@ class ConversationNoteViewSet(RecordViewSet):
     ordering = ["-happened_at", "-id"]
 
 
+class WebhookDeliveryFilter(django_filters.FilterSet):
+    """Deliveries by endpoint, status, event type and day made."""
+
+    event_type = django_filters.CharFilter(field_name="event__type", label="event type")
+    created_after, created_before = day_range("created_at")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["endpoint", "status", "event_type"]
+
+
+class WebhookDeliveryViewSet(RecordViewSet):
+    """Each event sent (or to be sent) to each endpoint: attempts, the last answer's status code,
+    latency and the start of its body, and why the last attempt failed. Managers only."""
+
+    queryset = WebhookDelivery.objects.all()
+    serializer_class = record_serializer(WebhookDelivery)
+    permission_classes = [ManagesWebhooks]
+    filterset_class = WebhookDeliveryFilter
+    ordering_fields = ["created_at", "last_tried_at", "delivered_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+
 router.register("message-templates", MessageTemplateViewSet, basename="messagetemplate")
 router.register("communications", CommunicationViewSet, basename="communication")
 router.register("conversation-notes", ConversationNoteViewSet, basename="conversationnote")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhookdelivery")

@@ -1,16 +1,17 @@
-"""/api/v1/operators/, /floor-runs/ and /preset-changes/: who cuts, the runs started on the floor
-pages, and each change of a cut preset, read-only (laseros.api.records). A floor run's start
-token is not in the answer."""
+"""/api/v1/operators/, /floor-runs/, /preset-changes/ and /pinned-slots/: who cuts, the runs
+started on the floor pages, each change of a cut preset, and the queue items a manager pinned to a
+time or a day, read-only (laseros.api.records). A floor run's start token is not in the answer;
+a pin is set on the planner's board (production.services.planning)."""
 
 from __future__ import annotations
 
 import django_filters
 
-from laseros.api.filters import day_range
+from laseros.api.filters import MAX_ID, day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
-from .models import CutPresetChange, FloorRun, Operator
+from .models import CutPresetChange, FloorRun, Operator, QueueSlotOverride
 
 
 class OperatorFilter(django_filters.FilterSet):
@@ -67,6 +68,35 @@ class CutPresetChangeViewSet(RecordViewSet):
     ordering = ["-changed_at", "-id"]
 
 
+class QueueSlotOverrideFilter(django_filters.FilterSet):
+    """Pins by machine, by job, by the day pinned to and by the day set."""
+
+    # ids: whole numbers a column can hold (a larger one is a 500 on SQLite)
+    machine = django_filters.NumberFilter(
+        field_name="item__machine", min_value=1, max_value=MAX_ID, decimal_places=0
+    )
+    project = django_filters.NumberFilter(
+        field_name="item__project", min_value=1, max_value=MAX_ID, decimal_places=0
+    )
+    changed_after, changed_before = day_range("changed_at")
+
+    class Meta:
+        model = QueueSlotOverride
+        fields = ["item", "machine", "project", "day"]
+
+
+class QueueSlotOverrideViewSet(RecordViewSet):
+    """The queue items a manager pinned to a start time or a day, and why: the planner keeps them
+    there."""
+
+    queryset = QueueSlotOverride.objects.all()
+    serializer_class = record_serializer(QueueSlotOverride)
+    filterset_class = QueueSlotOverrideFilter
+    ordering_fields = ["changed_at", "start_at", "day", "id"]
+    ordering = ["-changed_at", "-id"]
+
+
 router.register("operators", OperatorViewSet, basename="operator")
 router.register("floor-runs", FloorRunViewSet, basename="floorrun")
 router.register("preset-changes", CutPresetChangeViewSet, basename="cutpresetchange")
+router.register("pinned-slots", QueueSlotOverrideViewSet, basename="queueslotoverride")

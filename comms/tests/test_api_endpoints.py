@@ -1,13 +1,16 @@
 """The webhooks endpoint's generated tests (laseros.api_testing): managers only (admins too),
-create, update, delete and its filter proven on two rows."""
+create, update, delete and its filter proven on two rows; and the notifications' (each person's
+own: every role that receives them reads them)."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from comms.models import WebhookEndpoint
+from comms.models import Notification, WebhookEndpoint
 from comms.services import webhooks as services
-from laseros.api_testing import EndpointTests, Filter, set_fields
+from comms.tests.test_notifications_api import notification
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields
 from laseros.roles import ADMIN, MANAGER
 
 MANAGERS = (ADMIN, MANAGER)
@@ -38,3 +41,19 @@ class TestWebhooks(EndpointTests):
 
     def update_data(self, obj):
         return {"description": "the accounting system", "events": ["project.created"]}
+
+
+class TestNotifications(EndpointTests):
+    prefix = "notifications"
+    model = Notification
+    filters = (
+        Filter("open", lambda n: "false", lambda m, o: set_fields(m, closed_at=timezone.now())),
+        Filter("kind", lambda n: "overdue", lambda m, o: set_fields(m, kind="overdue")),
+        Filter("severity", lambda n: "critical", lambda m, o: set_fields(m, severity="critical")),
+        *dates("opened_at"),
+    )
+    # read or not is per person: proven below, by the person who reads
+    unproven_filters = {"read": "each person's own: test_notifications_api.py"}
+
+    def make(self, n):
+        return notification(n)

@@ -1,5 +1,6 @@
 """/api/v1/message-templates/, /communications/ and /conversation-notes/'s generated tests
-(laseros.api_testing): read by Admins, Managers and Viewers (the matrix's comms row)."""
+(laseros.api_testing): read by Admins, Managers and Viewers (the matrix's comms row); the
+webhooks' delivery log, /api/v1/webhook-deliveries/, by Admins and Managers only."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ from comms.models import (
     ConversationNote,
     MessageTemplate,
     NoteKind,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
 )
+from comms.services import webhooks as webhook_services
 from laseros.api_testing import EndpointTests, Filter, dates, set_fields
+from laseros.event_types import EVENT_TYPES
+from laseros.models import OutboxEvent
 from laseros.roles import ADMIN, MANAGER, VIEWER
 from projects.tests.factories import ProjectFactory
 
@@ -85,4 +91,30 @@ class TestConversationNotes(EndpointTests):
             kind=NoteKind.CALL_IN,
             summary=f"Asked about job {n}",
             happened_at=timezone.now(),
+        )
+
+
+class TestWebhookDeliveries(EndpointTests):
+    prefix = "webhook-deliveries"
+    model = WebhookDelivery
+    readers = (ADMIN, MANAGER)  # as the endpoints: a viewer does not see where events go
+    filters = (
+        Filter("endpoint", lambda d: d.endpoint_id),
+        Filter("status", lambda d: "failed", on("status", WebhookDeliveryStatus.FAILED)),
+        Filter("event_type", lambda d: d.event.type),
+        *dates("created_at"),
+    )
+
+    def make(self, n):
+        from django.test import override_settings
+
+        with override_settings(WEBHOOK_ALLOW_PRIVATE_URLS=True):
+            endpoint, _secret = webhook_services.endpoint_create(
+                url=f"http://127.0.0.1:9/hook-{n}", events=list(EVENT_TYPES), by=None
+            )
+        event = OutboxEvent.objects.create(
+            type=("stock.low", "project.created")[n % 2], payload={}, occurred_at=timezone.now()
+        )
+        return WebhookDelivery.objects.create(
+            event=event, endpoint=endpoint, created_at=timezone.now()
         )

@@ -17,6 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 import clients.api
 import comms.api
+import comms.notifications_api
 import comms.records_api
 import finance.api
 import finance.billing_api
@@ -44,6 +45,7 @@ API_MODULES = (
     finance.api,
     finance.billing_api,
     comms.api,
+    comms.notifications_api,
     tokens_api,
     core_records_api,
     projects.records_api,

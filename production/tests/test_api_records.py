@@ -1,13 +1,21 @@
-"""/api/v1/operators/, /floor-runs/ and /preset-changes/'s generated tests
+"""/api/v1/operators/, /floor-runs/, /preset-changes/ and /pinned-slots/'s generated tests
 (laseros.api_testing): read by every role (the matrix's production row)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 
 from laseros.api_testing import EndpointTests, Filter, dates, set_fields
-from production.models import CutPresetChange, FloorRun, Operator, QualityEffect
-from production.tests.factories import CutPresetFactory, MachineFactory, OperatorFactory
+from production.models import CutPresetChange, FloorRun, Operator, QualityEffect, QueueSlotOverride
+from production.services import queue_add
+from production.tests.factories import (
+    CutPresetFactory,
+    MachineFactory,
+    OperatorFactory,
+    make_project,
+)
 
 
 def on(field, value):
@@ -60,3 +68,20 @@ class TestPresetChanges(EndpointTests):
             quality_effect=QualityEffect.SAME,
             changes={"notes": ["", f"v{n}"]},
         )
+
+
+class TestPinnedSlots(EndpointTests):
+    prefix = "pinned-slots"
+    model = QueueSlotOverride
+    filters = (
+        Filter("item", lambda pin: pin.item_id),
+        Filter("machine", lambda pin: pin.item.machine_id),
+        Filter("project", lambda pin: pin.item.project_id),
+        Filter("day", lambda pin: pin.day.isoformat()),
+        *dates("changed_at"),
+    )
+
+    def make(self, n):
+        item = queue_add(project=make_project(), machine=MachineFactory(code=f"P{n}"), by=None)
+        day = timezone.localdate() + dt.timedelta(days=n + 1)
+        return QueueSlotOverride.objects.create(item=item, day=day, reason=f"the client asks {n}")

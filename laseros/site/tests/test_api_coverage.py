@@ -30,11 +30,7 @@ EXCLUDED = {
 }
 # Added to the admin by work running beside issue 14's API part, whose endpoints are owed: each
 # one is work to do, not a decision (drop it here when its endpoint lands).
-PENDING = {
-    "comms.notification": "the bell's notifications (comms): an endpoint for a user's own",
-    "comms.webhookdelivery": "the webhooks' delivery log (issue 14 part 1)",
-    "production.queueslotoverride": "the planner's pinned slots (production)",
-}
+PENDING: dict[str, str] = {}
 # Lists of one or a handful of settings rows: ordered and paged, with nothing worth filtering by.
 UNFILTERED = {"finance.shoprates", "finance.quantitybreak", "finance.vatrate"}
 
