@@ -1,13 +1,21 @@
-"""/api/v1/webhooks/: the secret is in the creating answer only; bad input changes nothing."""
+"""/api/v1/webhooks/: the secret is in the creating answer only; bad input changes nothing; a
+request that causes an event does not call the endpoint."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 from rest_framework.test import APIClient
 from standardwebhooks import Webhook
 
+from clients.tests.factories import ClientFactory
 from comms import webhooks
-from comms.models import WebhookEndpoint
+from comms.models import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
+from comms.services import webhooks as services
+from comms.tasks import dispatch_event
+from laseros.models import OutboxEvent
+from laseros.roles import MANAGER
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +83,39 @@ def test_the_guard_is_used_by_the_api_when_private_urls_are_off(manager_api, set
     )
     assert answer.status_code == 400 and "local or private" in str(answer.data["url"])
     assert webhooks.check_url("http://[::1]:8000/x", allow_private=True).addresses == ("::1",)
+
+
+def test_the_request_that_causes_an_event_does_not_call_the_endpoint(
+    api, settings, django_capture_on_commit_callbacks
+):
+    """Deliveries do not slow the request that caused them: with an active endpoint whose
+    receiver takes connections and never answers, POST /api/v1/projects/ (project.created)
+    answers while the receiver has had no connection at all, and the delivery waits, pending,
+    for the worker (which is another process in the shop: no task runs in the request here)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    settings.TASKS_RUN_INLINE = False
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2  # were the request to call it, this test fails quickly
+    with socket.socket() as hanging:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(8)  # the kernel completes a connection; nothing reads or answers it
+        hanging.setblocking(False)
+        port = hanging.getsockname()[1]
+        endpoint, _secret = services.endpoint_create(
+            url=f"http://127.0.0.1:{port}/hook", events=["project.created"], by=None
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = api(MANAGER).post(
+                "/api/v1/projects/",
+                {"client": ClientFactory().pk, "name": "Gate brackets"},
+                format="json",
+            )
+        assert answer.status_code == 201, answer.data
+        event = OutboxEvent.objects.get(type="project.created")
+        # the worker's first task makes the deliveries and queues each attempt: it sends nothing
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatch_event(event.pk)
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.endpoint, delivery.event) == (endpoint, event)
+        assert delivery.status == WebhookDeliveryStatus.PENDING and delivery.attempts == 0
+        with pytest.raises(BlockingIOError):
+            hanging.accept()  # nobody connected: nothing in the request called the endpoint
