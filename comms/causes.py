@@ -4,8 +4,9 @@ and messages that failed. Registered in laseros.notifications by CommsConfig.rea
 
 "Waiting on material" has no status of its own: a job waits on material when it is paid or
 queued (the shop may cut it) and no active sheet of its material within the stock tolerance of
-its thickness has a sheet on hand, for more than ESCALATE_MATERIAL_DAYS working days in that
-status.
+its thickness has a sheet on hand, or when it was put On hold for material (a reason naming
+material, stock or sheets: projects.workflow.on_hold_for_material, which the Daily Ops report's
+blockers read too), for more than ESCALATE_MATERIAL_DAYS working days in that status.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from inventory.selectors import low_stock
 from laseros.notifications import EVERYONE, MANAGERS, Cause, register_cause_source
 from laseros.workdays import working_days_between
 from projects.models import Project, ProjectStatus
-from projects.workflow import ProjectStatusGroups
+from projects.workflow import ProjectStatusGroups, on_hold_for_material
 
 from .models import Communication, CommunicationStatus
 
@@ -95,6 +96,7 @@ def _on_hand() -> list[tuple[int, Decimal]]:
 def _waiting_on_material(now: dt.datetime) -> Iterator[Cause]:
     limit = int(settings.ESCALATE_MATERIAL_DAYS)
     jobs = [j for j in _sitting(WAITING_ON_MATERIAL, limit, now) if j.material_id]
+    yield from _on_hold_for_material(limit, now)
     if not jobs:
         return
     tolerance = Decimal(str(settings.STOCK_THICKNESS_TOLERANCE_MM))
@@ -190,3 +192,22 @@ def register() -> None:
     register_cause_source(
         "comms.failed_messages", prefix="message_failed:", evaluate=failed_messages
     )
+
+
+def _on_hold_for_material(limit: int, now: dt.datetime) -> Iterator[Cause]:
+    """Jobs the shop put On hold for material, past the limit (whatever stock shows: the reason
+    is the shop's word)."""
+    for job in _sitting([S.ON_HOLD], limit, now):
+        days = _days(job.status_changed_at, now)
+        if days <= limit or not on_hold_for_material(job.status_reason):
+            continue
+        yield Cause(
+            key=f"escalation:material:job:{job.pk}",
+            kind="escalation",
+            title=f"{job.code} has been on hold for material for {days} working days",
+            text=f"{job.client.name}: {job.name}. On hold: {job.status_reason}. The limit is "
+            f"{limit} working days (ESCALATE_MATERIAL_DAYS).",
+            url=_job_url(job),
+            severity="warning",
+            audience=MANAGERS,
+        )

@@ -21,6 +21,18 @@ from .models import DocumentKind, Project, ProjectStatus
 S = ProjectStatus
 
 
+# "Waiting for material" is no status (DOMAIN.md names it only as an escalation): a job put On
+# hold with a reason naming one of these words waits for material. The Daily Ops report's
+# blockers and the bell's escalation read it the same way.
+ON_HOLD_FOR_MATERIAL_WORDS = ("material", "stock", "sheet")
+
+
+def on_hold_for_material(reason: str) -> bool:
+    """Whether an On hold reason says the job waits for material (ON_HOLD_FOR_MATERIAL_WORDS)."""
+    reason = (reason or "").lower()
+    return any(word in reason for word in ON_HOLD_FOR_MATERIAL_WORDS)
+
+
 class ProjectStatusGroups:
     """Named groups of statuses, for filters, tiles and rules."""
 

@@ -137,6 +137,20 @@ def test_a_paid_job_with_no_sheet_of_its_material_waits_on_material(job):
     assert key not in open_keys()
 
 
+def test_a_job_on_hold_for_material_waits_on_material_as_the_daily_report_says(job):
+    """On hold with a reason naming material, stock or sheets is waiting for material: the bell
+    says so as the Daily Ops report's blockers do; on hold for another reason is not."""
+    entered(job, S.ON_HOLD, dt.date(2026, 12, 3), status_reason="Waiting for 6 mm sheets")
+    evaluate()
+    key = f"escalation:material:job:{job.pk}"
+    assert key in open_keys()
+    assert "on hold for material" in Notification.objects.get(cause_key=key).title
+
+    entered(job, S.ON_HOLD, dt.date(2026, 12, 3), status_reason="The client is away")
+    evaluate()
+    assert key not in open_keys()
+
+
 def test_a_job_paid_yesterday_has_not_waited_long_enough_for_material(job):
     ms = MaterialFactory(code="MS")
     entered(job, S.PAID, dt.date(2026, 12, 8), material_id=ms.pk, thickness_mm=Decimal("6"))

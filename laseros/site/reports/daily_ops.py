@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from laseros.site.dashboard import charts
 from laseros.site.dashboard.selectors import low_stock, machine_loads
+from projects.workflow import ON_HOLD_FOR_MATERIAL_WORDS
 
 from .base import (
     Column,
@@ -29,7 +30,6 @@ TITLE = "Daily Ops"
 
 # DOMAIN.md, "A job's life": escalate when a job sits too long (calendar days in the status).
 STUCK_DAYS = {"quoting": 4, "material": 2, "cutting": 1, "ready": 2}
-MATERIAL_WORDS = ("material", "stock", "sheet")
 
 
 def period(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -223,7 +223,7 @@ def blockers(at: dt.datetime) -> Table:
         return Q(status_changed_at__lt=at - dt.timedelta(days=days))
 
     material = Q()
-    for word in MATERIAL_WORDS:
+    for word in ON_HOLD_FOR_MATERIAL_WORDS:
         material |= Q(status_reason__icontains=word)
     stuck = (
         (Q(status=ProjectStatus.QUOTING) & older(STUCK_DAYS["quoting"]))
