@@ -87,7 +87,11 @@ def bound(request_id: str) -> Iterator[None]:
 
 # --- tasks -----------------------------------------------------------------------------------
 
-_task_tokens: list[contextvars.Token] = []
+# The ids to go back to, per thread and context: a task run inline in several threads at once
+# (the concurrency tests, a threaded server) must not reset another thread's id.
+_task_tokens: contextvars.ContextVar[tuple[contextvars.Token, ...]] = contextvars.ContextVar(
+    "laseros_task_tokens", default=()
+)
 
 
 def stamp_task(sender: Any = None, task: dict | None = None, **kwargs: Any) -> None:
@@ -100,14 +104,17 @@ def stamp_task(sender: Any = None, task: dict | None = None, **kwargs: Any) -> N
 def task_starts(sender: Any = None, task: dict | None = None, **kwargs: Any) -> None:
     """pre_execute, in the worker: the task's lines carry the id it was enqueued with."""
     request_id = (task or {}).get(TASK_KEY) or ""
-    _task_tokens.append(_current.set(request_id if SANE_ID.fullmatch(request_id) else ""))
+    token = _current.set(request_id if SANE_ID.fullmatch(request_id) else "")
+    _task_tokens.set((*_task_tokens.get(), token))
 
 
 def task_ends(sender: Any = None, **kwargs: Any) -> None:
     """post_execute_in_worker: back to the id before the task (none in a worker; the request's
     own when the task ran inline)."""
-    if _task_tokens:
-        _current.reset(_task_tokens.pop())
+    stack = _task_tokens.get()
+    if stack:
+        _task_tokens.set(stack[:-1])
+        _current.reset(stack[-1])
 
 
 def connect() -> None:

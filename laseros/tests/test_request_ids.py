@@ -142,3 +142,44 @@ def test_a_task_enqueued_outside_a_request_carries_no_id(json_log, committed):
         enqueue_on_commit("laseros.tests.test_request_ids.task_that_logs", "alone")
     [entry] = [e for e in _entries(json_log) if e["logger"] == logger.name]
     assert entry["message"] == "the task says alone" and entry["request_id"] is None
+
+
+def test_tasks_run_inline_in_several_threads_at_once_each_go_back_to_their_own_id():
+    """Thread a starts a task, then thread b, then a ends first: each thread's id goes back to
+    its own (a shared stack of tokens reset a's with b's, a ValueError in the PostgreSQL leg's
+    concurrent invoice and upload tests)."""
+    import threading
+
+    from laseros import request_ids
+
+    a_started, b_started, a_ended = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    seen: dict[str, tuple[str, str]] = {}
+
+    def run(name: str, after: threading.Event | None, told: threading.Event, end_after) -> None:
+        try:
+            if after is not None:
+                after.wait(timeout=10)
+            request_ids.task_starts(task={request_ids.TASK_KEY: f"req-{name}"})
+            inside = request_ids._current.get()
+            told.set()
+            end_after.wait(timeout=10)
+            request_ids.task_ends()
+            seen[name] = (inside, request_ids._current.get())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            if name == "a":
+                a_ended.set()
+
+    threads = [
+        threading.Thread(target=run, args=("a", None, a_started, b_started)),
+        threading.Thread(target=run, args=("b", a_started, b_started, a_ended)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert errors == []
+    assert seen == {"a": ("req-a", ""), "b": ("req-b", "")}
