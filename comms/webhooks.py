@@ -244,7 +244,8 @@ def post(
 
 def _answer(response: http.client.HTTPResponse, data: bytes, *, limit: int, took: int) -> Answer:
     status = response.status
-    excerpt = data.decode("utf-8", "replace")[:EXCERPT_CHARS]
+    # a receiver's bytes, as text a database keeps: PostgreSQL's text refuses NUL
+    excerpt = data.decode("utf-8", "replace").replace("\x00", "\ufffd")[:EXCERPT_CHARS]
     error = ""
     if 300 <= status < 400:
         where = response.getheader("Location") or "nowhere"
