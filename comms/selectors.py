@@ -19,6 +19,7 @@ from .models import (
     NotificationAudience,
     NotificationQuerySet,
     NotificationRead,
+    NotificationSeverity,
 )
 
 
@@ -130,7 +131,8 @@ def bell(user: Any, *, limit: int = 5) -> tuple[int, list[Notification]]:
 
 
 def notification_list(user: Any, *, limit: int | None = 200) -> list[Notification]:
-    """The notifications `user` may see, open ones first (newest first), then the ones closed;
+    """The notifications `user` may see, open ones first (the critical ones, such as a sheet
+    with none on hand, before the warnings; newest first within each), then the ones closed;
     each with `is_read` for this user. One query whatever the length."""
     if not audiences_for(user):
         return []
@@ -139,8 +141,13 @@ def notification_list(user: Any, *, limit: int | None = 200) -> list[Notificatio
         .annotate(
             is_read=Exists(NotificationRead.objects.filter(notification=OuterRef("pk"), user=user)),
             is_closed=Case(When(closed_at__isnull=True, then=0), default=1),
+            urgency=Case(
+                When(severity=NotificationSeverity.CRITICAL, then=0),
+                When(severity=NotificationSeverity.WARNING, then=1),
+                default=2,
+            ),
         )
-        .order_by("is_closed", "-opened_at", "-pk")
+        .order_by("is_closed", "urgency", "-opened_at", "-pk")
     )
     return list(queryset[:limit] if limit else queryset)
 

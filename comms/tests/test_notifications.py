@@ -385,6 +385,15 @@ def test_the_list_shows_open_ones_first(people, three):
     assert titles[-1] == "For everyone"
 
 
+def test_the_list_shows_the_critical_ones_first_then_the_newest(people, three):
+    """A sheet with none on hand (critical) comes before newer warnings, as a manager reads it."""
+    Notification.objects.filter(pk=three["everyone"].pk).update(
+        severity="critical", opened_at=NOW - dt.timedelta(days=3)
+    )
+    titles = [n.title for n in selectors.notification_list(people["manager"])]
+    assert titles[0] == "For everyone"
+
+
 # --- the pages: the list, mark read, mark all read (POST, CSRF), the bell ----------------------
 
 
