@@ -25,6 +25,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from laseros.api.routers import router
+from laseros.api.safety import SafeRetryMixin
 from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin, can_see_money
 from production.models import Gas
 from projects.models import Project
@@ -138,8 +139,10 @@ class InstantQuoteSerializer(serializers.Serializer):
     money_fields = ("unit_price", "total_excl_vat", "vat", "vat_rate", "total_incl_vat")
 
 
-class InstantQuoteView(APIView):
-    """Price a drawing now, storing nothing: the drawing is read as the worker reads files."""
+class InstantQuoteView(SafeRetryMixin, APIView):
+    """Price a drawing now, storing nothing: the drawing is read as the worker reads files.
+    An `Idempotency-Key` (as every POST of the API takes) answers a retry with the first price
+    without reading the drawing again."""
 
     permission_classes = [MayQuote]
     parser_classes = [MultiPartParser, FormParser]
@@ -301,8 +304,9 @@ class MayMakeQuotes(BasePermission):
         return bool(user and user.is_authenticated and user.has_perm("finance.add_quote"))
 
 
-class AutoQuoteView(APIView):
-    """A draft quote for a job from its measured drawings: one line per part (auto-quote)."""
+class AutoQuoteView(SafeRetryMixin, APIView):
+    """A draft quote for a job from its measured drawings: one line per part (auto-quote). A
+    retry with the first request's `Idempotency-Key` answers that quote and makes no second."""
 
     permission_classes = [MayMakeQuotes]
 

@@ -208,6 +208,37 @@ def test_a_reader_that_crashes_is_a_400_not_a_500(api, pricing_shop, drawing, mo
     assert leftovers() == before
 
 
+def test_a_retry_with_its_idempotency_key_is_answered_without_reading_again(
+    api, pricing_shop, drawing, monkeypatch
+):
+    import finance.instant
+
+    reads = []
+    real = finance.instant.analyse
+
+    def counted(path, context):
+        reads.append(path)
+        return real(path, context)
+
+    monkeypatch.setattr(finance.instant, "analyse", counted)
+    client = api("Manager")
+    upload = drawing()
+    data = {"material": "MS", "thickness_mm": "10", "quantity": "2", "file": upload}
+    first = client.post(URL, data, format="multipart", HTTP_IDEMPOTENCY_KEY="price-plate-1")
+    upload.seek(0)
+    again = client.post(URL, data, format="multipart", HTTP_IDEMPOTENCY_KEY="price-plate-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.json()["unit_price"] == "103.61"
+    assert again["Idempotent-Replayed"] == "true"
+    assert len(reads) == 1
+    # the same key for another quantity is a client's mistake, not a retry
+    upload.seek(0)
+    other = client.post(
+        URL, {**data, "quantity": "3"}, format="multipart", HTTP_IDEMPOTENCY_KEY="price-plate-1"
+    )
+    assert other.status_code == 422 and len(reads) == 1
+
+
 def test_instant_quotes_have_a_throttle_of_their_own(api, pricing_shop, drawing, monkeypatch):
     """Each one reads a whole drawing: far fewer a minute than the API's other calls."""
     from rest_framework.throttling import SimpleRateThrottle

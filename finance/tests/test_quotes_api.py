@@ -33,6 +33,23 @@ def test_auto_quote_answers_the_draft_with_its_lines(api, job, measured):
     assert detail["lines"] == body["lines"] and detail["total_incl_vat"] == body["total_incl_vat"]
 
 
+def test_a_retried_auto_quote_answers_the_first_quote_and_makes_no_second(api, job, measured):
+    """A client that lost the 201 sends the same POST with the same Idempotency-Key: the draft
+    it made is answered again, and the job does not gain a second quote."""
+    measured()
+    manager = api("Manager")
+    address = f"/api/v1/projects/{job.pk}/quote/"
+    first = manager.post(address, HTTP_IDEMPOTENCY_KEY="auto-quote-7")
+    again = manager.post(address, HTTP_IDEMPOTENCY_KEY="auto-quote-7")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["number"] == first.json()["number"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Quote.objects.filter(project=job).count() == 1
+    # without a key each POST is a request of its own
+    assert manager.post(address).status_code == 201
+    assert Quote.objects.filter(project=job).count() == 2
+
+
 def test_a_job_with_no_drawings_is_a_400_that_says_why(api, job):
     with unchanged(Quote):
         response = api("Manager").post(f"/api/v1/projects/{job.pk}/quote/")
