@@ -21,7 +21,8 @@ class CommsConfig(AppConfig):
 
     def _webhooks(self) -> None:
         """Webhooks out: every event the outbox records is dispatched once it commits, and every
-        minute the retries that are due go (comms.services.webhooks)."""
+        minute the retries that are due go; every day the old log is forgotten
+        (comms.services.webhooks)."""
         from laseros.outbox import event_recorded
         from laseros.tasks import declare_schedule
 
@@ -33,6 +34,13 @@ class CommsConfig(AppConfig):
             func="comms.tasks.send_due_webhooks",
             schedule_type="I",
             minutes=1,
+            repeats=-1,
+        )
+        # the delivery log and the outbox kept WEBHOOK_KEEP_DAYS, not forever
+        declare_schedule(
+            "comms.prune_webhook_log",
+            func="comms.tasks.prune_webhook_log",
+            schedule_type="D",
             repeats=-1,
         )
 

@@ -48,3 +48,11 @@ def send_due_webhooks() -> str:
 
     counts = webhooks.webhooks_send_due()
     return ", ".join(f"{count} {what}" for what, count in counts.items())
+
+
+def prune_webhook_log() -> str:
+    """Daily: the webhook deliveries and events older than WEBHOOK_KEEP_DAYS, once finished."""
+    from .services import webhooks
+
+    counts = webhooks.webhook_log_prune()
+    return f"{counts['deliveries']} deliveries and {counts['events']} events forgotten"

@@ -6,6 +6,7 @@ import environ
 __all__ = [
     "WEBHOOK_ALLOW_PRIVATE_URLS",
     "WEBHOOK_DISABLE_AFTER_HOURS",
+    "WEBHOOK_KEEP_DAYS",
     "WEBHOOK_RESPONSE_MAX_BYTES",
     "WEBHOOK_RETRY_SCHEDULE",
     "WEBHOOK_SECRET_OVERLAP_HOURS",
@@ -27,3 +28,6 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=Fals
 WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=72.0)
 # After a secret is rotated, the previous one also signs for this long.
 WEBHOOK_SECRET_OVERLAP_HOURS = env.float("WEBHOOK_SECRET_OVERLAP_HOURS", default=24.0)
+# Deliveries finished (delivered or given up) and the events with none left are deleted after
+# this many days; a delivery still waiting is kept however old. 0 keeps them all.
+WEBHOOK_KEEP_DAYS = env.int("WEBHOOK_KEEP_DAYS", default=90)

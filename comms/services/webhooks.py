@@ -9,6 +9,8 @@ event outbox (laseros.outbox) holds.
          WEBHOOK_RETRY_SCHEDULE (plus jitter), and failed after the last
       -> `webhooks_send_due` (every minute): events whose dispatch was lost, deliveries a dead
          worker left sending, and the retries that are due
+      -> `webhook_log_prune` (daily): deliveries finished (delivered or given up) more than
+         WEBHOOK_KEEP_DAYS ago, then the events with no delivery left; nothing waiting is touched
 
 An endpoint that has failed for WEBHOOK_DISABLE_AFTER_HOURS without a success is switched off,
 recorded in the audit trail and the managers get a notification; its deliveries wait (nothing is
@@ -28,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from laseros.actors import Actor, acting_user
@@ -482,3 +484,46 @@ def deliveries_replay_range(
     if endpoint is not None:
         rows = rows.filter(endpoint=endpoint)
     return deliveries_replay(deliveries=rows.only("pk"), by=by)
+
+
+# --- forgetting the old log -----------------------------------------------------------------------
+
+PRUNE_BATCH = 1000  # rows deleted a statement: SQLite's writers are not held up for long
+
+
+def webhook_log_prune(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the deliveries finished (delivered or failed, not tried since) more than
+    WEBHOOK_KEEP_DAYS ago, then the events dispatched that long ago that have no delivery left.
+    A delivery still pending or sending is never deleted, nor its event, however old: nothing an
+    endpoint waits for is lost. WEBHOOK_KEEP_DAYS = 0 keeps everything."""
+    counts = {"deliveries": 0, "events": 0}
+    days = int(settings.WEBHOOK_KEEP_DAYS)
+    if days <= 0:
+        return counts
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    deliveries = WebhookDelivery.objects.filter(
+        Q(last_tried_at__isnull=True) | Q(last_tried_at__lt=cutoff),
+        status__in=(D.DELIVERED, D.FAILED),
+        created_at__lt=cutoff,
+    )
+    counts["deliveries"] = _delete_in_batches(deliveries)
+    events = OutboxEvent.objects.filter(dispatched_at__lt=cutoff).exclude(
+        Exists(WebhookDelivery.objects.filter(event=OuterRef("pk")))
+    )
+    counts["events"] = _delete_in_batches(events)
+    if any(counts.values()):
+        logger.info(
+            "webhook log pruned: %(deliveries)s deliveries, %(events)s events",
+            counts,
+            extra={"kept_days": days},
+        )
+    return counts
+
+
+def _delete_in_batches(rows: Any) -> int:
+    deleted = 0
+    while True:
+        batch = list(rows.order_by("pk").values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not batch:
+            return deleted
+        deleted += rows.model.objects.filter(pk__in=batch).delete()[0]
