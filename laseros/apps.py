@@ -59,3 +59,9 @@ class LaserOSConfig(AppConfig):
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="laseros.sync_roles")
         post_migrate.connect(tasks.declare_schedules, dispatch_uid="laseros.schedules")
         backup_schedule.declare_daily_backup()
+        tasks.declare_schedule(
+            "laseros.forget_idempotency_keys",
+            func="laseros.api.idempotency.forget_expired",
+            schedule_type="D",
+            repeats=-1,
+        )

@@ -2,7 +2,8 @@
 same request again with the same key and gets the first answer (status and body), and nothing
 is made twice.
 
-- The key belongs to the user who sent it; it is kept IDEMPOTENCY_KEY_HOURS (24 by default).
+- The key belongs to the user who sent it; it is kept IDEMPOTENCY_KEY_HOURS (24 by default),
+  then forgotten (a daily task, `forget_expired`).
 - The same key with another body (or for another address) is refused with 422: a client bug
   that would otherwise get the answer to a request it did not send.
 - The key is claimed (its row inserted) before the request runs, in a transaction of its own,
@@ -182,3 +183,12 @@ def settle(held: IdempotencyKey, response) -> None:
 
 def release(held: IdempotencyKey) -> None:
     IdempotencyKey.objects.filter(pk=held.pk, status_code__isnull=True).delete()
+
+
+def forget_expired() -> str:
+    """Daily (a scheduled task): the keys older than IDEMPOTENCY_KEY_HOURS, of every user (a
+    claim clears only its own user's, and a program that stopped posting leaves its keys)."""
+    gone, _per_model = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - keep_for()
+    ).delete()
+    return f"{gone} expired idempotency keys forgotten"

@@ -12,6 +12,7 @@ import threading
 import uuid
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clients.api import ClientViewSet
@@ -93,6 +94,23 @@ def test_a_key_older_than_its_hours_is_forgotten(api, settings):
     again = post(manager, {"name": "Acme Steel"}, "old-key")
     assert again.status_code == 201 and "Idempotent-Replayed" not in again
     assert Client.objects.filter(name="Acme Steel").count() == 2
+
+
+def test_every_users_expired_keys_are_forgotten_daily(api, make_user, settings):
+    from django_q.models import Schedule
+
+    from laseros.api.idempotency import forget_expired
+
+    settings.IDEMPOTENCY_KEY_HOURS = 24
+    post(api("Manager"), {"name": "Acme Steel"}, "old-key")
+    post(api("Admin"), {"name": "Bell Steel"}, "fresh-key")
+    IdempotencyKey.objects.filter(key="old-key").update(
+        created_at=timezone.now() - dt.timedelta(hours=25)
+    )
+    assert forget_expired() == "1 expired idempotency keys forgotten"
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["fresh-key"]
+    schedule = Schedule.objects.get(name="laseros.forget_idempotency_keys")
+    assert schedule.func == "laseros.api.idempotency.forget_expired"
 
 
 @pytest.mark.parametrize(
