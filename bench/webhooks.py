@@ -1,8 +1,10 @@
 """Benchmark: webhooks out (issue 14, part 5).
 
     .venv/bin/python bench/webhooks.py [--events 1000] [--requests 300] [--skip-clusters]
+    scripts/with-postgres.sh .venv/bin/python bench/webhooks.py     # on a throwaway PostgreSQL
 
-A throwaway Laser OS in a temporary folder (its own SQLite file, the ORM broker), `migrate`, a
+A throwaway Laser OS in a temporary folder (its own SQLite file, or the empty database
+DATABASE_URL names; the ORM broker in the same database), `migrate`, a
 receiver on loopback in this process (http.server, answers 200 at once and counts what it got),
 one webhook endpoint pointed at it (WEBHOOK_ALLOW_PRIVATE_URLS on for the bench). Printed:
 
@@ -77,7 +79,7 @@ def start_receiver(counter: Counter) -> ThreadingHTTPServer:
 
 
 def shop_env(folder: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = dict(os.environ)  # DATABASE_URL, when given, is the database to use (empty)
     env.update(
         DATA_DIR=str(folder / "data"),
         MEDIA_ROOT=str(folder / "media"),
@@ -231,9 +233,10 @@ def main() -> None:
             [PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
         )
         subprocess.run([PY, __file__, "--inner", "endpoint", "0"], cwd=ROOT, env=env, check=True)
+        database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
         print(
-            f"== sustained deliveries to a local receiver ({os.cpu_count()} CPUs, load "
-            f"{os.getloadavg()[0]:.1f})"
+            f"== sustained deliveries to a local receiver ({database}, {os.cpu_count()} CPUs, "
+            f"load {os.getloadavg()[0]:.1f})"
         )
         for workers in () if options.skip_clusters else (1, 2):
             run_cluster(folder, env, counter, workers, options.events)
