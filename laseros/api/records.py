@@ -36,14 +36,16 @@ class RecordViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ActivityLogFilter(django_filters.FilterSet):
-    """The audit trail by action, by who acted and by day."""
+    """The audit trail by action, by who acted, by day, by record (its content type's id and
+    its id: one record's history), and one entry by its hash (a hash quoted from a copy of the
+    trail, or the next entry's prev_hash)."""
 
     actor = UserFilter()
     created_after, created_before = day_range("created_at")
 
     class Meta:
         model = ActivityLog
-        fields = ["action", "actor"]
+        fields = ["action", "actor", "content_type", "object_id", "entry_hash"]
 
 
 class ActivityLogViewSet(RecordViewSet):
@@ -58,13 +60,14 @@ class ActivityLogViewSet(RecordViewSet):
 
 
 class BackupRunFilter(django_filters.FilterSet):
-    """Backups by outcome and by day."""
+    """Backups by outcome, by day started or finished, and whether encrypted."""
 
     started_after, started_before = day_range("started_at")
+    finished_after, finished_before = day_range("finished_at")
 
     class Meta:
         model = BackupRun
-        fields = ["status"]
+        fields = ["status", "encrypted"]
 
 
 class BackupRunViewSet(RecordViewSet):

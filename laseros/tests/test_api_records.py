@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
@@ -21,11 +22,21 @@ class TestActivityLog(EndpointTests):
         Filter("action", lambda entry: entry.action),
         Filter("actor", lambda entry: entry.actor.username),
         *dates("created_at"),
+        Filter(
+            "content_type",
+            lambda entry: entry.content_type_id,
+            arrange=lambda match, other: set_fields(
+                match, content_type=ContentType.objects.get_for_model(BackupRun)
+            ),
+        ),
+        Filter("object_id", lambda entry: entry.object_id),
+        Filter("entry_hash", lambda entry: entry.entry_hash),
     )
 
     def make(self, n):
         action = (ActivityLog.Action.OTHER, ActivityLog.Action.IMPORT)[n % 2]
-        return record(action=action, user=someone(f"auditor-{n}"), message=f"entry {n}")
+        user, subject = someone(f"auditor-{n}"), someone(f"audited-{n}")
+        return record(action=action, obj=subject, user=user, message=f"entry {n}")
 
 
 class TestBackups(EndpointTests):
@@ -39,6 +50,12 @@ class TestBackups(EndpointTests):
             arrange=lambda match, other: set_fields(match, status="failed"),
         ),
         *dates("started_at"),
+        *dates("finished_at"),
+        Filter(
+            "encrypted",
+            lambda run: "true",
+            arrange=lambda match, other: set_fields(match, encrypted=True),
+        ),
     )
 
     def make(self, n):

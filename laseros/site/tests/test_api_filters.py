@@ -18,14 +18,14 @@ KNOWN_GAPS: dict[str, set[str]] = {
     "projects": {"payment_document"},
     # a payment's proof of payment: found from the document's side, as the job's is
     "payments": {"document"},
+    # a token's key, hashed: a secret nobody can look up (a token is found by its prefix, ?search=)
+    "tokens": {"key_hash"},
 }
 
 # Filters OWED, not gaps by choice: the record endpoints added with issue 14 (the API reaching
 # every record a manager sees in the admin) came without filters on these fields. Issue 14 stays
 # open until this is empty; a field filled fails below until it is dropped from here.
 OWED: dict[str, set[str]] = {
-    "activity-log": {"content_type", "entry_hash"},
-    "backups": {"encrypted", "finished_at"},
     "communications": {
         "created_by",
         "document_type",
@@ -49,7 +49,6 @@ OWED: dict[str, set[str]] = {
     "report-runs": {"created_by", "period_end", "period_start"},
     "shop-rates": {"machine", "no_preset_fallback", "updated_at", "whole_sheets"},
     "shop-rates-changes": {"by"},
-    "tokens": {"key_hash"},
     "tracking-links": {"created_by", "expires_at", "last_used_at", "revoked_by"},
     "vat-rates": {"effective_from"},
     "webhook-deliveries": {"delivered_at", "last_tried_at", "next_try_at"},
