@@ -10,6 +10,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from laseros.api.filters import UserFilter, day_range
 from laseros.api.permissions import RoleModelPermissions
 from laseros.api.routers import router
 from laseros.event_types import EVENT_TYPES
@@ -29,11 +30,20 @@ class ManagesWebhooks(RoleModelPermissions):
 
 
 class WebhookEndpointFilter(django_filters.FilterSet):
-    """Endpoints by whether they are active."""
+    """Endpoints by whether they are active, who made them, and the day made, switched off,
+    failing since, or the previous secret stops signing (after a rotation)."""
+
+    created_by = UserFilter()
+    created_after, created_before = day_range("created_at")
+    disabled_after, disabled_before = day_range("disabled_at")
+    failing_since_after, failing_since_before = day_range("failing_since")
+    previous_secret_expires_after, previous_secret_expires_before = day_range(
+        "previous_secret_expires_at"
+    )
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["is_active"]
+        fields = ["is_active", "created_by"]
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):

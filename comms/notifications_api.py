@@ -32,7 +32,8 @@ class ReceivesNotifications(BasePermission):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    """Open or closed (its cause went), read or not by the person asking, by kind and day."""
+    """Open or closed (its cause went), read or not by the person asking, by kind, severity,
+    audience (whom it is for: a manager sees every audience's) and day."""
 
     open = django_filters.BooleanFilter(
         field_name="closed_at", lookup_expr="isnull", label="open (its cause lasts)"
@@ -43,7 +44,7 @@ class NotificationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Notification
-        fields = ["open", "read", "kind", "severity"]
+        fields = ["open", "read", "kind", "severity", "audience"]
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import django_filters
 
-from laseros.api.filters import day_range
+from laseros.api.filters import UserFilter, day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
@@ -16,6 +16,10 @@ from .models import Communication, ConversationNote, MessageTemplate, WebhookDel
 
 
 class MessageTemplateFilter(django_filters.FilterSet):
+    """Templates by channel, whether in use, and the day last changed."""
+
+    updated_after, updated_before = day_range("updated_at")
+
     class Meta:
         model = MessageTemplate
         fields = ["channel", "is_active"]
@@ -33,13 +37,19 @@ class MessageTemplateViewSet(RecordViewSet):
 
 
 class CommunicationFilter(django_filters.FilterSet):
-    """Messages by status, channel, client, job and day."""
+    """Messages by status, channel, client, job, template, who queued them, the document they
+    concern (its content type's id and its id), the event that sent one, and the day queued,
+    sent or to be tried again."""
 
+    created_by = UserFilter()
     created_after, created_before = day_range("created_at")
+    sent_after, sent_before = day_range("sent_at")
+    next_attempt_after, next_attempt_before = day_range("next_attempt_at")
 
     class Meta:
         model = Communication
-        fields = ["status", "channel", "client", "job"]
+        fields = ["status", "channel", "client", "job", "template", "created_by"]
+        fields += ["document_type", "document_id", "event_key"]
 
 
 class CommunicationViewSet(RecordViewSet):
@@ -54,11 +64,15 @@ class CommunicationViewSet(RecordViewSet):
 
 
 class ConversationNoteFilter(django_filters.FilterSet):
+    """Notes by client, job, kind, who noted them, and the day it happened or was noted."""
+
+    noted_by = UserFilter()
     happened_after, happened_before = day_range("happened_at")
+    created_after, created_before = day_range("created_at")
 
     class Meta:
         model = ConversationNote
-        fields = ["client", "job", "kind"]
+        fields = ["client", "job", "kind", "noted_by"]
 
 
 class ConversationNoteViewSet(RecordViewSet):
@@ -73,10 +87,14 @@ class ConversationNoteViewSet(RecordViewSet):
 
 
 class WebhookDeliveryFilter(django_filters.FilterSet):
-    """Deliveries by endpoint, status, event type and day made."""
+    """Deliveries by endpoint, status, event type, and the day made, last tried, delivered or
+    to be tried next."""
 
     event_type = django_filters.CharFilter(field_name="event__type", label="event type")
     created_after, created_before = day_range("created_at")
+    last_tried_after, last_tried_before = day_range("last_tried_at")
+    delivered_after, delivered_before = day_range("delivered_at")
+    next_try_after, next_try_before = day_range("next_try_at")
 
     class Meta:
         model = WebhookDelivery

@@ -4,6 +4,7 @@ webhooks' delivery log, /api/v1/webhook-deliveries/, by Admins and Managers only
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
@@ -18,7 +19,7 @@ from comms.models import (
     WebhookDeliveryStatus,
 )
 from comms.services import webhooks as webhook_services
-from laseros.api_testing import EndpointTests, Filter, dates, set_fields
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
 from laseros.event_types import EVENT_TYPES
 from laseros.models import OutboxEvent
 from laseros.roles import ADMIN, MANAGER, VIEWER
@@ -38,6 +39,7 @@ class TestMessageTemplates(EndpointTests):
     filters = (
         Filter("channel", lambda t: Channel.WHATSAPP, on("channel", Channel.WHATSAPP)),
         Filter("is_active", lambda t: "false", on("is_active", False)),
+        *dates("updated_at"),
     )
 
     def make(self, n):
@@ -55,7 +57,24 @@ class TestCommunications(EndpointTests):
         Filter("channel", lambda m: Channel.WHATSAPP, on("channel", Channel.WHATSAPP)),
         Filter("client", lambda m: m.client_id),
         Filter("job", lambda m: m.job_id),
+        Filter(
+            "template",
+            lambda m: m.template_id,
+            lambda match, other: set_fields(match, template=TestMessageTemplates().make(0)),
+        ),
+        Filter("created_by", lambda m: m.created_by.username),
+        Filter(
+            "document_type",
+            lambda m: m.document_type_id,
+            lambda match, other: set_fields(
+                match, document_type=ContentType.objects.get_for_model(Communication)
+            ),
+        ),
+        Filter("document_id", lambda m: m.document_id, on("document_id", 7)),
+        Filter("event_key", lambda m: m.event_key),
         *dates("created_at"),
+        *dates("sent_at"),
+        *dates("next_attempt_at"),
     )
 
     def make(self, n):
@@ -68,6 +87,8 @@ class TestCommunications(EndpointTests):
             status=CommunicationStatus.SENT,
             client=project.client,
             job=project,
+            event_key=f"quote_sent:QT-{n}",
+            created_by=someone(f"clerk-{n}"),
             created_at=timezone.now(),
         )
 
@@ -80,7 +101,9 @@ class TestConversationNotes(EndpointTests):
         Filter("client", lambda note: note.client_id),
         Filter("job", lambda note: note.job_id),
         Filter("kind", lambda note: NoteKind.WHATSAPP, on("kind", NoteKind.WHATSAPP)),
+        Filter("noted_by", lambda note: note.noted_by_id),
         *dates("happened_at", "happened"),
+        *dates("created_at"),
     )
 
     def make(self, n):
@@ -91,6 +114,7 @@ class TestConversationNotes(EndpointTests):
             kind=NoteKind.CALL_IN,
             summary=f"Asked about job {n}",
             happened_at=timezone.now(),
+            noted_by=someone(f"noter-{n}"),
         )
 
 
@@ -103,6 +127,9 @@ class TestWebhookDeliveries(EndpointTests):
         Filter("status", lambda d: "failed", on("status", WebhookDeliveryStatus.FAILED)),
         Filter("event_type", lambda d: d.event.type),
         *dates("created_at"),
+        *dates("last_tried_at", "last_tried"),
+        *dates("delivered_at"),
+        *dates("next_try_at", "next_try"),
     )
 
     def make(self, n):

@@ -26,22 +26,11 @@ KNOWN_GAPS: dict[str, set[str]] = {
 # every record a manager sees in the admin) came without filters on these fields. Issue 14 stays
 # open until this is empty; a field filled fails below until it is dropped from here.
 OWED: dict[str, set[str]] = {
-    "communications": {
-        "created_by",
-        "document_type",
-        "event_key",
-        "next_attempt_at",
-        "sent_at",
-        "template",
-    },
-    "conversation-notes": {"created_at", "noted_by"},
     "delivery-options": {"code"},
     "file-extractions": {"created_at"},
     "file-metadata": {"extraction", "updated_at"},
     "floor-runs": {"ended_at", "laser_run", "preset", "start_token", "started_by"},
     "mail-messages": {"created_job", "measured_at", "message_key", "sent_at"},
-    "message-templates": {"updated_at"},
-    "notifications": {"audience"},
     "operators": {"user"},
     "pinned-slots": {"by", "start_at"},
     "preset-changes": {"by"},
@@ -51,14 +40,6 @@ OWED: dict[str, set[str]] = {
     "shop-rates-changes": {"by"},
     "tracking-links": {"created_by", "expires_at", "last_used_at", "revoked_by"},
     "vat-rates": {"effective_from"},
-    "webhook-deliveries": {"delivered_at", "last_tried_at", "next_try_at"},
-    "webhooks": {
-        "created_at",
-        "created_by",
-        "disabled_at",
-        "failing_since",
-        "previous_secret_expires_at",
-    },
 }
 
 
