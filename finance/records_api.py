@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import django_filters
 
-from laseros.api.filters import day_range
+from laseros.api.filters import UserFilter, day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
@@ -23,11 +23,14 @@ class ShopRatesViewSet(RecordViewSet):
 
 
 class ShopRatesChangeFilter(django_filters.FilterSet):
+    """The rates' changes by who made them and by day."""
+
+    by = UserFilter()
     changed_after, changed_before = day_range("changed_at")
 
     class Meta:
         model = ShopRatesChange
-        fields = ["rates"]
+        fields = ["rates", "by"]
 
 
 class ShopRatesChangeViewSet(RecordViewSet):
@@ -51,9 +54,11 @@ class QuantityBreakViewSet(RecordViewSet):
 
 
 class DeliveryOptionFilter(django_filters.FilterSet):
+    """Delivery options by whether offered, and one by its code (collect, local, courier)."""
+
     class Meta:
         model = DeliveryOption
-        fields = ["is_active"]
+        fields = ["is_active", "code"]
 
 
 class DeliveryOptionViewSet(RecordViewSet):
@@ -67,11 +72,22 @@ class DeliveryOptionViewSet(RecordViewSet):
     ordering = ["sort_order", "name"]
 
 
+class VatRateFilter(django_filters.FilterSet):
+    """VAT rates by the first day they apply."""
+
+    effective_after, effective_before = day_range("effective_from", time=False)
+
+    class Meta:
+        model = VatRate
+        fields: list[str] = []
+
+
 class VatRateViewSet(RecordViewSet):
     """The VAT rate from each date."""
 
     queryset = VatRate.objects.all()
     serializer_class = record_serializer(VatRate)
+    filterset_class = VatRateFilter
     ordering_fields = ["effective_from"]
     ordering = ["-effective_from"]
 

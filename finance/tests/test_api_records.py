@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from finance.models import DeliveryOption, QuantityBreak, ShopRates, ShopRatesChange, VatRate
 from finance.selectors import current_rates
-from laseros.api_testing import EndpointTests, Filter, dates, set_fields
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
 from laseros.roles import ADMIN, MANAGER, VIEWER
 
 READERS = (ADMIN, MANAGER, VIEWER)
@@ -32,6 +32,7 @@ class TestShopRatesChanges(EndpointTests):
     readers = READERS
     filters = (
         Filter("rates", lambda change: change.rates_id),
+        Filter("by", lambda change: change.by.username),
         *dates("changed_at"),
     )
 
@@ -39,6 +40,7 @@ class TestShopRatesChanges(EndpointTests):
         return ShopRatesChange.objects.create(
             rates=current_rates(),
             changed_at=timezone.now(),
+            by=someone(f"estimator-{n}"),
             reason=f"steel went up {n}",
             changes={"margin_pct": ["25", str(26 + n)]},
         )
@@ -69,7 +71,10 @@ class TestDeliveryOptions(EndpointTests):
     prefix = "delivery-options"
     model = DeliveryOption
     readers = READERS
-    filters = (Filter("is_active", lambda o: "false", lambda m, o: set_fields(m, is_active=False)),)
+    filters = (
+        Filter("is_active", lambda o: "false", lambda m, o: set_fields(m, is_active=False)),
+        Filter("code", lambda o: o.code),
+    )
 
     def make(self, n):
         return DeliveryOption.objects.create(
@@ -81,6 +86,7 @@ class TestVatRates(EndpointTests):
     prefix = "vat-rates"
     model = VatRate
     readers = READERS
+    filters = dates("effective_from", "effective")
 
     def make(self, n):
         return VatRate.objects.create(
