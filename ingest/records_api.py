@@ -10,15 +10,19 @@ from laseros.api.filters import day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
+from .mail.reading import message_key
 from .models import FileExtraction, FileMetadata, MailMessage
 
 
 class FileMetadataFilter(django_filters.FilterSet):
-    """What was read from one file, or every file with warnings."""
+    """What was read from one file, or every file with warnings; the readings taken from one
+    extraction (a parser's raw reading), or changed on a day."""
+
+    updated_after, updated_before = day_range("updated_at")
 
     class Meta:
         model = FileMetadata
-        fields = ["file", "has_warnings"]
+        fields = ["file", "has_warnings", "extraction"]
 
 
 class FileMetadataViewSet(RecordViewSet):
@@ -33,7 +37,9 @@ class FileMetadataViewSet(RecordViewSet):
 
 
 class FileExtractionFilter(django_filters.FilterSet):
-    """A file's readings (the current one or all), or every reading by one parser."""
+    """A file's readings (the current one or all), every reading by one parser, or by day."""
+
+    created_after, created_before = day_range("created_at")
 
     class Meta:
         model = FileExtraction
@@ -50,14 +56,33 @@ class FileExtractionViewSet(RecordViewSet):
     ordering = ["-id"]
 
 
-class MailMessageFilter(django_filters.FilterSet):
-    """E-mails received, by outcome, client, job and day."""
+class MessageKeyFilter(django_filters.CharFilter):
+    """One e-mail, by its Message-ID (as a mail program shows it) or the key it is remembered
+    by (the sha256 of that Message-ID, as the list answers it)."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", "E-mail (its Message-ID, or its message_key)")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": {value.lower(), message_key(value, b"")}})
+
+
+class MailMessageFilter(django_filters.FilterSet):
+    """E-mails received, by outcome, client, job, whether one made its job, one by its
+    Message-ID, and the day sent, received or its drawings were all read."""
+
+    message_key = MessageKeyFilter()
     received_after, received_before = day_range("received_at")
+    sent_after, sent_before = day_range("sent_at")
+    measured_after, measured_before = day_range("measured_at")
 
     class Meta:
         model = MailMessage
-        fields = ["status", "client", "project"]
+        fields = ["status", "client", "project", "created_job", "message_key"]
 
 
 class MailMessageViewSet(RecordViewSet):
