@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import django_filters
 
-from laseros.api.filters import MAX_ID, day_range
+from laseros.api.filters import MAX_ID, UserFilter, day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
@@ -15,9 +15,13 @@ from .models import CutPresetChange, FloorRun, Operator, QueueSlotOverride
 
 
 class OperatorFilter(django_filters.FilterSet):
+    """Operators by whether active, and the one a user signs in as."""
+
+    user = UserFilter()
+
     class Meta:
         model = Operator
-        fields = ["is_active"]
+        fields = ["is_active", "user"]
 
 
 class OperatorViewSet(RecordViewSet):
@@ -32,11 +36,16 @@ class OperatorViewSet(RecordViewSet):
 
 
 class FloorRunFilter(django_filters.FilterSet):
+    """Runs by machine, operator, status, preset, who started them, the laser run one became,
+    and the day started or ended."""
+
+    started_by = UserFilter()
     started_after, started_before = day_range("started_at")
+    ended_after, ended_before = day_range("ended_at")
 
     class Meta:
         model = FloorRun
-        fields = ["machine", "operator", "status"]
+        fields = ["machine", "operator", "status", "preset", "started_by", "laser_run"]
 
 
 class FloorRunViewSet(RecordViewSet):
@@ -50,11 +59,14 @@ class FloorRunViewSet(RecordViewSet):
 
 
 class CutPresetChangeFilter(django_filters.FilterSet):
+    """A preset's changes, by their effect on quality, who made them and day."""
+
+    by = UserFilter()
     changed_after, changed_before = day_range("changed_at")
 
     class Meta:
         model = CutPresetChange
-        fields = ["preset", "quality_effect"]
+        fields = ["preset", "quality_effect", "by"]
 
 
 class CutPresetChangeViewSet(RecordViewSet):
@@ -69,7 +81,8 @@ class CutPresetChangeViewSet(RecordViewSet):
 
 
 class QueueSlotOverrideFilter(django_filters.FilterSet):
-    """Pins by machine, by job, by the day pinned to and by the day set."""
+    """Pins by machine, by job, by who pinned them, by the day pinned to (a pin to a day) or
+    the day of the time pinned to (a pin to a start time), and by the day set."""
 
     # ids: whole numbers a column can hold (a larger one is a 500 on SQLite)
     machine = django_filters.NumberFilter(
@@ -78,11 +91,13 @@ class QueueSlotOverrideFilter(django_filters.FilterSet):
     project = django_filters.NumberFilter(
         field_name="item__project", min_value=1, max_value=MAX_ID, decimal_places=0
     )
+    by = UserFilter()
+    start_after, start_before = day_range("start_at")
     changed_after, changed_before = day_range("changed_at")
 
     class Meta:
         model = QueueSlotOverride
-        fields = ["item", "machine", "project", "day"]
+        fields = ["item", "machine", "project", "day", "by"]
 
 
 class QueueSlotOverrideViewSet(RecordViewSet):

@@ -7,11 +7,12 @@ import datetime as dt
 
 from django.utils import timezone
 
-from laseros.api_testing import EndpointTests, Filter, dates, set_fields
+from laseros.api_testing import EndpointTests, Filter, dates, day, earlier, set_fields, someone
 from production.models import CutPresetChange, FloorRun, Operator, QualityEffect, QueueSlotOverride
 from production.services import queue_add
 from production.tests.factories import (
     CutPresetFactory,
+    LaserRunFactory,
     MachineFactory,
     OperatorFactory,
     make_project,
@@ -22,10 +23,34 @@ def on(field, value):
     return lambda match, other: set_fields(match, **{field: value})
 
 
+def apart(field, *, moved_is_match, set_both, also=()):
+    """Arrange a day-range filter on a row that needs `set_both` for `field` to be set (a run
+    ended after it started, a pin to a time and not a day): then one row is a month earlier,
+    `also` moved with it."""
+
+    def arrange(match, other):
+        for row in (match, other):
+            set_fields(row, **set_both(row))
+        earlier(match if moved_is_match else other, field, *also)
+
+    return arrange
+
+
+def ended(run):
+    return {"ended_at": run.started_at}
+
+
+def pinned_to_a_time(pin):
+    return {"day": None, "start_at": timezone.now()}
+
+
 class TestOperators(EndpointTests):
     prefix = "operators"
     model = Operator
-    filters = (Filter("is_active", lambda o: "false", on("is_active", False)),)
+    filters = (
+        Filter("is_active", lambda o: "false", on("is_active", False)),
+        Filter("user", lambda o: o.user.username),
+    )
 
     def make(self, n):
         return OperatorFactory()
@@ -38,16 +63,32 @@ class TestFloorRuns(EndpointTests):
         Filter("machine", lambda run: run.machine_id),
         Filter("operator", lambda run: run.operator_id),
         Filter("status", lambda run: "stopped", on("status", "stopped")),
+        Filter("preset", lambda run: run.preset_id),
+        Filter("started_by", lambda run: run.started_by.username),
+        Filter("laser_run", lambda run: run.laser_run_id),
         *dates("started_at"),
+        Filter(
+            "ended_after",
+            lambda run: day(run.ended_at),
+            apart("ended_at", moved_is_match=False, set_both=ended, also=["started_at"]),
+        ),
+        Filter(
+            "ended_before",
+            lambda run: day(run.ended_at),
+            apart("ended_at", moved_is_match=True, set_both=ended, also=["started_at"]),
+        ),
     )
 
     def make(self, n):
         return FloorRun.objects.create(
             machine=MachineFactory(),
             operator=OperatorFactory(),
+            preset=CutPresetFactory(),
             status="finished",
             started_at=timezone.now(),
             start_token=f"api-test-{n}-{timezone.now().timestamp()}",
+            laser_run=LaserRunFactory(),
+            started_by=someone(f"floor-{n}"),
         )
 
 
@@ -57,6 +98,7 @@ class TestPresetChanges(EndpointTests):
     filters = (
         Filter("preset", lambda change: change.preset_id),
         Filter("quality_effect", lambda c: "worse", on("quality_effect", QualityEffect.WORSE)),
+        Filter("by", lambda change: change.by.username),
         *dates("changed_at"),
     )
 
@@ -66,6 +108,7 @@ class TestPresetChanges(EndpointTests):
             changed_at=timezone.now(),
             reason=f"tune {n}",
             quality_effect=QualityEffect.SAME,
+            by=someone(f"setter-{n}"),
             changes={"notes": ["", f"v{n}"]},
         )
 
@@ -78,10 +121,23 @@ class TestPinnedSlots(EndpointTests):
         Filter("machine", lambda pin: pin.item.machine_id),
         Filter("project", lambda pin: pin.item.project_id),
         Filter("day", lambda pin: pin.day.isoformat()),
+        Filter("by", lambda pin: pin.by.username),
+        Filter(
+            "start_after",
+            lambda pin: day(pin.start_at),
+            apart("start_at", moved_is_match=False, set_both=pinned_to_a_time),
+        ),
+        Filter(
+            "start_before",
+            lambda pin: day(pin.start_at),
+            apart("start_at", moved_is_match=True, set_both=pinned_to_a_time),
+        ),
         *dates("changed_at"),
     )
 
     def make(self, n):
         item = queue_add(project=make_project(), machine=MachineFactory(code=f"P{n}"), by=None)
         day = timezone.localdate() + dt.timedelta(days=n + 1)
-        return QueueSlotOverride.objects.create(item=item, day=day, reason=f"the client asks {n}")
+        return QueueSlotOverride.objects.create(
+            item=item, day=day, reason=f"the client asks {n}", by=someone(f"planner-{n}")
+        )
