@@ -161,10 +161,13 @@ def now_for(obj: models.Model, field: str) -> dt.date:
     return timezone.localdate()
 
 
-def dates(field: str, name: str = "", **shown: str) -> tuple[Filter, Filter]:
+def dates(
+    field: str, name: str = "", *, also: tuple[str, ...] = (), **shown: str
+) -> tuple[Filter, Filter]:
     """`{name}_after` and `{name}_before` (a day, inclusive) on a time or date field, each
     proven: the other row (for _after) or the matching one (for _before) is a month earlier.
-    `name` is the field's without `_at`, unless given; `shown` as Filter's."""
+    `name` is the field's without `_at`, unless given; `also`: fields moved with it, where a
+    check constraint keeps them in order (a run's start before its end); `shown` as Filter's."""
     name = name or field.removesuffix("_at")
 
     def apart(moved_is_match: bool) -> Callable[[Any, Any], None]:
@@ -172,7 +175,7 @@ def dates(field: str, name: str = "", **shown: str) -> tuple[Filter, Filter]:
             for obj in (match, other):
                 if getattr(obj, field) is None:
                     set_fields(obj, **{field: now_for(obj, field)})
-            earlier(match if moved_is_match else other, field)
+            earlier(match if moved_is_match else other, field, *also)
 
         return arrange
 

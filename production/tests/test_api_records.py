@@ -23,25 +23,16 @@ def on(field, value):
     return lambda match, other: set_fields(match, **{field: value})
 
 
-def apart(field, *, moved_is_match, set_both, also=()):
-    """Arrange a day-range filter on a row that needs `set_both` for `field` to be set (a run
-    ended after it started, a pin to a time and not a day): then one row is a month earlier,
-    `also` moved with it."""
+def pinned_to_a_time(*, moved_is_match):
+    """Arrange a start-time filter: both pins are to a time now (a pin is to a time or to a
+    day, never both), then one of them a month earlier."""
 
     def arrange(match, other):
-        for row in (match, other):
-            set_fields(row, **set_both(row))
-        earlier(match if moved_is_match else other, field, *also)
+        for pin in (match, other):
+            set_fields(pin, day=None, start_at=timezone.now())
+        earlier(match if moved_is_match else other, "start_at")
 
     return arrange
-
-
-def ended(run):
-    return {"ended_at": run.started_at}
-
-
-def pinned_to_a_time(pin):
-    return {"day": None, "start_at": timezone.now()}
 
 
 class TestOperators(EndpointTests):
@@ -67,16 +58,7 @@ class TestFloorRuns(EndpointTests):
         Filter("started_by", lambda run: run.started_by.username),
         Filter("laser_run", lambda run: run.laser_run_id),
         *dates("started_at"),
-        Filter(
-            "ended_after",
-            lambda run: day(run.ended_at),
-            apart("ended_at", moved_is_match=False, set_both=ended, also=["started_at"]),
-        ),
-        Filter(
-            "ended_before",
-            lambda run: day(run.ended_at),
-            apart("ended_at", moved_is_match=True, set_both=ended, also=["started_at"]),
-        ),
+        *dates("ended_at", also=("started_at",)),  # a run ends after it starts
     )
 
     def make(self, n):
@@ -125,12 +107,12 @@ class TestPinnedSlots(EndpointTests):
         Filter(
             "start_after",
             lambda pin: day(pin.start_at),
-            apart("start_at", moved_is_match=False, set_both=pinned_to_a_time),
+            pinned_to_a_time(moved_is_match=False),
         ),
         Filter(
             "start_before",
             lambda pin: day(pin.start_at),
-            apart("start_at", moved_is_match=True, set_both=pinned_to_a_time),
+            pinned_to_a_time(moved_is_match=True),
         ),
         *dates("changed_at"),
     )
