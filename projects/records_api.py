@@ -12,14 +12,14 @@ from .models import ProjectStatusChange
 
 
 class ProjectStatusChangeFilter(django_filters.FilterSet):
-    """A job's moves, or every move into a status, by whom and on which day."""
+    """A job's moves, or every move into or out of a status, by whom and on which day."""
 
     changed_by = UserFilter()
     changed_after, changed_before = day_range("changed_at")
 
     class Meta:
         model = ProjectStatusChange
-        fields = ["project", "to_status", "changed_by"]
+        fields = ["project", "from_status", "to_status", "changed_by"]
 
 
 class ProjectStatusChangeViewSet(RecordViewSet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from laseros.api_testing import EndpointTests, Filter, dates, someone
+from laseros.api_testing import EndpointTests, Filter, dates, set_fields, someone
 from projects.models import ProjectStatus, ProjectStatusChange
 from projects.tests.factories import ProjectFactory
 
@@ -14,6 +14,11 @@ class TestProjectStatusChanges(EndpointTests):
     model = ProjectStatusChange
     filters = (
         Filter("project", lambda change: change.project_id),
+        Filter(
+            "from_status",
+            lambda change: ProjectStatus.QUOTING,
+            lambda match, other: set_fields(match, from_status=ProjectStatus.QUOTING),
+        ),
         Filter("to_status", lambda change: change.to_status),
         Filter("changed_by", lambda change: change.changed_by.username),
         *dates("changed_at"),
