@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import django_filters
 
-from laseros.api.filters import day_range
+from laseros.api.filters import UserFilter, day_range
 from laseros.api.records import RecordViewSet, record_serializer
 from laseros.api.routers import router
 
@@ -15,13 +15,19 @@ from .models import ReportFormat, ReportRun, TrackingLink
 
 
 class ReportRunFilter(django_filters.FilterSet):
+    """Reports by kind, format, latest version or not, who made them, the day made, and the
+    days their period starts and ends (?period_start_after=…&period_end_before=…: a month's)."""
+
     # not `format`: DRF reads ?format= as the answer's format (json, api)
     file_format = django_filters.ChoiceFilter(field_name="format", choices=ReportFormat.choices)
+    created_by = UserFilter()
     created_after, created_before = day_range("created_at")
+    period_start_after, period_start_before = day_range("period_start", time=False)
+    period_end_after, period_end_before = day_range("period_end", time=False)
 
     class Meta:
         model = ReportRun
-        fields = ["kind", "file_format", "is_latest"]
+        fields = ["kind", "file_format", "is_latest", "created_by"]
 
 
 class ReportRunViewSet(RecordViewSet):
@@ -38,14 +44,21 @@ router.register("report-runs", ReportRunViewSet, basename="reportrun")
 
 
 class TrackingLinkFilter(django_filters.FilterSet):
+    """Links by job, revoked or not, who made or revoked them, and the day made, expiring or
+    last opened."""
+
     revoked = django_filters.BooleanFilter(
         field_name="revoked_at", lookup_expr="isnull", exclude=True, label="revoked"
     )
+    created_by = UserFilter()
+    revoked_by = UserFilter()
     created_after, created_before = day_range("created_at")
+    expires_after, expires_before = day_range("expires_at")
+    last_used_after, last_used_before = day_range("last_used_at")
 
     class Meta:
         model = TrackingLink
-        fields = ["project", "revoked"]
+        fields = ["project", "revoked", "created_by", "revoked_by"]
 
 
 class TrackingLinkViewSet(RecordViewSet):

@@ -27,15 +27,6 @@ KNOWN_GAPS: dict[str, set[str]] = {
     "tokens": {"key_hash"},
 }
 
-# Filters OWED, not gaps by choice: the record endpoints added with issue 14 (the API reaching
-# every record a manager sees in the admin) came without filters on these fields. Issue 14 stays
-# open until this is empty; a field filled fails below until it is dropped from here.
-OWED: dict[str, set[str]] = {
-    "project-status-changes": {"from_status"},
-    "report-runs": {"created_by", "period_end", "period_start"},
-    "tracking-links": {"created_by", "expires_at", "last_used_at", "revoked_by"},
-}
-
 
 def filterable(field: models.Field) -> bool:
     """A field a user filters a list by. Free text (notes), JSON and files are searched or not
@@ -68,12 +59,12 @@ def missing_filters(viewset) -> set[str]:
 @pytest.mark.parametrize(("prefix", "viewset"), endpoints(), ids=[p for p, _ in endpoints()])
 def test_every_filterable_field_has_a_filter(prefix, viewset):
     missing = missing_filters(viewset)
-    gaps = KNOWN_GAPS.get(prefix, set()) | OWED.get(prefix, set())
+    gaps = KNOWN_GAPS.get(prefix, set())
     assert missing <= gaps, f"/api/v1/{prefix}/ has no filter for {sorted(missing - gaps)}"
     assert gaps <= missing, (
-        f"/api/v1/{prefix}/ now filters {sorted(gaps - missing)}: drop them from KNOWN_GAPS or OWED"
+        f"/api/v1/{prefix}/ now filters {sorted(gaps - missing)}: drop them from KNOWN_GAPS"
     )
 
 
 def test_the_known_gaps_name_real_endpoints():
-    assert set(KNOWN_GAPS) | set(OWED) <= {prefix for prefix, _viewset in endpoints()}
+    assert set(KNOWN_GAPS) <= {prefix for prefix, _viewset in endpoints()}
