@@ -21,11 +21,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from laseros.api.routers import router
 from laseros.api.safety import SafeRetryMixin
+from laseros.api.throttling import ScopedRateThrottle
 from laseros.money import MoneyFieldsMixin, MoneyOrderingMixin, can_see_money
 from production.models import Gas
 from projects.models import Project

@@ -71,10 +71,10 @@ def _document_link(document_id: int, request) -> dict[str, Any]:
 class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSerializer):
     # the payment (what "Payment received" recorded) is money too: its amount and the proof
     money_fields = ("quoted_price", "final_price", "payment_amount", "payment_document")
-    client_code = serializers.CharField(source="client.code", read_only=True)
-    material_code = serializers.CharField(
-        source="material.code", read_only=True, default=None, allow_null=True
-    )
+    # the list reads both codes in its own query (selectors.project_list); one job answered
+    # after a change reads them from its client and material
+    client_code = serializers.SerializerMethodField()
+    material_code = serializers.SerializerMethodField()
     # a method field: DRF inspects a callable source's signature on every row (get_status_display
     # is a partial method), which cost more than the rest of the row's fields together
     status_display = serializers.SerializerMethodField()
@@ -155,6 +155,16 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
         if obj.payment_document_id is None:
             return None
         return _document_link(obj.payment_document_id, self.context.get("request"))
+
+    def get_client_code(self, obj) -> str:
+        code = getattr(obj, "client_code", None)
+        return code if code is not None else obj.client.code
+
+    def get_material_code(self, obj) -> str | None:
+        if obj.material_id is None:
+            return None
+        code = getattr(obj, "material_code", None)
+        return code if code is not None else obj.material.code
 
     def get_status_display(self, obj) -> str:
         # the model's get_status_display() rebuilds its choices into a dict on every call

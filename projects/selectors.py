@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from laseros.money import can_see_money
@@ -21,11 +21,11 @@ from .workflow import ProjectStatusGroups
 
 
 def project_list() -> ProjectQuerySet:
-    """Jobs as the API lists them: client and material joined, no query per row; of the client
-    and the material only their codes, all the API shows (each row built both whole, with their
-    dates, and the user who made the job, for nothing)."""
-    return Project.objects.select_related("client", "material").only(
-        *(f.name for f in Project._meta.concrete_fields), "client__code", "material__code"
+    """Jobs as the API lists them: of the client and the material only their codes, all the API
+    shows, read in the same query as `client_code` and `material_code` (joining the rows whole
+    built a client and a material for every job, a third of the list's time)."""
+    return Project.objects.annotate(
+        client_code=F("client__code"), material_code=F("material__code")
     )
 
 

@@ -20,3 +20,18 @@ from laseros.settings import TIME_ZONE  # noqa: E402
 
 os.environ["TZ"] = TIME_ZONE
 time.tzset()
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded Laser OS: everything loaded so far (Django, the apps, their
+    libraries: most of the process's objects, and all of them for good) is moved out of the
+    garbage collector's sight (gc.freeze, as Instagram's Django does). A collection during a
+    request then scans what the request made, not the whole program: on the admin's job list
+    those collections were a fifth of the page's time. The youngest generation is collected
+    every 7,000 new objects instead of 700 (a page makes tens of thousands): a few per cent more
+    pages a second, for a little more memory held between collections."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(7000, 10, 10)

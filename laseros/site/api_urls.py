@@ -13,7 +13,6 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 import clients.api
 import comms.api
@@ -32,6 +31,7 @@ import projects.records_api
 from laseros.api import records as core_records_api
 from laseros.api import tokens as tokens_api
 from laseros.api.routers import router
+from laseros.api.throttling import ScopedRateThrottle
 from laseros.site import records_api as site_records_api
 from laseros.site.dashboard.api import search
 from laseros.site.tracking import api as tracking_api

@@ -40,6 +40,6 @@ def test_schema_and_docs_need_no_internet(admin_user_client):
 
 def test_throttling_and_pagination_are_on(settings):
     conf = settings.REST_FRAMEWORK
-    assert "rest_framework.throttling.UserRateThrottle" in conf["DEFAULT_THROTTLE_CLASSES"]
+    assert "laseros.api.throttling.UserRateThrottle" in conf["DEFAULT_THROTTLE_CLASSES"]
     assert conf["PAGE_SIZE"] == 50
     assert conf["DEFAULT_PERMISSION_CLASSES"] == ["laseros.api.permissions.RoleModelPermissions"]
