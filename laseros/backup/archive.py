@@ -199,7 +199,7 @@ def _read_manifest(members: dict[str, tuple[Path, str]]) -> dict:
     manifest_path, manifest_sum = members[MANIFEST]
     recorded = members[MANIFEST_SUM][0].read_text("ascii", "replace").strip()
     if recorded != manifest_sum:
-        raise DamagedBackup("the manifest was altered: its checksum does not match")
+        raise DamagedBackup("the manifest was altered or damaged: its checksum does not match")
     try:
         manifest = json.loads(manifest_path.read_bytes())
     except ValueError as exc:
