@@ -328,12 +328,24 @@ class ProjectAdmin(MoneyFieldsAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
-        text = obj.get_status_display()
+        """The status, where an on-hold job came from (a narrow list leaves it to the tooltip),
+        and the priority when it is high or urgent."""
+        status = obj.get_status_display()
+        before = ""
         if obj.status == S.ON_HOLD and obj.status_before_hold:
-            text += f" (from {S(obj.status_before_hold).label})"
+            before = f" (from {S(obj.status_before_hold).label})"
+        priority = ""
         if obj.priority in URGENT_PRIORITIES:
-            text += f" · {obj.get_priority_display()}"
-        return text
+            priority = f" · {obj.get_priority_display()}"
+        if not before:
+            return status + priority
+        return format_html(
+            '<span title="{}">{}<span class="status-before">{}</span>{}</span>',
+            status + before + priority,
+            status,
+            before,
+            priority,
+        )
 
     @admin.display(description="client", ordering="client__name")
     def client_name(self, obj):
