@@ -57,6 +57,9 @@ def _laseros_test_settings(request, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS_RUN_INLINE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # the bell read on every page: a test sees what it just opened (comms/tests/test_bell.py
+    # tests the seconds a web process keeps it)
+    settings.NOTIFY_BELL_SECONDS = 0
     # DRF's throttles read their rates once, at import, into a class attribute: changing the
     # setting alone does nothing. Counts live in the cache, which outlives a test, and user ids
     # come round again after a rollback, so a long run in one worker used to hit "429 Too Many

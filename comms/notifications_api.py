@@ -18,6 +18,7 @@ from laseros.api.filters import day_range
 from laseros.api.routers import router
 
 from . import selectors
+from .bell import mark_fresh
 from .models import Notification, NotificationKind, NotificationRead
 from .services.notifications import notification_mark_read, notifications_mark_all_read
 
@@ -95,13 +96,16 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
         """Mark this notification read (for you; each person reads their own)."""
         notification = self.get_object()
         notification_mark_read(notification=notification, user=request.user)
+        mark_fresh(request)  # a browser's session (a token has none)
         return Response(self.get_serializer(self.get_queryset().get(pk=notification.pk)).data)
 
     @extend_schema(request=None, responses={200: MarkedReadSerializer})
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         """Mark every open notification you have not read as read."""
-        return Response({"marked": notifications_mark_all_read(user=request.user)})
+        marked = notifications_mark_all_read(user=request.user)
+        mark_fresh(request)
+        return Response({"marked": marked})
 
 
 router.register("notifications", NotificationViewSet, basename="notification")

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import selectors
+from .bell import mark_fresh
 from .services.notifications import notification_mark_read, notifications_mark_all_read
 
 
@@ -71,6 +72,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read for the person who asks."""
     notification = get_object_or_404(selectors.visible_notifications(request.user), pk=pk)
     notification_mark_read(notification=notification, user=request.user)
+    mark_fresh(request)
     return _back(request)
 
 
@@ -79,6 +81,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     """Mark every open notification the person sees read."""
     count = notifications_mark_all_read(user=request.user)
+    mark_fresh(request)
     if count:
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
     return _back(request)

@@ -323,6 +323,10 @@ WHATSAPP_DEFAULT_COUNTRY_CODE = env.str("WHATSAPP_DEFAULT_COUNTRY_CODE", default
 # holidays are not counted). "Waiting on material": paid or queued, and no sheet of its material
 # and thickness on hand.
 NOTIFY_EVERY_MINUTES = env.int("NOTIFY_EVERY_MINUTES", default=5)
+# Seconds a web process keeps a person's bell (count and newest) between pages: the query was a
+# tenth of an admin page. What the person marks read shows at once (comms.bell); what others
+# open or close shows within this time. 0: read on every page.
+NOTIFY_BELL_SECONDS = env.int("NOTIFY_BELL_SECONDS", default=10)
 ESCALATE_QUOTING_DAYS = env.int("ESCALATE_QUOTING_DAYS", default=4)
 ESCALATE_MATERIAL_DAYS = env.int("ESCALATE_MATERIAL_DAYS", default=2)
 ESCALATE_CUTTING_DAYS = env.int("ESCALATE_CUTTING_DAYS", default=1)

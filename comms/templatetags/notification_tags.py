@@ -1,7 +1,8 @@
 """The bell: `{% notification_bell %}` in the admin's header, `{% notification_bell
 "floor:notifications" %}` on the floor pages. The unread count and the newest unread notifications
-in a <details> dropdown (no script: the site's CSP runs none inline). One query a page, plus
-the user's permissions (read once per request)."""
+in a <details> dropdown (no script: the site's CSP runs none inline). One query, kept for the
+person for NOTIFY_BELL_SECONDS (comms.bell), plus the user's permissions (read once per
+request)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from comms import selectors
+from comms.bell import bell_for
 
 register = template.Library()
 
@@ -25,7 +27,7 @@ def notification_bell(context: template.Context, list_url_name: str = "notificat
         list_url = reverse(list_url_name)
     except NoReverseMatch:
         list_url = ""
-    unread, latest = selectors.bell(user, limit=DROPDOWN_SIZE)
+    unread, latest = bell_for(request, user, limit=DROPDOWN_SIZE)
     return {
         "show": True,
         "unread": unread,
