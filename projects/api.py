@@ -63,6 +63,9 @@ class PaymentDocumentSerializer(serializers.Serializer):
     file = serializers.URLField(read_only=True, help_text="The document's download link.")
 
 
+_LINK_MARK = 918273645546372819  # an id no URL holds otherwise, replaced by the document's
+
+
 def _document_link(document_id: int, request) -> dict[str, Any]:
     url = reverse("projectdocument-download", args=[document_id], request=request)
     return {"id": document_id, "file": url}
@@ -154,7 +157,14 @@ class ProjectSerializer(MoneyFieldsMixin, RowPlanMixin, serializers.ModelSeriali
     def get_payment_document(self, obj) -> dict[str, Any] | None:
         if obj.payment_document_id is None:
             return None
-        return _document_link(obj.payment_document_id, self.context.get("request"))
+        # the link reversed once per answer, not once per row (a list of paid jobs spent a
+        # twentieth of its time in reverse())
+        template = self.__dict__.get("_document_url")
+        if template is None:
+            template = _document_link(_LINK_MARK, self.context.get("request"))["file"]
+            self._document_url = template
+        file = template.replace(str(_LINK_MARK), str(obj.payment_document_id), 1)
+        return {"id": obj.payment_document_id, "file": file}
 
     def get_client_code(self, obj) -> str:
         code = getattr(obj, "client_code", None)
