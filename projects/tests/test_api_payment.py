@@ -57,6 +57,30 @@ def test_the_job_shows_its_payment_amount_and_proof_to_a_manager(api, job_in):
     assert documents["results"][0]["file"] == answers[0]["payment_document"]["file"]
 
 
+def test_each_paid_job_in_the_list_links_its_own_proof(api, job_in):
+    first, manager = _paid_through_the_api(api, job_in)
+    second = job_in(S.APPROVED)
+    Project.objects.filter(pk=second.pk).update(pop_received_at=None)
+    paid = manager.post(
+        f"/api/v1/projects/{second.pk}/transition/",
+        {
+            "status": "paid",
+            "amount": "99.00",
+            "proof_of_payment": SimpleUploadedFile("b.pdf", PDF_BYTES),
+        },
+        format="multipart",
+    )
+    assert paid.status_code == 200, paid.json()
+    second.refresh_from_db()
+    rows = {row["id"]: row for row in manager.get("/api/v1/projects/").json()["results"]}
+    for project in (first, second):
+        document = project.payment_document
+        shown = rows[project.pk]["payment_document"]
+        assert shown["id"] == document.pk
+        assert shown["file"].endswith(f"/api/v1/project-documents/{document.pk}/download/")
+    assert first.payment_document_id != second.payment_document_id
+
+
 def test_a_job_not_paid_yet_says_so_with_nulls(api, job_in):
     project = job_in(S.QUOTING)
     body = api("Manager").get(f"/api/v1/projects/{project.pk}/").json()
