@@ -18,15 +18,15 @@ S = ProjectStatus
 PAYMENT_KEYS = {"payment_amount", "payment_document"}
 
 
-def _paid_through_the_api(api, job_in) -> tuple[Project, object]:
+def _paid_through_the_api(api, job_in, manager=None, amount="2300.50") -> tuple[Project, object]:
     project = job_in(S.APPROVED)
     Project.objects.filter(pk=project.pk).update(pop_received_at=None)
-    manager = api("Manager")
+    manager = manager or api("Manager")
     response = manager.post(
         f"/api/v1/projects/{project.pk}/transition/",
         {
             "status": "paid",
-            "amount": "2300.50",
+            "amount": amount,
             "proof_of_payment": SimpleUploadedFile("eft.pdf", PDF_BYTES),
         },
         format="multipart",
@@ -59,19 +59,7 @@ def test_the_job_shows_its_payment_amount_and_proof_to_a_manager(api, job_in):
 
 def test_each_paid_job_in_the_list_links_its_own_proof(api, job_in):
     first, manager = _paid_through_the_api(api, job_in)
-    second = job_in(S.APPROVED)
-    Project.objects.filter(pk=second.pk).update(pop_received_at=None)
-    paid = manager.post(
-        f"/api/v1/projects/{second.pk}/transition/",
-        {
-            "status": "paid",
-            "amount": "99.00",
-            "proof_of_payment": SimpleUploadedFile("b.pdf", PDF_BYTES),
-        },
-        format="multipart",
-    )
-    assert paid.status_code == 200, paid.json()
-    second.refresh_from_db()
+    second, _manager = _paid_through_the_api(api, job_in, manager=manager, amount="99.00")
     rows = {row["id"]: row for row in manager.get("/api/v1/projects/").json()["results"]}
     for project in (first, second):
         document = project.payment_document
