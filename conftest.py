@@ -19,18 +19,29 @@ def uses_database(item) -> bool:
     return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
 
 
+def counts_queries(item) -> bool:
+    """Whether the test asks if a page's queries grow with its rows (assert_constant_queries):
+    the ORM writes the queries, the same ones on either database. (The exact counts of every
+    page, laseros/site/tests/test_query_counts.py, are kept per database and run on both.)"""
+    function = getattr(item, "function", None)
+    code = getattr(function, "__code__", None)
+    return code is not None and "assert_constant_queries" in code.co_names
+
+
 def database_dependent(item) -> bool:
     """Whether a test can answer differently on PostgreSQL than on SQLite: it uses the database,
     and it is not a browser test (a page's layout and its script are the same whichever database
-    filled it; the data behind every page is tested on both by the tests that read it) nor one of
-    a private server's (Redis, S3: what they keep is the same either way). A test marked
-    `postgres` is, whatever else it is (several processes on one PostgreSQL)."""
+    filled it; the data behind every page is tested on both by the tests that read it), nor one
+    of a private server's (Redis, S3: what they keep is the same either way), nor one that counts
+    a page's queries as its rows grow. A test marked `postgres` is, whatever else it is (several
+    processes on one PostgreSQL, the API fuzzer)."""
     if item.get_closest_marker("postgres") is not None:
         return True
     return (
         uses_database(item)
         and item.get_closest_marker("browser") is None
         and item.get_closest_marker("servers") is None
+        and not counts_queries(item)
     )
 
 

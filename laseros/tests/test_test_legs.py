@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 import pytest
 
 import conftest as root
+from laseros.testing import assert_constant_queries
+
+
+def _a_list_page_test():
+    assert_constant_queries(lambda: None, lambda rows: None)  # never called
 
 
 @dataclass(eq=False)
@@ -15,6 +20,7 @@ class Item:
     name: str
     fixturenames: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    function: object = None
 
     def get_closest_marker(self, name):
         return name if name in self.markers else None
@@ -40,6 +46,7 @@ ITEMS = [
     Item("a race", ("transactional_db",), ("postgres",)),
     Item("a file on S3", ("db",), ("servers",)),
     Item("two workers on one PostgreSQL", ("transactional_db",), ("servers", "postgres")),
+    Item("a list's queries as its rows grow", ("db",), (), _a_list_page_test),
 ]
 
 
@@ -57,11 +64,12 @@ ITEMS = [
                 "a race",
                 "a file on S3",
                 "two workers on one PostgreSQL",
+                "a list's queries as its rows grow",
             ],
         ),
     ],
 )
-def test_the_postgresql_leg_runs_the_database_tests_but_not_browser_or_parser_ones(
+def test_the_postgresql_leg_runs_the_database_tests_but_not_browser_parser_or_count_ones(
     monkeypatch, database_only, kept
 ):
     monkeypatch.setenv("LASEROS_TESTS_DATABASE_ONLY", database_only)
