@@ -92,8 +92,9 @@ pytest:
 	@scripts/run-pytest.sh -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # The PostgreSQL leg runs the tests whose answer can depend on the database; the others
-# (parsers, file checks, start-up, pages in a browser) read the same on either database and ran
-# in the SQLite leg (conftest.py).
+# (parsers, file checks, start-up, pages in a browser, a list's queries as its rows grow) read
+# the same on either database and ran in the SQLite leg (conftest.py). The API fuzzer runs here
+# only: PostgreSQL refuses all that SQLite does and more.
 pytest-postgres:
 	@LASEROS_TESTS_DATABASE_ONLY=1 scripts/test-postgres.sh -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
