@@ -274,6 +274,10 @@ class Scratch:
             TASKS_RUN_INLINE="false",
             REDIS_URL="",
             Q_WORKERS="1",
+            # a dead worker process is found by the sweep, run between heartbeats: every 2 s
+            # here, not every 30 s (a wait the test spent idle)
+            WORKER_HEARTBEAT_SECONDS="1",
+            WORKER_SWEEP_SECONDS="2",
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",
         )
