@@ -211,7 +211,8 @@ def _check_list(page, role: str, width: int, name: str, columns: list[str]) -> l
     return problems
 
 
-def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server):
+@pytest.mark.parametrize("username", ROLES)  # one test per role: the workers share them out
+def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server, username):
     # the ORM before the browser: Playwright's event loop forbids it in this thread
     from laseros.site.demo.users import demo_password
 
@@ -222,40 +223,39 @@ def test_the_shop_pages_for_every_role_at_both_sizes(shop, live_server):
     base = live_server.url
     problems: list[str] = []
     with chromium() as browser:
-        for username in ROLES:
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            errors, foreign = _watch(context, base)
-            page = context.new_page()
-            _log_in(page, base, username, password)
-            for width, height in SIZES.items():
-                page.set_viewport_size({"width": width, "height": height})
-                for name, url in pages.items():
-                    errors.clear()
-                    response = page.goto(base + url)
-                    refused = response.status == 403 or urlsplit(page.url).path != url
-                    if refused != (name in REFUSED.get(username, ())):
-                        problems.append(
-                            f"{username}@{width} {name}: {'refused' if refused else 'opened'}"
-                            f" ({response.status} at {page.url})"
-                        )
-                    page.screenshot(
-                        path=str(SCREENSHOTS / f"{username}-{width}-{name}.png"), full_page=True
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        errors, foreign = _watch(context, base)
+        page = context.new_page()
+        _log_in(page, base, username, password)
+        for width, height in SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            for name, url in pages.items():
+                errors.clear()
+                response = page.goto(base + url)
+                refused = response.status == 403 or urlsplit(page.url).path != url
+                if refused != (name in REFUSED.get(username, ())):
+                    problems.append(
+                        f"{username}@{width} {name}: {'refused' if refused else 'opened'}"
+                        f" ({response.status} at {page.url})"
                     )
-                    if response.status >= 500:
-                        problems.append(f"{username}@{width} {name}: {response.status}")
-                    if refused:
-                        continue
-                    problems += [f"{username}@{width} {name}: console: {e}" for e in errors]
-                    if name == "jobs":
-                        problems += _check_job_list(page, username, width)
-                    if name == "stock":
-                        problems += _check_stock_list(page, username, width)
-                    if name in ("queue", "invoices"):
-                        problems += _check_fits(page, f"{username}@{width} {name}")
-                    if name in ("job", "file"):
-                        problems += _check_thumbnails(page, f"{username}@{width} {name}")
-            problems += [f"{username}: asked another host for {url}" for url in foreign]
-            context.close()
+                page.screenshot(
+                    path=str(SCREENSHOTS / f"{username}-{width}-{name}.png"), full_page=True
+                )
+                if response.status >= 500:
+                    problems.append(f"{username}@{width} {name}: {response.status}")
+                if refused:
+                    continue
+                problems += [f"{username}@{width} {name}: console: {e}" for e in errors]
+                if name == "jobs":
+                    problems += _check_job_list(page, username, width)
+                if name == "stock":
+                    problems += _check_stock_list(page, username, width)
+                if name in ("queue", "invoices"):
+                    problems += _check_fits(page, f"{username}@{width} {name}")
+                if name in ("job", "file"):
+                    problems += _check_thumbnails(page, f"{username}@{width} {name}")
+        problems += [f"{username}: asked another host for {url}" for url in foreign]
+        context.close()
     assert not problems, "\n".join(problems)
 
 
